@@ -1,0 +1,85 @@
+/**
+ * Stable machine-readable error codes. Retry and policies decide on `code` and
+ * `retryable`, never on message text, so codes are a public contract: add, never rename.
+ */
+export type SluiceErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIGURATION_KEY'
+  | 'CONNECTOR_LOAD'
+  | 'TABLE_UNDECLARED'
+  | 'PRIMARY_KEY_MISSING'
+  | 'UNSUPPORTED_VALUE'
+  | 'STATE_INVALID'
+  | 'DESTINATION_UNAVAILABLE'
+  | 'DESTINATION_WRITE'
+  | 'SOURCE_FAILED'
+  | 'STAGE_FAILED'
+  | 'ABORTED'
+  | 'HTTP_STATUS'
+  | 'HTTP_NETWORK'
+  | 'HTTP_TIMEOUT'
+  | 'HTTP_BODY'
+  | 'PAGINATION_LOOP'
+  | 'CURSOR_MISSING'
+  | 'SCHEMA_FROZEN'
+  | 'VALIDATION_FAILED'
+  | 'TRANSFORM_FAILED'
+  | 'RETRY_EXHAUSTED'
+  | 'ALREADY_RUNNING'
+  | (string & {})
+
+export interface SluiceErrorOptions {
+  readonly code: SluiceErrorCode
+  readonly message: string
+  /** Whether trying the same thing again may succeed (network blip, 429, 5xx). */
+  readonly retryable?: boolean
+  /** Where it happened: table, column, row index, URL without secrets, … Never secrets. */
+  readonly context?: Readonly<Record<string, unknown>>
+  readonly cause?: unknown
+}
+
+/**
+ * The one error class of sluice: a stable `code`, `retryable`, structured `context` and `cause`.
+ * Thrown at the edge for bad input (config, API response, file) with a message saying what to fix.
+ *
+ * @example
+ * ```ts
+ * import { SluiceError } from 'sluice'
+ * const err = new SluiceError({ code: 'CONFIG_INVALID', message: '`limit` must be a positive integer, got 0' })
+ * err.retryable // false
+ * ```
+ */
+export class SluiceError extends Error {
+  readonly _tag = 'SluiceError' as const
+  readonly code: SluiceErrorCode
+  readonly retryable: boolean
+  readonly context: Readonly<Record<string, unknown>>
+
+  constructor(options: SluiceErrorOptions) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'SluiceError'
+    this.code = options.code
+    this.retryable = options.retryable ?? false
+    this.context = options.context ?? {}
+  }
+
+  /** A plain, JSON-safe view for reports, logs and `_sluice_syncs` (no stack, no cause object). */
+  toJSON(): { code: string; message: string; retryable: boolean; context: Record<string, unknown> } {
+    return { code: this.code, message: this.message, retryable: this.retryable, context: { ...this.context } }
+  }
+}
+
+/** True for any `SluiceError`, also across duplicated copies of the package (checks the tag). */
+export function isSluiceError(value: unknown): value is SluiceError {
+  return value instanceof SluiceError || (typeof value === 'object' && value !== null && (value as { _tag?: unknown })._tag === 'SluiceError')
+}
+
+/**
+ * Wraps anything thrown into a `SluiceError`, keeping an existing one as it is.
+ * Use at a boundary (source, stage, sink) so reports always carry a code.
+ */
+export function toSluiceError(value: unknown, code: SluiceErrorCode, context?: Record<string, unknown>): SluiceError {
+  if (isSluiceError(value)) return value
+  const message = value instanceof Error ? value.message : String(value)
+  return new SluiceError({ code, message, cause: value, ...(context ? { context } : {}) })
+}
