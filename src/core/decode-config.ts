@@ -1,0 +1,34 @@
+import { Either, ParseResult, Schema } from 'effect'
+import { SluiceError } from './sluice-error.js'
+
+/**
+ * Decodes user configuration with an `effect/Schema`, turning every problem into one
+ * `CONFIG_INVALID` error whose message lists each offending path (`streams.0.path: …`).
+ * Factories call it when built, so a bad option fails at once, never on the first batch.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { decodeConfig } from 'sluice'
+ * const opts = decodeConfig(Schema.Struct({ limit: Schema.Number }), { limit: 10 }, 'offset')
+ * ```
+ */
+export function decodeConfig<A, I>(schema: Schema.Schema<A, I, never>, input: unknown, what: string): A {
+  const result = Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'error' })(input)
+  if (Either.isRight(result)) return result.right
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left)
+  // A union reports one issue per member at the same path: keep the first, it reads best.
+  const seen = new Set<string>()
+  const lines: string[] = []
+  for (const issue of issues) {
+    const path = issue.path.length ? issue.path.join('.') : '(root)'
+    if (seen.has(path)) continue
+    seen.add(path)
+    lines.push(`${what}.${path}: ${issue.message}`.replace(`${what}.(root)`, what))
+  }
+  return failConfig(lines.join('; '), { option: what, issues: lines })
+}
+
+function failConfig(message: string, context: Record<string, unknown>): never {
+  throw new SluiceError({ code: 'CONFIG_INVALID', message, context })
+}

@@ -1,0 +1,144 @@
+import { baseType, decimalParams, type ColumnType } from './column-type.js'
+import { formatMicros, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
+
+/** Returned by an encoder when a value does not fit the target type. */
+export const NO_FIT: unique symbol = Symbol('sluice.noFit')
+
+type Encoded = number | bigint | string | Uint8Array | typeof NO_FIT
+
+const NUMERIC_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/
+const DECIMAL_TEXT = /^[-+]?(\d+)(?:\.(\d+))?$/
+
+function toNumber(v: unknown): number | typeof NO_FIT {
+  if (typeof v === 'number') return v
+  if (typeof v === 'boolean') return v ? 1 : 0
+  if (typeof v === 'bigint') return Number(v) === Number(v) && BigInt(Number(v)) === v ? Number(v) : NO_FIT
+  if (typeof v === 'string' && NUMERIC_TEXT.test(v)) return Number(v)
+  return NO_FIT
+}
+
+function intIn(v: unknown, min: number, max: number): number | typeof NO_FIT {
+  const n = toNumber(v)
+  return n !== NO_FIT && Number.isInteger(n) && n >= min && n <= max ? n : NO_FIT
+}
+
+function jsonText(v: unknown): string | typeof NO_FIT {
+  try {
+    const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
+    return text === undefined ? NO_FIT : text
+  } catch {
+    return NO_FIT // cycles
+  }
+}
+
+function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
+  let text: string
+  if (typeof v === 'string') text = v.trim()
+  else if (typeof v === 'bigint') text = v.toString()
+  else if (typeof v === 'number' && Number.isFinite(v)) text = String(v)
+  else return NO_FIT
+  if (/e/i.test(text)) {
+    const n = Number(text)
+    if (!Number.isFinite(n)) return NO_FIT
+    text = n.toFixed(decimalParams(type).scale)
+  }
+  const m = DECIMAL_TEXT.exec(text)
+  if (!m) return NO_FIT
+  const { precision, scale } = decimalParams(type)
+  const intDigits = m[1]!.replace(/^0+(?=\d)/, '')
+  const frac = (m[2] ?? '').replace(/0+$/, '')
+  if (frac.length > scale || (intDigits === '0' ? 0 : intDigits.length) > precision - scale) return NO_FIT
+  return text.startsWith('+') ? text.slice(1) : text
+}
+
+/**
+ * Encodes one non-null JS value into the storage form of `type` (see `ColumnValues`), or
+ * returns `NO_FIT` when it can't be stored without loss: then the caller widens the column.
+ */
+export function encodeValue(v: unknown, type: ColumnType): Encoded {
+  switch (baseType(type)) {
+    case 'BOOLEAN':
+      if (typeof v === 'boolean') return v ? 1 : 0
+      if (v === 0 || v === 1) return v
+      if (v === 'true' || v === 'false') return v === 'true' ? 1 : 0
+      return NO_FIT
+    case 'SHORT':
+      return intIn(v, -32768, 32767)
+    case 'INT':
+      return intIn(v, -2147483648, 2147483647)
+    case 'LONG': {
+      if (typeof v === 'bigint') return v >= -(2n ** 63n) && v < 2n ** 63n ? v : NO_FIT
+      if (typeof v === 'string' && /^[-+]?\d+$/.test(v.trim())) {
+        const big = BigInt(v.trim())
+        return big >= -(2n ** 63n) && big < 2n ** 63n ? big : NO_FIT
+      }
+      const n = toNumber(v)
+      return n !== NO_FIT && Number.isSafeInteger(n) ? BigInt(n) : NO_FIT
+    }
+    case 'FLOAT':
+    case 'DOUBLE':
+      return typeof v === 'bigint' ? NO_FIT : toNumber(v)
+    case 'DECIMAL':
+      return decimalText(v, type)
+    case 'UTC_DATETIME':
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
+      if (typeof v === 'string') {
+        const utc = normalizeUtc(v)
+        if (utc !== undefined) return utc
+        const naive = parseNaiveMicros(v) // a zone-less value in a UTC column is read as UTC
+        return naive === undefined ? NO_FIT : formatMicros(naive, 'Z')
+      }
+      return NO_FIT
+    case 'NAIVE_DATETIME':
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString().slice(0, -1)
+      if (typeof v === 'string') {
+        const micros = parseNaiveMicros(v)
+        return micros === undefined ? NO_FIT : formatMicros(micros, '')
+      }
+      return NO_FIT
+    case 'NAIVE_DATE':
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString().slice(0, 10)
+      if (typeof v === 'string' && parseNaiveDays(v) !== undefined) return v
+      return NO_FIT
+    case 'BINARY':
+      if (v instanceof Uint8Array) return v
+      if (v instanceof ArrayBuffer) return new Uint8Array(v)
+      return NO_FIT
+    case 'JSON':
+      return typeof v === 'function' || typeof v === 'symbol' ? NO_FIT : jsonText(v)
+    case 'STRING':
+      return stringOf(v)
+  }
+}
+
+/** Text form of any storable value for a STRING column (objects as JSON, dates as ISO, bytes as base64). */
+export function stringOf(v: unknown): string | typeof NO_FIT {
+  switch (typeof v) {
+    case 'string':
+      return v
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v)
+    case 'object':
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
+      if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
+      return jsonText(v)
+    default:
+      return NO_FIT
+  }
+}
+
+/** True when `text` is valid storage for a temporal type (used when checking declared columns). */
+export function isTemporalText(text: string, type: ColumnType): boolean {
+  switch (baseType(type)) {
+    case 'UTC_DATETIME':
+      return parseUtcMicros(text) !== undefined
+    case 'NAIVE_DATETIME':
+      return parseNaiveMicros(text) !== undefined
+    case 'NAIVE_DATE':
+      return parseNaiveDays(text) !== undefined
+    default:
+      return false
+  }
+}

@@ -1,0 +1,56 @@
+import type { Batch } from './batch.js'
+import type { ColumnType } from './column-type.js'
+import type { TableSpec } from './table-spec.js'
+
+/** A JSON value: what state is made of. */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json }
+
+/** A connector's saved progress (cursors per table …): JSON, saved only when a sink acknowledged it. */
+export type State = { readonly [key: string]: Json }
+
+/** What a records message does to each row: write it whole, change some columns, or soft-delete it. */
+export type RecordOp = 'upsert' | 'update' | 'delete'
+
+/** Rows for one table. `upsert` writes whole rows by key, `update` only the given columns, `delete` soft-deletes by key. */
+export interface RecordsMessage {
+  readonly kind: 'records'
+  readonly table: string
+  readonly op: RecordOp
+  readonly batch: Batch
+}
+
+/** Soft-deletes the rows of `table` synced before it; applied when the sync succeeds. */
+export interface TruncateMessage {
+  readonly kind: 'truncate'
+  readonly table: string
+}
+
+/** A change to a destination table, applied by the sink before the rows that follow it. */
+export type SchemaChange =
+  | { readonly type: 'create_table'; readonly spec: TableSpec }
+  | { readonly type: 'add_column'; readonly column: string; readonly columnType: ColumnType }
+  | { readonly type: 'change_type'; readonly column: string; readonly from: ColumnType; readonly to: ColumnType }
+
+/** Announces a schema change of `table` (from a drift stage or a source that discovered it). */
+export interface SchemaMessage {
+  readonly kind: 'schema'
+  readonly table: string
+  readonly change: SchemaChange
+}
+
+/** "Everything emitted before me is complete up to `state`": the sink commits, then the state is saved. */
+export interface CheckpointMessage {
+  readonly kind: 'checkpoint'
+  readonly state: State
+}
+
+/**
+ * What flows from a source through stages into a sink.
+ *
+ * @example
+ * ```ts
+ * import { op, type Message } from 'sluice'
+ * const m: Message = op.upsert('orders', { id: 1, total: 9.5 })
+ * ```
+ */
+export type Message = RecordsMessage | TruncateMessage | SchemaMessage | CheckpointMessage

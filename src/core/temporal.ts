@@ -1,0 +1,128 @@
+/**
+ * Fast, exact handling of ISO-8601 text for the three temporal types. Values stay text in a
+ * batch (microseconds survive, which `Date` would drop); this module validates, normalises and
+ * converts them to epoch numbers for Arrow without going through `Date.parse` on the hot path.
+ */
+
+const UTC_Z = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/i
+const NAIVE_DT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false
+  const dim = m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!
+  return d <= dim
+}
+
+function fractionMicros(frac: string | undefined): number {
+  if (!frac) return 0
+  return Number((frac + '000000').slice(0, 6))
+}
+
+function digits(s: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * Epoch microseconds of the canonical form `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` without a regex
+ * (the hot path: what `toISOString` and most APIs emit), or `undefined` for any other text.
+ */
+export function parseCanonicalUtcMicros(s: string): number | undefined {
+  const len = s.length
+  if (len < 20 || len > 30 || s.charCodeAt(len - 1) !== 90 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined
+  if (s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined
+  const y = digits(s, 0, 4), mo = digits(s, 5, 7), d = digits(s, 8, 10)
+  const h = digits(s, 11, 13), mi = digits(s, 14, 16), sec = digits(s, 17, 19)
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 60) return undefined
+  let micros = 0
+  if (len > 20) {
+    if (s.charCodeAt(19) !== 46 || len === 21) return undefined
+    const frac = digits(s, 20, len - 1)
+    if (frac < 0) return undefined
+    const width = len - 21
+    micros = width <= 6 ? frac * 10 ** (6 - width) : Math.floor(frac / 10 ** (width - 6))
+  } else if (len !== 20) return undefined
+  return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1_000_000 + micros
+}
+
+/** Epoch microseconds of an ISO date-time with a zone (`Z` or `±hh:mm`), or `undefined` if it is not one. */
+export function parseUtcMicros(text: string): number | undefined {
+  const fast = parseCanonicalUtcMicros(text)
+  if (fast !== undefined) return fast
+  const m = UTC_Z.exec(text)
+  if (!m) return undefined
+  const y = +m[1]!, mo = +m[2]!, d = +m[3]!, h = +m[4]!, mi = +m[5]!, s = m[6] ? +m[6] : 0
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 60) return undefined
+  let offsetMin = 0
+  const zone = m[8]!
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone[0] === '-' ? -1 : 1
+    const digits = zone.slice(1).replace(':', '')
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'))
+  }
+  const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offsetMin * 60
+  return seconds * 1_000_000 + fractionMicros(m[7])
+}
+
+/** Epoch microseconds of an ISO date-time without a zone, or `undefined`. */
+export function parseNaiveMicros(text: string): number | undefined {
+  const m = NAIVE_DT.exec(text)
+  if (!m) return undefined
+  const y = +m[1]!, mo = +m[2]!, d = +m[3]!, h = +m[4]!, mi = +m[5]!, s = m[6] ? +m[6] : 0
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 60) return undefined
+  return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1_000_000 + fractionMicros(m[7])
+}
+
+/** Days since epoch of `YYYY-MM-DD`, or `undefined`. */
+export function parseNaiveDays(text: string): number | undefined {
+  const m = DATE_ONLY.exec(text)
+  if (!m) return undefined
+  const y = +m[1]!, mo = +m[2]!, d = +m[3]!
+  return validDate(y, mo, d) ? daysFromCivil(y, mo, d) : undefined
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0')
+}
+
+/** Formats epoch microseconds as `YYYY-MM-DDTHH:MM:SS[.ffffff]` plus `suffix`. */
+export function formatMicros(micros: number, suffix: string): string {
+  const seconds = Math.floor(micros / 1_000_000)
+  const fraction = micros - seconds * 1_000_000
+  const date = new Date(seconds * 1000)
+  const base =
+    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}` +
+    `T${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}`
+  if (fraction === 0) return base + suffix
+  return `${base}.${pad(fraction, 6).replace(/0+$/, '')}${suffix}`
+}
+
+/**
+ * Canonical UTC text for a zoned ISO value: kept as it is when already `…Z` (the common case,
+ * no allocation), else converted to UTC with its fractional digits kept. `undefined` if not ISO.
+ */
+export function normalizeUtc(text: string): string | undefined {
+  if (parseCanonicalUtcMicros(text) !== undefined) return text
+  const micros = parseUtcMicros(text)
+  if (micros === undefined) return undefined
+  const last = text.charCodeAt(text.length - 1)
+  if ((last === 90 || last === 122) && text.charCodeAt(10) === 84) return last === 90 ? text : text.slice(0, -1) + 'Z'
+  return formatMicros(micros, 'Z')
+}

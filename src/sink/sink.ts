@@ -1,0 +1,62 @@
+import type { Row } from '../core/batch.js'
+import type { RecordsMessage, SchemaChange, SchemaMessage, State, TruncateMessage } from '../core/message.js'
+import type { TableSpec } from '../core/table-spec.js'
+import type { SyncReport, SyncStatus } from '../sync/sync-report.js'
+
+/** What `sync()` tells a sink when a sync starts. */
+export interface SinkOpenArgs {
+  readonly connectorId: string
+  readonly syncId: string
+  /** Tables the source declared (keys, types, modes); others are created from their first batch. */
+  readonly tables: readonly TableSpec[]
+}
+
+/** A message a sink applies. */
+export type SinkMessage = RecordsMessage | TruncateMessage | SchemaMessage
+
+/** A schema change the sink applied on its own (a table or column created from data). */
+export interface AppliedSchemaChange {
+  readonly table: string
+  readonly change: SchemaChange
+}
+
+/** A table as it stands in the destination: destination names, sluice types, key and mode. */
+export interface TableDescription {
+  readonly table: string
+  readonly name: string
+  readonly primaryKey: readonly string[]
+  readonly mode: string
+  readonly columns: readonly { readonly source: string; readonly name: string; readonly type: string }[]
+}
+
+/**
+ * A destination. Writes happen inside an open transaction; `checkpoint` makes them durable
+ * together with the state (in one transaction where the destination stores state), and only
+ * then may the state be considered saved. `close` ends the sync: on success it applies deferred
+ * truncates and replace-mode deletes; otherwise it rolls back whatever is not checkpointed.
+ * Every method is async so that a sink can live in a worker thread.
+ *
+ * @example
+ * ```ts
+ * import { sqlite, sync, fromIterable } from 'sluice'
+ * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
+ * ```
+ */
+export interface Sink {
+  /** Short name for reports and errors (`sqlite`, `memory`, …). */
+  readonly name: string
+  /** Prepares meta tables and declared tables; returns the saved state if the destination keeps it. */
+  open(args: SinkOpenArgs): Promise<{ readonly state?: State }>
+  /** Applies one message inside the current transaction; returns schema changes it made on its own. */
+  write(args: { readonly message: SinkMessage }): Promise<readonly AppliedSchemaChange[] | void>
+  /** Commits everything written so far together with `state`. Durable when it resolves. */
+  checkpoint(args: { readonly state: State }): Promise<void>
+  /** Ends the sync; records it in the sync history; releases connections. */
+  close(args: { readonly status: SyncStatus; readonly report: SyncReport }): Promise<void>
+  /** Reads a table back by its source name (tests, `sluice debug`): destination column names, system columns included. */
+  read?(args: { readonly table: string }): Promise<Row[]>
+  /** The tables as they stand in the destination. */
+  describe?(): Promise<TableDescription[]>
+  /** Removes the saved state of a connector (reset). */
+  resetState?(args: { readonly connectorId: string }): Promise<void>
+}

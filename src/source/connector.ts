@@ -1,0 +1,97 @@
+import type { Message, State } from '../core/message.js'
+import { SluiceError } from '../core/sluice-error.js'
+import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
+import { RowsMessage } from './op.js'
+import type { Configuration, Source } from './source.js'
+
+/** A Fivetran-style custom connector: an id, the tables it writes, and an `update` generator. */
+export interface ConnectorDefinition {
+  readonly id: string
+  /** The tables, keys and types; when given, an op on any other table is an error. */
+  readonly schema?: (configuration: Configuration) => readonly TableSpec[] | Promise<readonly TableSpec[]>
+  /** Configuration keys that must be present (checked before `update` runs). */
+  readonly required?: readonly string[]
+  /** Yields `op.*` messages from the saved state (`{}` on a first sync). */
+  readonly update: (configuration: Configuration, state: State) => AsyncIterable<Message> | Iterable<Message>
+}
+
+/**
+ * Defines a connector the way Fivetran's Connector SDK does, as a plain source: `schema`
+ * declares tables, `update` yields `op.upsert | op.update | op.delete | op.truncate |
+ * op.checkpoint`. Declared column types are applied to the rows; an op on an undeclared
+ * table fails with `TABLE_UNDECLARED`.
+ *
+ * @example
+ * ```ts
+ * import { connector, op } from 'sluice'
+ * export default connector({
+ *   id: 'hello',
+ *   schema: () => [{ table: 'greetings', primaryKey: ['id'] }],
+ *   async *update(_configuration, state) {
+ *     const next = typeof state.next === 'number' ? state.next : 1
+ *     yield op.upsert('greetings', { id: next, text: 'hello' })
+ *     yield op.checkpoint({ next: next + 1 })
+ *   },
+ * })
+ * ```
+ */
+export function connector(definition: ConnectorDefinition): Source {
+  if (typeof definition?.id !== 'string' || definition.id.trim() === '') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'connector({ id }) needs a non-empty string id' })
+  }
+  if (typeof definition.update !== 'function') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `connector ${definition.id}: \`update\` must be a function (configuration, state) => messages` })
+  }
+  const declared = async (configuration: Configuration): Promise<TableSpec[]> =>
+    definition.schema ? parseTableSpecs(await definition.schema(configuration), `connector ${definition.id} schema()`) : []
+
+  return {
+    id: definition.id,
+    tables: ({ configuration }) => declared(configuration),
+    async *read({ state, configuration, signal }) {
+      checkConfiguration(configuration, definition.required ?? [])
+      const specs = await declared(configuration)
+      const byName = new Map(specs.map((s) => [s.table, s]))
+      for await (const message of definition.update(configuration, state ?? {})) {
+        if (signal.aborted) return
+        if (message.kind === 'checkpoint' || byName.size === 0) {
+          yield message
+          continue
+        }
+        const spec = byName.get(message.table)
+        if (!spec) {
+          throw new SluiceError({
+            code: 'TABLE_UNDECLARED',
+            message: `connector ${definition.id} wrote to table ${JSON.stringify(message.table)}, which schema() does not declare; add it to schema() (declared: ${[...byName.keys()].join(', ')})`,
+            context: { table: message.table },
+          })
+        }
+        yield message instanceof RowsMessage && spec.columns ? message.withTypes(spec.columns) : message
+      }
+    },
+  }
+}
+
+/**
+ * Checks a configuration: every value a string (as in `configuration.json`), every required key
+ * present. Throws `CONFIGURATION_KEY` naming the key.
+ */
+export function checkConfiguration(configuration: unknown, required: readonly string[]): asserts configuration is Configuration {
+  if (typeof configuration !== 'object' || configuration === null || Array.isArray(configuration)) {
+    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: 'configuration must be a JSON object of string values' })
+  }
+  for (const [key, value] of Object.entries(configuration)) {
+    if (typeof value !== 'string') {
+      throw new SluiceError({
+        code: 'CONFIGURATION_KEY',
+        message: `configuration key ${JSON.stringify(key)} must be a string, got ${value === null ? 'null' : typeof value}; write it as "${key}": "${typeof value === 'object' ? '…' : String(value)}"`,
+        context: { key },
+      })
+    }
+  }
+  for (const key of required) {
+    if (!(key in configuration)) {
+      throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration is missing the key ${JSON.stringify(key)}; add it to configuration.json`, context: { key } })
+    }
+  }
+}

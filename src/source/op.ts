@@ -1,0 +1,60 @@
+import type { Batch, Row } from '../core/batch.js'
+import { batchFromRows } from '../core/batch-from-rows.js'
+import type { ColumnType } from '../core/column-type.js'
+import type { CheckpointMessage, RecordOp, RecordsMessage, State, TruncateMessage } from '../core/message.js'
+import { serializeState } from '../core/json-state.js'
+
+/**
+ * A records message built from JS rows. Its columnar batch is built on first use, so that a
+ * connector that declares column types converts the rows once, straight to those types.
+ */
+export class RowsMessage implements RecordsMessage {
+  readonly kind = 'records' as const
+  #batch: Batch | undefined
+
+  constructor(
+    readonly table: string,
+    readonly op: RecordOp,
+    readonly rows: readonly Row[],
+  ) {}
+
+  get batch(): Batch {
+    return (this.#batch ??= batchFromRows(this.rows, { table: this.table }))
+  }
+
+  /** The same message with its batch built using declared column types. */
+  withTypes(columns: Readonly<Record<string, ColumnType>>): RecordsMessage {
+    const batch = batchFromRows(this.rows, { table: this.table, columns })
+    return { kind: 'records', table: this.table, op: this.op, batch }
+  }
+}
+
+function rowsOf(rows: Row | readonly Row[]): readonly Row[] {
+  return Array.isArray(rows) ? (rows as readonly Row[]) : [rows as Row]
+}
+
+/**
+ * The operations a connector yields, with Fivetran's names and semantics: `upsert` writes the
+ * whole row by primary key (missing columns become NULL), `update` changes only the given
+ * columns, `delete` soft-deletes by key (`_sluice_deleted = 1`), `truncate` soft-deletes the
+ * rows synced before it when the sync succeeds, `checkpoint` saves state once everything before
+ * it is written. Each takes one row or an array of rows.
+ *
+ * @example
+ * ```ts
+ * import { op } from 'sluice'
+ * op.upsert('orders', [{ id: 1, total: 10 }])
+ * op.checkpoint({ cursor: '2026-11-22T00:00:00Z' })
+ * ```
+ */
+export const op = {
+  upsert: (table: string, rows: Row | readonly Row[]): RowsMessage => new RowsMessage(table, 'upsert', rowsOf(rows)),
+  update: (table: string, rows: Row | readonly Row[]): RowsMessage => new RowsMessage(table, 'update', rowsOf(rows)),
+  delete: (table: string, keys: Row | readonly Row[]): RowsMessage => new RowsMessage(table, 'delete', rowsOf(keys)),
+  truncate: (table: string): TruncateMessage => ({ kind: 'truncate', table }),
+  /** Validates now (throws `STATE_INVALID`), so a bad state fails where it is made. */
+  checkpoint: (state: State): CheckpointMessage => {
+    serializeState(state)
+    return { kind: 'checkpoint', state }
+  },
+}

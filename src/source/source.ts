@@ -1,0 +1,53 @@
+import type { Message, State } from '../core/message.js'
+import type { TableSpec } from '../core/table-spec.js'
+
+/** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
+export type Configuration = Readonly<Record<string, string>>
+
+/** What `sync()` hands a source when it starts reading. */
+export interface SourceReadArgs {
+  /** The last acknowledged state, `undefined` on a first sync. */
+  readonly state: State | undefined
+  /** Aborted when the sync must stop now (hard deadline, cancellation): release sockets and cursors. */
+  readonly signal: AbortSignal
+  readonly configuration: Configuration
+}
+
+/**
+ * A source of messages: declares its tables (optional) and reads from a saved state. It must
+ * emit a checkpoint only once everything before it is emitted, and clean up in `finally`
+ * when the consumer stops early.
+ *
+ * @example
+ * ```ts
+ * import { op, type Source } from 'sluice'
+ * const source: Source = {
+ *   id: 'numbers',
+ *   async *read({ state }) {
+ *     const from = typeof state?.next === 'number' ? state.next : 0
+ *     yield op.upsert('numbers', [{ n: from }])
+ *     yield op.checkpoint({ next: from + 1 })
+ *   },
+ * }
+ * ```
+ */
+export interface Source {
+  /** Default connector id: the key of the state and of the sync history. */
+  readonly id?: string
+  /** The tables this source writes, with keys and types, when it knows them. */
+  tables?(args: { readonly configuration: Configuration }): readonly TableSpec[] | Promise<readonly TableSpec[]>
+  read(args: SourceReadArgs): AsyncIterable<Message>
+}
+
+/** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */
+export type SourceLike = Source | AsyncIterable<Message>
+
+/** Normalises what `sync({ source })` accepts into a `Source`. */
+export function toSource(value: SourceLike): Source {
+  if (typeof (value as Source).read === 'function') return value as Source
+  if (value && typeof (value as AsyncIterable<Message>)[Symbol.asyncIterator] === 'function') {
+    const iterable = value as AsyncIterable<Message>
+    return { read: () => iterable }
+  }
+  throw new TypeError('source must be a Source ({ read }) or an async iterable of messages')
+}

@@ -1,0 +1,20 @@
+import type { State } from '../core/message.js'
+
+/**
+ * Where a connector's state lives when it is not in the destination. A destination that keeps
+ * state (SQLite, Postgres, DuckDB) commits it with the data in one transaction and needs no store;
+ * a separate store is saved right after that commit, so a crash in between re-reads one
+ * checkpoint's rows (idempotent for upsert tables, not for append ones).
+ *
+ * @example
+ * ```ts
+ * import { fileState } from 'sluice'
+ * const store = fileState({ path: 'files/state.json' })
+ * await store.save({ connectorId: 'c', state: { cursor: '2026-01-01' } })
+ * ```
+ */
+export interface StateStore {
+  load(args: { readonly connectorId: string }): Promise<State | undefined>
+  save(args: { readonly connectorId: string; readonly state: State }): Promise<void>
+  clear(args: { readonly connectorId: string }): Promise<void>
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto'
+import { parseDuration, type Duration } from '../core/duration.js'
+import { serializeState } from '../core/json-state.js'
+import type { Message, RecordsMessage, State } from '../core/message.js'
+import { SluiceError, toSluiceError } from '../core/sluice-error.js'
+import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
+import type { Sink } from '../sink/sink.js'
+import { toSource, type Configuration, type SourceLike } from '../source/source.js'
+import type { StateStore } from '../state/state-store.js'
+import { checkPrimaryKey } from './check-primary-key.js'
+import { StopController } from './stop-controller.js'
+import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
+
+/** What a stage gets besides the messages. */
+export interface StageContext {
+  readonly connectorId: string
+  readonly syncId: string
+  /** Declared tables (by source name). */
+  readonly tables: readonly TableSpec[]
+  readonly signal: AbortSignal
+}
+
+/** A pipeline step: messages in, messages out. Never mutates an input batch. */
+export type Stage = (messages: AsyncIterable<Message>, context: StageContext) => AsyncIterable<Message>
+
+/** Handlers for sync events. A handler that throws is ignored: events never fail a sync. */
+export interface SyncEvents {
+  syncStart?(event: { connectorId: string; syncId: string; state: State | undefined }): void
+  checkpoint?(event: { connectorId: string; syncId: string; state: State; rows: number }): void
+  schemaChange?(event: { connectorId: string; table: string; change: unknown }): void
+  syncComplete?(report: SyncReport): void
+  syncError?(report: SyncReport): void
+}
+
+/** Options of {@link sync}. */
+export interface SyncOptions {
+  readonly source: SourceLike
+  readonly destination: Sink
+  readonly stages?: readonly Stage[]
+  /** Key of state and history (default: the source's id, else `'default'`). */
+  readonly connectorId?: string
+  readonly configuration?: Configuration
+  /** Where state lives when not in the destination; with a destination that keeps state it is a mirror. */
+  readonly state?: StateStore
+  /** Stop at the first checkpoint after this long (serverless: leave room before the platform's limit). */
+  readonly deadline?: Duration
+  /** Graceful stop at the next checkpoint when aborted. */
+  readonly signal?: AbortSignal
+  /** How long after a stop request (deadline or abort) to wait for a checkpoint before aborting the source (default 10% of the deadline, at most 10 s). */
+  readonly grace?: Duration
+  readonly on?: SyncEvents
+}
+
+const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
+
+/**
+ * Runs one sync: reads the source from the last acknowledged state, pipes messages through the
+ * stages into the destination, commits at each checkpoint, and returns a report. It never
+ * throws for a failed sync (the report has `status: 'failed'` and the error); the saved state
+ * is always that of the last checkpoint the destination acknowledged.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, sqlite, sync } from 'sluice'
+ * const report = await sync({
+ *   source: fromIterable('users', [{ id: 1, name: 'Ada' }], { primaryKey: ['id'] }),
+ *   destination: sqlite({ path: 'warehouse.db' }),
+ *   deadline: '50s',
+ * })
+ * console.log(report.status, report.rows)
+ * ```
+ */
+export async function sync(options: SyncOptions): Promise<SyncReport> {
+  const source = toSource(options.source)
+  const sink = options.destination
+  if (!sink || typeof sink.write !== 'function' || typeof sink.checkpoint !== 'function') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sync({ destination }) must be a sink such as sqlite({ path }) or memory()' })
+  }
+  const connectorId = options.connectorId ?? source.id ?? 'default'
+  const configuration = options.configuration ?? {}
+  const deadlineMs = options.deadline === undefined ? undefined : parseDuration(options.deadline, 'sync.deadline')
+  const graceMs = options.grace !== undefined ? parseDuration(options.grace, 'sync.grace') : Math.min(10_000, deadlineMs === undefined ? 10_000 : deadlineMs / 10)
+  const syncId = randomUUID()
+  const started = Date.now()
+  const counts: Record<string, TableCounts> = {}
+  const report: SyncReport = {
+    status: 'failed', connectorId, syncId, startedAt: new Date(started).toISOString(), endedAt: '', durationMs: 0,
+    rows: 0, checkpoints: 0, schemaChanges: 0, tables: counts,
+  }
+  const stop = new StopController({ signal: options.signal, deadlineMs, graceMs })
+  const emit = <K extends keyof SyncEvents>(name: K, event: Parameters<NonNullable<SyncEvents[K]>>[0]) => {
+    try {
+      ;(options.on?.[name] as ((e: typeof event) => void) | undefined)?.(event)
+    } catch {
+      // Event handlers are the user's; a broken one must not change the outcome of the sync.
+    }
+  }
+
+  let opened = false
+  let status: SyncStatus = 'failed'
+  let error: SluiceError | undefined
+  try {
+    const tables = source.tables ? parseTableSpecs(await source.tables({ configuration }), 'source tables') : []
+    const specs = new Map(tables.map((t) => [t.table, t]))
+    const { state: sinkState } = await sink.open({ connectorId, syncId, tables })
+    opened = true
+    const state = sinkState ?? (await options.state?.load({ connectorId }))
+    emit('syncStart', { connectorId, syncId, state })
+
+    let messages = source.read({ state, signal: stop.signal, configuration })
+    const context: StageContext = { connectorId, syncId, tables, signal: stop.signal }
+    for (const stage of options.stages ?? []) messages = stage(messages, context)
+
+    status = 'succeeded'
+    for await (const message of messages) {
+      if (message.kind === 'checkpoint') {
+        serializeState(message.state)
+        await sink.checkpoint({ state: message.state })
+        await options.state?.save({ connectorId, state: message.state })
+        report.checkpoints++
+        emit('checkpoint', { connectorId, syncId, state: message.state, rows: report.rows })
+        if (stop.requested) {
+          status = 'stopped'
+          break
+        }
+        continue
+      }
+      if (message.kind === 'records') checkRecords(message, specs.get(message.table))
+      const applied = await sink.write({ message })
+      for (const change of applied ?? []) {
+        report.schemaChanges++
+        emit('schemaChange', { connectorId, table: change.table, change: change.change })
+      }
+      const table = (counts[message.table] ??= { ...ZERO })
+      if (message.kind === 'records') {
+        const n = message.batch.length
+        report.rows += n
+        if (message.op === 'upsert') table.upserts += n
+        else if (message.op === 'update') table.updates += n
+        else table.deletes += n
+      } else if (message.kind === 'truncate') table.truncates++
+      else {
+        report.schemaChanges++
+        emit('schemaChange', { connectorId, table: message.table, change: message.change })
+      }
+    }
+    if (status === 'succeeded' && stop.aborted) status = 'stopped'
+  } catch (thrown) {
+    if (stop.aborted && opened) status = 'stopped'
+    else {
+      status = 'failed'
+      error = toSluiceError(thrown, opened ? 'SOURCE_FAILED' : 'DESTINATION_UNAVAILABLE')
+    }
+  } finally {
+    stop.dispose()
+  }
+
+  const ended = Date.now()
+  report.status = status
+  report.endedAt = new Date(ended).toISOString()
+  report.durationMs = ended - started
+  if (status === 'stopped') report.stopReason = stop.reason ?? 'aborted'
+  if (error) report.error = error.toJSON()
+  if (opened) {
+    try {
+      await sink.close({ status, report })
+    } catch (thrown) {
+      // A sink that cannot finish (e.g. the final truncate commit) fails the sync.
+      report.status = 'failed'
+      report.error = toSluiceError(thrown, 'DESTINATION_WRITE').toJSON()
+    }
+  }
+  emit(report.status === 'failed' ? 'syncError' : 'syncComplete', report)
+  return report
+}
+
+function checkRecords(message: RecordsMessage, spec: TableSpec | undefined): void {
+  if (spec?.primaryKey) checkPrimaryKey(message.batch, spec.primaryKey, message.table)
+}
