@@ -7,7 +7,10 @@ export interface RequestLabel {
   readonly url: string
 }
 
-/** Timeouts in force, to say which one fired. */
+/**
+ * Timeouts in force, ms. undici checks headers and body timeouts on a coarse timer (about 1 s
+ * resolution) to keep the hot path cheap, so a timeout fires between its value and about a second later.
+ */
 export interface TimeoutsMs {
   readonly connectMs: number
   readonly headersMs: number

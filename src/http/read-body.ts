@@ -10,19 +10,23 @@ const brotli = promisify(zlib.brotliDecompress)
 /** Content codings the client asks for and can decode. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br'
 
-export interface ReadBodyOptions {
-  /** The `content-encoding` response header. */
-  readonly encoding: string | undefined
-  /** Cap on both the received and the decoded size, bytes. */
-  readonly maxBytes: number
-  /**
-   * 'throw': exceeding `maxBytes` throws `tooLarge()`. 'truncate': keep the first `maxBytes` (for error
-   * excerpts) and decode leniently, returning undefined when the prefix cannot be decoded.
-   */
-  readonly overflow: 'throw' | 'truncate'
-  readonly tooLarge: () => SluiceError
-  readonly undecodable: (problem: string, cause: unknown) => SluiceError
-}
+/** How to read a body: `'throw'` past the cap, or `'truncate'` to keep a prefix (for error excerpts). */
+export type ReadBodyOptions =
+  | {
+      /** The `content-encoding` response header. */
+      readonly encoding: string | undefined
+      /** Cap on both the received and the decoded size, bytes. */
+      readonly maxBytes: number
+      readonly overflow: 'throw'
+      readonly tooLarge: () => SluiceError
+      readonly undecodable: (problem: string, cause: unknown) => SluiceError
+    }
+  | {
+      readonly encoding: string | undefined
+      readonly maxBytes: number
+      /** Keep the first `maxBytes` and decode leniently; undefined when the prefix cannot be decoded. */
+      readonly overflow: 'truncate'
+    }
 
 /**
  * Reads a response body into memory, enforcing a size cap and undoing gzip / deflate / br content coding.

@@ -81,11 +81,7 @@ export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions)
         headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       })
-      body = await readBody(res.body, {
-        encoding: undefined, maxBytes: 1024 * 1024, overflow: 'truncate',
-        tooLarge: () => httpBodyError(label, { status: res.statusCode, problem: 'is too large' }),
-        undecodable: (problem) => httpBodyError(label, { status: res.statusCode, problem }),
-      })
+      body = await readBody(res.body, { encoding: headerText(res.headers['content-encoding']), maxBytes: 1024 * 1024, overflow: 'truncate' })
     } catch (error) {
       if (signal?.aborted) throw new SluiceError({ code: 'ABORTED', message: 'aborted while fetching an OAuth2 token', cause: signal.reason })
       throw httpNetworkError(label, error, { connectMs: timeoutMs, headersMs: timeoutMs, bodyMs: timeoutMs })
@@ -148,6 +144,10 @@ function parseObject(body: Buffer | undefined): Record<string, unknown> | undefi
   } catch {
     return undefined
   }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
 function optionalRetryAfter(ms: number | undefined): { retryAfterMs?: number } {

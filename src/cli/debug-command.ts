@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
+import { SluiceError } from '../core/sluice-error.js'
+import type { TableDescription } from '../sink/sink.js'
+import { sqlite } from '../sink/sqlite/sqlite-sink.js'
+import { fileState } from '../state/file-state.js'
+import { sync } from '../sync/sync.js'
+import type { SyncReport } from '../sync/sync-report.js'
+import type { CliIo } from './cli-io.js'
+import { loadConfiguration } from './load-configuration.js'
+import { loadConnector } from './load-connector.js'
+import { parseArgs } from './parse-args.js'
+import { progress } from './progress.js'
+import { formatSummary } from './summary.js'
+import { warehouseCounts } from './warehouse-counts.js'
+
+/** Help for `sluice debug`. */
+export const DEBUG_HELP = `Usage: sluice debug [dir] [--configuration file] [--verbose]
+
+Runs the connector in dir (default: the current directory) — dir/connector.ts, .mts, .js
+or .mjs, default export connector({ … }) — with dir/configuration.json (or --configuration),
+into the SQLite warehouse dir/files/warehouse.db with its state mirrored in
+dir/files/state.json, then prints what it did. A second run continues from the saved state.
+`
+
+/** Where `sluice debug` and `sluice reset` keep the warehouse and state of a connector directory. */
+export function debugPaths(dir: string): { files: string; warehouse: string; state: string } {
+  const files = join(dir, 'files')
+  return { files, warehouse: join(files, 'warehouse.db'), state: join(files, 'state.json') }
+}
+
+/**
+ * `sluice debug [dir] [--configuration file]`: the local loop of `fivetran debug`. Loads the
+ * connector, syncs it into `files/warehouse.db` (state in the warehouse, mirrored in
+ * `files/state.json`), shows progress on long runs, and prints the summary. Ctrl-C stops at the
+ * next checkpoint (a second Ctrl-C quits). Resolves to the exit code: 0 when the sync succeeded
+ * or stopped cleanly, 1 when it failed (the error is printed on one line).
+ *
+ * @example
+ * ```ts
+ * import { debugCommand } from './debug-command.js'
+ * import { processIo } from './cli-io.js'
+ * process.exitCode = await debugCommand(['my_connector'], processIo())
+ * ```
+ */
+export async function debugCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { command: 'debug', values: ['configuration'], maxPositionals: 1 })
+  if (args.flags.has('help')) {
+    io.out(DEBUG_HELP)
+    return 0
+  }
+  const dir = resolve(io.cwd, args.positionals[0] ?? '.')
+  const { source } = await loadConnector(dir)
+  const configurationPath = args.values.configuration ? resolve(io.cwd, args.values.configuration) : join(dir, 'configuration.json')
+  const configuration = await loadConfiguration(configurationPath, { explicit: args.values.configuration !== undefined })
+
+  const paths = debugPaths(dir)
+  try {
+    await mkdir(paths.files, { recursive: true })
+  } catch (cause) {
+    throw new SluiceError({
+      code: 'DESTINATION_UNAVAILABLE',
+      message: `can't create ${paths.files}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      context: { path: paths.files },
+      cause,
+    })
+  }
+  const destination = sqlite({ path: paths.warehouse })
+
+  const interval = Number(io.env.SLUICE_PROGRESS_MS)
+  const shown = progress({ write: io.err, tty: io.isTTY, ...(interval > 0 ? { intervalMs: interval } : {}) })
+  const stop = new AbortController()
+  let interrupts = 0
+  const onInterrupt = () => {
+    if (++interrupts > 1) process.exit(130)
+    io.err('\nstopping at the next checkpoint (Ctrl-C again to quit now)\n')
+    stop.abort()
+  }
+  process.on('SIGINT', onInterrupt)
+  let report: SyncReport
+  try {
+    report = await sync({
+      source,
+      destination,
+      configuration,
+      state: fileState({ path: paths.state }),
+      stages: [shown.stage],
+      signal: stop.signal,
+      on: { checkpoint: (event) => shown.checkpoint(event) },
+    })
+  } finally {
+    shown.stop()
+    process.off('SIGINT', onInterrupt)
+  }
+
+  const rel = relative(io.cwd, paths.warehouse) || paths.warehouse
+  if (report.status !== 'failed' || report.rows > 0 || report.checkpoints > 0) {
+    let tables: TableDescription[] = []
+    try {
+      tables = (await destination.describe?.()) ?? []
+    } catch {
+      // The summary is still useful without the source-to-destination name map.
+    }
+    io.out(formatSummary(report, warehouseCounts(paths.warehouse, tables)))
+    io.out(`Warehouse: ${rel}\n`)
+  }
+  if (report.status === 'failed') {
+    const error = report.error ?? { code: 'SOURCE_FAILED', message: 'the sync failed', retryable: false, context: {} }
+    throw new SluiceError({ code: error.code, message: error.message, context: error.context, ...(shown.failure ? { cause: shown.failure } : {}) })
+  }
+  return 0
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises'
+import { SluiceError } from '../core/sluice-error.js'
+import { checkConfiguration } from '../source/connector.js'
+import type { Configuration } from '../source/source.js'
+
+/**
+ * Reads a `configuration.json`: a JSON object of string values, as Fivetran's. A missing file
+ * is an empty configuration unless it was asked for explicitly (`--configuration`); invalid JSON
+ * is `CONFIG_INVALID` naming the file; a non-string value is `CONFIGURATION_KEY` naming the key.
+ * Required keys are checked by the connector when it starts.
+ *
+ * @example
+ * ```ts
+ * import { loadConfiguration } from './load-configuration.js'
+ * const configuration = await loadConfiguration('my_connector/configuration.json', { explicit: false })
+ * ```
+ */
+export async function loadConfiguration(path: string, options: { readonly explicit: boolean }): Promise<Configuration> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' && !options.explicit) return {}
+    throw new SluiceError({
+      code: 'CONFIG_INVALID',
+      message: code === 'ENOENT' ? `configuration file ${path} does not exist` : `can't read configuration file ${path}: ${(cause as Error).message}`,
+      context: { path },
+      cause,
+    })
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `${path} is not valid JSON (${(cause as Error).message})`, context: { path }, cause })
+  }
+  try {
+    checkConfiguration(value, [])
+  } catch (error) {
+    if (error instanceof SluiceError) {
+      throw new SluiceError({ code: error.code, message: `${path}: ${error.message}`, context: { ...error.context, path } })
+    }
+    throw error
+  }
+  return value
+}

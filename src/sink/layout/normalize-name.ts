@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto'
+
+/** Longest identifier in bytes: Postgres' limit, applied everywhere so every sink names alike. */
+export const MAX_IDENTIFIER_BYTES = 63
+
+/**
+ * Normalises a source name to lower snake case, the same way in every sink: camelCase and
+ * spaces become `_`, anything but letters and digits (any script) becomes `_`, a leading digit
+ * gets a `_` prefix, and names longer than 63 bytes are cut with a short hash. The result can
+ * be quoted safely; reserved words (`order`, `select`) are fine because identifiers are always quoted.
+ *
+ * @example
+ * ```ts
+ * import { normalizeName } from 'sluice'
+ * normalizeName('OrderID') // 'order_id'
+ * normalizeName('"; drop table x; --') // 'drop_table_x'
+ * ```
+ */
+export function normalizeName(name: string): string {
+  let out = name
+    .normalize('NFKC')
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')
+    .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1_$2')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '_')
+    .replace(/^_+|_+$/g, '')
+  if (out === '') out = '_'
+  if (/^\p{N}/u.test(out)) out = `_${out}`
+  return truncate(out, name)
+}
+
+function truncate(name: string, original: string): string {
+  if (Buffer.byteLength(name) <= MAX_IDENTIFIER_BYTES) return name
+  const suffix = `_${createHash('sha256').update(original).digest('hex').slice(0, 8)}`
+  let cut = name
+  while (Buffer.byteLength(cut) > MAX_IDENTIFIER_BYTES - suffix.length) cut = cut.slice(0, -1)
+  return cut + suffix
+}
+
+/** `name` if not taken, else `name_2`, `name_3`, … (cut to fit the byte limit). */
+export function uniqueName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name
+  for (let n = 2; ; n++) {
+    const suffix = `_${n}`
+    let base = name
+    while (Buffer.byteLength(base) > MAX_IDENTIFIER_BYTES - suffix.length) base = base.slice(0, -1)
+    if (!taken.has(base + suffix)) return base + suffix
+  }
+}
+
+/** Quotes an identifier for SQL (`"` doubled); injection-proof for any string. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}

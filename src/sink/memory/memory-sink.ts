@@ -1,0 +1,180 @@
+import { valueAt, type Row } from '../../core/batch.js'
+import { parseState, serializeState } from '../../core/json-state.js'
+import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
+import type { TableSpec } from '../../core/table-spec.js'
+import { DeferredTruncates } from '../layout/deferred-truncates.js'
+import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { rowHashes } from '../layout/row-hash.js'
+import type { AppliedSchemaChange, Sink } from '../sink.js'
+import type { SyncReport } from '../../sync/sync-report.js'
+
+interface MemoryTable {
+  layout: TableLayout
+  /** Keyed tables: key → row; append tables use `log`. */
+  readonly rows: Map<string, Row>
+  readonly log: Row[]
+}
+
+type Undo = () => void
+
+/** A sink that also exposes what it holds, for tests. */
+export interface MemorySink extends Sink {
+  /** Committed rows of a table (destination column names, system columns included). */
+  rows(table: string): Row[]
+  /** Finished syncs, oldest first. */
+  readonly syncs: readonly SyncReport[]
+}
+
+/**
+ * The reference sink: a warehouse in process memory with the same layout, modes, transactions
+ * and deferred truncates as the SQL sinks, so tests and examples run without a file. Writes are
+ * applied at once with an undo log; a failed or stopped sync rolls back to the last checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, memory, sync } from 'sluice'
+ * const sink = memory()
+ * await sync({ source: fromIterable('t', [{ id: 1 }], { primaryKey: ['id'] }), destination: sink })
+ * sink.rows('t') // [{ id: 1, _sluice_synced: '…', _sluice_deleted: false }]
+ * ```
+ */
+export function memory(): MemorySink {
+  const tables = new Map<string, MemoryTable>()
+  const states = new Map<string, { state: string; pending: Record<string, string> }>()
+  const syncs: SyncReport[] = []
+  let undo: Undo[] = []
+  let connector = ''
+  let specs = new Map<string, TableSpec>()
+  let truncates = new DeferredTruncates()
+  let synced = ''
+  let open = false
+
+  const begin = () => {
+    if (!open) {
+      open = true
+      synced = new Date(truncates.tick()).toISOString()
+    }
+  }
+  const tableOf = (name: string): MemoryTable => {
+    let t = tables.get(name)
+    if (!t) {
+      const taken = new Set([...tables.values()].map((x) => x.layout.name))
+      t = { layout: planTable({ table: name, ...(specs.get(name) ?? {}) }, taken), rows: new Map(), log: [] }
+      const created = t
+      tables.set(name, t)
+      undo.push(() => tables.delete(name) && void created)
+    }
+    return t
+  }
+  const setLayout = (t: MemoryTable, next: TableLayout) => {
+    const prev = t.layout
+    t.layout = next
+    undo.push(() => (t.layout = prev))
+  }
+  const put = (t: MemoryTable, key: string, row: Row) => {
+    const prev = t.rows.get(key)
+    t.rows.set(key, row)
+    undo.push(() => (prev === undefined ? t.rows.delete(key) : t.rows.set(key, prev)))
+  }
+  const writeRecords = (t: MemoryTable, message: RecordsMessage) => {
+    const { batch, op } = message
+    const layout = t.layout
+    const names = new Map(layout.columns.map((c) => [c.source, c.name]))
+    const hashes = layout.primaryKey.length === 0 ? rowHashes(batch) : undefined
+    for (let i = 0; i < batch.length; i++) {
+      const given: Row = {}
+      for (const c of batch.columns) given[names.get(c.name)!] = valueAt(c, i)
+      if (hashes) given[SYSTEM.id] = hashes[i]
+      const key = hashes ? hashes[i]! : JSON.stringify(layout.primaryKey.map((k) => given[names.get(k)!]))
+      if (layout.mode === 'append' && op !== 'delete') {
+        t.log.push({ ...nulls(layout), ...given, [SYSTEM.synced]: synced, [SYSTEM.deleted]: false })
+        undo.push(() => t.log.pop())
+        continue
+      }
+      const prev = t.rows.get(key)
+      if (op === 'delete') {
+        if (prev) put(t, key, { ...prev, [SYSTEM.synced]: synced, [SYSTEM.deleted]: true })
+        continue
+      }
+      const base = op === 'upsert' || !prev ? nulls(layout) : prev
+      put(t, key, { ...base, ...given, [SYSTEM.synced]: synced, [SYSTEM.deleted]: false })
+    }
+  }
+
+  return {
+    name: 'memory',
+    syncs,
+    rows: (table) => {
+      const t = tables.get(table)
+      return t ? [...(t.layout.mode === 'append' ? t.log : t.rows.values())] : []
+    },
+    async open({ connectorId, tables: declared }) {
+      connector = connectorId
+      specs = new Map(declared.map((s) => [s.table, s]))
+      const saved = states.get(connectorId)
+      truncates = new DeferredTruncates(saved?.pending ?? {})
+      for (const spec of declared) {
+        const t = tables.get(spec.table)
+        if (t) t.layout = addColumns(t.layout, Object.entries(spec.columns ?? {})).layout
+        if (spec.mode === 'replace') truncates.replace(spec.table)
+      }
+      undo = []
+      open = false
+      return saved ? { state: parseState(saved.state, `state of ${connectorId}`) } : {}
+    },
+    async write({ message }) {
+      begin()
+      if (message.kind === 'truncate') {
+        truncates.truncate(message.table)
+        synced = new Date(truncates.current).toISOString()
+        return []
+      }
+      const isNew = !tables.has(message.table)
+      const t = tableOf(message.table)
+      const { layout, changes } = message.kind === 'records' ? reconcile(t.layout, message.batch) : applySchemaChange(t.layout, message.change)
+      if (layout !== t.layout) setLayout(t, layout)
+      if (message.kind === 'records') writeRecords(t, message)
+      const applied: SchemaChange[] = isNew ? [createTable(layout)] : changes
+      return applied.map((change): AppliedSchemaChange => ({ table: message.table, change }))
+    },
+    async checkpoint({ state }: { state: State }) {
+      states.set(connector, { state: serializeState(state), pending: truncates.toJSON() })
+      undo = []
+      open = false
+    },
+    async close({ status, report }) {
+      if (status !== 'succeeded') {
+        for (const step of undo.reverse()) step()
+      } else {
+        begin()
+        for (const [table, before] of truncates.entries()) {
+          const t = tables.get(table)
+          if (!t) continue
+          for (const [key, row] of t.rows) if ((row[SYSTEM.synced] as string) < before && !row[SYSTEM.deleted]) t.rows.set(key, { ...row, [SYSTEM.deleted]: true, [SYSTEM.synced]: synced })
+        }
+        truncates.clear()
+        const saved = states.get(connector)
+        if (saved) saved.pending = {}
+      }
+      undo = []
+      open = false
+      syncs.push(report)
+    },
+    async read({ table }) {
+      const t = tables.get(table)
+      return t ? [...(t.layout.mode === 'append' ? t.log : t.rows.values())] : []
+    },
+    async describe() {
+      return [...tables.values()].map(({ layout }) => ({ ...layout }))
+    },
+    async resetState({ connectorId }) {
+      states.delete(connectorId)
+    },
+  }
+}
+
+function nulls(layout: TableLayout): Row {
+  const row: Row = {}
+  for (const c of layout.columns) row[c.name] = null
+  return row
+}

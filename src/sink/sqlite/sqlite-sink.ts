@@ -1,0 +1,309 @@
+import Database from 'better-sqlite3'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { Row } from '../../core/batch.js'
+import type { SchemaChange } from '../../core/message.js'
+import { parseState, serializeState } from '../../core/json-state.js'
+import { SluiceError } from '../../core/sluice-error.js'
+import type { TableSpec } from '../../core/table-spec.js'
+import { DeferredTruncates } from '../layout/deferred-truncates.js'
+import { quoteIdent } from '../layout/normalize-name.js'
+import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import type { AppliedSchemaChange, Sink, SinkMessage, TableDescription } from '../sink.js'
+import { createTableSql, sqliteType } from './sqlite-ddl.js'
+import { loadLayouts, loadState, META_DDL, recordSync, saveLayout } from './sqlite-meta.js'
+import { SqliteTableWriter } from './sqlite-writer.js'
+
+/** Options of {@link sqlite}. */
+export interface SqliteOptions {
+  /** The database file, e.g. `files/warehouse.db`. Its directory must exist. */
+  readonly path: string
+  /** How long to wait for another writer's lock (default 5_000 ms). */
+  readonly busyTimeoutMs?: number
+}
+
+/**
+ * The embedded default warehouse: a SQLite file (better-sqlite3, WAL, `synchronous=NORMAL`,
+ * prepared statements reused). Data and state commit in one transaction at each checkpoint,
+ * so a crash at any instant resumes from a state that matches the data exactly.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, sqlite, sync } from 'sluice'
+ * await sync({ source: fromIterable('users', [{ id: 1 }], { primaryKey: ['id'] }), destination: sqlite({ path: 'warehouse.db' }) })
+ * ```
+ */
+export function sqlite(options: SqliteOptions): Sink {
+  if (typeof options?.path !== 'string' || options.path.trim() === '') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sqlite({ path }) needs a file path such as "files/warehouse.db"' })
+  }
+  const path = options.path === ':memory:' ? ':memory:' : resolve(options.path)
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000
+  let db: Database.Database | undefined
+  let run: SqliteRun | undefined
+
+  const connect = (readonly: boolean): Database.Database => {
+    if (db) return db
+    if (path !== ':memory:') checkDirectory(path)
+    try {
+      const handle = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {})
+      if (!readonly) {
+        handle.pragma('journal_mode = WAL')
+        handle.pragma('synchronous = NORMAL')
+        handle.pragma(`busy_timeout = ${busyTimeoutMs}`)
+        handle.exec(META_DDL)
+      }
+      return handle
+    } catch (cause) {
+      throw unavailable(path, cause)
+    }
+  }
+  const release = () => {
+    if (db && path !== ':memory:') {
+      db.close()
+      db = undefined
+    }
+  }
+
+  return {
+    name: 'sqlite',
+    async open({ connectorId, tables }) {
+      db = connect(false)
+      run = new SqliteRun(db, connectorId, tables)
+      const saved = loadState(db, connectorId).state
+      return saved === undefined ? {} : { state: parseState(saved, `_sluice_state of ${connectorId}`) }
+    },
+    async write({ message }) {
+      return requireRun(run).write(message)
+    },
+    async checkpoint({ state }) {
+      requireRun(run).checkpoint(serializeState(state))
+    },
+    async close({ status, report }) {
+      try {
+        requireRun(run).close(status === 'succeeded', report)
+      } finally {
+        run = undefined
+        release()
+      }
+    },
+    async read({ table }) {
+      const own = db === undefined
+      const handle = own ? connect(true) : db!
+      try {
+        const layout = [...loadLayouts(handle).values()].find((l) => l.table === table)
+        if (!layout) return []
+        return handle.prepare(`SELECT * FROM ${quoteIdent(layout.name)} ORDER BY rowid`).all() as Row[]
+      } finally {
+        if (own && path !== ':memory:') handle.close()
+        else if (own) db = handle
+      }
+    },
+    async describe() {
+      const handle = db ?? connect(true)
+      try {
+        return [...loadLayouts(handle).values()].map(describeLayout)
+      } finally {
+        if (handle !== db && path !== ':memory:') handle.close()
+      }
+    },
+    async resetState({ connectorId }) {
+      const handle = db ?? connect(false)
+      try {
+        handle.prepare('DELETE FROM "_sluice_state" WHERE "connector_id" = ?').run(connectorId)
+      } finally {
+        if (handle !== db) handle.close()
+      }
+    },
+  }
+}
+
+function requireRun(run: SqliteRun | undefined): SqliteRun {
+  if (!run) throw new SluiceError({ code: 'DESTINATION_WRITE', message: 'sqlite sink used before open() or after close()' })
+  return run
+}
+
+/** One sync's work on an open database: layouts, writers, the open transaction and pending truncates. */
+class SqliteRun {
+  readonly #db: Database.Database
+  readonly #connectorId: string
+  readonly #specs: Map<string, TableSpec>
+  readonly #layouts: Map<string, TableLayout>
+  readonly #created = new Set<string>()
+  readonly #writers = new Map<string, SqliteTableWriter>()
+  readonly #truncates: DeferredTruncates
+  #inTransaction = false
+  #synced = ''
+
+  constructor(db: Database.Database, connectorId: string, tables: readonly TableSpec[]) {
+    this.#db = db
+    this.#connectorId = connectorId
+    this.#specs = new Map(tables.map((t) => [t.table, t]))
+    this.#layouts = loadLayouts(db)
+    for (const t of this.#layouts.keys()) this.#created.add(t)
+    this.#truncates = new DeferredTruncates(loadState(db, connectorId).pending)
+    for (const spec of tables) {
+      const known = this.#layouts.get(spec.table)
+      this.#layouts.set(spec.table, known ? addColumns(known, Object.entries(spec.columns ?? {})).layout : planTable(spec, this.#takenNames()))
+      if (spec.mode === 'replace') this.#truncates.replace(spec.table)
+    }
+  }
+
+  write(message: SinkMessage): AppliedSchemaChange[] {
+    this.#begin()
+    const table = message.table
+    if (message.kind === 'truncate') {
+      this.#truncates.truncate(table)
+      this.#synced = new Date(this.#truncates.current).toISOString()
+      return []
+    }
+    let layout = this.#layouts.get(table) ?? planTable({ table, ...(this.#specs.get(table) ?? {}) }, this.#takenNames())
+    const { layout: next, changes } =
+      message.kind === 'records' ? reconcile(layout, message.batch) : applySchemaChange(layout, message.change)
+    const applied = this.#apply(layout, next, changes)
+    layout = next
+    if (message.kind === 'records') this.#writer(layout).write(message.op, message.batch, this.#synced)
+    return applied.map((change) => ({ table, change }))
+  }
+
+  checkpoint(stateText: string): void {
+    this.#begin()
+    this.#saveState(stateText)
+    this.#commit()
+  }
+
+  close(succeeded: boolean, report: Parameters<typeof recordSync>[1]): void {
+    if (!succeeded) {
+      if (this.#inTransaction) this.#db.exec('ROLLBACK')
+      this.#inTransaction = false
+      recordSync(this.#db, report)
+      return
+    }
+    this.#begin()
+    const now = new Date(this.#truncates.tick()).toISOString()
+    for (const [table, before] of this.#truncates.entries()) {
+      const layout = this.#layouts.get(table)
+      if (!layout || !this.#created.has(table)) continue
+      const deleted = quoteIdent(SYSTEM.deleted)
+      const synced = quoteIdent(SYSTEM.synced)
+      this.#db.prepare(`UPDATE ${quoteIdent(layout.name)} SET ${deleted} = 1, ${synced} = ? WHERE ${synced} < ? AND ${deleted} = 0`).run(now, before)
+    }
+    this.#truncates.clear()
+    this.#db.prepare('UPDATE "_sluice_state" SET "pending_truncates" = ? WHERE "connector_id" = ?').run('{}', this.#connectorId)
+    recordSync(this.#db, report)
+    this.#commit()
+  }
+
+  #apply(before: TableLayout, after: TableLayout, changes: readonly SchemaChange[]): SchemaChange[] {
+    const table = after.table
+    if (!this.#created.has(table)) {
+      const typed = new Set(after.columns.map((c) => c.source))
+      if (!after.primaryKey.every((k) => typed.has(k))) {
+        // Key types come from the first rows: create the table then.
+        this.#layouts.set(table, after)
+        return []
+      }
+      this.#db.exec(createTableSql(after))
+      saveLayout(this.#db, after)
+      this.#created.add(table)
+      this.#layouts.set(table, after)
+      this.#writers.delete(table)
+      return [createTable(after)]
+    }
+    if (changes.length === 0) return []
+    const names = new Map(after.columns.map((c) => [c.source, c]))
+    for (const change of changes) {
+      if (change.type === 'add_column') {
+        const c = names.get(change.column)!
+        this.#db.exec(`ALTER TABLE ${quoteIdent(after.name)} ADD COLUMN ${quoteIdent(c.name)} ${sqliteType(c.type)}`)
+      } else if (change.type === 'change_type' && sqliteType(change.from) !== sqliteType(change.to)) {
+        this.#migrate(after, names.get(change.column)!.name, sqliteType(change.to), before.primaryKey.includes(change.column))
+      }
+    }
+    saveLayout(this.#db, after)
+    this.#layouts.set(table, after)
+    this.#writers.delete(table)
+    return [...changes]
+  }
+
+  /** Moves a column to a new storage class without losing a value (copy via CAST, swap names). */
+  #migrate(layout: TableLayout, column: string, type: string, isKey: boolean): void {
+    if (isKey) {
+      throw new SluiceError({
+        code: 'DESTINATION_WRITE',
+        message: `sqlite: primary key column ${column} of ${layout.name} changed type; declare its type in the table spec so it stays stable`,
+        context: { table: layout.table, column },
+      })
+    }
+    const t = quoteIdent(layout.name)
+    const temp = quoteIdent(`${column}__sluice_migrating`)
+    this.#db.exec(`ALTER TABLE ${t} ADD COLUMN ${temp} ${type}`)
+    this.#db.exec(`UPDATE ${t} SET ${temp} = CAST(${quoteIdent(column)} AS ${type})`)
+    this.#db.exec(`ALTER TABLE ${t} DROP COLUMN ${quoteIdent(column)}`)
+    this.#db.exec(`ALTER TABLE ${t} RENAME COLUMN ${temp} TO ${quoteIdent(column)}`)
+  }
+
+  #writer(layout: TableLayout): SqliteTableWriter {
+    let writer = this.#writers.get(layout.table)
+    if (!writer) {
+      writer = new SqliteTableWriter(this.#db, layout)
+      this.#writers.set(layout.table, writer)
+    }
+    return writer
+  }
+
+  #takenNames(): Set<string> {
+    const rows = this.#db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+    return new Set([...rows.map((r) => r.name), ...[...this.#layouts.values()].map((l) => l.name)])
+  }
+
+  #saveState(stateText: string): void {
+    this.#db
+      .prepare(
+        `INSERT INTO "_sluice_state" ("connector_id", "state", "pending_truncates", "updated_at") VALUES (?, ?, ?, ?)
+         ON CONFLICT ("connector_id") DO UPDATE SET "state" = excluded."state", "pending_truncates" = excluded."pending_truncates", "updated_at" = excluded."updated_at"`,
+      )
+      .run(this.#connectorId, stateText, JSON.stringify(this.#truncates.toJSON()), new Date().toISOString())
+  }
+
+  #begin(): void {
+    if (this.#inTransaction) return
+    this.#db.exec('BEGIN IMMEDIATE')
+    this.#inTransaction = true
+    this.#synced = new Date(this.#truncates.tick()).toISOString()
+  }
+
+  #commit(): void {
+    this.#db.exec('COMMIT')
+    this.#inTransaction = false
+  }
+}
+
+function describeLayout(layout: TableLayout): TableDescription {
+  return { table: layout.table, name: layout.name, primaryKey: layout.primaryKey, mode: layout.mode, columns: layout.columns }
+}
+
+function checkDirectory(path: string): void {
+  const dir = dirname(path)
+  if (!existsSync(dir)) {
+    throw new SluiceError({
+      code: 'DESTINATION_UNAVAILABLE',
+      message: `sqlite: directory ${dir} does not exist; create it first or choose another path`,
+      context: { path },
+    })
+  }
+  if (!statSync(dir).isDirectory()) {
+    throw new SluiceError({ code: 'DESTINATION_UNAVAILABLE', message: `sqlite: ${dir} is not a directory`, context: { path } })
+  }
+}
+
+function unavailable(path: string, cause: unknown): SluiceError {
+  const text = (cause as Error).message
+  const hint = /readonly|read-only|EACCES|permission|unable to open/i.test(text) ? ' (is the file or its directory read-only?)' : ''
+  return new SluiceError({
+    code: 'DESTINATION_UNAVAILABLE',
+    message: `sqlite: can't open ${path} for writing: ${text}${hint}`,
+    cause,
+    context: { path },
+  })
+}
