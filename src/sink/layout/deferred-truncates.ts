@@ -7,9 +7,14 @@
  */
 export class DeferredTruncates {
   readonly #pending = new Map<string, number>()
-  #last = 0
+  #last: number
 
-  constructor(saved: Readonly<Record<string, string>> = {}) {
+  /**
+   * `lastWrite` is the latest write time already in the destination: ticks can run a few ms ahead
+   * of the wall clock (one per transaction and truncate), so "now" alone could repeat one.
+   */
+  constructor(saved: Readonly<Record<string, string>> = {}, lastWrite = 0) {
+    this.#last = Math.max(Date.now(), lastWrite)
     for (const [table, iso] of Object.entries(saved)) {
       const t = Date.parse(iso)
       this.#pending.set(table, t)

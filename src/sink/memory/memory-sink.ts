@@ -46,6 +46,7 @@ export function memory(): MemorySink {
   let connector = ''
   let specs = new Map<string, TableSpec>()
   let truncates = new DeferredTruncates()
+  let lastWrite = 0 // kept across syncs: see DeferredTruncates
   let synced = ''
   let open = false
 
@@ -104,15 +105,12 @@ export function memory(): MemorySink {
   return {
     name: 'memory',
     syncs,
-    rows: (table) => {
-      const t = tables.get(table)
-      return t ? [...(t.layout.mode === 'append' ? t.log : t.rows.values())] : []
-    },
+    rows: (table) => committedRows(tables.get(table)),
     async open({ connectorId, tables: declared }) {
       connector = connectorId
       specs = new Map(declared.map((s) => [s.table, s]))
       const saved = states.get(connectorId)
-      truncates = new DeferredTruncates(saved?.pending ?? {})
+      truncates = new DeferredTruncates(saved?.pending ?? {}, lastWrite)
       for (const spec of declared) {
         const t = tables.get(spec.table)
         if (t) t.layout = addColumns(t.layout, Object.entries(spec.columns ?? {})).layout
@@ -158,11 +156,11 @@ export function memory(): MemorySink {
       }
       undo = []
       open = false
+      lastWrite = truncates.current
       syncs.push(report)
     },
     async read({ table }) {
-      const t = tables.get(table)
-      return t ? [...(t.layout.mode === 'append' ? t.log : t.rows.values())] : []
+      return committedRows(tables.get(table))
     },
     async describe() {
       return [...tables.values()].map(({ layout }) => ({ ...layout }))
@@ -171,6 +169,13 @@ export function memory(): MemorySink {
       states.delete(connectorId)
     },
   }
+}
+
+/** Rows with every current column present (a column added later reads NULL in older rows). */
+function committedRows(t: MemoryTable | undefined): Row[] {
+  if (!t) return []
+  const blank = nulls(t.layout)
+  return [...(t.layout.mode === 'append' ? t.log : t.rows.values())].map((row) => ({ ...blank, ...row }))
 }
 
 function nulls(layout: TableLayout): Row {

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS "_sluice_state" (
   "connector_id" TEXT PRIMARY KEY,
   "state" TEXT NOT NULL,
   "pending_truncates" TEXT NOT NULL DEFAULT '{}',
+  "last_synced" TEXT,
   "updated_at" TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS "_sluice_tables" (
@@ -50,12 +51,13 @@ export function saveLayout(db: Database, layout: TableLayout): void {
   ).run(layout.name, layout.table, JSON.stringify(layout), new Date().toISOString())
 }
 
-/** The saved state and pending truncates of a connector. */
-export function loadState(db: Database, connectorId: string): { state?: string; pending: Record<string, string> } {
-  const row = db.prepare('SELECT "state", "pending_truncates" FROM "_sluice_state" WHERE "connector_id" = ?').get(connectorId) as
-    | { state: string; pending_truncates: string }
+/** The saved state, pending truncates and last write time of a connector. */
+export function loadState(db: Database, connectorId: string): { state?: string; pending: Record<string, string>; lastSynced: number } {
+  const row = db.prepare('SELECT "state", "pending_truncates", "last_synced" FROM "_sluice_state" WHERE "connector_id" = ?').get(connectorId) as
+    | { state: string; pending_truncates: string; last_synced: string | null }
     | undefined
-  return row ? { state: row.state, pending: JSON.parse(row.pending_truncates) as Record<string, string> } : { pending: {} }
+  if (!row) return { pending: {}, lastSynced: 0 }
+  return { state: row.state, pending: JSON.parse(row.pending_truncates) as Record<string, string>, lastSynced: row.last_synced ? Date.parse(row.last_synced) : 0 }
 }
 
 /** Records a finished sync in `_sluice_syncs`. */

@@ -141,7 +141,8 @@ class SqliteRun {
     this.#specs = new Map(tables.map((t) => [t.table, t]))
     this.#layouts = loadLayouts(db)
     for (const t of this.#layouts.keys()) this.#created.add(t)
-    this.#truncates = new DeferredTruncates(loadState(db, connectorId).pending)
+    const saved = loadState(db, connectorId)
+    this.#truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
     for (const spec of tables) {
       const known = this.#layouts.get(spec.table)
       this.#layouts.set(spec.table, known ? addColumns(known, Object.entries(spec.columns ?? {})).layout : planTable(spec, this.#takenNames()))
@@ -189,7 +190,9 @@ class SqliteRun {
       this.#db.prepare(`UPDATE ${quoteIdent(layout.name)} SET ${deleted} = 1, ${synced} = ? WHERE ${synced} < ? AND ${deleted} = 0`).run(now, before)
     }
     this.#truncates.clear()
-    this.#db.prepare('UPDATE "_sluice_state" SET "pending_truncates" = ? WHERE "connector_id" = ?').run('{}', this.#connectorId)
+    this.#db
+      .prepare('UPDATE "_sluice_state" SET "pending_truncates" = ?, "last_synced" = ? WHERE "connector_id" = ?')
+      .run('{}', new Date(this.#truncates.current).toISOString(), this.#connectorId)
     recordSync(this.#db, report)
     this.#commit()
   }
@@ -260,10 +263,11 @@ class SqliteRun {
   #saveState(stateText: string): void {
     this.#db
       .prepare(
-        `INSERT INTO "_sluice_state" ("connector_id", "state", "pending_truncates", "updated_at") VALUES (?, ?, ?, ?)
-         ON CONFLICT ("connector_id") DO UPDATE SET "state" = excluded."state", "pending_truncates" = excluded."pending_truncates", "updated_at" = excluded."updated_at"`,
+        `INSERT INTO "_sluice_state" ("connector_id", "state", "pending_truncates", "last_synced", "updated_at") VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT ("connector_id") DO UPDATE SET "state" = excluded."state", "pending_truncates" = excluded."pending_truncates",
+           "last_synced" = excluded."last_synced", "updated_at" = excluded."updated_at"`,
       )
-      .run(this.#connectorId, stateText, JSON.stringify(this.#truncates.toJSON()), new Date().toISOString())
+      .run(this.#connectorId, stateText, JSON.stringify(this.#truncates.toJSON()), new Date(this.#truncates.current).toISOString(), new Date().toISOString())
   }
 
   #begin(): void {

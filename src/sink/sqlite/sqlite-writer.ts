@@ -37,12 +37,13 @@ export class SqliteTableWriter {
   /** Applies one records batch with `synced` as the write time of every row. */
   write(op: RecordOp, batch: Batch, synced: string): void {
     if (batch.length === 0) return
+    if (op === 'delete') return this.#delete(batch, synced)
     const columns = batch.columns
     const hashes = this.#hashKeyed ? rowHashes(batch) : undefined
     const sources = columns.map((c) => c.name)
     const width = columns.length + 1 + (hashes ? 1 : 0)
     const full = Math.floor(batch.length / ROWS_PER_STATEMENT)
-    const multi = op === 'delete' || full === 0 ? undefined : this.#statement(op, sources, ROWS_PER_STATEMENT)
+    const multi = full === 0 ? undefined : this.#statement(op, sources, ROWS_PER_STATEMENT)
     const single = this.#statement(op, sources, 1)
     const values = columns.map((c) => bindable(c))
     const validity = columns.map((c) => c.validity)
@@ -70,13 +71,56 @@ export class SqliteTableWriter {
         single.run(params)
       }
     } catch (cause) {
-      throw new SluiceError({
-        code: 'DESTINATION_WRITE',
-        message: `sqlite: writing ${op} rows to table ${this.#layout.name} failed near batch row ${i}: ${(cause as Error).message}`,
-        cause,
-        context: { table: this.#layout.table, op, row: i },
-      })
+      throw this.#failed(op, i, cause)
     }
+  }
+
+  /** Soft-deletes by key (or by row hash for a keyless table); other columns of a delete are ignored. */
+  #delete(batch: Batch, synced: string): void {
+    const table = quoteIdent(this.#layout.name)
+    const set = `UPDATE ${table} SET ${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = ?`
+    let keys: ArrayLike<unknown>[]
+    let sql: string
+    if (this.#hashKeyed) {
+      keys = [rowHashes(batch)]
+      sql = `${set} WHERE ${quoteIdent(SYSTEM.id)} = ?`
+    } else {
+      const missing = this.#layout.primaryKey.filter((k) => !batch.column(k))
+      if (missing.length > 0) {
+        throw new SluiceError({
+          code: 'PRIMARY_KEY_MISSING',
+          message: `table ${this.#layout.table}: a delete must give the primary key column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
+          context: { table: this.#layout.table },
+        })
+      }
+      keys = this.#layout.primaryKey.map((k) => bindable(batch.column(k)!))
+      sql = `${set} WHERE ${this.#layout.primaryKey.map((k) => `${quoteIdent(this.#names.get(k)!)} = ?`).join(' AND ')}`
+    }
+    let stmt = this.#statements.get(sql)
+    if (!stmt) {
+      stmt = this.#db.prepare(sql)
+      this.#statements.set(sql, stmt)
+    }
+    const params: unknown[] = new Array(keys.length + 1)
+    params[0] = synced
+    let i = 0
+    try {
+      for (; i < batch.length; i++) {
+        for (let k = 0; k < keys.length; k++) params[k + 1] = keys[k]![i]
+        stmt.run(params)
+      }
+    } catch (cause) {
+      throw this.#failed('delete', i, cause)
+    }
+  }
+
+  #failed(op: RecordOp, row: number, cause: unknown): SluiceError {
+    return new SluiceError({
+      code: 'DESTINATION_WRITE',
+      message: `sqlite: writing ${op} rows to table ${this.#layout.name} failed near batch row ${row}: ${(cause as Error).message}`,
+      cause,
+      context: { table: this.#layout.table, op, row },
+    })
   }
 
   #statement(op: RecordOp, sources: readonly string[], rows: number): Statement {
@@ -96,12 +140,6 @@ export class SqliteTableWriter {
     const deleted = quoteIdent(SYSTEM.deleted)
     const id = quoteIdent(SYSTEM.id)
     const keys = keyNames(this.#layout).map(quoteIdent)
-    if (op === 'delete') {
-      // Parameters arrive as [batch columns…, synced, row hash?]: numbered placeholders pick what a delete needs.
-      const k = sources.length
-      if (this.#hashKeyed) return `UPDATE ${table} SET ${deleted} = 1, ${synced} = ?${k + 1} WHERE ${id} = ?${k + 2}`
-      return this.#deleteByKeys(sources)
-    }
     const insertCols = [...cols, synced, deleted, ...(this.#hashKeyed ? [id] : [])]
     const one = `(${[...cols.map(() => '?'), '?', '0', ...(this.#hashKeyed ? ['?'] : [])].join(', ')})`
     const head = `INSERT INTO ${table} (${insertCols.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`
@@ -115,21 +153,6 @@ export class SqliteTableWriter {
     }
     sets.push(`${synced} = excluded.${synced}`, `${deleted} = 0`)
     return `${head} ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sets.join(', ')}`
-  }
-
-  #deleteByKeys(sources: readonly string[]): string {
-    const table = quoteIdent(this.#layout.name)
-    const missing = this.#layout.primaryKey.filter((k) => !sources.includes(k))
-    if (missing.length > 0) {
-      throw new SluiceError({
-        code: 'PRIMARY_KEY_MISSING',
-        message: `table ${this.#layout.table}: a delete must give the primary key column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
-        context: { table: this.#layout.table },
-      })
-    }
-    const index = new Map(sources.map((s, i) => [s, i + 1]))
-    const where = this.#layout.primaryKey.map((k) => `${quoteIdent(this.#names.get(k)!)} = ?${index.get(k)}`).join(' AND ')
-    return `UPDATE ${table} SET ${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = ?${sources.length + 1} WHERE ${where}`
   }
 }
 

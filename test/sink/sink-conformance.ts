@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest'
+import { op, sync, type Row, type Sink, type State } from '../../src/index.js'
+import { norm, normRows, page, scripted } from '../support/sources.js'
+
+/** A fresh, empty destination for one test. */
+export type SinkFactory = () => Sink | Promise<Sink>
+
+const read = async (sink: Sink, table: string): Promise<Row[]> => normRows(await sink.read!({ table }), undefined)
+const byId = (rows: Row[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id))
+
+/** The behaviour every sink must have; run with `describeSinkConformance('sqlite', () => sqlite({ path }))`. */
+export function describeSinkConformance(name: string, make: SinkFactory): void {
+  describe(`sink conformance: ${name}`, () => {
+    it('upsert writes whole rows by key: a column missing from a later upsert becomes NULL', async () => {
+      const sink = await make()
+      const r = await sync({
+        destination: sink,
+        source: scripted([
+          ...page('users', [{ id: 1, name: 'a', email: 'a@x' }, { id: 2, name: 'b', email: 'b@x' }], { n: 1 }),
+          ...page('users', [{ id: 1, name: 'a2' }], { n: 2 }),
+        ]),
+      })
+      expect(r.status).toBe('succeeded')
+      expect(byId(await read(sink, 'users'))).toEqual([
+        { id: 1, name: 'a2', email: null, _sluice_deleted: 0 },
+        { id: 2, name: 'b', email: 'b@x', _sluice_deleted: 0 },
+      ])
+    })
+
+    it('update changes only the given columns; delete is soft and a later upsert undoes it', async () => {
+      const sink = await make()
+      await sync({
+        destination: sink,
+        source: scripted([
+          op.upsert('users', [{ id: 1, name: 'a', email: 'a@x' }, { id: 2, name: 'b', email: 'b@x' }]),
+          op.update('users', { id: 1, email: 'new@x' }),
+          op.delete('users', [{ id: 1 }, { id: 2 }]),
+          op.upsert('users', { id: 2, name: 'b2', email: 'b2@x' }),
+          op.checkpoint({ done: true }),
+        ]),
+      })
+      expect(byId(await read(sink, 'users'))).toEqual([
+        { id: 1, name: 'a', email: 'new@x', _sluice_deleted: 1 },
+        { id: 2, name: 'b2', email: 'b2@x', _sluice_deleted: 0 },
+      ])
+    })
+
+    it('a failed sync keeps the rows and state of the last checkpoint only', async () => {
+      const sink = await make()
+      const r = await sync({
+        destination: sink,
+        source: scripted([...page('t', [{ id: 1 }], { n: 1 }), op.upsert('t', [{ id: 2 }])], { failWith: new Error('boom') }),
+        connectorId: 'c',
+      })
+      expect(r.status).toBe('failed')
+      expect(r.error?.message).toContain('boom')
+      expect((await read(sink, 't')).map((x) => x.id)).toEqual([1])
+      let seen: State | undefined
+      await sync({ destination: sink, connectorId: 'c', source: { async *read({ state }) { seen = state } } })
+      expect(seen).toEqual({ n: 1 })
+    })
+
+    it('truncate soft-deletes rows synced before it, only once the sync succeeds', async () => {
+      const sink = await make()
+      await sync({ destination: sink, source: scripted(page('t', [{ id: 1 }, { id: 2 }, { id: 3 }], { n: 1 })) })
+      const failing = await sync({
+        destination: sink,
+        source: scripted([op.truncate('t'), ...page('t', [{ id: 2 }], { n: 2 })], { failWith: new Error('later failure') }),
+      })
+      expect(failing.status).toBe('failed')
+      expect((await read(sink, 't')).map((x) => x._sluice_deleted)).toEqual([0, 0, 0])
+      const ok = await sync({ destination: sink, source: scripted([op.truncate('t'), op.upsert('t', { id: 3 }), op.checkpoint({ n: 3 })]) })
+      expect(ok.status).toBe('succeeded')
+      expect(ok.tables.t?.truncates).toBe(1)
+      expect(byId(await read(sink, 't')).map((x) => [x.id, x._sluice_deleted])).toEqual([[1, 1], [2, 1], [3, 0]])
+    })
+
+    it('a truncate saved by a checkpoint of a stopped sync is applied by the next successful one', async () => {
+      const sink = await make()
+      await sync({ destination: sink, connectorId: 'c', source: scripted(page('t', [{ id: 1 }, { id: 2 }], { n: 1 })) })
+      const ac = new AbortController()
+      ac.abort()
+      const stopped = await sync({ destination: sink, connectorId: 'c', signal: ac.signal, source: scripted([op.truncate('t'), ...page('t', [{ id: 2 }], { n: 2 })]) })
+      expect(stopped.status).toBe('stopped')
+      expect((await read(sink, 't')).map((x) => x._sluice_deleted)).toEqual([0, 0])
+      await sync({ destination: sink, connectorId: 'c', source: scripted([op.checkpoint({ n: 3 })]) })
+      expect(byId(await read(sink, 't')).map((x) => [x.id, x._sluice_deleted])).toEqual([[1, 1], [2, 0]])
+    })
+
+    it('replace mode soft-deletes rows not written since the refresh began, after success only', async () => {
+      const sink = await make()
+      const source = (ids: number[], fail?: boolean) => ({
+        tables: () => [{ table: 'snap', primaryKey: ['id'], mode: 'replace' as const }],
+        async *read() {
+          yield op.upsert('snap', ids.map((id) => ({ id })))
+          yield op.checkpoint({ ids })
+          if (fail) throw new Error('fail after checkpoint')
+        },
+      })
+      await sync({ destination: sink, source: source([1, 2, 3]) })
+      await sync({ destination: sink, source: source([2], true) })
+      expect(byId(await read(sink, 'snap')).map((x) => x._sluice_deleted)).toEqual([0, 0, 0])
+      // The failed attempt's checkpoint began the refresh: its rows count as refreshed when a later attempt succeeds
+      // (a resumed full refresh continues where it stopped), so only row 1 is gone.
+      await sync({ destination: sink, source: source([3]) })
+      expect(byId(await read(sink, 'snap')).map((x) => [x.id, x._sluice_deleted])).toEqual([[1, 1], [2, 0], [3, 0]])
+      await sync({ destination: sink, source: source([3]) })
+      expect(byId(await read(sink, 'snap')).map((x) => [x.id, x._sluice_deleted])).toEqual([[1, 1], [2, 1], [3, 0]])
+    })
+
+    it('names are normalised and quoted: reserved words, spaces, quotes, semicolons, non-ASCII, collisions', async () => {
+      const sink = await make()
+      const evil = '"; drop table x; --'
+      const row = { id: 1, select: 's', 'First Name': 'f', [evil]: 'e', Ünïcödé: 'u', Email: 'E', email: 'e2', OrderID: 7 }
+      const r = await sync({ destination: sink, source: scripted([op.upsert('order', row), op.checkpoint({})]) })
+      expect(r.status).toBe('succeeded')
+      const [got] = await read(sink, 'order')
+      expect(got).toEqual({ id: 1, select: 's', first_name: 'f', drop_table_x: 'e', ünïcödé: 'u', email: 'E', email_2: 'e2', order_id: 7, _sluice_deleted: 0 })
+      const described = await sink.describe!()
+      expect(described.find((t) => t.table === 'order')?.name).toBe('order')
+    })
+
+    it('a keyless table is keyed by _sluice_id (a replayed row is idempotent); append mode keeps every row', async () => {
+      const sink = await make()
+      const rows = [{ a: 1, b: 'x' }, { b: 'x', a: 1 }, { a: 2, b: 'y' }]
+      await sync({
+        destination: sink,
+        source: {
+          tables: () => [{ table: 'events', mode: 'append' as const }],
+          async *read() {
+            yield op.upsert('keyless', rows)
+            yield op.upsert('events', rows)
+            yield op.checkpoint({})
+          },
+        },
+      })
+      const keyless = await read(sink, 'keyless')
+      expect(keyless).toHaveLength(2)
+      expect(new Set(keyless.map((r) => r._sluice_id)).size).toBe(2)
+      expect(await read(sink, 'events')).toHaveLength(3)
+    })
+
+    it('a column that appears later is added; earlier rows read NULL; schema changes are counted', async () => {
+      const sink = await make()
+      const r = await sync({
+        destination: sink,
+        source: scripted([...page('t', [{ id: 1 }], { n: 1 }), ...page('t', [{ id: 2, extra: 'x' }], { n: 2 })]),
+      })
+      expect(r.schemaChanges).toBe(2) // create table, add column
+      expect(byId(await read(sink, 't'))).toEqual([{ id: 1, extra: null, _sluice_deleted: 0 }, { id: 2, extra: 'x', _sluice_deleted: 0 }])
+    })
+
+    it('a row without its primary key fails the sync with PRIMARY_KEY_MISSING and keeps committed rows', async () => {
+      const sink = await make()
+      const r = await sync({
+        destination: sink,
+        source: {
+          tables: () => [{ table: 'k', primaryKey: ['id'] }],
+          async *read() {
+            yield* page('k', [{ id: 1 }], { n: 1 })
+            yield op.upsert('k', [{ id: 2 }, { name: 'no key' }])
+            yield op.checkpoint({ n: 2 })
+          },
+        },
+      })
+      expect(r.status).toBe('failed')
+      expect(r.error).toMatchObject({ code: 'PRIMARY_KEY_MISSING', context: { table: 'k', column: 'id', row: 1 } })
+      expect((await read(sink, 'k')).map((x) => x.id)).toEqual([1])
+    })
+
+    it('values of every type round-trip', async () => {
+      const sink = await make()
+      const row = {
+        id: 1, flag: true, small: -3, big: 2n ** 40n, ratio: 0.1, price: '12345.6789', text: 'žluťoučký 🐎 "q"',
+        at: '2026-11-22T10:11:12.123456Z', day: '2026-02-28', bytes: new Uint8Array([0, 1, 255]), doc: { a: [1, { b: null }] }, none: null,
+      }
+      await sync({
+        destination: sink,
+        source: {
+          tables: () => [{ table: 'types', primaryKey: ['id'], columns: { price: 'DECIMAL(20,4)' as const, day: 'NAIVE_DATE' as const, big: 'LONG' as const } }],
+          async *read() {
+            yield op.upsert('types', [row])
+            yield op.checkpoint({})
+          },
+        },
+      })
+      const [got] = await read(sink, 'types')
+      const expected: Row = {}
+      for (const [k, v] of Object.entries(row)) expected[k] = k === 'big' ? Number(v) : norm(v)
+      expect(got).toEqual({ ...expected, _sluice_deleted: 0 })
+    })
+  })
+}
