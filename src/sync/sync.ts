@@ -99,11 +99,14 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   let opened = false
   let status: SyncStatus = 'failed'
   let error: SluiceError | undefined
+  let phase: 'discover' | 'open' | 'run' = 'discover'
   try {
     const tables = source.tables ? parseTableSpecs(await source.tables({ configuration }), 'source tables') : []
     const specs = new Map(tables.map((t) => [t.table, t]))
+    phase = 'open'
     const { state: sinkState } = await sink.open({ connectorId, syncId, tables })
     opened = true
+    phase = 'run'
     const state = sinkState ?? (await options.state?.load({ connectorId }))
     emit('syncStart', { connectorId, syncId, state })
 
@@ -149,7 +152,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     if (stop.aborted && opened) status = 'stopped'
     else {
       status = 'failed'
-      error = toSluiceError(thrown, opened ? 'SOURCE_FAILED' : 'DESTINATION_UNAVAILABLE')
+      error = toSluiceError(thrown, phase === 'open' ? 'DESTINATION_UNAVAILABLE' : 'SOURCE_FAILED')
     }
   } finally {
     stop.dispose()
