@@ -32,3 +32,25 @@ export { fileState, type FileStateOptions } from './state/file-state.js'
 
 export { sync, type SyncOptions, type SyncEvents, type Stage, type StageContext } from './sync/sync.js'
 export type { SyncReport, SyncStatus, TableCounts } from './sync/sync-report.js'
+
+export { retry, type RetryEvent, type RetryOptions } from './retry/retry.js'
+export {
+  exponentialBackoff, constantBackoff, backoffDelay,
+  type RetryPolicy, type ExponentialBackoff, type ConstantBackoff, type ExponentialBackoffOptions, type ConstantBackoffOptions,
+} from './retry/backoff.js'
+export { systemClock, fakeClock, type Clock, type FakeClock, type FakeClockOptions } from './retry/clock.js'
+export { rateLimit, type RateLimiter, type RateLimitOptions } from './retry/rate-limit.js'
+export { adaptiveSize, type AdaptiveSize, type AdaptiveSizeOptions } from './retry/adaptive-size.js'
+export { retryAfterFromHeaders, retryAfterDelay, type ResponseHeaders } from './retry/retry-after.js'
+export { isRetryable, isRetryableStatus, statusAdvice } from './retry/classify.js'
+
+export { httpClient, type HttpClient, type HttpClientOptions, type HttpRequest, type JsonResponse } from './http/http-client.js'
+export type { HttpResponse } from './http/http-response.js'
+export { buildUrl, type QueryValue } from './http/build-url.js'
+export { redactUrl, redactSecrets } from './http/redact.js'
+export type { Auth, AuthTarget } from './http/auth/auth.js'
+export { apiKeyAuth, type ApiKeyAuthOptions } from './http/auth/api-key-auth.js'
+export { bearerAuth, type BearerAuthOptions } from './http/auth/bearer-auth.js'
+export { basicAuth, type BasicAuthOptions } from './http/auth/basic-auth.js'
+export { oauth2ClientCredentials, type OAuth2ClientCredentialsOptions } from './http/auth/oauth2-client-credentials.js'
+export { authFromConfig, type AuthConfig } from './http/auth/auth-from-config.js'

@@ -1,8 +1,27 @@
 import { SluiceError } from '../core/sluice-error.js'
 
-/** A query value: arrays repeat the parameter; `undefined` and `null` leave it out. */
+/**
+ * A query value: arrays repeat the parameter; `undefined` and `null` leave it out.
+ * Use it for `query` objects built from optional settings.
+ *
+ * @example
+ * ```ts
+ * import type { QueryValue } from 'sluice'
+ * const query: Record<string, QueryValue> = { ids: [1, 2], since: undefined }
+ * ```
+ */
 export type QueryValue = string | number | boolean | null | undefined | readonly (string | number | boolean)[]
 
+/**
+ * Arguments of `buildUrl`: a base, a path or absolute URL, and query parameters.
+ * Use the same shape as a request's `url`/`path`/`query`.
+ *
+ * @example
+ * ```ts
+ * import type { BuildUrlArgs } from 'sluice'
+ * const args: BuildUrlArgs = { baseUrl: 'https://api.example.com/v1', path: '/orders', query: { status: ['open', 'paid'] } }
+ * ```
+ */
 export interface BuildUrlArgs {
   readonly baseUrl?: string | undefined
   /** Absolute URL (e.g. a next-page link), or a path relative to `baseUrl`. */

@@ -14,6 +14,16 @@ import { httpResponse, type HttpResponse } from './http-response.js'
 import { ACCEPT_ENCODING, readBody } from './read-body.js'
 import { redactSecrets, redactUrl } from './redact.js'
 
+/**
+ * Options for `httpClient`, with defaults and units shown per field.
+ * Set them once per API; per-request options override headers, timeouts and retry.
+ *
+ * @example
+ * ```ts
+ * import { rateLimit, type HttpClientOptions } from 'sluice'
+ * const options: HttpClientOptions = { baseUrl: 'https://api.example.com', timeouts: { headersMs: 10_000 }, rateLimit: rateLimit({ requests: 10, perMs: 1000 }) }
+ * ```
+ */
 export interface HttpClientOptions {
   /** Prefix for `path`s, e.g. 'https://api.example.com/v1'. */
   readonly baseUrl?: string
@@ -42,6 +52,16 @@ export interface HttpClientOptions {
   readonly dispatcher?: Dispatcher
 }
 
+/**
+ * One request for `HttpClient.request` / `requestJson`: method, where, what to send, and how to retry it.
+ * Give `path` (+ `query`) for endpoints under `baseUrl`, `url` for absolute links such as next pages.
+ *
+ * @example
+ * ```ts
+ * import type { HttpRequest } from 'sluice'
+ * const req: HttpRequest = { method: 'POST', path: '/search', json: { q: 'x' } }
+ * ```
+ */
 export interface HttpRequest {
   /** Default 'GET'. */
   readonly method?: string
@@ -63,7 +83,16 @@ export interface HttpRequest {
   readonly onRetry?: (event: RetryEvent) => void
 }
 
-/** A parsed JSON response. */
+/**
+ * A parsed JSON response from `requestJson`: status, headers, redacted URL and data.
+ * Read `data` for the payload and `headers` for pagination links.
+ *
+ * @example
+ * ```ts
+ * import type { JsonResponse } from 'sluice'
+ * const rows = (res: JsonResponse<{ items: unknown[] }>) => res.data.items
+ * ```
+ */
 export interface JsonResponse<T> {
   readonly status: number
   readonly headers: ResponseHeaders
@@ -72,7 +101,16 @@ export interface JsonResponse<T> {
   readonly data: T
 }
 
-/** An HTTP client bound to one keep-alive agent; close it when done. */
+/**
+ * An HTTP client bound to one keep-alive agent, made by `httpClient`; close it when done.
+ * Share one per API between streams so connections are reused.
+ *
+ * @example
+ * ```ts
+ * import type { HttpClient } from 'sluice'
+ * const fetchOrders = (api: HttpClient) => api.requestJson({ path: '/orders' })
+ * ```
+ */
 export interface HttpClient {
   /** Sends one request (retrying it per policy); resolves for 2xx, throws a `SluiceError` otherwise. */
   request(request: HttpRequest): Promise<HttpResponse>
@@ -177,7 +215,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
           status,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           ...(excerpt ? { excerpt } : {}),
-          ...(location ? { location: labelFor(method, new URL(location, url)).url } : {}),
+          ...(location ? { location: redactLocation(location, url, labelFor, method) } : {}),
         })
       }
       const buf = await readBody(res.body, {
@@ -222,6 +260,14 @@ function encodeBody(req: HttpRequest, headers: Record<string, string>): string |
     return req.body.toString()
   }
   return req.body
+}
+
+function redactLocation(location: string, base: URL, labelFor: (method: string, url: URL) => RequestLabel, method: string): string {
+  try {
+    return labelFor(method, new URL(location, base)).url
+  } catch {
+    return '(an invalid Location header)'
+  }
 }
 
 function lowerKeys(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {

@@ -1,7 +1,16 @@
 import type { ResponseHeaders } from '../retry/retry-after.js'
 import { bodyExcerpt, httpBodyError, type RequestLabel } from './http-error.js'
 
-/** A completed response with its body in memory. */
+/**
+ * A completed response with its body in memory, returned by `HttpClient.request`.
+ * Use `json()` or `text()` for the body and `headers` for pagination links.
+ *
+ * @example
+ * ```ts
+ * import type { HttpResponse } from 'sluice'
+ * const nextLink = (res: HttpResponse) => res.headers['link']
+ * ```
+ */
 export interface HttpResponse {
   readonly status: number
   readonly headers: ResponseHeaders

@@ -27,6 +27,16 @@ export const SECRET_PARAMS: readonly string[] = [
 
 const MARK = '[REDACTED]'
 
+/**
+ * Options for `redactUrl`: extra secret parameter names and secret values.
+ * Pass an auth's `secretParams` and `secrets()`.
+ *
+ * @example
+ * ```ts
+ * import type { RedactOptions } from 'sluice'
+ * const options: RedactOptions = { params: ['subscription-key'], secrets: ['k_123456'] }
+ * ```
+ */
 export interface RedactOptions {
   /** Extra parameter names to hide, on top of `SECRET_PARAMS`. */
   readonly params?: Iterable<string>

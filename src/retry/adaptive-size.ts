@@ -1,5 +1,15 @@
 import { configInvalid, positiveInteger } from './check-option.js'
 
+/**
+ * Options for `adaptiveSize`: the size ladder and how many successes earn a step back up.
+ * Pass them when a source's batch size should adapt to failures.
+ *
+ * @example
+ * ```ts
+ * import type { AdaptiveSizeOptions } from 'sluice'
+ * const options: AdaptiveSizeOptions = { sizes: [500, 50, 5], growAfter: 10 }
+ * ```
+ */
 export interface AdaptiveSizeOptions {
   /** Sizes to step through, largest first. Default [1000, 500, 250, 50, 10, 1]. */
   readonly sizes?: readonly number[]
@@ -7,7 +17,17 @@ export interface AdaptiveSizeOptions {
   readonly growAfter?: number
 }
 
-/** A batch size that shrinks on failure and grows back after a run of successes. */
+/**
+ * A batch size that shrinks on failure and grows back after a run of successes, made by `adaptiveSize`.
+ * Ask `current` before each batch; call `shrink()` on a failure and `succeed()` after each success.
+ *
+ * @example
+ * ```ts
+ * import { adaptiveSize, type AdaptiveSize } from 'sluice'
+ * const take: AdaptiveSize = adaptiveSize()
+ * const limit = take.current // 1000
+ * ```
+ */
 export interface AdaptiveSize {
   /** The size to use for the next batch. */
   readonly current: number

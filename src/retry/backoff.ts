@@ -1,6 +1,15 @@
 import { configInvalid, nonNegativeMs, numberAtLeast, oneOf, positiveInteger, positiveMs } from './check-option.js'
 
-/** Exponential backoff as plain data; build it with `exponentialBackoff`. */
+/**
+ * Exponential backoff as plain, frozen data, made by `exponentialBackoff`.
+ * Store or log it as it is; `retry` and `backoffDelay` read it.
+ *
+ * @example
+ * ```ts
+ * import { exponentialBackoff, type ExponentialBackoff } from 'sluice'
+ * const policy: ExponentialBackoff = exponentialBackoff({ attempts: 3 })
+ * ```
+ */
 export interface ExponentialBackoff {
   readonly kind: 'exponential'
   readonly initialMs: number
@@ -13,7 +22,16 @@ export interface ExponentialBackoff {
   readonly maxRetryAfterMs: number
 }
 
-/** Constant backoff as plain data; build it with `constantBackoff`. */
+/**
+ * Constant backoff as plain, frozen data, made by `constantBackoff`.
+ * Store or log it as it is; `retry` and `backoffDelay` read it.
+ *
+ * @example
+ * ```ts
+ * import { constantBackoff, type ConstantBackoff } from 'sluice'
+ * const policy: ConstantBackoff = constantBackoff({ delayMs: 100, attempts: 3 })
+ * ```
+ */
 export interface ConstantBackoff {
   readonly kind: 'constant'
   readonly delayMs: number
@@ -35,6 +53,16 @@ export interface ConstantBackoff {
  */
 export type RetryPolicy = ExponentialBackoff | ConstantBackoff
 
+/**
+ * Options for `exponentialBackoff`, every field optional with the defaults shown.
+ * Pass them when building a policy; units are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { ExponentialBackoffOptions } from 'sluice'
+ * const options: ExponentialBackoffOptions = { attempts: 8, maxElapsedMs: 60_000 }
+ * ```
+ */
 export interface ExponentialBackoffOptions {
   /** First delay, ms. Default 500. */
   readonly initialMs?: number
@@ -79,6 +107,16 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): Exp
   })
 }
 
+/**
+ * Options for `constantBackoff`; `delayMs` and `attempts` are required.
+ * Pass them when building a policy; units are milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { ConstantBackoffOptions } from 'sluice'
+ * const options: ConstantBackoffOptions = { delayMs: 200, attempts: 4 }
+ * ```
+ */
 export interface ConstantBackoffOptions {
   /** Wait between tries, ms. */
   readonly delayMs: number

@@ -46,7 +46,17 @@ export const systemClock: Clock = {
   },
 }
 
-/** A `Clock` whose time only moves when the test says so. */
+/**
+ * A `Clock` whose time only moves when the test says so, made by `fakeClock`.
+ * Use `advance(ms)` for exact timing checks and `next()` to run to the next wait.
+ *
+ * @example
+ * ```ts
+ * import { fakeClock, type FakeClock } from 'sluice'
+ * const clock: FakeClock = fakeClock()
+ * await clock.advance(500)
+ * ```
+ */
 export interface FakeClock extends Clock {
   /** Moves time forward by `ms`, resolving due sleeps in order and letting woken code run between them. */
   advance(ms: number): Promise<void>
@@ -56,6 +66,16 @@ export interface FakeClock extends Clock {
   readonly pending: number
 }
 
+/**
+ * Options for `fakeClock`: the start time and whether sleeps advance time by themselves.
+ * Use `autoAdvance` in tests driven by real I/O, where nothing else would advance the clock.
+ *
+ * @example
+ * ```ts
+ * import type { FakeClockOptions } from 'sluice'
+ * const options: FakeClockOptions = { now: Date.parse('2026-01-01'), autoAdvance: true }
+ * ```
+ */
 export interface FakeClockOptions {
   /** Start time, ms since epoch. Default 0. */
   readonly now?: number

@@ -2,6 +2,16 @@ import { abortedError } from './abort.js'
 import { systemClock, type Clock } from './clock.js'
 import { positiveInteger, positiveMs } from './check-option.js'
 
+/**
+ * Options for `rateLimit`: the quota as requests per window.
+ * Copy them from the API's published limits.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimitOptions } from 'sluice'
+ * const options: RateLimitOptions = { requests: 5000, perMs: 3_600_000 }
+ * ```
+ */
 export interface RateLimitOptions {
   /** Requests allowed per window; also the burst size. */
   readonly requests: number
@@ -11,7 +21,17 @@ export interface RateLimitOptions {
   readonly clock?: Clock
 }
 
-/** A token bucket shared by everything that calls `take`. */
+/**
+ * A token bucket shared by everything that calls `take`, made by `rateLimit`.
+ * Await `take()` before each request; pass it to `httpClient({ rateLimit })` to do that for you.
+ *
+ * @example
+ * ```ts
+ * import { rateLimit, type RateLimiter } from 'sluice'
+ * const limiter: RateLimiter = rateLimit({ requests: 2, perMs: 1000 })
+ * await limiter.take()
+ * ```
+ */
 export interface RateLimiter {
   readonly requests: number
   readonly perMs: number

@@ -1,7 +1,16 @@
 import { isSluiceError } from '../core/sluice-error.js'
 import type { RetryPolicy } from './backoff.js'
 
-/** Response headers as undici and node:http give them: lower-case names. */
+/**
+ * Response headers as undici and node:http give them: lower-case names, repeated headers as arrays.
+ * The shape of `HttpResponse.headers` and the input of `retryAfterFromHeaders`.
+ *
+ * @example
+ * ```ts
+ * import type { ResponseHeaders } from 'sluice'
+ * const headers: ResponseHeaders = { 'retry-after': '5', link: ['<https://x/?page=2>; rel="next"'] }
+ * ```
+ */
 export type ResponseHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 
 function header(headers: ResponseHeaders, name: string): string | undefined {

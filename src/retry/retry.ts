@@ -5,7 +5,16 @@ import { systemClock, type Clock } from './clock.js'
 import { isRetryable } from './classify.js'
 import { retryAfterDelay } from './retry-after.js'
 
-/** What `onRetry` is told before each wait. */
+/**
+ * What `onRetry` is told before each wait: the failed attempt, the wait, and the error.
+ * Use it to log or count retries.
+ *
+ * @example
+ * ```ts
+ * import type { RetryEvent } from 'sluice'
+ * const log = (e: RetryEvent) => console.warn(`attempt ${e.attempt} failed; waiting ${e.delayMs} ms`)
+ * ```
+ */
 export interface RetryEvent {
   /** The try that just failed, 1-based. */
   readonly attempt: number
@@ -15,6 +24,16 @@ export interface RetryEvent {
   readonly error: unknown
 }
 
+/**
+ * Options for one `retry` call: cancellation, time source, logging hook and jitter source.
+ * Pass a `fakeClock()` and a fixed `random` in tests.
+ *
+ * @example
+ * ```ts
+ * import { fakeClock, type RetryOptions } from 'sluice'
+ * const options: RetryOptions = { clock: fakeClock(), random: () => 0.5, onRetry: (e) => console.warn(e.attempt, e.delayMs) }
+ * ```
+ */
 export interface RetryOptions {
   /** Aborting rejects at once with `ABORTED`, also while `fn` is still running. */
   readonly signal?: AbortSignal

@@ -2,6 +2,16 @@ import { oneOf } from '../../retry/check-option.js'
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 
+/**
+ * Options for `apiKeyAuth`: the key and where it goes.
+ * Use `in: 'query'` only when the API demands it; sluice still redacts it from URLs.
+ *
+ * @example
+ * ```ts
+ * import type { ApiKeyAuthOptions } from 'sluice'
+ * const options: ApiKeyAuthOptions = { key: 'k_123456', name: 'Authorization', prefix: 'Token ' }
+ * ```
+ */
 export interface ApiKeyAuthOptions {
   readonly key: string
   /** Where the key goes. Default 'header'. */

@@ -5,7 +5,16 @@ import { basicAuth, type BasicAuthOptions } from './basic-auth.js'
 import { bearerAuth, type BearerAuthOptions } from './bearer-auth.js'
 import { oauth2ClientCredentials, type OAuth2ClientCredentialsOptions } from './oauth2-client-credentials.js'
 
-/** Auth as config data (what `rest({ auth })` takes), or a ready `Auth`. */
+/**
+ * Auth as config data (what `rest({ auth })` takes), or a ready `Auth`.
+ * Use the data forms in configs and the `Auth` form for custom schemes.
+ *
+ * @example
+ * ```ts
+ * import type { AuthConfig } from 'sluice'
+ * const auth: AuthConfig = { oauth2: { tokenUrl: 'https://auth.example.com/token', clientId: 'etl', clientSecret: 'cs_123456' } }
+ * ```
+ */
 export type AuthConfig =
   | Auth
   | { readonly bearer: BearerAuthOptions['token'] }

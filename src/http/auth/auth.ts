@@ -1,4 +1,13 @@
-/** The outgoing request an `Auth` may add credentials to. */
+/**
+ * The outgoing request an `Auth` may add credentials to: method, URL and headers.
+ * Received by `Auth.apply`; set headers or query parameters on it.
+ *
+ * @example
+ * ```ts
+ * import type { AuthTarget } from 'sluice'
+ * const sign = ({ headers }: AuthTarget) => { headers['x-signature'] = 'sig_123456' }
+ * ```
+ */
 export interface AuthTarget {
   readonly method: string
   /** The final URL; add query credentials with `url.searchParams.set`. */

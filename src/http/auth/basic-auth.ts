@@ -1,6 +1,16 @@
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 
+/**
+ * Options for `basicAuth`: username and password.
+ * Read them from the environment or a secret store, never from code.
+ *
+ * @example
+ * ```ts
+ * import type { BasicAuthOptions } from 'sluice'
+ * const options: BasicAuthOptions = { username: 'etl', password: process.env.API_PASSWORD ?? '' }
+ * ```
+ */
 export interface BasicAuthOptions {
   readonly username: string
   readonly password: string

@@ -1,6 +1,16 @@
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 
+/**
+ * Options for `bearerAuth`: a token, or a function returning the current one.
+ * Use a function when the token rotates.
+ *
+ * @example
+ * ```ts
+ * import type { BearerAuthOptions } from 'sluice'
+ * const options: BearerAuthOptions = { token: async () => 'tok_from_vault' }
+ * ```
+ */
 export interface BearerAuthOptions {
   /** The token, or a function returning the current one (called per request, e.g. from a secret store). */
   readonly token: string | (() => string | Promise<string>)

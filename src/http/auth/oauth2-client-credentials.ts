@@ -9,6 +9,16 @@ import { redactSecrets, redactUrl } from '../redact.js'
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 
+/**
+ * Options for `oauth2ClientCredentials`: token endpoint, client credentials, scope and caching.
+ * Copy tokenUrl, scope and audience from the API's OAuth docs.
+ *
+ * @example
+ * ```ts
+ * import type { OAuth2ClientCredentialsOptions } from 'sluice'
+ * const options: OAuth2ClientCredentialsOptions = { tokenUrl: 'https://auth.example.com/token', clientId: 'etl', clientSecret: 'cs_123456', scope: 'read' }
+ * ```
+ */
 export interface OAuth2ClientCredentialsOptions {
   readonly tokenUrl: string
   readonly clientId: string
