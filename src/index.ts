@@ -5,11 +5,12 @@
 export { SluiceError, isSluiceError, toSluiceError, type SluiceErrorCode, type SluiceErrorOptions } from './core/sluice-error.js'
 export { parseDuration, type Duration } from './core/duration.js'
 export { parseColumnType, widenType, isWidening, baseType, decimalParams, type ColumnType, type BaseType } from './core/column-type.js'
-export { Batch, isNull, valueAt, takeRows, type Column, type ColumnValues, type Row } from './core/batch.js'
+export { Batch, isNull, valueAt, takeRows, type Column, type ColumnValues, type Row, type RowInput } from './core/batch.js'
 export { batchFromRows, type FromRowsOptions } from './core/batch-from-rows.js'
 export { inferType } from './core/infer-type.js'
 export { toArrow } from './core/batch-to-arrow.js'
 export { decodeConfig } from './core/decode-config.js'
+export type { ErrorRecord, RecordError } from './core/error-record.js'
 export { serializeState, parseState } from './core/json-state.js'
 export { parseTableSpecs, modeOf, type TableSpec, type WriteMode } from './core/table-spec.js'
 export type {

@@ -9,6 +9,7 @@ import type { SyncReport } from '../sync/sync-report.js'
 import type { CliIo } from './cli-io.js'
 import { loadConfiguration } from './load-configuration.js'
 import { loadConnector } from './load-connector.js'
+import { debugPaths } from './debug-paths.js'
 import { parseArgs } from './parse-args.js'
 import { progress } from './progress.js'
 import { formatSummary } from './summary.js'
@@ -22,12 +23,6 @@ or .mjs, default export connector({ … }) — with dir/configuration.json (or -
 into the SQLite warehouse dir/files/warehouse.db with its state mirrored in
 dir/files/state.json, then prints what it did. A second run continues from the saved state.
 `
-
-/** Where `sluice debug` and `sluice reset` keep the warehouse and state of a connector directory. */
-export function debugPaths(dir: string): { files: string; warehouse: string; state: string } {
-  const files = join(dir, 'files')
-  return { files, warehouse: join(files, 'warehouse.db'), state: join(files, 'state.json') }
-}
 
 /**
  * `sluice debug [dir] [--configuration file]`: the local loop of `fivetran debug`. Loads the
@@ -52,7 +47,10 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
   const dir = resolve(io.cwd, args.positionals[0] ?? '.')
   const { source } = await loadConnector(dir)
   const configurationPath = args.values.configuration ? resolve(io.cwd, args.values.configuration) : join(dir, 'configuration.json')
-  const configuration = await loadConfiguration(configurationPath, { explicit: args.values.configuration !== undefined })
+  const configuration = await loadConfiguration(configurationPath, {
+    explicit: args.values.configuration !== undefined,
+    label: relative(io.cwd, configurationPath) || configurationPath,
+  })
 
   const paths = debugPaths(dir)
   try {
@@ -60,7 +58,7 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
   } catch (cause) {
     throw new SluiceError({
       code: 'DESTINATION_UNAVAILABLE',
-      message: `can't create ${paths.files}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      message: `can't create ${paths.files}: ${explainFsError(cause)}`,
       context: { path: paths.files },
       cause,
     })
@@ -109,4 +107,22 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     throw new SluiceError({ code: error.code, message: error.message, context: error.context, ...(shown.failure ? { cause: shown.failure } : {}) })
   }
   return 0
+}
+
+/** What a file-system error means for someone fixing it, with its code. */
+function explainFsError(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'EEXIST':
+      return 'a file with that name is in the way (EEXIST); remove it or pick another folder'
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder (ENOTDIR)'
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${code}); make the folder writable`
+    case 'EROFS':
+      return 'the file system is read-only (EROFS)'
+    default:
+      return (cause as Error).message
+  }
 }

@@ -15,7 +15,8 @@ import type { Configuration } from '../source/source.js'
  * const configuration = await loadConfiguration('my_connector/configuration.json', { explicit: false })
  * ```
  */
-export async function loadConfiguration(path: string, options: { readonly explicit: boolean }): Promise<Configuration> {
+export async function loadConfiguration(path: string, options: { readonly explicit: boolean; readonly label?: string }): Promise<Configuration> {
+  const label = options.label ?? path
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -24,7 +25,7 @@ export async function loadConfiguration(path: string, options: { readonly explic
     if (code === 'ENOENT' && !options.explicit) return {}
     throw new SluiceError({
       code: 'CONFIG_INVALID',
-      message: code === 'ENOENT' ? `configuration file ${path} does not exist` : `can't read configuration file ${path}: ${(cause as Error).message}`,
+      message: code === 'ENOENT' ? `configuration file ${label} does not exist` : `can't read configuration file ${label}: ${(cause as Error).message}`,
       context: { path },
       cause,
     })
@@ -33,13 +34,13 @@ export async function loadConfiguration(path: string, options: { readonly explic
   try {
     value = JSON.parse(text)
   } catch (cause) {
-    throw new SluiceError({ code: 'CONFIG_INVALID', message: `${path} is not valid JSON (${(cause as Error).message})`, context: { path }, cause })
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `${label} is not valid JSON (${(cause as Error).message})`, context: { path }, cause })
   }
   try {
     checkConfiguration(value, [])
   } catch (error) {
     if (error instanceof SluiceError) {
-      throw new SluiceError({ code: error.code, message: `${path}: ${error.message}`, context: { ...error.context, path } })
+      throw new SluiceError({ code: error.code, message: `${label}: ${error.message}`, context: { ...error.context, path } })
     }
     throw error
   }

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { SluiceError } from '../core/sluice-error.js'
 import type { CliIo } from './cli-io.js'
-import { debugPaths } from './debug-command.js'
+import { debugPaths } from './debug-paths.js'
 import { parseArgs } from './parse-args.js'
 
 /** Help for `sluice reset`. */

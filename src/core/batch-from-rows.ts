@@ -1,4 +1,4 @@
-import { Batch, type Column, type ColumnValues, type Row } from './batch.js'
+import { Batch, type Column, type ColumnValues, type Row, type RowInput } from './batch.js'
 import { baseType, widenType, type ColumnType } from './column-type.js'
 import { encodeValue, NO_FIT } from './encode-value.js'
 import { KIND, kindOf, typeOfKinds } from './infer-type.js'
@@ -25,7 +25,8 @@ export interface FromRowsOptions {
  * b.types // { id: 'LONG', at: 'UTC_DATETIME' }
  * ```
  */
-export function batchFromRows(rows: readonly Row[], options: FromRowsOptions = {}): Batch {
+export function batchFromRows(input: readonly RowInput[], options: FromRowsOptions = {}): Batch {
+  const rows = input as readonly Row[]
   const n = rows.length
   const names = columnNames(rows, options.table)
   const columns: Column[] = new Array(names.length)

@@ -3,6 +3,9 @@ import { baseType, type ColumnType } from './column-type.js'
 /** One row as user code sees it: column name → JS value (`null` for SQL NULL). */
 export type Row = Record<string, unknown>
 
+/** A row as user code may hand it in: any object, including an interface type without an index signature. */
+export type RowInput = object
+
 /**
  * Storage of one column. Numbers and booleans live in typed arrays (zero-copy to Arrow);
  * text-like types (STRING, JSON as JSON text, DECIMAL as exact digits, the three temporal

@@ -1,4 +1,5 @@
 import type { Row } from '../core/batch.js'
+import type { ErrorRecord } from '../core/error-record.js'
 import type { RecordsMessage, SchemaChange, SchemaMessage, State, TruncateMessage } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
 import type { SyncReport, SyncStatus } from '../sync/sync-report.js'
@@ -53,6 +54,10 @@ export interface Sink {
   checkpoint(args: { readonly state: State }): Promise<void>
   /** Ends the sync; records it in the sync history; releases connections. */
   close(args: { readonly status: SyncStatus; readonly report: SyncReport }): Promise<void>
+  /** Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed with the next checkpoint). */
+  recordErrors?(args: { readonly errors: readonly ErrorRecord[] }): Promise<void>
+  /** Reads the error records back (tests, `sluice debug`). */
+  readErrors?(): Promise<ErrorRecord[]>
   /** Reads a table back by its source name (tests, `sluice debug`): destination column names, system columns included. */
   read?(args: { readonly table: string }): Promise<Row[]>
   /** The tables as they stand in the destination. */

@@ -1,4 +1,4 @@
-import type { Row } from '../core/batch.js'
+import type { RowInput } from '../core/batch.js'
 import type { ColumnType } from '../core/column-type.js'
 import type { Message } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
@@ -28,14 +28,14 @@ export interface FromIterableOptions {
  * await sync({ source: fromIterable('users', [{ id: 1 }, { id: 2 }], { primaryKey: ['id'] }), destination: memory() })
  * ```
  */
-export function fromIterable(table: string, rows: Iterable<Row> | AsyncIterable<Row>, options: FromIterableOptions = {}): Source {
+export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIterable<RowInput>, options: FromIterableOptions = {}): Source {
   const batchSize = options.batchSize ?? 10_000
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `fromIterable.batchSize must be a positive integer, got ${String(batchSize)}` })
   }
   const [spec] = parseTableSpecs([{ table, ...pick(options) }], 'fromIterable')
   const columns = spec!.columns
-  const emit = (chunk: Row[]): Message => {
+  const emit = (chunk: RowInput[]): Message => {
     const message = op.upsert(table, chunk)
     return columns ? message.withTypes(columns) : message
   }
@@ -45,8 +45,8 @@ export function fromIterable(table: string, rows: Iterable<Row> | AsyncIterable<
     async *read({ state, signal }) {
       const done = typeof state?.rows === 'number' ? state.rows : 0
       let index = 0
-      let chunk: Row[] = []
-      for await (const row of rows as AsyncIterable<Row>) {
+      let chunk: RowInput[] = []
+      for await (const row of rows as AsyncIterable<RowInput>) {
         if (index++ < done) continue
         chunk.push(row)
         if (chunk.length === batchSize) {

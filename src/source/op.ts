@@ -1,4 +1,4 @@
-import type { Batch, Row } from '../core/batch.js'
+import type { Batch, RowInput } from '../core/batch.js'
 import { batchFromRows } from '../core/batch-from-rows.js'
 import type { ColumnType } from '../core/column-type.js'
 import type { CheckpointMessage, RecordOp, RecordsMessage, State, TruncateMessage } from '../core/message.js'
@@ -15,7 +15,7 @@ export class RowsMessage implements RecordsMessage {
   constructor(
     readonly table: string,
     readonly op: RecordOp,
-    readonly rows: readonly Row[],
+    readonly rows: readonly RowInput[],
   ) {}
 
   get batch(): Batch {
@@ -29,8 +29,8 @@ export class RowsMessage implements RecordsMessage {
   }
 }
 
-function rowsOf(rows: Row | readonly Row[]): readonly Row[] {
-  return Array.isArray(rows) ? (rows as readonly Row[]) : [rows as Row]
+function rowsOf(rows: RowInput | readonly RowInput[]): readonly RowInput[] {
+  return Array.isArray(rows) ? (rows as readonly RowInput[]) : [rows]
 }
 
 /**
@@ -48,9 +48,9 @@ function rowsOf(rows: Row | readonly Row[]): readonly Row[] {
  * ```
  */
 export const op = {
-  upsert: (table: string, rows: Row | readonly Row[]): RowsMessage => new RowsMessage(table, 'upsert', rowsOf(rows)),
-  update: (table: string, rows: Row | readonly Row[]): RowsMessage => new RowsMessage(table, 'update', rowsOf(rows)),
-  delete: (table: string, keys: Row | readonly Row[]): RowsMessage => new RowsMessage(table, 'delete', rowsOf(keys)),
+  upsert: (table: string, rows: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'upsert', rowsOf(rows)),
+  update: (table: string, rows: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'update', rowsOf(rows)),
+  delete: (table: string, keys: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'delete', rowsOf(keys)),
   truncate: (table: string): TruncateMessage => ({ kind: 'truncate', table }),
   /** Validates now (throws `STATE_INVALID`), so a bad state fails where it is made. */
   checkpoint: (state: State): CheckpointMessage => {

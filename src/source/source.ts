@@ -1,3 +1,4 @@
+import type { RecordError } from '../core/error-record.js'
 import type { Message, State } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
 
@@ -11,6 +12,8 @@ export interface SourceReadArgs {
   /** Aborted when the sync must stop now (hard deadline, cancellation): release sockets and cursors. */
   readonly signal: AbortSignal
   readonly configuration: Configuration
+  /** Records a request or record skipped by an `onError: 'continue'` policy (lands in `_sluice_errors`). */
+  readonly recordError: RecordError
 }
 
 /**

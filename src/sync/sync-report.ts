@@ -30,6 +30,8 @@ export interface SyncReport {
   rows: number
   checkpoints: number
   schemaChanges: number
+  /** Records and requests skipped by an `onError: 'continue'` policy (see `_sluice_errors`). */
+  errors?: number
   tables: Record<string, TableCounts>
   /** Newly active rows this sync per table (with MAR metering). */
   mar?: Record<string, number>

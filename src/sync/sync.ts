@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { parseDuration, type Duration } from '../core/duration.js'
+import type { ErrorRecord, RecordError } from '../core/error-record.js'
 import { serializeState } from '../core/json-state.js'
 import type { Message, RecordsMessage, State } from '../core/message.js'
 import { SluiceError, toSluiceError } from '../core/sluice-error.js'
@@ -18,6 +19,8 @@ export interface StageContext {
   /** Declared tables (by source name). */
   readonly tables: readonly TableSpec[]
   readonly signal: AbortSignal
+  /** Records a row or value a policy skipped (lands in `_sluice_errors` with the next checkpoint). */
+  readonly recordError: RecordError
 }
 
 /** A pipeline step: messages in, messages out. Never mutates an input batch. */
@@ -110,14 +113,25 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const state = sinkState ?? (await options.state?.load({ connectorId }))
     emit('syncStart', { connectorId, syncId, state })
 
-    let messages = source.read({ state, signal: stop.signal, configuration })
-    const context: StageContext = { connectorId, syncId, tables, signal: stop.signal }
+    const errors: ErrorRecord[] = []
+    const recordError: RecordError = (e) => {
+      errors.push(e)
+      report.errors = (report.errors ?? 0) + 1
+    }
+    const flushErrors = async () => {
+      if (errors.length === 0) return
+      const batch = errors.splice(0)
+      if (sink.recordErrors) await sink.recordErrors({ errors: batch })
+    }
+    let messages = source.read({ state, signal: stop.signal, configuration, recordError })
+    const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError }
     for (const stage of options.stages ?? []) messages = stage(messages, context)
 
     status = 'succeeded'
     for await (const message of messages) {
       if (message.kind === 'checkpoint') {
         serializeState(message.state)
+        await flushErrors()
         await sink.checkpoint({ state: message.state })
         await options.state?.save({ connectorId, state: message.state })
         report.checkpoints++
@@ -148,6 +162,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       }
     }
     if (status === 'succeeded' && stop.aborted) status = 'stopped'
+    if (status === 'succeeded') await flushErrors()
   } catch (thrown) {
     if (stop.aborted && opened) status = 'stopped'
     else {

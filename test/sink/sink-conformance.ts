@@ -191,3 +191,29 @@ export function describeSinkConformance(name: string, make: SinkFactory): void {
     })
   })
 }
+
+/** `_sluice_errors`: records skipped by policy commit with the next checkpoint, and roll back with a failed sync. */
+export function describeErrorRecords(name: string, make: SinkFactory): void {
+  describe(`sink error records: ${name}`, () => {
+    it('commits recorded errors with the checkpoint that follows, and drops them when the sync fails before one', async () => {
+      const sink = await make()
+      const report = await sync({
+        destination: sink,
+        source: {
+          tables: () => [{ table: 't', primaryKey: ['id'] }],
+          async *read({ recordError }) {
+            recordError({ kind: 'request', table: 't', code: 'HTTP_STATUS', message: 'HTTP 500 at size 1', context: { url: 'http://x/t?after=5' } })
+            yield* page('t', [{ id: 1 }], { n: 1 })
+            recordError({ kind: 'record', table: 't', code: 'VALIDATION_FAILED', message: 'lost with the failure', record: { id: 9 } })
+            throw new Error('fail before the next checkpoint')
+          },
+        },
+      })
+      expect(report.status).toBe('failed')
+      expect(report.errors).toBe(2)
+      expect(await sink.readErrors!()).toEqual([
+        { kind: 'request', table: 't', code: 'HTTP_STATUS', message: 'HTTP 500 at size 1', context: { url: 'http://x/t?after=5' } },
+      ])
+    })
+  })
+}

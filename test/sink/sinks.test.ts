@@ -1,11 +1,17 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { memory, sqlite } from '../../src/index.js'
-import { describeSinkConformance } from './sink-conformance.js'
+import { memory, sqlite, type Sink } from '../../src/index.js'
+import { describeErrorRecords, describeSinkConformance } from './sink-conformance.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-conformance-'))
 let n = 0
+const SINKS: [string, () => Sink][] = [
+  ['memory', () => memory()],
+  ['sqlite', () => sqlite({ path: join(dir, `w${n++}.db`) })],
+]
 
-describeSinkConformance('memory', () => memory())
-describeSinkConformance('sqlite', () => sqlite({ path: join(dir, `w${n++}.db`) }))
+for (const [name, make] of SINKS) {
+  describeSinkConformance(name, make)
+  describeErrorRecords(name, make)
+}

@@ -1,4 +1,5 @@
 import { valueAt, type Row } from '../../core/batch.js'
+import type { ErrorRecord } from '../../core/error-record.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
 import type { TableSpec } from '../../core/table-spec.js'
@@ -42,6 +43,7 @@ export function memory(): MemorySink {
   const tables = new Map<string, MemoryTable>()
   const states = new Map<string, { state: string; pending: Record<string, string> }>()
   const syncs: SyncReport[] = []
+  const errors: ErrorRecord[] = []
   let undo: Undo[] = []
   let connector = ''
   let specs = new Map<string, TableSpec>()
@@ -134,6 +136,14 @@ export function memory(): MemorySink {
       if (message.kind === 'records') writeRecords(t, message)
       const applied: SchemaChange[] = isNew ? [createTable(layout)] : changes
       return applied.map((change): AppliedSchemaChange => ({ table: message.table, change }))
+    },
+    async recordErrors({ errors: more }) {
+      begin()
+      errors.push(...more)
+      undo.push(() => errors.splice(errors.length - more.length, more.length))
+    },
+    async readErrors() {
+      return [...errors]
     },
     async checkpoint({ state }: { state: State }) {
       states.set(connector, { state: serializeState(state), pending: truncates.toJSON() })

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import type { ErrorRecord } from '../../core/error-record.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 
@@ -30,6 +31,18 @@ CREATE TABLE IF NOT EXISTS "_sluice_syncs" (
   "error_code" TEXT,
   "error_message" TEXT,
   "report" TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS "_sluice_errors" (
+  "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+  "connector_id" TEXT NOT NULL,
+  "sync_id" TEXT NOT NULL,
+  "table_name" TEXT,
+  "kind" TEXT NOT NULL,
+  "code" TEXT NOT NULL,
+  "message" TEXT NOT NULL,
+  "context" TEXT,
+  "record" TEXT,
+  "created_at" TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON "_sluice_syncs" ("connector_id", "started_at");
 `
@@ -69,4 +82,33 @@ export function recordSync(db: Database, report: SyncReport): void {
     report.syncId, report.connectorId, report.startedAt, report.endedAt, report.status, report.rows, report.checkpoints,
     report.schemaChanges, JSON.stringify(report.tables), report.error?.code ?? null, report.error?.message ?? null, JSON.stringify(report),
   )
+}
+
+/** Appends error records (inside the caller's transaction). */
+export function insertErrors(db: Database, connectorId: string, syncId: string, errors: readonly ErrorRecord[]): void {
+  const stmt = db.prepare(
+    `INSERT INTO "_sluice_errors" ("connector_id", "sync_id", "table_name", "kind", "code", "message", "context", "record", "created_at")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const now = new Date().toISOString()
+  for (const e of errors) {
+    stmt.run(connectorId, syncId, e.table ?? null, e.kind, e.code, e.message, e.context ? jsonText(e.context) : null, e.record ? jsonText(e.record) : null, now)
+  }
+}
+
+/** Reads every error record, oldest first. */
+export function selectErrors(db: Database): ErrorRecord[] {
+  const rows = db.prepare('SELECT * FROM "_sluice_errors" ORDER BY "id"').all() as Record<string, string | null>[]
+  return rows.map((r) => ({
+    kind: r.kind as ErrorRecord['kind'],
+    code: r.code!,
+    message: r.message!,
+    ...(r.table_name ? { table: r.table_name } : {}),
+    ...(r.context ? { context: JSON.parse(r.context) as Record<string, unknown> } : {}),
+    ...(r.record ? { record: JSON.parse(r.record) as Record<string, unknown> } : {}),
+  }))
+}
+
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Row } from '../../core/batch.js'
+import type { ErrorRecord } from '../../core/error-record.js'
 import type { SchemaChange } from '../../core/message.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
@@ -11,7 +12,7 @@ import { quoteIdent } from '../layout/normalize-name.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import type { AppliedSchemaChange, Sink, SinkMessage, TableDescription } from '../sink.js'
 import { createTableSql, sqliteType } from './sqlite-ddl.js'
-import { loadLayouts, loadState, META_DDL, recordSync, saveLayout } from './sqlite-meta.js'
+import { insertErrors, loadLayouts, loadState, META_DDL, recordSync, saveLayout, selectErrors } from './sqlite-meta.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
 
 /** Options of {@link sqlite}. */
@@ -67,9 +68,9 @@ export function sqlite(options: SqliteOptions): Sink {
 
   return {
     name: 'sqlite',
-    async open({ connectorId, tables }) {
+    async open({ connectorId, syncId, tables }) {
       db = connect(false)
-      run = new SqliteRun(db, connectorId, tables)
+      run = new SqliteRun(db, connectorId, syncId, tables)
       const saved = loadState(db, connectorId).state
       return saved === undefined ? {} : { state: parseState(saved, `_sluice_state of ${connectorId}`) }
     },
@@ -78,6 +79,17 @@ export function sqlite(options: SqliteOptions): Sink {
     },
     async checkpoint({ state }) {
       requireRun(run).checkpoint(serializeState(state))
+    },
+    async recordErrors({ errors }) {
+      requireRun(run).recordErrors(errors)
+    },
+    async readErrors() {
+      const handle = db ?? connect(true)
+      try {
+        return selectErrors(handle)
+      } finally {
+        if (handle !== db && path !== ':memory:') handle.close()
+      }
     },
     async close({ status, report }) {
       try {
@@ -127,6 +139,7 @@ function requireRun(run: SqliteRun | undefined): SqliteRun {
 class SqliteRun {
   readonly #db: Database.Database
   readonly #connectorId: string
+  readonly #syncId: string
   readonly #specs: Map<string, TableSpec>
   readonly #layouts: Map<string, TableLayout>
   readonly #created = new Set<string>()
@@ -135,9 +148,10 @@ class SqliteRun {
   #inTransaction = false
   #synced = ''
 
-  constructor(db: Database.Database, connectorId: string, tables: readonly TableSpec[]) {
+  constructor(db: Database.Database, connectorId: string, syncId: string, tables: readonly TableSpec[]) {
     this.#db = db
     this.#connectorId = connectorId
+    this.#syncId = syncId
     this.#specs = new Map(tables.map((t) => [t.table, t]))
     this.#layouts = loadLayouts(db)
     for (const t of this.#layouts.keys()) this.#created.add(t)
@@ -165,6 +179,11 @@ class SqliteRun {
     layout = next
     if (message.kind === 'records') this.#writer(layout).write(message.op, message.batch, this.#synced)
     return applied.map((change) => ({ table, change }))
+  }
+
+  recordErrors(errors: readonly ErrorRecord[]): void {
+    this.#begin()
+    insertErrors(this.#db, this.#connectorId, this.#syncId, errors)
   }
 
   checkpoint(stateText: string): void {

@@ -1,0 +1,87 @@
+import { isSluiceError } from '../core/sluice-error.js'
+import { processIo, type CliIo } from './cli-io.js'
+import { packageInfo } from './package-root.js'
+import { usage } from './parse-args.js'
+
+/** Top-level help. */
+export const USAGE = `Usage: sluice <command> [options]
+
+Commands:
+  init <name> [--template basic]        scaffold a connector folder
+  debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
+  reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
+
+Options:
+  -h, --help     show help (also after a command: sluice debug --help)
+  --verbose      print stack traces on errors (or set SLUICE_DEBUG=1)
+  --version      print the sluice version
+`
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>
+
+// Loaded on demand: `sluice --help` or `reset` should not pay for SQLite and the sync engine.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  init: async () => (await import('./init-command.js')).initCommand,
+  debug: async () => (await import('./debug-command.js')).debugCommand,
+  reset: async () => (await import('./reset-command.js')).resetCommand,
+}
+
+/**
+ * The `sluice` command line: parses `argv` (without `node` and the script) by hand, runs the
+ * command and resolves to the exit code — 0 on success, 1 on a failure, 2 on a usage mistake.
+ * Errors are one line on stderr, `error [CODE]: message`; stack traces only with `--verbose`
+ * or `SLUICE_DEBUG=1`.
+ *
+ * @example
+ * ```ts
+ * import { main } from './main.js'
+ * process.exitCode = await main(['debug', 'my_connector'])
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const verbose = argv.includes('--verbose') || io.env.SLUICE_DEBUG === '1' || io.env.SLUICE_DEBUG === 'true'
+  // --verbose is global: accept it before the command too.
+  const [command, ...rest] = argv.filter((arg) => arg !== '--verbose')
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.out(USAGE)
+      return 0
+    }
+    if (command === '--version' || command === '-v') {
+      io.out(`${packageInfo().version}\n`)
+      return 0
+    }
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+    if (!load) {
+      if (command.startsWith('-')) throw usage('--help', `unknown option ${command}`)
+      io.err(`error [USAGE]: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
+      return 2
+    }
+    const run = await load()
+    return await run(rest, io)
+  } catch (error) {
+    io.err(formatError(error, verbose))
+    return isSluiceError(error) && error.code === 'USAGE' ? 2 : 1
+  }
+}
+
+/**
+ * One line per error, `error [CODE]: message`, for a person to act on; with `verbose`, the stack
+ * and the chain of causes follow. An error that is not a `SluiceError` is a bug of sluice or of
+ * the connector: it is shown as `INTERNAL` with a hint to rerun with `--verbose`.
+ */
+export function formatError(error: unknown, verbose: boolean): string {
+  const sluice = isSluiceError(error)
+  const code = sluice ? error.code : 'INTERNAL'
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]
+  let text = `error [${code}]: ${message}\n`
+  if (!verbose) return sluice ? text : text + 'run again with --verbose to see the stack trace\n'
+  const seen = new Set<unknown>()
+  for (let e: unknown = error; e !== undefined && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e)
+    text += e === error ? '' : 'caused by: '
+    text += e instanceof Error ? `${e.stack ?? e.message}\n` : `${String(e)}\n`
+    if (!(e instanceof Error)) break
+  }
+  return text
+}
