@@ -99,7 +99,13 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     } catch {
       // The summary is still useful without the source-to-destination name map.
     }
-    io.out(formatSummary(report, warehouseCounts(paths.warehouse, tables)))
+    let counts: ReturnType<typeof warehouseCounts> = {}
+    try {
+      counts = warehouseCounts(paths.warehouse, tables)
+    } catch {
+      // A warehouse that can't be read back leaves the counts out, not the summary.
+    }
+    io.out(formatSummary(report, counts))
     io.out(`Warehouse: ${rel}\n`)
   }
   if (report.status === 'failed') {

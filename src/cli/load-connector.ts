@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { tsImport } from 'tsx/esm/api'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Source } from '../source/source.js'
+import { packageInfo } from './package-root.js'
 import { installSluiceAlias } from './sluice-alias.js'
 
 /** File names `sluice debug` looks for, in order. */
@@ -39,10 +39,12 @@ export async function loadConnector(dir: string): Promise<LoadedConnector> {
   if (!file) {
     throw new SluiceError({ code: 'CONNECTOR_LOAD', message: `no connector file in ${dir}; expected one of ${CONNECTOR_FILES.join(', ')}`, context: { dir } })
   }
+  await enableTypeScript()
+  // After tsx: hooks run last-registered first, so 'sluice' is rewritten before tsx resolves it.
   installSluiceAlias()
   let module: unknown
   try {
-    module = await tsImport(pathToFileURL(file).href, import.meta.url)
+    module = await import(pathToFileURL(file).href)
   } catch (cause) {
     throw new SluiceError({
       code: 'CONNECTOR_LOAD',
@@ -60,6 +62,24 @@ export async function loadConnector(dir: string): Promise<LoadedConnector> {
     })
   }
   return { source, file }
+}
+
+let typescript = false
+
+/**
+ * Lets `import()` load TypeScript. Running from source, the process already has a TypeScript
+ * loader (bin/sluice.js or the tsx CLI registered tsx). Built, register tsx now, process-wide
+ * rather than with `tsImport`: a namespaced tsx import gives the connector its own copy of every
+ * module it imports (sluice, effect: ~650 modules loaded twice, seconds of start-up), whereas a
+ * global one lets the connector share this process's sluice.
+ */
+async function enableTypeScript(): Promise<void> {
+  if (typescript || packageInfo().fromSource) return
+  typescript = true
+  // Both hooks, as the tsx CLI does: the CommonJS one compiles .ts files of folders without "type": "module".
+  const [{ register }, { register: registerCjs }] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  register()
+  registerCjs()
 }
 
 /** The default export; a CommonJS-compiled module nests it one level deeper. */

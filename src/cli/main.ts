@@ -1,7 +1,6 @@
-import { isSluiceError } from '../core/sluice-error.js'
+import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import { processIo, type CliIo } from './cli-io.js'
 import { packageInfo } from './package-root.js'
-import { usage } from './parse-args.js'
 
 /** Top-level help. */
 export const USAGE = `Usage: sluice <command> [options]
@@ -53,7 +52,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
     if (!load) {
-      if (command.startsWith('-')) throw usage('--help', `unknown option ${command}`)
+      if (command.startsWith('-')) throw new SluiceError({ code: 'USAGE', message: `unknown option ${command} (see \`sluice --help\`)` })
       io.err(`error [USAGE]: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
       return 2
     }

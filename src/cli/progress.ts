@@ -43,7 +43,7 @@ export function progress(options: ProgressOptions): Progress {
   let rows = 0
   let committed = 0
   let checkpoints = 0
-  let printedRows = -1
+  let printedRows = 0 // a plain line only once rows flow
   let drawn = false
   let failure: unknown
 

@@ -31,8 +31,9 @@ export function installSluiceAlias(): void {
   }
   const hook = `const map = ${JSON.stringify(esm)};
 export async function resolve(specifier, context, next) {
-  const url = Object.hasOwn(map, specifier) ? map[specifier] : undefined
-  return url ? { url, shortCircuit: true } : next(specifier, context)
+  // Rewrite, don't short-circuit: the rest of the chain (tsx) still resolves the file, so a
+  // TypeScript entry gets loaded by tsx and the URL matches the one this process already uses.
+  return next(Object.hasOwn(map, specifier) ? map[specifier] : specifier, context)
 }`
   register(`data:text/javascript,${encodeURIComponent(hook)}`)
 

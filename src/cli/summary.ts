@@ -65,6 +65,7 @@ export function formatSummary(report: SyncReport, warehouse: Readonly<Record<str
 
   const rate = report.durationMs > 0 && report.rows > 0 ? ` (${count((report.rows / report.durationMs) * 1000)} rows/s)` : ''
   const stopped = report.status === 'stopped' && report.stopReason ? ` (${report.stopReason})` : ''
-  const status = `\nStatus: ${report.status}${stopped} · ${count(report.rows)} rows in ${humanDuration(report.durationMs)}${rate}\n`
+  const skipped = report.errors ? ` · ${count(report.errors)} skipped (see _sluice_errors)` : ''
+  const status = `\nStatus: ${report.status}${stopped} · ${count(report.rows)} rows in ${humanDuration(report.durationMs)}${rate}${skipped}\n`
   return operations + perTable + status
 }
