@@ -12,7 +12,7 @@ export { toArrow } from './core/batch-to-arrow.js'
 export { decodeConfig } from './core/decode-config.js'
 export type { ErrorRecord, RecordError } from './core/error-record.js'
 export { serializeState, parseState } from './core/json-state.js'
-export { parseTableSpecs, modeOf, type TableSpec, type WriteMode } from './core/table-spec.js'
+export { parseTableSpecs, modeOf, type TableSpec, type TableSpecInput, type WriteMode } from './core/table-spec.js'
 export type {
   Message, RecordsMessage, TruncateMessage, SchemaMessage, CheckpointMessage, SchemaChange, State, Json, RecordOp,
 } from './core/message.js'

@@ -3,6 +3,7 @@ import { baseType, widenType, type ColumnType } from './column-type.js'
 import { encodeValue, NO_FIT } from './encode-value.js'
 import { KIND, kindOf, typeOfKinds } from './infer-type.js'
 import { SluiceError } from './sluice-error.js'
+import { parseCanonicalUtcMicros } from './temporal.js'
 
 /** Options of {@link batchFromRows}. */
 export interface FromRowsOptions {
@@ -27,21 +28,32 @@ export interface FromRowsOptions {
  */
 export function batchFromRows(input: readonly RowInput[], options: FromRowsOptions = {}): Batch {
   const rows = input as readonly Row[]
-  const n = rows.length
-  const names = columnNames(rows, options.table)
+  const { names, cells } = transpose(rows, options.table)
   const columns: Column[] = new Array(names.length)
   for (let c = 0; c < names.length; c++) {
     const name = names[c]!
+    const values = cells[c]!
     const declared = options.columns?.[name]
-    columns[c] = (declared && encodeColumn(rows, name, declared)) || inferColumn(rows, name, declared, options.table)
+    columns[c] = (declared && encodeColumn(values, name, declared)) || inferColumn(values, name, declared, options.table)
   }
-  return new Batch(columns, n)
+  return new Batch(columns, rows.length)
 }
 
-function columnNames(rows: readonly Row[], table: string | undefined): string[] {
+/**
+ * The rows' values column by column: `names` in order of first appearance (the union of the
+ * rows' keys) and, per name, an array of `rows.length` values (a hole where a row lacks the key).
+ *
+ * Why copy first: reading `row[name]` for one name after another makes that property load
+ * megamorphic, and inference then encoding read every value twice. One row-wise `for…in` pass
+ * reads each value once through V8's enum-cache fast path; both column passes then index a
+ * plain array.
+ */
+function transpose(rows: readonly Row[], table: string | undefined): { names: string[]; cells: unknown[][] } {
+  const n = rows.length
   const names: string[] = []
-  const seen = new Set<string>()
-  for (let i = 0; i < rows.length; i++) {
+  const cells: unknown[][] = []
+  const index = new Map<string, number>()
+  for (let i = 0; i < n; i++) {
     const row = rows[i]
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
       throw new SluiceError({
@@ -50,32 +62,55 @@ function columnNames(rows: readonly Row[], table: string | undefined): string[] 
         context: { table, row: i },
       })
     }
+    // Rows of one source nearly always list the same keys in the same order: comparing the k-th
+    // key with the k-th known name (a pointer compare for interned keys) skips the map lookup.
+    let k = 0
     for (const key in row) {
-      if (!seen.has(key)) {
-        seen.add(key)
-        names.push(key)
+      let c: number
+      if (names[k] === key) c = k++
+      else {
+        k = names.length // out of step with the names: the rest of this row goes through the map
+        let known = index.get(key)
+        if (known === undefined) {
+          known = names.length
+          index.set(key, known)
+          names.push(key)
+          cells.push(new Array(n))
+        }
+        c = known
       }
+      cells[c]![i] = row[key]
     }
   }
-  return names
+  return { names, cells }
 }
 
-function inferColumn(rows: readonly Row[], name: string, declared: ColumnType | undefined, table: string | undefined): Column {
+function inferColumn(values: readonly unknown[], name: string, declared: ColumnType | undefined, table: string | undefined): Column {
   let mask = 0
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i]![name]
+  // True while every non-null value is canonical `…Z` text: such a UTC_DATETIME column is stored as
+  // is (what normalizeUtc would return), so encoding need not parse each timestamp a second time.
+  let canonicalUtc = true
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
     if (v === null || v === undefined) continue
+    // Strings first and inline (the common case): a canonical timestamp is a zoned ISO value, so
+    // the cheap parse settles it without looksZonedIso's regex fallback.
+    if (typeof v === 'string' && (mask & KIND.STRING) === 0 && parseCanonicalUtcMicros(v) !== undefined) {
+      mask |= KIND.UTC
+      continue
+    }
+    canonicalUtc = false
     const kind = kindOf(v, (mask & KIND.STRING) === 0)
     if (kind === KIND.BAD) throw unsupported(v, name, i, table)
     mask |= kind
   }
   let type = typeOfKinds(mask) ?? declared ?? 'STRING'
   if (declared) type = widenType(declared, type)
-  const column = encodeColumn(rows, name, type)
+  const column = encodeColumn(values, name, type, canonicalUtc)
   if (column) return column
   // Only reachable for values that even STRING can't hold (cyclic objects): find and name one.
-  for (let i = 0; i < rows.length; i++) {
-    const v = rows[i]![name]
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
     if (v !== null && v !== undefined && encodeValue(v, 'STRING') === NO_FIT) throw unsupported(v, name, i, table)
   }
   throw unsupported(undefined, name, -1, table)
@@ -90,16 +125,49 @@ function unsupported(v: unknown, name: string, row: number, table: string | unde
   })
 }
 
-/** Encodes a whole column as `type`, or `undefined` if some value does not fit it. */
-function encodeColumn(rows: readonly Row[], name: string, type: ColumnType): Column | undefined {
-  const n = rows.length
+/** How `encodeColumn` stores the common shapes without the general `encodeValue` (same results). */
+const enum Fast {
+  None,
+  String, // STRING column, string value: stored as is
+  Double, // DOUBLE column, number value: stored as is
+  Int, // INT column, number that is an int32: `v | 0` is `v` exactly then
+  Boolean, // BOOLEAN column, boolean value: 1 | 0
+  Utc, // UTC_DATETIME column whose values inference saw as canonical `…Z` text: stored as is
+}
+
+function fastPathOf(type: ColumnType, canonicalUtc: boolean): Fast {
+  switch (type) {
+    case 'STRING':
+      return Fast.String
+    case 'DOUBLE':
+      return Fast.Double
+    case 'INT':
+      return Fast.Int
+    case 'BOOLEAN':
+      return Fast.Boolean
+    case 'UTC_DATETIME':
+      return canonicalUtc ? Fast.Utc : Fast.None
+    default:
+      return Fast.None
+  }
+}
+
+/**
+ * Encodes a whole column as `type`, or `undefined` if some value does not fit it.
+ * `canonicalUtc`: the caller has checked that every non-null value is canonical `…Z` text.
+ */
+function encodeColumn(cells: readonly unknown[], name: string, type: ColumnType, canonicalUtc = false): Column | undefined {
+  const n = cells.length
   const values = allocate(type, n)
   let validity: Uint8Array | undefined
   let nullCount = 0
   const typed = !Array.isArray(values)
-  const isString = type === 'STRING'
+  const fast = fastPathOf(type, canonicalUtc)
+  // Typed views of `values` for the fast paths (the other view is unused for that type).
+  const numbers = values as Float64Array | Int32Array | Uint8Array
+  const strings = values as string[]
   for (let i = 0; i < n; i++) {
-    const v = rows[i]![name]
+    const v = cells[i]
     if (v === null || v === undefined) {
       if (validity === undefined) validity = new Uint8Array((n + 7) >> 3).fill(0xff)
       validity[i >> 3]! &= ~(1 << (i & 7))
@@ -108,13 +176,32 @@ function encodeColumn(rows: readonly Row[], name: string, type: ColumnType): Col
       continue
     }
     // Fast paths for the common shapes; everything else goes through encodeValue.
-    if (isString && typeof v === 'string') {
-      ;(values as string[])[i] = v
-      continue
-    }
-    if (typed && typeof v === 'number' && values instanceof Float64Array) {
-      values[i] = v
-      continue
+    switch (fast) {
+      case Fast.String:
+      case Fast.Utc:
+        if (typeof v === 'string') {
+          strings[i] = v
+          continue
+        }
+        break
+      case Fast.Double:
+        if (typeof v === 'number') {
+          numbers[i] = v
+          continue
+        }
+        break
+      case Fast.Int:
+        if (typeof v === 'number' && (v | 0) === v) {
+          numbers[i] = v
+          continue
+        }
+        break
+      case Fast.Boolean:
+        if (typeof v === 'boolean') {
+          numbers[i] = v ? 1 : 0
+          continue
+        }
+        break
     }
     const e = encodeValue(v, type)
     if (e === NO_FIT) return undefined

@@ -26,6 +26,11 @@ export type SluiceErrorCode =
   | 'TRANSFORM_FAILED'
   | 'RETRY_EXHAUSTED'
   | 'ALREADY_RUNNING'
+  | 'USAGE'
+  | 'TEMPLATE_UNKNOWN'
+  | 'INIT_EXISTS'
+  | 'INIT_FAILED'
+  | 'INTERNAL'
   | (string & {})
 
 export interface SluiceErrorOptions {

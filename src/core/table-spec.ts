@@ -26,6 +26,18 @@ export interface TableSpec {
   readonly mode?: WriteMode
 }
 
+/**
+ * A table declaration as user code writes it. Same as `TableSpec`, except that a column may be
+ * `undefined` — TypeScript widens an array of specs with different columns that way — and such
+ * entries are ignored.
+ */
+export interface TableSpecInput {
+  readonly table: string
+  readonly primaryKey?: readonly string[]
+  readonly columns?: { readonly [column: string]: ColumnType | undefined }
+  readonly mode?: WriteMode
+}
+
 const TableSpecSchema = Schema.Struct({
   table: Schema.NonEmptyTrimmedString,
   primaryKey: Schema.optional(Schema.Array(Schema.NonEmptyString)),
@@ -40,8 +52,8 @@ const TableSpecSchema = Schema.Struct({
 export function parseTableSpecs(input: unknown, where = 'schema'): TableSpec[] {
   if (!Array.isArray(input)) return decodeConfig(Schema.Array(TableSpecSchema), input, where) as never
   const seen = new Set<string>()
-  return input.map((raw, i) => {
-    const spec = decodeConfig(TableSpecSchema, raw, `${where}[${i}]`)
+  return input.map((raw: unknown, i) => {
+    const spec = decodeConfig(TableSpecSchema, withoutUndefinedColumns(raw), `${where}[${i}]`)
     if (seen.has(spec.table)) return duplicate(where, spec.table)
     seen.add(spec.table)
     const columns: Record<string, ColumnType> = {}
@@ -54,6 +66,12 @@ export function parseTableSpecs(input: unknown, where = 'schema'): TableSpec[] {
     }
     return out
   })
+}
+
+function withoutUndefinedColumns(raw: unknown): unknown {
+  const columns = (raw as { columns?: unknown } | null)?.columns
+  if (typeof columns !== 'object' || columns === null) return raw
+  return { ...(raw as object), columns: Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) }
 }
 
 function duplicate(where: string, table: string): never {

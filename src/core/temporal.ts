@@ -18,9 +18,12 @@ export function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468
 }
 
+// Hoisted: an array literal inside validDate was allocated on every call of the hot path.
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
 function validDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false
-  const dim = m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!
+  const dim = m === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : DAYS_IN_MONTH[m - 1]!
   return d <= dim
 }
 
@@ -39,27 +42,52 @@ function digits(s: string, from: number, to: number): number {
   return n
 }
 
+/** Two ASCII digits at `i` as a number, or -1 (callers check `i + 1` is within the string). */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48
+  const b = s.charCodeAt(i + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9] // exact, and cheaper than `10 ** k` per value
+
+// One-entry memo of the last valid calendar date (YYYYMMDD → days since epoch): timestamps of a
+// batch mostly share their day with the previous one, so validating the date and converting it
+// (validDate + daysFromCivil) is skipped for most values. Only valid dates are remembered.
+let memoDate = -1
+let memoDays = 0
+
 /**
  * Epoch microseconds of the canonical form `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` without a regex
  * (the hot path: what `toISOString` and most APIs emit), or `undefined` for any other text.
+ * It runs up to three times per value on the way rows → Batch → Arrow, hence the care.
  */
 export function parseCanonicalUtcMicros(s: string): number | undefined {
   const len = s.length
   if (len < 20 || len > 30 || s.charCodeAt(len - 1) !== 90 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined
   if (s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined
-  const y = digits(s, 0, 4), mo = digits(s, 5, 7), d = digits(s, 8, 10)
-  const h = digits(s, 11, 13), mi = digits(s, 14, 16), sec = digits(s, 17, 19)
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0) return undefined
-  if (!validDate(y, mo, d) || h > 23 || mi > 59 || sec > 60) return undefined
+  const y100 = twoDigits(s, 0), y1 = twoDigits(s, 2), mo = twoDigits(s, 5), d = twoDigits(s, 8)
+  const h = twoDigits(s, 11), mi = twoDigits(s, 14), sec = twoDigits(s, 17)
+  if ((y100 | y1 | mo | d | h | mi | sec) < 0 || h > 23 || mi > 59 || sec > 60) return undefined
+  const y = y100 * 100 + y1
+  const ymd = y * 10000 + mo * 100 + d
+  let days: number
+  if (ymd === memoDate) days = memoDays
+  else {
+    if (!validDate(y, mo, d)) return undefined
+    days = daysFromCivil(y, mo, d)
+    memoDate = ymd
+    memoDays = days
+  }
   let micros = 0
   if (len > 20) {
     if (s.charCodeAt(19) !== 46 || len === 21) return undefined
     const frac = digits(s, 20, len - 1)
     if (frac < 0) return undefined
     const width = len - 21
-    micros = width <= 6 ? frac * 10 ** (6 - width) : Math.floor(frac / 10 ** (width - 6))
-  } else if (len !== 20) return undefined
-  return (daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) * 1_000_000 + micros
+    micros = width <= 6 ? frac * POW10[6 - width]! : Math.floor(frac / POW10[width - 6]!)
+  }
+  return (days * 86400 + h * 3600 + mi * 60 + sec) * 1_000_000 + micros
 }
 
 /** Epoch microseconds of an ISO date-time with a zone (`Z` or `±hh:mm`), or `undefined` if it is not one. */

@@ -1,6 +1,6 @@
 import type { Message, State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
+import { parseTableSpecs, type TableSpec, type TableSpecInput } from '../core/table-spec.js'
 import { RowsMessage } from './op.js'
 import type { Configuration, Source } from './source.js'
 
@@ -8,7 +8,7 @@ import type { Configuration, Source } from './source.js'
 export interface ConnectorDefinition {
   readonly id: string
   /** The tables, keys and types; when given, an op on any other table is an error. */
-  readonly schema?: (configuration: Configuration) => readonly TableSpec[] | Promise<readonly TableSpec[]>
+  readonly schema?: (configuration: Configuration) => readonly TableSpecInput[] | Promise<readonly TableSpecInput[]>
   /** Configuration keys that must be present (checked before `update` runs). */
   readonly required?: readonly string[]
   /** Yields `op.*` messages from the saved state (`{}` on a first sync). */

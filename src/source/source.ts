@@ -1,6 +1,6 @@
 import type { RecordError } from '../core/error-record.js'
 import type { Message, State } from '../core/message.js'
-import type { TableSpec } from '../core/table-spec.js'
+import type { TableSpecInput } from '../core/table-spec.js'
 
 /** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
 export type Configuration = Readonly<Record<string, string>>
@@ -38,7 +38,7 @@ export interface Source {
   /** Default connector id: the key of the state and of the sync history. */
   readonly id?: string
   /** The tables this source writes, with keys and types, when it knows them. */
-  tables?(args: { readonly configuration: Configuration }): readonly TableSpec[] | Promise<readonly TableSpec[]>
+  tables?(args: { readonly configuration: Configuration }): readonly TableSpecInput[] | Promise<readonly TableSpecInput[]>
   read(args: SourceReadArgs): AsyncIterable<Message>
 }
 
