@@ -31,6 +31,9 @@ export type SluiceErrorCode =
   | 'INIT_EXISTS'
   | 'INIT_FAILED'
   | 'INTERNAL'
+  | 'CURSOR_INVALID'
+  | 'CURSOR_UNSORTED'
+  | 'PARENT_FIELD_MISSING'
   | (string & {})
 
 export interface SluiceErrorOptions {

@@ -1,0 +1,56 @@
+import { ChildStream } from './child-stream.js'
+import { pageLoop } from './page-loop.js'
+import { acceptRecords, incrementalRun, recordKey, upsertMessage, type ReadContext, type RestEvent } from './rest-event.js'
+import type { ResolvedStream } from './rest-options.js'
+import type { PagePosition, RestStreamState } from './rest-state.js'
+
+/**
+ * Reads one top-level stream (and its child streams) from its saved state: per page, the rows to write, the child
+ * endpoints of those rows, then the state to checkpoint; once every page is read, the completed state.
+ *
+ * The state after a page holds the pagination position and, for an unsorted incremental stream, the highest cursor
+ * seen; the saved cursor itself moves only on completion (or, with `sorted: 'asc'`, after every page, when the run
+ * then resumes from the cursor instead of the position).
+ */
+export async function* readStream(stream: ResolvedStream, ctx: ReadContext): AsyncGenerator<RestEvent> {
+  const inc = incrementalRun(stream, ctx)
+  const sorted = stream.incremental?.sorted === true
+  const saved = ctx.saved.get(stream.table)
+  const resume = sorted ? undefined : saved?.run?.position
+  const children = stream.children.map((child) => new ChildStream(child, ctx))
+  const path = stream.path.expand({}, () => stream.table)
+  const start = resume?.page ? { page: resume.page, pages: resume.pages, received: resume.received } : { page: stream.paginator.first({ path }), pages: 0, received: 0 }
+
+  const progress = (after: PagePosition): Record<string, RestStreamState> => {
+    const updates: Record<string, RestStreamState> = {}
+    if (!inc) updates[stream.table] = { run: { position: after } }
+    else {
+      const { saved: cursor, run } = inc.progress()
+      updates[stream.table] = run ? { ...cursor, run: { ...run, position: after } } : cursor
+    }
+    for (const child of children) updates[child.table] = child.nextParentPage()
+    return updates
+  }
+
+  for await (const step of pageLoop({
+    table: stream.table,
+    paginator: stream.paginator,
+    stop: stream.stop,
+    target: { path, params: { ...stream.params, ...inc?.query() }, records: stream.records, recordsPath: stream.recordsPath, where: stream.where },
+    start,
+    fetch: ctx.fetch,
+    signal: ctx.signal,
+    clean: ctx.clean,
+    keyOf: recordKey(stream),
+  })) {
+    const rows = acceptRecords(stream, step.page, inc)
+    if (rows.length > 0) yield upsertMessage(stream, rows)
+    for (const child of children) if (rows.length > 0) yield* child.readFor(rows, stream.table)
+    // A sorted stream past `end` has nothing more to give; otherwise the last page is followed by the completion below.
+    if (step.after.page === undefined || (sorted && inc?.pastEnd)) break
+    yield { kind: 'state', updates: progress(step.after) }
+  }
+  const done: Record<string, RestStreamState> = { [stream.table]: inc ? inc.completed() : {} }
+  for (const child of children) done[child.table] = child.completed()
+  yield { kind: 'state', updates: done }
+}
