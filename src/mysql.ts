@@ -1,0 +1,7 @@
+/**
+ * `sluice/mysql`: the MySQL/MariaDB source. A subpath entry so that only users who import it
+ * load `mysql2`.
+ */
+export { mysqlSource, type MysqlSourceOptions } from './source/mysql/mysql-source.js'
+export type { MysqlConnection } from './source/mysql/mysql-connection.js'
+export type { DatabaseTable } from './source/postgres/table-options.js'

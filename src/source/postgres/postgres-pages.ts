@@ -1,0 +1,99 @@
+import type pg from 'pg'
+import { SluiceError } from '../../core/sluice-error.js'
+import { pgError } from '../../sink/postgres/postgres-connection.js'
+import type { Bound, PageReader } from './keyset-reader.js'
+import type { PgTable } from './postgres-catalog.js'
+import type { PgMappedColumn } from './postgres-type-map.js'
+
+/** Every value as Postgres's text: decoded per column by the type map, and exact for state positions. */
+const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: (() => (text: string) => text) as unknown as pg.CustomTypesConfig['getTypeParser'] }
+
+/**
+ * A read-only transaction with the session settings the text decoders rely on, set LOCAL so a
+ * borrowed pooled connection is left as it was found. `extra_float_digits = 3` makes floats
+ * exact on every version (shortest round-trip text from Postgres 12 on).
+ */
+const BEGIN = `BEGIN READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'`
+
+/**
+ * Keyset pages for Postgres: one server-side cursor per bound (`DECLARE … CURSOR FOR SELECT …
+ * WHERE (cursor, key) > ($1, $2) ORDER BY cursor, key`), fetched `batchSize` rows at a time. The
+ * query is sorted once and streamed in bounded pages from one snapshot; each page's last row is
+ * the exact resume point, so a stopped sync continues with a new keyset query, never an OFFSET.
+ * The next page is fetched while the current one is written downstream.
+ */
+export function pgPageReader(client: pg.ClientBase, batchSize: number, onBroken: (e: unknown) => void): PageReader<PgTable> {
+  return {
+    positionText: (raw) => raw as string,
+    async *pages(table, bound) {
+      const query = keysetQuery(table, bound)
+      let pending: Promise<pg.QueryArrayResult> | undefined
+      const fail = (cause: unknown): never => {
+        onBroken(cause)
+        throw cause instanceof SluiceError ? cause : pgError('SOURCE_FAILED', `postgres source: reading table ${table.table} failed`, cause, { table: table.table })
+      }
+      await client.query(BEGIN).catch(fail)
+      try {
+        await client.query({ text: `DECLARE "sluice_keyset" NO SCROLL CURSOR FOR ${query.text}`, values: query.values }).catch(fail)
+        const fetch = () => client.query({ text: `FETCH FORWARD ${batchSize} FROM "sluice_keyset"`, rowMode: 'array', types: RAW_TEXT })
+        pending = fetch()
+        for (;;) {
+          const rows: unknown[][] = (await pending.catch(fail)).rows
+          pending = rows.length === batchSize ? fetch() : undefined
+          if (rows.length > 0) yield rows
+          if (!pending) break
+        }
+      } finally {
+        // An early return lands here with a fetch in flight: let it finish, then end the transaction (closes the cursor).
+        if (pending) await pending.catch(() => {})
+        await client.query('ROLLBACK').catch(onBroken)
+      }
+    },
+  }
+}
+
+/** The keyset SELECT for a bound, with text parameters cast to each column's declared type. */
+export function keysetQuery(table: PgTable, bound: Bound): { text: string; values: string[] } {
+  const values: string[] = []
+  const param = (value: string, sqlType: string) => {
+    values.push(value)
+    return `$${values.length}::${sqlType}`
+  }
+  const ref = (c: PgMappedColumn) => (c.select === 'ctid' ? 'ctid' : `"${c.name.replace(/"/g, '""')}"`)
+  const cursor = table.cursor
+  const row = (cols: readonly PgMappedColumn[], texts: readonly (string | undefined)[]) => {
+    if (texts.length !== cols.length || texts.some((t) => t === undefined)) {
+      throw new SluiceError({
+        code: 'STATE_INVALID',
+        message: `postgres source: the saved position of table ${table.table} doesn't match its key (${cols.map((c) => c.name).join(', ')}); was the key changed? Reset the connector to start over`,
+        context: { table: table.table },
+      })
+    }
+    return `(${cols.map(ref).join(', ')}) > (${cols.map((c, i) => param(texts[i]!, c.sqlType)).join(', ')})`
+  }
+  let where = ''
+  let order = cursor ? [cursor, ...table.key] : [...table.key]
+  switch (bound.kind) {
+    case 'all':
+      where = cursor ? `${ref(cursor)} IS NOT NULL` : ''
+      break
+    case 'after':
+      where = cursor ? row([cursor, ...table.key], [bound.cursor, ...bound.key]) : row(table.key, bound.key)
+      break
+    case 'from': {
+      const c = cursor!
+      const back = c.cursorKind === 'temporal' ? param(`${table.lookback} milliseconds`, 'interval') : param(String(table.lookback), c.sqlType)
+      where = `${ref(c)} >= ${param(bound.cursor, c.sqlType)} - ${back}`
+      break
+    }
+    case 'nulls':
+      order = [...table.key]
+      where = `${ref(cursor!)} IS NULL${bound.key ? ` AND ${row(table.key, bound.key)}` : ''}`
+      break
+  }
+  const select = [...table.output, ...table.hidden].map((c) => c.select).join(', ')
+  return {
+    text: `SELECT ${select} FROM ${table.relation}${where ? ` WHERE ${where}` : ''} ORDER BY ${order.map(ref).join(', ')}`,
+    values,
+  }
+}
