@@ -67,3 +67,10 @@ export { linkHeader, type LinkHeaderOptions } from './source/rest/link-header-pa
 export { nextUrl, type NextUrlOptions } from './source/rest/next-url-paginator.js'
 export type { PaginateConfig } from './source/rest/paginate-config.js'
 export type { IncrementalOptions } from './cursor/incremental-options.js'
+
+export { idCursor, type IdCursorOptions } from './source/id-cursor/id-cursor.js'
+export type { IdCursorFetch, IdCursorFetchArgs, IdValue } from './source/id-cursor/id-cursor-fetch.js'
+export { timeWindows, type TimeWindowsOptions, type Instant } from './source/time-windows/time-windows.js'
+export type { WindowFetch, WindowFetchArgs } from './source/time-windows/fetch-window.js'
+export { graphql, type GraphqlOptions, type GraphqlIncremental, type GraphqlHttpOptions } from './source/graphql/graphql.js'
+export type { GraphqlErrorItem } from './source/graphql/graphql-response.js'

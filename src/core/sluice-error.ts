@@ -34,6 +34,17 @@ export type SluiceErrorCode =
   | 'CURSOR_INVALID'
   | 'CURSOR_UNSORTED'
   | 'PARENT_FIELD_MISSING'
+  | 'ID_CURSOR_CONTRACT'
+  | 'ID_FETCH_FAILED'
+  | 'TOO_MANY_ERRORS'
+  | 'WINDOW_FAILED'
+  | 'WINDOW_TIMEOUT'
+  | 'TIME_WINDOWS_CONTRACT'
+  | 'GRAPHQL_ERRORS'
+  | 'GRAPHQL_PARTIAL'
+  | 'GRAPHQL_THROTTLED'
+  | 'GRAPHQL_SHAPE'
+  | 'GRAPHQL_UNSORTED'
   | (string & {})
 
 export interface SluiceErrorOptions {
