@@ -45,6 +45,11 @@ export type SluiceErrorCode =
   | 'GRAPHQL_THROTTLED'
   | 'GRAPHQL_SHAPE'
   | 'GRAPHQL_UNSORTED'
+  | 'MAR_UNAVAILABLE'
+  | 'MAR_MODE_CHANGED'
+  | 'MAR_SKETCH_INVALID'
+  | 'MAR_SKETCH_MISMATCH'
+  | 'HISTORY_UNAVAILABLE'
   | (string & {})
 
 export interface SluiceErrorOptions {
