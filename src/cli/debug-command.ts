@@ -82,6 +82,8 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
       destination,
       configuration,
       state: fileState({ path: paths.state }),
+      // MAR is metered exactly, as Fivetran bills it, so the summary shows what a sync would cost.
+      mar: { mode: 'exact' },
       stages: [shown.stage],
       signal: stop.signal,
       on: { checkpoint: (event) => shown.checkpoint(event) },

@@ -9,6 +9,9 @@ Commands:
   init <name> [--template basic]        scaffold a connector folder
   debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
   reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
+  status [dir]                          connector state, last sync, this month's MAR
+  mar [dir] [--month YYYY-MM]           Monthly Active Rows per table
+  schema [dir]                          current destination schema and its change history
 
 Options:
   -h, --help     show help (also after a command: sluice debug --help)
@@ -23,6 +26,9 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   init: async () => (await import('./init-command.js')).initCommand,
   debug: async () => (await import('./debug-command.js')).debugCommand,
   reset: async () => (await import('./reset-command.js')).resetCommand,
+  status: async () => (await import('./ops-commands.js')).statusCli,
+  mar: async () => (await import('./ops-commands.js')).marCli,
+  schema: async () => (await import('./ops-commands.js')).schemaCli,
 }
 
 /**
