@@ -50,6 +50,7 @@ export type SluiceErrorCode =
   | 'MAR_SKETCH_INVALID'
   | 'MAR_SKETCH_MISMATCH'
   | 'HISTORY_UNAVAILABLE'
+  | 'SCHEMA_DISCARDED'
   | (string & {})
 
 export interface SluiceErrorOptions {

@@ -3,6 +3,8 @@ import type { ErrorRecord } from '../core/error-record.js'
 import type { RecordsMessage, SchemaChange, SchemaMessage, State, TruncateMessage } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
 import type { SyncReport, SyncStatus } from '../sync/sync-report.js'
+import type { ConnectorStore } from '../connector/connector-store.js'
+import type { MarStore } from '../mar/mar-store.js'
 
 /** What `sync()` tells a sink when a sync starts. */
 export interface SinkOpenArgs {
@@ -31,11 +33,40 @@ export interface TableDescription {
 }
 
 /**
+ * One applied schema change as `_sluice_schema_history` keeps it: written by the sink in the
+ * same transaction as the change itself, so history and tables never disagree.
+ *
+ * @example
+ * ```ts
+ * import type { SchemaHistoryEntry } from 'sluice'
+ * const e: SchemaHistoryEntry = {
+ *   connectorId: 'shop', syncId: '…', table: 'orders', column: 'total', change: 'change_type',
+ *   oldType: 'INT', newType: 'DOUBLE', at: '2026-11-22T10:00:00.000Z',
+ * }
+ * ```
+ */
+export interface SchemaHistoryEntry {
+  readonly connectorId: string
+  readonly syncId: string
+  /** Source table name. */
+  readonly table: string
+  /** Source column name; `null` for `create_table`. */
+  readonly column: string | null
+  readonly change: SchemaChange['type']
+  readonly oldType: string | null
+  readonly newType: string | null
+  /** ISO-8601 UTC time the change was applied. */
+  readonly at: string
+}
+
+/**
  * A destination. Writes happen inside an open transaction; `checkpoint` makes them durable
  * together with the state (in one transaction where the destination stores state), and only
  * then may the state be considered saved. `close` ends the sync: on success it applies deferred
  * truncates and replace-mode deletes; otherwise it rolls back whatever is not checkpointed.
- * Every method is async so that a sink can live in a worker thread.
+ * Every method is async so that a sink can live in a worker thread. Optional capabilities for
+ * MAR metering (`MarStore`) and connector operations (`ConnectorStore`) come from the extended
+ * interfaces.
  *
  * @example
  * ```ts
@@ -43,7 +74,7 @@ export interface TableDescription {
  * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
  * ```
  */
-export interface Sink {
+export interface Sink extends MarStore, ConnectorStore {
   /** Short name for reports and errors (`sqlite`, `memory`, …). */
   readonly name: string
   /** Prepares meta tables and declared tables; returns the saved state if the destination keeps it. */
@@ -62,6 +93,8 @@ export interface Sink {
   read?(args: { readonly table: string }): Promise<Row[]>
   /** The tables as they stand in the destination. */
   describe?(): Promise<TableDescription[]>
+  /** Every schema change applied so far, oldest first (`_sluice_schema_history`). */
+  schemaHistory?(): Promise<SchemaHistoryEntry[]>
   /** Removes the saved state of a connector (reset). */
   resetState?(args: { readonly connectorId: string }): Promise<void>
 }

@@ -1,6 +1,7 @@
 import type { RecordError } from '../core/error-record.js'
 import type { Message, State } from '../core/message.js'
 import type { TableSpecInput } from '../core/table-spec.js'
+import type { Selection } from '../stage/select.js'
 
 /** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
 export type Configuration = Readonly<Record<string, string>>
@@ -14,6 +15,8 @@ export interface SourceReadArgs {
   readonly configuration: Configuration
   /** Records a request or record skipped by an `onError: 'continue'` policy (lands in `_sluice_errors`). */
   readonly recordError: RecordError
+  /** Tables and columns the `select` stages let through: a source skips the rest at the request where it can. */
+  readonly selection?: Selection
 }
 
 /**

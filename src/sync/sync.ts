@@ -5,12 +5,15 @@ import { serializeState } from '../core/json-state.js'
 import type { Message, RecordsMessage, State } from '../core/message.js'
 import { SluiceError, toSluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
-import type { Sink } from '../sink/sink.js'
-import { toSource, type Configuration, type SourceLike } from '../source/source.js'
+import type { Sink, TableDescription } from '../sink/sink.js'
+import { toSource, type Configuration, type SourceLike, type SourceReadArgs } from '../source/source.js'
+import { selectionOf, selectTables, type Selection } from '../stage/select.js'
 import type { StateStore } from '../state/state-store.js'
 import { checkPrimaryKey } from './check-primary-key.js'
 import { StopController } from './stop-controller.js'
 import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
+import type { MarOptions } from '../mar/mar-options.js'
+import { meteredSink, type MarThresholdEvent } from '../mar/metered-sink.js'
 
 /** What a stage gets besides the messages. */
 export interface StageContext {
@@ -21,6 +24,13 @@ export interface StageContext {
   readonly signal: AbortSignal
   /** Records a row or value a policy skipped (lands in `_sluice_errors` with the next checkpoint). */
   readonly recordError: RecordError
+  /**
+   * The destination's tables as they stood when the sync began (`sink.describe()`, read once on
+   * first call; empty when the sink can't describe itself). Schema drift compares batches with it.
+   */
+  readonly describeDestination?: () => Promise<readonly TableDescription[]>
+  /** What the `select` stages let through (also handed to the source as `selection`); absent without one. */
+  readonly selection?: Selection
 }
 
 /** A pipeline step: messages in, messages out. Never mutates an input batch. */
@@ -33,6 +43,8 @@ export interface SyncEvents {
   schemaChange?(event: { connectorId: string; table: string; change: unknown }): void
   syncComplete?(report: SyncReport): void
   syncError?(report: SyncReport): void
+  /** A monthly MAR budget threshold was crossed (with `mar.budget`): once per threshold and month, after the commit. */
+  marThreshold?(event: MarThresholdEvent): void
 }
 
 /** Options of {@link sync}. */
@@ -52,6 +64,8 @@ export interface SyncOptions {
   /** How long after a stop request (deadline or abort) to wait for a checkpoint before aborting the source (default 10% of the deadline, at most 10 s). */
   readonly grace?: Duration
   readonly on?: SyncEvents
+  /** Meter Monthly Active Rows into the destination (exact unless `mode: 'approximate'`), with an optional budget. */
+  readonly mar?: MarOptions
 }
 
 const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
@@ -75,10 +89,12 @@ const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
  */
 export async function sync(options: SyncOptions): Promise<SyncReport> {
   const source = toSource(options.source)
-  const sink = options.destination
+  let sink = options.destination
   if (!sink || typeof sink.write !== 'function' || typeof sink.checkpoint !== 'function') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sync({ destination }) must be a sink such as sqlite({ path }) or memory()' })
   }
+  // MAR metering wraps the destination: each batch's key hashes go into its open transaction.
+  if (options.mar !== undefined) sink = meteredSink(sink, options.mar, { requestStop: (reason) => stop.request(reason), threshold: (event) => emit('marThreshold', event) })
   const connectorId = options.connectorId ?? source.id ?? 'default'
   const configuration = options.configuration ?? {}
   const deadlineMs = options.deadline === undefined ? undefined : parseDuration(options.deadline, 'sync.deadline')
@@ -104,7 +120,11 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   let error: SluiceError | undefined
   let phase: 'discover' | 'open' | 'run' = 'discover'
   try {
-    const tables = source.tables ? parseTableSpecs(await source.tables({ configuration }), 'source tables') : []
+    const stages = options.stages ?? []
+    const selection = selectionOf(stages)
+    const declared = source.tables ? parseTableSpecs(await source.tables({ configuration }), 'source tables') : []
+    // Blocked tables and columns never reach the destination, not even as declared empty tables.
+    const tables = selection ? selectTables(declared, selection) : declared
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
     const { state: sinkState } = await sink.open({ connectorId, syncId, tables })
@@ -123,12 +143,18 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       const batch = errors.splice(0)
       if (sink.recordErrors) await sink.recordErrors({ errors: batch })
     }
-    let messages = source.read({ state, signal: stop.signal, configuration, recordError })
-    const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError }
-    for (const stage of options.stages ?? []) messages = stage(messages, context)
+    // `selection` lets a source skip blocked tables and columns at the request (see `Selection`).
+    const readArgs: SourceReadArgs = { state, signal: stop.signal, configuration, recordError, ...(selection ? { selection } : {}) }
+    let messages = source.read(readArgs)
+    let described: Promise<readonly TableDescription[]> | undefined
+    const describeDestination = () => (described ??= sink.describe ? sink.describe() : Promise.resolve([]))
+    const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError, describeDestination, ...(selection ? { selection } : {}) }
+    for (const stage of stages) messages = stage(messages, context)
 
     status = 'succeeded'
-    for await (const message of messages) {
+    // A MAR budget used up before the first row (onExceed: 'stop'): end without reading.
+    if (stop.reason === 'mar_budget') status = 'stopped'
+    else for await (const message of messages) {
       if (message.kind === 'checkpoint') {
         serializeState(message.state)
         await flushErrors()
@@ -144,7 +170,10 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       }
       if (message.kind === 'records') checkRecords(message, specs.get(message.table))
       const applied = await sink.write({ message })
-      for (const change of applied ?? []) {
+      // What the sink applied is what changed: a schema message for a column that already exists
+      // changes nothing. A sink that reports nothing (returns void) applied the message as given.
+      const changes = applied ?? (message.kind === 'schema' ? [{ table: message.table, change: message.change }] : [])
+      for (const change of changes) {
         report.schemaChanges++
         emit('schemaChange', { connectorId, table: change.table, change: change.change })
       }
@@ -156,10 +185,6 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         else if (message.op === 'update') table.updates += n
         else table.deletes += n
       } else if (message.kind === 'truncate') table.truncates++
-      else {
-        report.schemaChanges++
-        emit('schemaChange', { connectorId, table: message.table, change: message.change })
-      }
     }
     if (status === 'succeeded' && stop.aborted) status = 'stopped'
     if (status === 'succeeded') await flushErrors()

@@ -9,6 +9,7 @@ describe('normalizeName', () => {
   it.each([
     ['OrderID', 'order_id'], ['First Name', 'first_name'], ['"; drop table x; --', 'drop_table_x'], ['order', 'order'],
     ['Ünïcödé', 'ünïcödé'], ['2fa', '_2fa'], ['HTTPServer', 'http_server'], ['', '_'], ['a.b-c', 'a_b_c'],
+    ['address__city', 'address__city'], ['_sluice_parent_id', '_sluice_parent_id'], ['a____b', 'a__b'],
   ])('%s → %s', (input, output) => expect(normalizeName(input)).toBe(output))
 
   it('cuts long names to 63 bytes with a stable hash', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Row, type Sink, type State } from '../../src/index.js'
+import { op, sync, type Message, type Row, type SchemaChange, type Sink, type Source, type State, type TableSpec } from '../../src/index.js'
 import { norm, normRows, page, scripted } from '../support/sources.js'
 
 /** A fresh, empty destination for one test. */
@@ -213,6 +213,156 @@ export function describeErrorRecords(name: string, make: SinkFactory): void {
       expect(report.errors).toBe(2)
       expect(await sink.readErrors!()).toEqual([
         { kind: 'request', table: 't', code: 'HTTP_STATUS', message: 'HTTP 500 at size 1', context: { url: 'http://x/t?after=5' } },
+      ])
+    })
+  })
+}
+
+/** A source of the given messages whose tables are declared as given (default: none declared). */
+function source(messages: readonly Message[], tables: readonly TableSpec[] = [], fail?: Error): Source {
+  return {
+    tables: () => tables,
+    async *read() {
+      for (const m of messages) yield m
+      if (fail) throw fail
+    },
+  }
+}
+
+const schemaMessage = (table: string, change: SchemaChange): Message => ({ kind: 'schema', table, change })
+
+/**
+ * `_sluice_schema_history` and type migration: every applied change is recorded in the same
+ * transaction as the change, and a widened column keeps every value (as a fresh write of the new
+ * type would store it).
+ */
+export function describeSchemaHistory(name: string, make: SinkFactory): void {
+  describe(`sink schema history and migration: ${name}`, () => {
+    it('records create, add and change in _sluice_schema_history; reported and emitted once each', async () => {
+      const sink = await make()
+      const events: unknown[] = []
+      const r = await sync({
+        destination: sink,
+        connectorId: 'hist',
+        source: source([
+          op.upsert('t', { id: 1, n: 1 }),
+          op.upsert('t', { id: 2, n: 2, extra: 'x' }),
+          schemaMessage('t', { type: 'change_type', column: 'n', from: 'INT', to: 'DOUBLE' }),
+          schemaMessage('t', { type: 'add_column', column: 'extra', columnType: 'STRING' }), // exists: changes nothing
+          op.checkpoint({ n: 1 }),
+        ], [{ table: 't', primaryKey: ['id'] }]),
+        on: { schemaChange: (e) => events.push(e.change) },
+      })
+      expect(r.status).toBe('succeeded')
+      const history = await sink.schemaHistory!()
+      expect(history.map((h) => [h.table, h.column, h.change, h.oldType, h.newType, h.connectorId])).toEqual([
+        ['t', null, 'create_table', null, null, 'hist'],
+        ['t', 'extra', 'add_column', null, 'STRING', 'hist'],
+        ['t', 'n', 'change_type', 'INT', 'DOUBLE', 'hist'],
+      ])
+      expect(history.every((h) => h.syncId === r.syncId && !Number.isNaN(Date.parse(h.at)))).toBe(true)
+      expect(r.schemaChanges).toBe(3)
+      expect(events).toHaveLength(3)
+    })
+
+    it('a change rolled back with a failed sync leaves neither the column nor its history', async () => {
+      const sink = await make()
+      await sync({ destination: sink, source: source(page('t', [{ id: 1 }], { n: 1 }), [{ table: 't', primaryKey: ['id'] }]) })
+      const failed = await sync({
+        destination: sink,
+        source: source([op.upsert('t', { id: 2, late: 'x' })], [{ table: 't', primaryKey: ['id'] }], new Error('after the change')),
+      })
+      expect(failed.status).toBe('failed')
+      expect((await sink.schemaHistory!()).map((h) => h.change)).toEqual(['create_table'])
+      expect((await sink.describe!()).find((t) => t.table === 't')?.columns.map((c) => c.source)).toEqual(['id'])
+    })
+
+    it('widening keeps every stored value exactly as a fresh write of the new type stores it', async () => {
+      const sink = await make()
+      const tables: TableSpec[] = [{ table: 'w', primaryKey: ['id'], columns: { day: 'NAIVE_DATE' } }]
+      const r = await sync({
+        destination: sink,
+        source: source([
+          op.upsert('w', { id: 1, i: 7, d: 0.1 + 0.2, b: true, f: false, bytes: new Uint8Array([0, 1, 255]), day: '2026-02-28', doc: { a: 1 } }).withTypes({ day: 'NAIVE_DATE' }),
+          op.checkpoint({ n: 1 }),
+          schemaMessage('w', { type: 'change_type', column: 'i', from: 'INT', to: 'DOUBLE' }),
+          schemaMessage('w', { type: 'change_type', column: 'd', from: 'DOUBLE', to: 'STRING' }),
+          schemaMessage('w', { type: 'change_type', column: 'b', from: 'BOOLEAN', to: 'STRING' }),
+          schemaMessage('w', { type: 'change_type', column: 'f', from: 'BOOLEAN', to: 'INT' }),
+          schemaMessage('w', { type: 'change_type', column: 'bytes', from: 'BINARY', to: 'STRING' }),
+          schemaMessage('w', { type: 'change_type', column: 'day', from: 'NAIVE_DATE', to: 'NAIVE_DATETIME' }),
+          schemaMessage('w', { type: 'change_type', column: 'doc', from: 'JSON', to: 'STRING' }),
+          op.upsert('w', { id: 2, i: 2.5, d: 'text', b: 'maybe', f: 3, bytes: 'plain', day: '2026-03-01T10:00:00', doc: 'note' }).withTypes({ day: 'NAIVE_DATETIME' }),
+          op.checkpoint({ n: 2 }),
+        ], tables),
+      })
+      expect(r.status).toBe('succeeded')
+      const rows = byId(await read(sink, 'w'))
+      expect(rows).toEqual([
+        { id: 1, i: 7, d: '0.30000000000000004', b: 'true', f: 0, bytes: 'AAH/', day: '2026-02-28T00:00:00', doc: '{"a":1}', _sluice_deleted: 0 },
+        { id: 2, i: 2.5, d: 'text', b: 'maybe', f: 3, bytes: 'plain', day: '2026-03-01T10:00:00', doc: 'note', _sluice_deleted: 0 },
+      ])
+      const types = Object.fromEntries((await sink.describe!()).find((t) => t.table === 'w')!.columns.map((c) => [c.source, c.type]))
+      expect(types).toMatchObject({ i: 'DOUBLE', d: 'STRING', b: 'STRING', f: 'INT', bytes: 'STRING', day: 'NAIVE_DATETIME', doc: 'STRING' })
+    })
+
+    it('a schema message never narrows a column, and a change that changes nothing is not counted', async () => {
+      const sink = await make()
+      const r = await sync({
+        destination: sink,
+        source: source([
+          op.upsert('t', { id: 1, s: 'text' }),
+          schemaMessage('t', { type: 'change_type', column: 's', from: 'STRING', to: 'INT' }),
+          op.checkpoint({}),
+        ], [{ table: 't', primaryKey: ['id'] }]),
+      })
+      expect(r.schemaChanges).toBe(1) // create_table only
+      expect((await sink.describe!()).find((t) => t.table === 't')?.columns.find((c) => c.source === 's')?.type).toBe('STRING')
+      expect(await read(sink, 't')).toEqual([{ id: 1, s: 'text', _sluice_deleted: 0 }])
+    })
+
+    it('a LONG beyond 2^53 is not widened to a lossy DOUBLE: the change fails and rolls back', async () => {
+      const sink = await make()
+      const big = 2n ** 60n + 1n
+      const r = await sync({
+        destination: sink,
+        source: source([
+          op.upsert('t', { id: 1, big }),
+          op.checkpoint({ n: 1 }),
+          schemaMessage('t', { type: 'change_type', column: 'big', from: 'LONG', to: 'DOUBLE' }),
+          op.checkpoint({ n: 2 }),
+        ], [{ table: 't', primaryKey: ['id'] }]),
+      })
+      expect(r.status).toBe('failed')
+      expect(r.error).toMatchObject({ code: 'DESTINATION_WRITE', context: { table: 't', column: 'big', from: 'LONG', to: 'DOUBLE' } })
+      expect((await sink.describe!()).find((t) => t.table === 't')?.columns.find((c) => c.source === 'big')?.type).toBe('LONG')
+    })
+
+    it('a column declared on a later sync is added to the existing table, with history', async () => {
+      const sink = await make()
+      await sync({ destination: sink, source: source(page('t', [{ id: 1 }], { n: 1 }), [{ table: 't', primaryKey: ['id'] }]) })
+      const r = await sync({
+        destination: sink,
+        source: source(page('t', [{ id: 2, note: 'n' }], { n: 2 }), [{ table: 't', primaryKey: ['id'], columns: { note: 'STRING', score: 'DOUBLE' } }]),
+      })
+      expect(r.status).toBe('succeeded')
+      expect(byId(await read(sink, 't'))).toEqual([
+        { id: 1, note: null, score: null, _sluice_deleted: 0 },
+        { id: 2, note: 'n', score: null, _sluice_deleted: 0 },
+      ])
+      expect((await sink.schemaHistory!()).filter((h) => h.change === 'add_column').map((h) => [h.column, h.newType])).toEqual([
+        ['note', 'STRING'],
+        ['score', 'DOUBLE'],
+      ])
+    })
+
+    it('a column missing from later rows is never dropped from the destination', async () => {
+      const sink = await make()
+      await sync({ destination: sink, source: source(page('t', [{ id: 1, gone: 'g' }], { n: 1 }), [{ table: 't', primaryKey: ['id'] }]) })
+      await sync({ destination: sink, source: source(page('t', [{ id: 2 }], { n: 2 }), [{ table: 't', primaryKey: ['id'] }]) })
+      expect(byId(await read(sink, 't'))).toEqual([
+        { id: 1, gone: 'g', _sluice_deleted: 0 },
+        { id: 2, gone: null, _sluice_deleted: 0 },
       ])
     })
   })

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { memory, sqlite, type Sink } from '../../src/index.js'
-import { describeErrorRecords, describeSinkConformance } from './sink-conformance.js'
+import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
+import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-conformance-'))
 let n = 0
@@ -14,4 +15,6 @@ const SINKS: [string, () => Sink][] = [
 for (const [name, make] of SINKS) {
   describeSinkConformance(name, make)
   describeErrorRecords(name, make)
+  describeSchemaHistory(name, make)
+  describeDriftConformance(name, make)
 }

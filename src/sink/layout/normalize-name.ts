@@ -5,8 +5,8 @@ export const MAX_IDENTIFIER_BYTES = 63
 
 /**
  * Normalises a source name to lower snake case, the same way in every sink: camelCase and
- * spaces become `_`, anything but letters and digits (any script) becomes `_`, a leading digit
- * gets a `_` prefix, and names longer than 63 bytes are cut with a short hash. The result can
+ * spaces become `_`, anything but letters and digits (any script) becomes `_`, `__` (a nested
+ * path) and a leading `_` are kept, a leading digit gets a `_` prefix, and names longer than 63 bytes are cut with a short hash. The result can
  * be quoted safely; reserved words (`order`, `select`) are fine because identifiers are always quoted.
  *
  * @example
@@ -17,16 +17,28 @@ export const MAX_IDENTIFIER_BYTES = 63
  * ```
  */
 export function normalizeName(name: string): string {
+  // `__` separates nested paths (`address__city`, as dlt and `flatten` write them) and survives;
+  // a leading `_` (e.g. `_sluice_parent_id`) is kept; other runs of non-alphanumerics become one `_`.
+  const leading = name.startsWith('_') && /[\p{L}\p{N}]/u.test(name) ? '_' : ''
   let out = name
     .normalize('NFKC')
+    .split(/__+/)
+    .map(snakePart)
+    .filter((part) => part !== '')
+    .join('__')
+  if (out === '') out = '_'
+  else out = leading + out
+  if (/^\p{N}/u.test(out)) out = `_${out}`
+  return truncate(out, name)
+}
+
+function snakePart(part: string): string {
+  return part
     .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')
     .replace(/(\p{Lu})(\p{Lu}\p{Ll})/gu, '$1_$2')
     .toLowerCase()
     .replace(/[^\p{L}\p{N}]+/gu, '_')
     .replace(/^_+|_+$/g, '')
-  if (out === '') out = '_'
-  if (/^\p{N}/u.test(out)) out = `_${out}`
-  return truncate(out, name)
 }
 
 function truncate(name: string, original: string): string {

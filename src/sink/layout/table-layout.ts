@@ -1,6 +1,8 @@
 import type { Batch } from '../../core/batch.js'
-import { widenType, type ColumnType } from '../../core/column-type.js'
+import { baseType, widenType, type ColumnType } from '../../core/column-type.js'
+import { encodeValue, NO_FIT } from '../../core/encode-value.js'
 import type { SchemaChange } from '../../core/message.js'
+import { SluiceError } from '../../core/sluice-error.js'
 import { modeOf, type TableSpec, type WriteMode } from '../../core/table-spec.js'
 import { normalizeName, uniqueName } from './normalize-name.js'
 
@@ -99,14 +101,44 @@ export function destinationNames(layout: TableLayout): Map<string, string> {
   return new Map(layout.columns.map((c) => [c.source, c.name]))
 }
 
-/** The layout after an explicit `schema` message (from a drift stage or a source). */
+/**
+ * The layout after an explicit `schema` message (from a drift stage or a source). A type change
+ * only ever widens (a message asking for a narrower type widens to what holds both, never loses
+ * values); a change of a column the layout lacks adds it; a change that changes nothing is dropped.
+ */
 export function applySchemaChange(layout: TableLayout, change: SchemaChange): { layout: TableLayout; changes: SchemaChange[] } {
   if (change.type === 'add_column') return addColumns(layout, [[change.column, change.columnType]])
   if (change.type === 'change_type') {
-    const columns = layout.columns.map((c) => (c.source === change.column ? { ...c, type: change.to } : c))
-    return { layout: { ...layout, columns }, changes: [change] }
+    const current = layout.columns.find((c) => c.source === change.column)
+    if (!current) return addColumns(layout, [[change.column, change.to]])
+    const to = widenType(current.type, change.to)
+    if (to === current.type) return { layout, changes: [] }
+    const columns = layout.columns.map((c) => (c === current ? { ...c, type: to } : c))
+    return { layout: { ...layout, columns }, changes: [{ type: 'change_type', column: change.column, from: current.type, to }] }
   }
   return addColumns(layout, Object.entries(change.spec.columns ?? {}))
+}
+
+/** A value in the storage form of a batch column (see `ColumnValues`): what a sink binds. */
+export type StoredValue = number | bigint | string | Uint8Array
+
+/**
+ * What a value already in a destination column must become when the column widens from `from`
+ * to `to`: exactly what writing the same source value as `to` stores today (a BOOLEAN becomes
+ * `'true'` in a STRING column, a DOUBLE keeps every digit, bytes become base64, a NAIVE_DATE
+ * becomes midnight of a NAIVE_DATETIME). `value` is the JS view of the old value, as `valueAt`
+ * returns it. Throws `DESTINATION_WRITE` rather than store a changed value (a LONG beyond 2^53
+ * can't become an exact DOUBLE): a migration never loses data.
+ */
+export function widenStoredValue(value: unknown, from: ColumnType, to: ColumnType, where: { table: string; column: string }): StoredValue {
+  const input = baseType(from) === 'NAIVE_DATE' && baseType(to) === 'NAIVE_DATETIME' && typeof value === 'string' && value.length === 10 ? `${value}T00:00:00` : value
+  const out = encodeValue(input, to)
+  if (out !== NO_FIT) return out
+  throw new SluiceError({
+    code: 'DESTINATION_WRITE',
+    message: `table ${where.table}, column ${where.column}: the stored value ${String(value).slice(0, 40)} can't be widened from ${from} to ${to} without loss; declare the column's type (e.g. STRING or DECIMAL(38,0)) in the table spec`,
+    context: { ...where, from, to },
+  })
 }
 
 /** The `create_table` change that announces a new destination table. */

@@ -1,13 +1,15 @@
 import { valueAt, type Row } from '../../core/batch.js'
+import { baseType, type ColumnType } from '../../core/column-type.js'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
-import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, widenStoredValue, type StoredValue, type TableLayout } from '../layout/table-layout.js'
 import { rowHashes } from '../layout/row-hash.js'
-import type { AppliedSchemaChange, Sink } from '../sink.js'
+import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
+import { memoryOperations } from './memory-operations.js'
 
 interface MemoryTable {
   layout: TableLayout
@@ -44,8 +46,11 @@ export function memory(): MemorySink {
   const states = new Map<string, { state: string; pending: Record<string, string> }>()
   const syncs: SyncReport[] = []
   const errors: ErrorRecord[] = []
+  const history: SchemaHistoryEntry[] = []
   let undo: Undo[] = []
   let connector = ''
+  let syncId = ''
+  let declaredChecked = new Set<string>()
   let specs = new Map<string, TableSpec>()
   let truncates = new DeferredTruncates()
   let lastWrite = 0 // kept across syncs: see DeferredTruncates
@@ -58,11 +63,13 @@ export function memory(): MemorySink {
       synced = new Date(truncates.tick()).toISOString()
     }
   }
-  const tableOf = (name: string): MemoryTable => {
+  const tableOf = (name: string, announced?: TableSpec): MemoryTable => {
     let t = tables.get(name)
     if (!t) {
       const taken = new Set([...tables.values()].map((x) => x.layout.name))
-      t = { layout: planTable({ table: name, ...(specs.get(name) ?? {}) }, taken), rows: new Map(), log: [] }
+      // A declared spec wins over the `create_table` message that may announce a table (e.g. a `flatten` child).
+      const spec = specs.get(name) ?? (announced ? { ...announced, table: name } : { table: name })
+      t = { layout: planTable(spec, taken), rows: new Map(), log: [] }
       const created = t
       tables.set(name, t)
       undo.push(() => tables.delete(name) && void created)
@@ -78,6 +85,38 @@ export function memory(): MemorySink {
     const prev = t.rows.get(key)
     t.rows.set(key, row)
     undo.push(() => (prev === undefined ? t.rows.delete(key) : t.rows.set(key, prev)))
+  }
+  /** Old rows hold the widened value a fresh write would hold (see `widenStoredValue`). */
+  const migrate = (t: MemoryTable, changes: readonly SchemaChange[]) => {
+    for (const change of changes) {
+      if (change.type !== 'change_type') continue
+      const name = t.layout.columns.find((c) => c.source === change.column)?.name
+      if (name === undefined) continue
+      const where = { table: t.layout.table, column: change.column }
+      const convert = (row: Row): Row => {
+        const v = row[name]
+        if (v === null || v === undefined) return row
+        return { ...row, [name]: viewOf(widenStoredValue(v, change.from, change.to, where), change.to) }
+      }
+      for (const [key, row] of t.rows) put(t, key, convert(row))
+      t.log.forEach((row, i) => {
+        const prev = t.log[i]!
+        t.log[i] = convert(row)
+        undo.push(() => (t.log[i] = prev))
+      })
+    }
+  }
+  const recordHistory = (table: string, changes: readonly SchemaChange[]) => {
+    const at = new Date().toISOString()
+    for (const c of changes) {
+      history.push({
+        connectorId: connector, syncId, table, at, change: c.type,
+        column: c.type === 'create_table' ? null : c.column,
+        oldType: c.type === 'change_type' ? c.from : null,
+        newType: c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null,
+      })
+    }
+    undo.push(() => history.splice(history.length - changes.length, changes.length))
   }
   const writeRecords = (t: MemoryTable, message: RecordsMessage) => {
     const { batch, op } = message
@@ -108,16 +147,17 @@ export function memory(): MemorySink {
     name: 'memory',
     syncs,
     rows: (table) => committedRows(tables.get(table)),
-    async open({ connectorId, tables: declared }) {
+    // MAR metering and connector operations, in the same transaction/undo log (memory-operations.ts).
+    ...memoryOperations({ begin: () => (begin(), connector), onUndo: (step) => void undo.push(step), syncs }),
+    async open({ connectorId, syncId: id, tables: declared }) {
       connector = connectorId
+      syncId = id
+      declaredChecked = new Set()
       specs = new Map(declared.map((s) => [s.table, s]))
       const saved = states.get(connectorId)
       truncates = new DeferredTruncates(saved?.pending ?? {}, lastWrite)
-      for (const spec of declared) {
-        const t = tables.get(spec.table)
-        if (t) t.layout = addColumns(t.layout, Object.entries(spec.columns ?? {})).layout
-        if (spec.mode === 'replace') truncates.replace(spec.table)
-      }
+      // An existing table gets newly declared columns at its first write, as a recorded change.
+      for (const spec of declared) if (spec.mode === 'replace') truncates.replace(spec.table)
       undo = []
       open = false
       return saved ? { state: parseState(saved.state, `state of ${connectorId}`) } : {}
@@ -130,11 +170,18 @@ export function memory(): MemorySink {
         return []
       }
       const isNew = !tables.has(message.table)
-      const t = tableOf(message.table)
-      const { layout, changes } = message.kind === 'records' ? reconcile(t.layout, message.batch) : applySchemaChange(t.layout, message.change)
+      const t = tableOf(message.table, message.kind === 'schema' && message.change.type === 'create_table' ? message.change.spec : undefined)
+      let declared: { layout: TableLayout; changes: SchemaChange[] } = { layout: t.layout, changes: [] }
+      if (!isNew && !declaredChecked.has(message.table)) {
+        declaredChecked.add(message.table)
+        declared = addColumns(t.layout, Object.entries(specs.get(message.table)?.columns ?? {}))
+      }
+      const { layout, changes } = message.kind === 'records' ? reconcile(declared.layout, message.batch) : applySchemaChange(declared.layout, message.change)
+      if (!isNew) migrate(t, changes)
       if (layout !== t.layout) setLayout(t, layout)
       if (message.kind === 'records') writeRecords(t, message)
-      const applied: SchemaChange[] = isNew ? [createTable(layout)] : changes
+      const applied: SchemaChange[] = isNew ? [createTable(layout)] : [...declared.changes, ...changes]
+      if (applied.length > 0) recordHistory(message.table, applied)
       return applied.map((change): AppliedSchemaChange => ({ table: message.table, change }))
     },
     async recordErrors({ errors: more }) {
@@ -175,6 +222,9 @@ export function memory(): MemorySink {
     async describe() {
       return [...tables.values()].map(({ layout }) => ({ ...layout }))
     },
+    async schemaHistory() {
+      return [...history]
+    },
     async resetState({ connectorId }) {
       states.delete(connectorId)
     },
@@ -192,4 +242,18 @@ function nulls(layout: TableLayout): Row {
   const row: Row = {}
   for (const c of layout.columns) row[c.name] = null
   return row
+}
+
+/** The JS view (as `valueAt` returns it) of a value in the storage form of `type`. */
+function viewOf(stored: StoredValue, type: ColumnType): unknown {
+  switch (baseType(type)) {
+    case 'BOOLEAN':
+      return stored === 1
+    case 'LONG':
+      return typeof stored === 'bigint' && stored >= -9007199254740991n && stored <= 9007199254740991n ? Number(stored) : stored
+    case 'JSON':
+      return JSON.parse(stored as string) as unknown
+    default:
+      return stored
+  }
 }

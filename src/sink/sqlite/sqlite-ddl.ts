@@ -1,6 +1,8 @@
+import type { Database } from 'better-sqlite3'
 import { baseType, type ColumnType } from '../../core/column-type.js'
+import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 
 /**
  * SQLite storage class of a sluice type. DECIMAL and temporal values are TEXT: NUMERIC affinity
@@ -39,4 +41,76 @@ export function createTableSql(layout: TableLayout): string {
   const keyed = layout.mode !== 'append'
   if (keyed) cols.push(`PRIMARY KEY (${keyNames(layout).map(quoteIdent).join(', ')})`)
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(layout.name)} (${cols.join(', ')})`
+}
+
+/** The JS view (as `valueAt` gives it) of a value SQLite stores for a column of `type` (integers read as bigint). */
+export function sqliteValueView(stored: unknown, type: ColumnType): unknown {
+  if (stored === null) return null
+  switch (baseType(type)) {
+    case 'BOOLEAN':
+      return Number(stored) !== 0
+    case 'SHORT':
+    case 'INT':
+    case 'LONG':
+      if (typeof stored !== 'bigint') return stored
+      return stored >= -9007199254740991n && stored <= 9007199254740991n ? Number(stored) : stored
+    case 'FLOAT':
+    case 'DOUBLE':
+      return typeof stored === 'bigint' ? Number(stored) : stored
+    case 'JSON':
+      return typeof stored === 'string' ? (JSON.parse(stored) as unknown) : stored
+    default:
+      return stored
+  }
+}
+
+/** True when widening `from` to `to` changes what SQLite stores: another storage class, or other text. */
+export function widenRewrites(from: ColumnType, to: ColumnType): boolean {
+  if (sqliteType(from) !== sqliteType(to)) return true
+  const f = baseType(from)
+  const t = baseType(to)
+  return (f === 'NAIVE_DATE' && t === 'NAIVE_DATETIME') || (f === 'JSON' && t === 'STRING')
+}
+
+/**
+ * Registers `sluice_widen(value, from, to, table, column)`: the stored value of a column widened
+ * from `from` to `to`, converted in JS exactly as a fresh write would store it (SQLite's CAST
+ * prints REAL with 15 digits, BLOB as raw bytes, BOOLEAN as 1: all differ from a fresh write).
+ */
+export function registerWiden(db: Database): void {
+  db.function('sluice_widen', { deterministic: true, safeIntegers: true }, (value: unknown, from: unknown, to: unknown, table: unknown, column: unknown) => {
+    if (value === null) return null
+    const f = from as ColumnType
+    const out = widenStoredValue(sqliteValueView(value, f), f, to as ColumnType, { table: String(table), column: String(column) })
+    return out instanceof Uint8Array && !Buffer.isBuffer(out) ? Buffer.from(out.buffer, out.byteOffset, out.byteLength) : out
+  })
+}
+
+/**
+ * Rewrites a widened column's stored values as a fresh write of the new type would store them
+ * (`sluice_widen`). Another storage class needs a new column, since the declared type sets the
+ * affinity (TEXT in an INTEGER column would be coerced back): add, copy, drop, rename. Runs in
+ * the caller's transaction, so a value that can't be widened rolls the whole change back.
+ */
+export function migrateColumn(db: Database, layout: TableLayout, column: LayoutColumn, from: ColumnType, isKey: boolean): void {
+  const t = quoteIdent(layout.name)
+  const c = quoteIdent(column.name)
+  const args = `${c}, ?, ?, ?, ?`
+  const params = [from, column.type, layout.table, column.source]
+  if (sqliteType(from) === sqliteType(column.type)) {
+    db.prepare(`UPDATE ${t} SET ${c} = sluice_widen(${args}) WHERE ${c} IS NOT NULL`).run(params)
+    return
+  }
+  if (isKey) {
+    throw new SluiceError({
+      code: 'DESTINATION_WRITE',
+      message: `sqlite: primary key column ${column.name} of ${layout.name} changed type from ${from} to ${column.type}; declare its type in the table spec so it stays stable`,
+      context: { table: layout.table, column: column.source, from, to: column.type },
+    })
+  }
+  const temp = quoteIdent(`${column.name}__sluice_migrating`)
+  db.exec(`ALTER TABLE ${t} ADD COLUMN ${temp} ${sqliteType(column.type)}`)
+  db.prepare(`UPDATE ${t} SET ${temp} = sluice_widen(${args})`).run(params)
+  db.exec(`ALTER TABLE ${t} DROP COLUMN ${c}`)
+  db.exec(`ALTER TABLE ${t} RENAME COLUMN ${temp} TO ${c}`)
 }

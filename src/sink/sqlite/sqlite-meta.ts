@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { ErrorRecord } from '../../core/error-record.js'
+import type { SchemaChange } from '../../core/message.js'
+import type { SchemaHistoryEntry } from '../sink.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 
@@ -43,6 +45,17 @@ CREATE TABLE IF NOT EXISTS "_sluice_errors" (
   "context" TEXT,
   "record" TEXT,
   "created_at" TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS "_sluice_schema_history" (
+  "id" INTEGER PRIMARY KEY AUTOINCREMENT,
+  "connector_id" TEXT NOT NULL,
+  "sync_id" TEXT NOT NULL,
+  "table_name" TEXT NOT NULL,
+  "column_name" TEXT,
+  "change" TEXT NOT NULL,
+  "old_type" TEXT,
+  "new_type" TEXT,
+  "changed_at" TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON "_sluice_syncs" ("connector_id", "started_at");
 `
@@ -111,4 +124,37 @@ export function selectErrors(db: Database): ErrorRecord[] {
 
 function jsonText(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v))
+}
+
+/** Appends applied schema changes of `table` to `_sluice_schema_history` (inside the caller's transaction). */
+export function insertHistory(db: Database, connectorId: string, syncId: string, table: string, changes: readonly SchemaChange[]): void {
+  if (changes.length === 0) return
+  const stmt = db.prepare(
+    `INSERT INTO "_sluice_schema_history" ("connector_id", "sync_id", "table_name", "column_name", "change", "old_type", "new_type", "changed_at")
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const now = new Date().toISOString()
+  for (const c of changes) {
+    const column = c.type === 'create_table' ? null : c.column
+    const oldType = c.type === 'change_type' ? c.from : null
+    const newType = c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null
+    stmt.run(connectorId, syncId, table, column, c.type, oldType, newType, now)
+  }
+}
+
+/** Reads the schema history, oldest first; empty for a warehouse written before the table existed. */
+export function selectHistory(db: Database): SchemaHistoryEntry[] {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sluice_schema_history'`).get()
+  if (!exists) return []
+  const rows = db.prepare('SELECT * FROM "_sluice_schema_history" ORDER BY "id"').all() as Record<string, string | null>[]
+  return rows.map((r) => ({
+    connectorId: r.connector_id!,
+    syncId: r.sync_id!,
+    table: r.table_name!,
+    column: r.column_name ?? null,
+    change: r.change as SchemaHistoryEntry['change'],
+    oldType: r.old_type ?? null,
+    newType: r.new_type ?? null,
+    at: r.changed_at!,
+  }))
 }

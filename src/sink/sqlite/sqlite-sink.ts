@@ -11,9 +11,10 @@ import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import type { AppliedSchemaChange, Sink, SinkMessage, TableDescription } from '../sink.js'
-import { createTableSql, sqliteType } from './sqlite-ddl.js'
-import { insertErrors, loadLayouts, loadState, META_DDL, recordSync, saveLayout, selectErrors } from './sqlite-meta.js'
+import { createTableSql, migrateColumn, registerWiden, sqliteType, widenRewrites } from './sqlite-ddl.js'
+import { insertErrors, insertHistory, loadLayouts, loadState, META_DDL, recordSync, saveLayout, selectErrors, selectHistory } from './sqlite-meta.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
+import { sqliteOperations } from './sqlite-operations.js'
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -53,6 +54,7 @@ export function sqlite(options: SqliteOptions): Sink {
         handle.pragma('synchronous = NORMAL')
         handle.pragma(`busy_timeout = ${busyTimeoutMs}`)
         handle.exec(META_DDL)
+        registerWiden(handle)
       }
       return handle
     } catch (cause) {
@@ -68,6 +70,21 @@ export function sqlite(options: SqliteOptions): Sink {
 
   return {
     name: 'sqlite',
+    // MAR metering and connector operations (sqlite-operations.ts); `run` joins the sync's transaction.
+    ...sqliteOperations({
+      run: () => requireRun(run).transaction(),
+      use: (mode, fn, missing) => {
+        if (db) return fn(db)
+        if (path === ':memory:') return fn((db = connect(false)))
+        if (mode === 'read' && !existsSync(path)) return missing()
+        const handle = connect(mode === 'read')
+        try {
+          return fn(handle)
+        } finally {
+          handle.close()
+        }
+      },
+    }),
     async open({ connectorId, syncId, tables }) {
       db = connect(false)
       run = new SqliteRun(db, connectorId, syncId, tables)
@@ -119,6 +136,14 @@ export function sqlite(options: SqliteOptions): Sink {
         if (handle !== db && path !== ':memory:') handle.close()
       }
     },
+    async schemaHistory() {
+      const handle = db ?? connect(true)
+      try {
+        return selectHistory(handle)
+      } finally {
+        if (handle !== db && path !== ':memory:') handle.close()
+      }
+    },
     async resetState({ connectorId }) {
       const handle = db ?? connect(false)
       try {
@@ -145,6 +170,8 @@ class SqliteRun {
   readonly #created = new Set<string>()
   readonly #writers = new Map<string, SqliteTableWriter>()
   readonly #truncates: DeferredTruncates
+  /** Tables whose declared columns were checked against the destination this run. */
+  readonly #declaredChecked = new Set<string>()
   #inTransaction = false
   #synced = ''
 
@@ -158,8 +185,8 @@ class SqliteRun {
     const saved = loadState(db, connectorId)
     this.#truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
     for (const spec of tables) {
-      const known = this.#layouts.get(spec.table)
-      this.#layouts.set(spec.table, known ? addColumns(known, Object.entries(spec.columns ?? {})).layout : planTable(spec, this.#takenNames()))
+      // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
+      if (!this.#layouts.has(spec.table)) this.#layouts.set(spec.table, planTable(spec, this.#takenNames()))
       if (spec.mode === 'replace') this.#truncates.replace(spec.table)
     }
   }
@@ -172,10 +199,13 @@ class SqliteRun {
       this.#synced = new Date(this.#truncates.current).toISOString()
       return []
     }
-    let layout = this.#layouts.get(table) ?? planTable({ table, ...(this.#specs.get(table) ?? {}) }, this.#takenNames())
+    // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.
+    const spec = message.kind === 'schema' && message.change.type === 'create_table' ? { ...message.change.spec, table } : { table, ...this.#specs.get(table) }
+    let layout = this.#layouts.get(table) ?? planTable(spec, this.#takenNames())
+    const declared = this.#declaredColumns(layout)
     const { layout: next, changes } =
-      message.kind === 'records' ? reconcile(layout, message.batch) : applySchemaChange(layout, message.change)
-    const applied = this.#apply(layout, next, changes)
+      message.kind === 'records' ? reconcile(declared.layout, message.batch) : applySchemaChange(declared.layout, message.change)
+    const applied = this.#apply(layout, next, [...declared.changes, ...changes])
     layout = next
     if (message.kind === 'records') this.#writer(layout).write(message.op, message.batch, this.#synced)
     return applied.map((change) => ({ table, change }))
@@ -216,6 +246,14 @@ class SqliteRun {
     this.#commit()
   }
 
+  /** On the first write of a run to an existing table, the columns its spec declares that the table lacks. */
+  #declaredColumns(layout: TableLayout): { layout: TableLayout; changes: SchemaChange[] } {
+    const table = layout.table
+    if (this.#declaredChecked.has(table) || !this.#created.has(table)) return { layout, changes: [] }
+    this.#declaredChecked.add(table)
+    return addColumns(layout, Object.entries(this.#specs.get(table)?.columns ?? {}))
+  }
+
   #apply(before: TableLayout, after: TableLayout, changes: readonly SchemaChange[]): SchemaChange[] {
     const table = after.table
     if (!this.#created.has(table)) {
@@ -227,10 +265,12 @@ class SqliteRun {
       }
       this.#db.exec(createTableSql(after))
       saveLayout(this.#db, after)
+      const created = [createTable(after)]
+      insertHistory(this.#db, this.#connectorId, this.#syncId, table, created)
       this.#created.add(table)
       this.#layouts.set(table, after)
       this.#writers.delete(table)
-      return [createTable(after)]
+      return created
     }
     if (changes.length === 0) return []
     const names = new Map(after.columns.map((c) => [c.source, c]))
@@ -238,31 +278,15 @@ class SqliteRun {
       if (change.type === 'add_column') {
         const c = names.get(change.column)!
         this.#db.exec(`ALTER TABLE ${quoteIdent(after.name)} ADD COLUMN ${quoteIdent(c.name)} ${sqliteType(c.type)}`)
-      } else if (change.type === 'change_type' && sqliteType(change.from) !== sqliteType(change.to)) {
-        this.#migrate(after, names.get(change.column)!.name, sqliteType(change.to), before.primaryKey.includes(change.column))
+      } else if (change.type === 'change_type' && widenRewrites(change.from, change.to)) {
+        migrateColumn(this.#db, after, names.get(change.column)!, change.from, before.primaryKey.includes(change.column))
       }
     }
     saveLayout(this.#db, after)
+    insertHistory(this.#db, this.#connectorId, this.#syncId, table, changes)
     this.#layouts.set(table, after)
     this.#writers.delete(table)
     return [...changes]
-  }
-
-  /** Moves a column to a new storage class without losing a value (copy via CAST, swap names). */
-  #migrate(layout: TableLayout, column: string, type: string, isKey: boolean): void {
-    if (isKey) {
-      throw new SluiceError({
-        code: 'DESTINATION_WRITE',
-        message: `sqlite: primary key column ${column} of ${layout.name} changed type; declare its type in the table spec so it stays stable`,
-        context: { table: layout.table, column },
-      })
-    }
-    const t = quoteIdent(layout.name)
-    const temp = quoteIdent(`${column}__sluice_migrating`)
-    this.#db.exec(`ALTER TABLE ${t} ADD COLUMN ${temp} ${type}`)
-    this.#db.exec(`UPDATE ${t} SET ${temp} = CAST(${quoteIdent(column)} AS ${type})`)
-    this.#db.exec(`ALTER TABLE ${t} DROP COLUMN ${quoteIdent(column)}`)
-    this.#db.exec(`ALTER TABLE ${t} RENAME COLUMN ${temp} TO ${quoteIdent(column)}`)
   }
 
   #writer(layout: TableLayout): SqliteTableWriter {
@@ -287,6 +311,12 @@ class SqliteRun {
            "last_synced" = excluded."last_synced", "updated_at" = excluded."updated_at"`,
       )
       .run(this.#connectorId, stateText, JSON.stringify(this.#truncates.toJSON()), new Date(this.#truncates.current).toISOString(), new Date().toISOString())
+  }
+
+  /** The open transaction (begun if needed), for writes that must commit with the data (MAR). */
+  transaction(): { db: Database.Database; connectorId: string } {
+    this.#begin()
+    return { db: this.#db, connectorId: this.#connectorId }
   }
 
   #begin(): void {

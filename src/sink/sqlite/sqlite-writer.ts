@@ -38,37 +38,33 @@ export class SqliteTableWriter {
   write(op: RecordOp, batch: Batch, synced: string): void {
     if (batch.length === 0) return
     if (op === 'delete') return this.#delete(batch, synced)
+    const n = batch.length
     const columns = batch.columns
-    const hashes = this.#hashKeyed ? rowHashes(batch) : undefined
     const sources = columns.map((c) => c.name)
-    const width = columns.length + 1 + (hashes ? 1 : 0)
-    const full = Math.floor(batch.length / ROWS_PER_STATEMENT)
-    const multi = full === 0 ? undefined : this.#statement(op, sources, ROWS_PER_STATEMENT)
-    const single = this.#statement(op, sources, 1)
-    const values = columns.map((c) => bindable(c))
-    const validity = columns.map((c) => c.validity)
-    const k = columns.length
-    const params: unknown[] = new Array(width * (multi ? ROWS_PER_STATEMENT : 1))
-    let i = 0
-    const fill = (row: number, at: number) => {
-      for (let c = 0; c < k; c++) {
-        const v = validity[c]
-        params[at + c] = v !== undefined && ((v[row >> 3]! >> (row & 7)) & 1) === 0 ? null : values[c]![row]
-      }
-      params[at + k] = synced
-      if (hashes) params[at + k + 1] = hashes[row]
+    const rows: RowSource = {
+      values: columns.map((c) => bindable(c)),
+      validity: columns.map((c) => c.validity),
+      synced,
+      hashes: this.#hashKeyed ? rowHashes(batch) : undefined,
     }
+    const width = columns.length + 1 + (rows.hashes ? 1 : 0)
+    const multi = n >= ROWS_PER_STATEMENT ? this.#statement(op, sources, ROWS_PER_STATEMENT) : undefined
+    const single = this.#statement(op, sources, 1)
+    const multiParams = packedArray(width * ROWS_PER_STATEMENT)
+    const singleParams = packedArray(width)
+    let i = 0
     try {
+      // Spread, not `run(params)`: better-sqlite3 reads an array argument element by element
+      // through the V8 API, while spread arguments arrive on the stack — ~15% less CPU per row.
       if (multi) {
-        for (; i + ROWS_PER_STATEMENT <= batch.length; i += ROWS_PER_STATEMENT) {
-          for (let r = 0; r < ROWS_PER_STATEMENT; r++) fill(i + r, r * width)
-          multi.run(params)
+        for (; i + ROWS_PER_STATEMENT <= n; i += ROWS_PER_STATEMENT) {
+          fillParams(multiParams, rows, i, ROWS_PER_STATEMENT)
+          multi.run(...multiParams)
         }
-        params.length = width
       }
-      for (; i < batch.length; i++) {
-        fill(i, 0)
-        single.run(params)
+      for (; i < n; i++) {
+        fillParams(singleParams, rows, i, 1)
+        single.run(...singleParams)
       }
     } catch (cause) {
       throw this.#failed(op, i, cause)
@@ -154,6 +150,36 @@ export class SqliteTableWriter {
     sets.push(`${synced} = excluded.${synced}`, `${deleted} = 0`)
     return `${head} ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${sets.join(', ')}`
   }
+}
+
+/** What a row's parameters are read from: the batch's columns, then the write time, then the row hash. */
+interface RowSource {
+  readonly values: readonly ArrayLike<unknown>[]
+  readonly validity: readonly (Uint8Array | undefined)[]
+  readonly synced: string
+  readonly hashes: readonly string[] | undefined
+}
+
+/** Writes the parameters of rows `from … from + count - 1` into `params`, one row after another. */
+function fillParams(params: unknown[], rows: RowSource, from: number, count: number): void {
+  const { values, validity, synced, hashes } = rows
+  const k = values.length
+  let p = 0
+  for (let row = from; row < from + count; row++) {
+    for (let c = 0; c < k; c++) {
+      const v = validity[c]
+      params[p++] = v !== undefined && ((v[row >> 3]! >> (row & 7)) & 1) === 0 ? null : values[c]![row]
+    }
+    params[p++] = synced
+    if (hashes) params[p++] = hashes[row]
+  }
+}
+
+/** An array of `n` nulls built by push, so V8 keeps it packed: spreading a holey array takes a slower path. */
+function packedArray(n: number): unknown[] {
+  const out: unknown[] = []
+  for (let i = 0; i < n; i++) out.push(null)
+  return out
 }
 
 /** Values as better-sqlite3 binds them: bytes as Buffer (it does not take a bare Uint8Array). */

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { sqlite } from '../sink/sqlite/sqlite-sink.js'
+import type { SchemaHistoryEntry, TableDescription } from '../sink/sink.js'
+import { debugPaths } from './debug-paths.js'
+import { textTable } from './text-table.js'
+
+/**
+ * `sluice schema [dir]`: prints the current schema of the connector's local warehouse
+ * (`dir/files/warehouse.db`: each table with its destination name, key, mode and column types)
+ * and then its schema history (`_sluice_schema_history`, oldest first), one line at a time
+ * through `out`. Resolves to the exit code: 0, or 1 when there is no warehouse yet.
+ *
+ * @example
+ * ```ts
+ * import { schemaCommand } from './schema-command.js'
+ * process.exitCode = await schemaCommand('my_connector', (line) => console.log(line))
+ * ```
+ */
+export async function schemaCommand(dir: string, out: (line: string) => void): Promise<number> {
+  const { warehouse } = debugPaths(resolve(dir))
+  if (!existsSync(warehouse)) {
+    out(`No warehouse at ${warehouse} yet; run \`sluice debug ${dir}\` first`)
+    return 1
+  }
+  const sink = sqlite({ path: warehouse })
+  const tables = (await sink.describe!()).sort((a, b) => a.table.localeCompare(b.table))
+  const history = await sink.schemaHistory!()
+  out(`Schema of ${warehouse}`)
+  if (tables.length === 0) out('No tables yet.')
+  for (const t of tables) {
+    out('')
+    for (const line of describeTable(t)) out(line)
+  }
+  out('')
+  if (history.length === 0) out('History: no schema changes recorded.')
+  else {
+    out('History')
+    for (const line of historyTable(history)) out(line)
+  }
+  return 0
+}
+
+function describeTable(t: TableDescription): string[] {
+  const key = t.primaryKey.length > 0 ? t.primaryKey.join(', ') : '_sluice_id (row hash)'
+  const head = `${t.table}${t.name === t.table ? '' : ` → ${t.name}`} (key: ${key}; mode: ${t.mode})`
+  const rows = t.columns.map((c) => [c.source, c.name === c.source ? '' : c.name, c.type])
+  const table = textTable([{ header: 'Column' }, { header: 'Destination' }, { header: 'Type' }], rows)
+  return [head, ...table.trimEnd().split('\n')]
+}
+
+function historyTable(history: readonly SchemaHistoryEntry[]): string[] {
+  const rows = history.map((h) => [h.at, h.connectorId, h.table, h.change, h.column ?? '', h.oldType ?? '', h.newType ?? ''])
+  const headers = ['Time', 'Connector', 'Table', 'Change', 'Column', 'From', 'To'].map((header) => ({ header }))
+  return textTable(headers, rows).trimEnd().split('\n')
+}

@@ -1,0 +1,130 @@
+import { availableParallelism } from 'node:os'
+import { Batch, type Column } from '../core/batch.js'
+import type { Message, RecordsMessage, SchemaChange } from '../core/message.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { Stage } from '../sync/sync.js'
+import { canonicalTexts } from './canonical-text.js'
+import { HmacSha256, HmacWorker } from './hmac-sha256.js'
+import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
+import { readAhead } from './read-ahead.js'
+
+/** Options of {@link hashColumns}. */
+export interface HashColumnsOptions {
+  /** Columns to hash: `'orders.email'`, `'*.ssn'`, or `{ table, column }` for table names with dots. */
+  readonly columns: readonly ColumnRef[]
+  /** The HMAC key (UTF-8 text or bytes, at least 16 bytes recommended): a secret, never logged or stored. */
+  readonly salt: string | Uint8Array
+  /**
+   * Hash batches of at least `workerMinRows` values on a worker thread, overlapped with the sink
+   * writing the previous batch (default 2_048 rows when the machine has a second CPU, else
+   * `Infinity`: all hashing stays on the calling thread).
+   */
+  readonly workerMinRows?: number
+}
+
+/**
+ * Replaces PII columns with a keyed hash before anything is written: HMAC-SHA256 with your salt,
+ * lowercase hex, in a STRING column. The same value and salt give the same hash in every run and
+ * every sink, so joins on hashed keys keep working, and anyone holding the salt can reproduce it
+ * with `createHmac('sha256', salt).update(text).digest('hex')` over the value's canonical text
+ * (strings as they are, numbers via `String()`, booleans `true`/`false`, … see `canonicalTexts`).
+ * NULL stays NULL. Applies to every op (so deletes by a hashed key still match) and rewrites
+ * schema messages of hashed columns to STRING. Put it first among the stages, so no later stage
+ * (nor `_sluice_errors`) ever sees the raw value.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, hashColumns, sqlite, sync } from 'sluice'
+ * await sync({
+ *   source: fromIterable('users', [{ id: 1, email: 'ada@example.com' }], { primaryKey: ['id'] }),
+ *   stages: [hashColumns({ columns: ['users.email'], salt: process.env.PII_SALT! })],
+ *   destination: sqlite({ path: 'warehouse.db' }),
+ * })
+ * ```
+ */
+export function hashColumns(options: HashColumnsOptions): Stage {
+  if (typeof options !== 'object' || options === null) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'hashColumns(options) needs { columns, salt }' })
+  }
+  if (!Array.isArray(options.columns) || options.columns.length === 0) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: "hashColumns.columns must be a non-empty list such as ['orders.email']" })
+  }
+  const refs = parseRefs(options.columns, 'hashColumns.columns', true)
+  const key = saltBytes(options.salt)
+  // One CPU: a worker would only compete with the main thread for it (and cost an isolate's memory).
+  const workerMinRows = options.workerMinRows ?? (availableParallelism() > 1 ? 2_048 : Infinity)
+  if (!(workerMinRows >= 1)) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `hashColumns.workerMinRows must be a number ≥ 1 (rows), got ${String(workerMinRows)}` })
+  }
+  const hashed = memoize2((table, column) => refs.some((r) => r.table.matches(table) && r.column!.matches(column)))
+  return (messages) => hashMessages(messages, key, hashed, workerMinRows)
+}
+
+/** The salt as bytes. Errors name the option, never the value: it is a secret. */
+function saltBytes(salt: unknown): Uint8Array {
+  if (typeof salt === 'string' && salt.length > 0) return Buffer.from(salt, 'utf8')
+  if (salt instanceof Uint8Array && salt.byteLength > 0) return new Uint8Array(salt)
+  throw new SluiceError({
+    code: 'CONFIG_INVALID',
+    message: `hashColumns.salt must be a non-empty string or Uint8Array (a secret, e.g. from an environment variable), got ${salt === undefined ? 'undefined' : `an empty or non-text ${typeof salt}`}`,
+  })
+}
+
+async function* hashMessages(
+  messages: AsyncIterable<Message>,
+  key: Uint8Array,
+  hashed: (table: string, column: string) => boolean,
+  workerMinRows: number,
+): AsyncIterable<Message> {
+  const hmac = new HmacSha256(key)
+  let worker: HmacWorker | undefined
+  const texts = (values: readonly string[]): Promise<string[]> | string[] => {
+    if (values.length < workerMinRows) return values.map((v) => hmac.text(v))
+    worker ??= new HmacWorker(hmac.pads)
+    return worker.texts(values)
+  }
+  const map = async (message: Message): Promise<Message> => {
+    if (message.kind === 'records') return hashRecords(message, hashed, hmac, texts)
+    if (message.kind === 'schema') return hashSchema(message.table, message.change, hashed)
+    return message
+  }
+  try {
+    // Two batches ahead: one hashing on the worker while the sink writes, one queued behind it.
+    yield* readAhead(messages, map, 2)
+  } finally {
+    await worker?.close()
+  }
+}
+
+async function hashRecords(
+  message: RecordsMessage,
+  hashed: (table: string, column: string) => boolean,
+  hmac: HmacSha256,
+  texts: (values: readonly string[]) => Promise<string[]> | string[],
+): Promise<RecordsMessage> {
+  const batch = message.batch
+  let columns: Column[] | undefined
+  for (let c = 0; c < batch.columns.length; c++) {
+    const column = batch.columns[c]!
+    if (!hashed(message.table, column.name)) continue
+    const input = canonicalTexts(column, batch.length)
+    const values = typeof input[0] === 'string' || input.length === 0 ? await texts(input as string[]) : (input as Uint8Array[]).map((b) => hmac.bytes(b))
+    if (column.nullCount > 0) for (let i = 0; i < batch.length; i++) if (((column.validity![i >> 3]! >> (i & 7)) & 1) === 0) values[i] = ''
+    columns ??= [...batch.columns]
+    columns[c] = { name: column.name, type: 'STRING', values, validity: column.validity, nullCount: column.nullCount }
+  }
+  if (!columns) return message
+  return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, batch.length) }
+}
+
+/** Hashed columns are STRING in the destination, whatever type the source announces. */
+function hashSchema(table: string, change: SchemaChange, hashed: (table: string, column: string) => boolean): Message {
+  let out: SchemaChange = change
+  if (change.type === 'add_column' && hashed(table, change.column)) out = { ...change, columnType: 'STRING' }
+  else if (change.type === 'change_type' && hashed(table, change.column)) out = { ...change, to: 'STRING' }
+  else if (change.type === 'create_table' && change.spec.columns) {
+    const columns = Object.fromEntries(Object.entries(change.spec.columns).map(([c, t]) => [c, hashed(table, c) ? 'STRING' : t]))
+    out = { type: 'create_table', spec: { ...change.spec, columns } }
+  }
+  return { kind: 'schema', table, change: out }
+}

@@ -1,0 +1,144 @@
+import type { Message, RecordsMessage, SchemaMessage } from '../core/message.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { TableSpec } from '../core/table-spec.js'
+import type { Stage, StageContext } from '../sync/sync.js'
+import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
+
+/**
+ * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
+ * `read()`'s arguments) and to stages as `context.selection`, so a source can skip a blocked
+ * table's requests and leave blocked columns out of its queries (`SELECT id, total …`) instead of
+ * fetching them only to drop them.
+ *
+ * @example
+ * ```ts
+ * import { select } from 'sluice'
+ * const { selection } = select({ exclude: ['audit_log', 'orders.email'] })
+ * selection.table('audit_log') // false
+ * selection.column('orders', 'Email') // false: names compare after normalizeName
+ * ```
+ */
+export interface Selection {
+  /** True when rows of `table` are synced. */
+  table(table: string): boolean
+  /** True when `column` of `table` is synced (false for every column of a blocked table). */
+  column(table: string, column: string): boolean
+}
+
+/** Options of {@link select}: each entry is `'table'`, `'table.column'` or `{ table, column? }`; globs `*` and `?` allowed. */
+export interface SelectOptions {
+  /** Only these tables (and, where columns are named for a table, only those columns of it). Default: everything. */
+  readonly include?: readonly ColumnRef[]
+  /** Never these tables / columns; wins over `include`. */
+  readonly exclude?: readonly ColumnRef[]
+}
+
+/** A stage that also exposes its selection (sync passes it on to the source). */
+export type SelectStage = Stage & { readonly selection: Selection }
+
+/**
+ * Syncs only the tables and columns asked for: a blocked table's messages are dropped and its
+ * declared spec never reaches the destination; blocked columns are cut from every batch before
+ * anything is written. A primary key column can't be excluded (the sync fails with
+ * `CONFIG_INVALID`): hash it with `hashColumns` instead. Sources that consult `selection` don't
+ * even fetch what is blocked.
+ *
+ * Rules: with no `include`, everything is included. A table is included when an `include` entry
+ * names it (alone or with a column); a table named with columns keeps only those columns (plus
+ * none other); `exclude` entries remove whole tables (`'audit_*'`) or single columns (`'*.ssn'`).
+ *
+ * @example
+ * ```ts
+ * import { select, sqlite, sync, fromIterable } from 'sluice'
+ * await sync({
+ *   source: fromIterable('users', [{ id: 1, email: 'a@x', name: 'Ada' }], { primaryKey: ['id'] }),
+ *   stages: [select({ exclude: ['users.email'] })],
+ *   destination: sqlite({ path: 'warehouse.db' }),
+ * })
+ * ```
+ */
+export function select(options: SelectOptions): SelectStage {
+  if (typeof options !== 'object' || options === null) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'select(options) needs { include?, exclude? }' })
+  }
+  const include = parseRefs(options.include, 'select.include')
+  const exclude = parseRefs(options.exclude, 'select.exclude')
+  if (options.include !== undefined && include.length === 0) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'select.include is empty, which would sync nothing; leave it out to include everything' })
+  }
+  const selection = buildSelection(include, exclude)
+  const stage: Stage = (messages, context) => selectMessages(messages, context, selection)
+  return Object.assign(stage, { selection })
+}
+
+function buildSelection(include: readonly ParsedRef[], exclude: readonly ParsedRef[]): Selection {
+  const tableSelected = memoize2((table) => {
+    if (exclude.some((r) => r.column === undefined && r.table.matches(table))) return false
+    return include.length === 0 || include.some((r) => r.table.matches(table))
+  })
+  const columnSelected = memoize2((table, column) => {
+    if (!tableSelected(table, '')) return false
+    if (exclude.some((r) => r.column !== undefined && r.table.matches(table) && r.column.matches(column))) return false
+    const named = include.filter((r) => r.column !== undefined && r.table.matches(table))
+    return named.length === 0 || named.some((r) => r.column!.matches(column))
+  })
+  return { table: (table) => tableSelected(table, ''), column: columnSelected }
+}
+
+/**
+ * The selection of several `select` stages (all must let a name through), or `undefined` when
+ * there is none; `sync()` uses it to filter declared tables and hand it to the source.
+ */
+export function selectionOf(stages: readonly Stage[]): Selection | undefined {
+  const all = stages.flatMap((s) => ((s as Partial<SelectStage>).selection ? [(s as SelectStage).selection] : []))
+  if (all.length === 0) return undefined
+  if (all.length === 1) return all[0]
+  return { table: (t) => all.every((s) => s.table(t)), column: (t, c) => all.every((s) => s.column(t, c)) }
+}
+
+/** Declared tables as a selection lets them through: blocked tables gone, blocked declared columns dropped. */
+export function selectTables(tables: readonly TableSpec[], selection: Selection): TableSpec[] {
+  return tables
+    .filter((t) => selection.table(t.table))
+    .map((t) => (t.columns ? { ...t, columns: Object.fromEntries(Object.entries(t.columns).filter(([c]) => selection.column(t.table, c))) } : t))
+}
+
+async function* selectMessages(messages: AsyncIterable<Message>, context: StageContext, selection: Selection): AsyncIterable<Message> {
+  for (const spec of context.tables) {
+    if (!selection.table(spec.table)) continue
+    const blocked = (spec.primaryKey ?? []).filter((k) => !selection.column(spec.table, k))
+    if (blocked.length > 0) {
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `select excludes ${blocked.map((k) => `${spec.table}.${k}`).join(', ')}, the primary key of ${spec.table}; rows can't be written without their key — include it, or hash it with hashColumns`,
+        context: { table: spec.table, columns: blocked },
+      })
+    }
+  }
+  for await (const message of messages) {
+    if (message.kind === 'checkpoint') {
+      yield message
+      continue
+    }
+    if (!selection.table(message.table)) continue
+    if (message.kind === 'records') yield selectColumns(message, selection)
+    else if (message.kind === 'schema') {
+      const kept = selectSchema(message, selection)
+      if (kept) yield kept
+    } else yield message
+  }
+}
+
+function selectColumns(message: RecordsMessage, selection: Selection): RecordsMessage {
+  const batch = message.batch
+  const keep = batch.names.filter((name) => selection.column(message.table, name))
+  if (keep.length === batch.columns.length) return message
+  return { kind: 'records', table: message.table, op: message.op, batch: batch.select(keep) }
+}
+
+function selectSchema(message: SchemaMessage, selection: Selection): SchemaMessage | undefined {
+  const change = message.change
+  if (change.type !== 'create_table') return selection.column(message.table, change.column) ? message : undefined
+  const spec = selectTables([change.spec], selection)[0]
+  return spec ? { kind: 'schema', table: message.table, change: { type: 'create_table', spec } } : undefined
+}

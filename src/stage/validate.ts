@@ -1,0 +1,130 @@
+import { Either, ParseResult, Schema } from 'effect'
+import type { Row } from '../core/batch.js'
+import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { Stage, StageContext } from '../sync/sync.js'
+import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
+
+/** A record contract: an `effect/Schema` that decodes one row (no context requirements). */
+export type RecordContract = Schema.Schema<any, any, never>
+
+/** Options of {@link validate}. */
+export interface ValidateOptions {
+  /** `fail`: the first failing row fails the sync (`VALIDATION_FAILED`); `skip`: failing rows go to `_sluice_errors`. */
+  readonly onError: 'fail' | 'skip'
+  /** With a single contract: the tables it applies to (names or globs; default every table). */
+  readonly tables?: readonly string[]
+  /** Which ops are checked (default `['upsert']`: updates and deletes carry only some columns). */
+  readonly ops?: readonly RecordOp[]
+}
+
+/**
+ * Checks rows against record contracts written with `effect/Schema` (effect 3: `import { Schema }
+ * from 'effect'`), before they are written. Rows are decoded as user code sees them (`valueAt`:
+ * numbers, booleans, ISO text for dates, bigint for LONG beyond 2^53, parsed JSON); extra columns
+ * are allowed. A failing row either fails the sync with `VALIDATION_FAILED` naming the table, the
+ * batch row and its key (`onError: 'fail'`), or is left out and written to `_sluice_errors` with
+ * the decode error (`onError: 'skip'`). Rows are checked, not converted: use `transform` to change
+ * values. Give one contract (optionally limited with `tables`) or one per table.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from 'effect'
+ * import { fromIterable, memory, sync, validate } from 'sluice'
+ * const Order = Schema.Struct({ id: Schema.Number, total: Schema.Number.pipe(Schema.nonNegative()) })
+ * await sync({
+ *   source: fromIterable('orders', [{ id: 1, total: 5 }], { primaryKey: ['id'] }),
+ *   stages: [validate({ orders: Order }, { onError: 'skip' })],
+ *   destination: memory(),
+ * })
+ * ```
+ */
+export function validate(contracts: RecordContract | Readonly<Record<string, RecordContract>>, options: ValidateOptions): Stage {
+  if (typeof options !== 'object' || options === null || (options.onError !== 'fail' && options.onError !== 'skip')) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `validate(contract, { onError }) needs onError 'fail' or 'skip', got ${JSON.stringify((options as { onError?: unknown } | null)?.onError)}` })
+  }
+  const ops = new Set<RecordOp>(options.ops ?? ['upsert'])
+  for (const op of ops) {
+    if (op !== 'upsert' && op !== 'update' && op !== 'delete') {
+      throw new SluiceError({ code: 'CONFIG_INVALID', message: `validate.ops may hold upsert, update, delete; got ${JSON.stringify(op)}` })
+    }
+  }
+  const entries = contractEntries(contracts, options.tables)
+  const decoders = entries.map(([pattern, schema]) => [pattern, Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'ignore' })] as const)
+  const contractOf = memoize2((table) => decoders.some(([p]) => p.matches(table)))
+  const decoderOf = (table: string) => decoders.find(([p]) => p.matches(table))![1]
+  return (messages, context) => validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined))
+}
+
+function contractEntries(contracts: unknown, tables: readonly string[] | undefined): [NamePattern, RecordContract][] {
+  if (Schema.isSchema(contracts)) {
+    const patterns = (tables ?? ['*']).map((t, i) => namePattern(t, `validate.tables[${i}]`))
+    return patterns.map((p) => [p, contracts as RecordContract])
+  }
+  if (tables !== undefined) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'validate: `tables` applies to a single contract; with one contract per table, the keys already name the tables' })
+  }
+  if (typeof contracts !== 'object' || contracts === null || Object.keys(contracts).length === 0) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'validate(contract) needs an effect Schema, or an object of table name → Schema' })
+  }
+  return Object.entries(contracts).map(([table, schema]) => {
+    if (!Schema.isSchema(schema)) {
+      throw new SluiceError({ code: 'CONFIG_INVALID', message: `validate: the contract of table ${JSON.stringify(table)} must be an effect Schema (import { Schema } from 'effect')` })
+    }
+    return [namePattern(table, `validate[${JSON.stringify(table)}]`), schema as RecordContract]
+  })
+}
+
+type Decoder = (row: unknown) => Either.Either<unknown, ParseResult.ParseError>
+
+async function* validateMessages(
+  messages: AsyncIterable<Message>,
+  context: StageContext,
+  onError: 'fail' | 'skip',
+  decoderFor: (m: RecordsMessage) => Decoder | undefined,
+): AsyncIterable<Message> {
+  const keys = new Map(context.tables.map((t) => [t.table, t.primaryKey ?? []]))
+  for await (const message of messages) {
+    const decode = message.kind === 'records' ? decoderFor(message) : undefined
+    if (!decode || message.kind !== 'records') {
+      yield message
+      continue
+    }
+    const rows = message.batch.toRows()
+    let keep: Uint8Array | undefined
+    for (let i = 0; i < rows.length; i++) {
+      const result = decode(rows[i])
+      if (Either.isRight(result)) continue
+      const failure = describe(result.left)
+      const key = keyOf(rows[i]!, keys.get(message.table) ?? [])
+      if (onError === 'fail') {
+        throw new SluiceError({
+          code: 'VALIDATION_FAILED',
+          message: `validate: table ${message.table}, batch row ${i}${key ? ` (key ${JSON.stringify(key)})` : ''} breaks its contract: ${failure.text}`,
+          context: { table: message.table, row: i, ...(key ? { key } : {}), issues: failure.issues },
+        })
+      }
+      keep ??= new Uint8Array(rows.length).fill(1)
+      keep[i] = 0
+      context.recordError({
+        kind: 'record', table: message.table, code: 'VALIDATION_FAILED', message: failure.text,
+        context: { row: i, issues: failure.issues }, record: rows[i]!,
+      })
+    }
+    if (!keep) yield message
+    else {
+      const batch = message.batch.filter(keep)
+      if (batch.length > 0) yield { kind: 'records', table: message.table, op: message.op, batch }
+    }
+  }
+}
+
+function describe(error: ParseResult.ParseError): { text: string; issues: string[] } {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.length ? i.path.join('.') : '(row)'}: ${i.message}`)
+  return { text: issues.join('; '), issues }
+}
+
+function keyOf(row: Row, primaryKey: readonly string[]): Record<string, unknown> | undefined {
+  if (primaryKey.length === 0) return undefined
+  return Object.fromEntries(primaryKey.map((k) => [k, typeof row[k] === 'bigint' ? String(row[k]) : row[k]]))
+}
