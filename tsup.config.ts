@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup'
 // The library ships ESM + CJS + .d.ts; the CLI is only ever run as ESM (bin/sluice.js imports dist/cli.js).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
