@@ -46,15 +46,26 @@ export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIter
       const done = typeof state?.rows === 'number' ? state.rows : 0
       let index = 0
       let chunk: RowInput[] = []
-      for await (const row of rows as AsyncIterable<RowInput>) {
-        if (index++ < done) continue
-        chunk.push(row)
-        if (chunk.length === batchSize) {
-          if (signal.aborted) return
-          yield emit(chunk)
-          yield op.checkpoint({ rows: index })
-          chunk = []
+      // A plain for…of over a sync iterable: `for await` would cost a promise and a microtask per row.
+      const sync = typeof (rows as Iterable<RowInput>)[Symbol.iterator] === 'function'
+      const iterator = sync ? (rows as Iterable<RowInput>)[Symbol.iterator]() : undefined
+      const asyncIterator = sync ? undefined : (rows as AsyncIterable<RowInput>)[Symbol.asyncIterator]()
+      try {
+        for (;;) {
+          const next = iterator ? iterator.next() : await asyncIterator!.next()
+          if (next.done) break
+          if (index++ < done) continue
+          chunk.push(next.value)
+          if (chunk.length === batchSize) {
+            if (signal.aborted) return
+            yield emit(chunk)
+            yield op.checkpoint({ rows: index })
+            chunk = []
+          }
         }
+      } finally {
+        // Leaving early (abort, a failed write) closes the user's iterator so it can release what it holds.
+        await (iterator?.return?.() ?? asyncIterator?.return?.())
       }
       if (chunk.length > 0) yield emit(chunk)
       yield op.checkpoint({ rows: Math.max(index, done) })
