@@ -3,6 +3,7 @@ import type { Column } from '../../core/batch.js'
 import { baseType } from '../../core/column-type.js'
 import { utf8 } from '../../core/batch-to-arrow.js'
 import { parseNaiveDays, parseNaiveMicros, parseUtcMicros } from '../../core/temporal.js'
+import { exactMicros } from '../files/epoch-micros.js'
 import type { DuckDbModule } from './load-duckdb.js'
 
 /** Rows per DuckDB vector (`duckdb_vector_size()`, fixed at 2048 in every release). */
@@ -113,11 +114,17 @@ function copyMicros(
       lastText = text
       if (text === '') lo = hi = 0
       else {
-        // Two 32-bit words instead of a BigInt per value (exact below 2^53 µs, ~285 years from 1970).
+        // Two 32-bit words instead of a BigInt per value; beyond 2^53 µs (before 1685, after 2255) the exact bigint.
         const us = checked(parse(text), text, column, start + i)
-        const high = Math.floor(us / TWO32)
-        lo = us - high * TWO32
-        hi = high >>> 0
+        if (Number.isSafeInteger(us)) {
+          const high = Math.floor(us / TWO32)
+          lo = us - high * TWO32
+          hi = high >>> 0
+        } else {
+          const big = BigInt.asUintN(64, exactMicros(text, parse === parseUtcMicros)!)
+          lo = Number(big & 0xffffffffn)
+          hi = Number(big >> 32n)
+        }
       }
     }
     words[2 * i] = lo

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import { formatMicros } from '../../core/temporal.js'
+import { formatEpochMicros } from '../files/epoch-micros.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 import { duckdbType } from './duckdb-ddl.js'
@@ -91,9 +91,9 @@ function viewOf(text: string, from: ColumnType): unknown {
     case 'DOUBLE':
       return text === 'inf' ? Infinity : text === '-inf' ? -Infinity : text === 'nan' ? Number.NaN : Number(text)
     case 'UTC_DATETIME':
-      return formatMicros(Number(text), 'Z')
+      return formatEpochMicros(BigInt(text), 'Z')
     case 'NAIVE_DATETIME':
-      return formatMicros(Number(text), '')
+      return formatEpochMicros(BigInt(text), '')
     case 'BINARY':
       return new Uint8Array(Buffer.from(text, 'base64'))
     case 'JSON':

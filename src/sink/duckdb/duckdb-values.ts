@@ -1,6 +1,7 @@
 import type { DuckDBValue } from '@duckdb/node-api'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import { formatMicros } from '../../core/temporal.js'
+import { formatEpochMicros } from '../files/epoch-micros.js'
 
 const MAX_SAFE = 9007199254740991n
 
@@ -26,7 +27,7 @@ export function duckdbValueView(value: DuckDBValue, type: ColumnType | undefined
   if (typeof v.micros === 'bigint') {
     // TIMESTAMPTZ and TIMESTAMP both carry epoch micros; the sluice type (or the class) says which.
     const zoned = base === 'UTC_DATETIME' || (base === undefined && value.constructor.name.includes('TZ'))
-    return formatMicros(Number(v.micros), zoned ? 'Z' : '')
+    return formatEpochMicros(v.micros, zoned ? 'Z' : '')
   }
   if (typeof v.days === 'number') return formatMicros(v.days * 86_400_000_000, '').slice(0, 10)
   if (v.bytes instanceof Uint8Array) return new Uint8Array(v.bytes)

@@ -1,0 +1,266 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { Batch } from '../../core/batch.js'
+import { baseType, type ColumnType } from '../../core/column-type.js'
+import type { ErrorRecord } from '../../core/error-record.js'
+import type { SchemaChange, State } from '../../core/message.js'
+import type { TableSpec } from '../../core/table-spec.js'
+import type { SyncReport } from '../../sync/sync-report.js'
+import { DeferredTruncates } from '../layout/deferred-truncates.js'
+import { addColumns, applySchemaChange, createTable, planTable, reconcile, widenStoredValue, type TableLayout } from '../layout/table-layout.js'
+import type { AppliedSchemaChange, SchemaHistoryEntry, SinkMessage } from '../sink.js'
+import { syncDirectory } from './atomic-write.js'
+import { writeManifest, writeStateFile, type Committed, type Manifest, type PartEntry } from './commit-log.js'
+import { logBatch, logSchema } from './log-batch.js'
+import { EXTENSIONS, startPart, type FileFormat, type PartWriter } from './part-writer.js'
+
+/** When a data file is closed and a new one started. */
+export interface Rotate {
+  readonly rows: number
+  readonly bytes: number
+}
+
+/**
+ * One sync's work on a files directory: layouts, the open data file of each table, and the
+ * commit protocol. A checkpoint closes the open files (fsync, rename into place), then commits
+ * by rewriting this sync's manifest atomically (it lists the files and holds the state), then
+ * updates `_sluice_state.json`: readers see a file only once its checkpoint committed.
+ */
+export class FilesRun {
+  readonly #dir: string
+  readonly #format: FileFormat
+  readonly #rotate: Rotate
+  readonly #connectorId: string
+  readonly #syncId: string
+  readonly #specs: Map<string, TableSpec>
+  readonly #committed: Committed
+  readonly #layouts: Map<string, TableLayout>
+  /** Tables that exist in the lake (committed, or written in this run). */
+  readonly #created = new Set<string>()
+  readonly #declaredChecked = new Set<string>()
+  readonly #parts = new Map<string, { part: PartWriter; layout: TableLayout }>()
+  /** Files closed since the last commit. */
+  #finished: Omit<PartEntry, 'seq'>[] = []
+  #errors: ErrorRecord[] = []
+  #history: SchemaHistoryEntry[] = []
+  readonly #touched = new Set<string>()
+  readonly #truncates: DeferredTruncates
+  readonly #manifest: Manifest
+  /** Largest absolute LONG value per table and column, in committed files and this run's writes. */
+  readonly #longAbsMax = new Map<string, Map<string, bigint>>()
+  /** The same for the open file of each table, for its manifest entry. */
+  readonly #partLongAbsMax = new Map<string, Map<string, bigint>>()
+  #seq: number
+  #counter = 0
+  #open = false
+  #synced = ''
+
+  constructor(dir: string, format: FileFormat, rotate: Rotate, connectorId: string, syncId: string, tables: readonly TableSpec[], committed: Committed) {
+    this.#dir = dir
+    this.#format = format
+    this.#rotate = rotate
+    this.#connectorId = connectorId
+    this.#syncId = syncId
+    this.#specs = new Map(tables.map((t) => [t.table, t]))
+    this.#committed = committed
+    this.#seq = committed.seq
+    this.#layouts = new Map(Object.entries(committed.tables))
+    for (const t of this.#layouts.keys()) this.#created.add(t)
+    for (const m of committed.manifests) {
+      for (const f of m.files) for (const [column, text] of Object.entries(f.longAbsMax ?? {})) this.#noteLong(this.#longAbsMax, f.table, column, BigInt(text))
+    }
+    const saved = committed.connectors[connectorId]
+    this.#truncates = new DeferredTruncates(saved?.pending ?? {}, saved ? Date.parse(saved.lastSynced) : 0)
+    for (const spec of tables) {
+      if (!this.#layouts.has(spec.table)) this.#layouts.set(spec.table, planTable(spec, this.#takenNames()))
+      if (spec.mode === 'replace') this.#truncates.replace(spec.table)
+    }
+    this.#manifest = {
+      version: 1, connectorId, syncId, startedAt: new Date().toISOString(), status: 'running', seq: this.#seq, checkpoints: 0,
+      ...(saved ? { state: saved.state } : {}),
+      pending: this.#truncates.toJSON(), lastSynced: new Date(this.#truncates.current).toISOString(),
+      files: [], truncates: [], errors: [], history: [], tables: {},
+    }
+  }
+
+  async write(message: SinkMessage): Promise<AppliedSchemaChange[]> {
+    this.#begin()
+    const table = message.table
+    if (message.kind === 'truncate') {
+      this.#truncates.truncate(table)
+      this.#synced = new Date(this.#truncates.current).toISOString()
+      return []
+    }
+    // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.
+    const announced = message.kind === 'schema' && message.change.type === 'create_table' ? { ...message.change.spec, table } : undefined
+    const before = this.#layouts.get(table) ?? planTable(announced ?? { table, ...(this.#specs.get(table) ?? {}) }, this.#takenNames())
+    const declared = this.#declaredColumns(before)
+    const { layout, changes } = message.kind === 'records' ? reconcile(declared.layout, message.batch) : applySchemaChange(declared.layout, message.change)
+    for (const change of changes) if (change.type === 'change_type') this.#checkWidening(layout, change.column, change.from, change.to)
+    const isNew = !this.#created.has(table)
+    const applied: SchemaChange[] = isNew ? [createTable(layout)] : [...declared.changes, ...changes]
+    this.#layouts.set(table, layout)
+    if (applied.length > 0) {
+      this.#created.add(table)
+      this.#touched.add(table)
+      await this.#finishPart(table) // a file holds one schema
+      const at = new Date().toISOString()
+      for (const c of applied) {
+        this.#history.push({
+          connectorId: this.#connectorId, syncId: this.#syncId, table, at, change: c.type,
+          column: c.type === 'create_table' ? null : c.column,
+          oldType: c.type === 'change_type' ? c.from : null,
+          newType: c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null,
+        })
+      }
+    }
+    if (message.kind === 'records' && message.batch.length > 0) {
+      this.#touched.add(table)
+      const events = logBatch(layout, message.op, message.batch, this.#synced)
+      const open = this.#parts.get(table) ?? (await this.#startPart(layout))
+      this.#trackLongs(table, events)
+      await open.part.append(events)
+      if (open.part.rows >= this.#rotate.rows || open.part.bytes >= this.#rotate.bytes) await this.#finishPart(table)
+    }
+    return applied.map((change) => ({ table, change }))
+  }
+
+  recordErrors(errors: readonly ErrorRecord[]): void {
+    this.#begin()
+    this.#errors.push(...errors)
+  }
+
+  async checkpoint(state: State): Promise<void> {
+    this.#begin()
+    this.#manifest.state = state
+    this.#manifest.checkpoints++
+    await this.#commit()
+  }
+
+  /** On success: commits what is left and applies pending truncates; otherwise drops everything since the last checkpoint. */
+  async close(succeeded: boolean, report: SyncReport): Promise<void> {
+    if (!succeeded) {
+      for (const { part } of this.#parts.values()) await part.abort()
+      this.#parts.clear()
+      for (const f of this.#finished) await rm(join(this.#dir, f.path), { force: true })
+      this.#finished = []
+      // The manifest keeps what earlier checkpoints committed (its seq is unchanged) and gains the report.
+      this.#manifest.status = report.status === 'stopped' ? 'stopped' : 'failed'
+      this.#manifest.report = report
+      await writeManifest(this.#dir, this.#manifest)
+      return
+    }
+    this.#begin()
+    const at = new Date(this.#truncates.tick()).toISOString()
+    const seq = this.#seq + 1
+    for (const [table, before] of this.#truncates.entries()) {
+      if (this.#created.has(table)) this.#manifest.truncates.push({ table, before, at, seq })
+    }
+    this.#truncates.clear()
+    this.#manifest.status = 'succeeded'
+    this.#manifest.report = report
+    await this.#commit()
+  }
+
+  /** Closes every open file, then commits them with the state: manifest first (the commit point), then the state file. */
+  async #commit(): Promise<void> {
+    for (const table of [...this.#parts.keys()]) await this.#finishPart(table)
+    const dirs = new Set(this.#finished.map((f) => f.path.split('/')[0]!))
+    for (const d of dirs) await syncDirectory(join(this.#dir, d))
+    const seq = ++this.#seq
+    const m = this.#manifest
+    m.seq = seq
+    m.files.push(...this.#finished.map((f) => ({ ...f, seq })))
+    m.errors.push(...this.#errors)
+    m.history.push(...this.#history)
+    for (const t of this.#touched) m.tables[t] = this.#layouts.get(t)!
+    m.pending = this.#truncates.toJSON()
+    m.lastSynced = new Date(this.#truncates.current).toISOString()
+    await writeManifest(this.#dir, m)
+    const connectors = { ...this.#committed.connectors }
+    if (m.state !== undefined) connectors[this.#connectorId] = { state: m.state, pending: m.pending, lastSynced: m.lastSynced, seq }
+    const tables: Record<string, TableLayout> = {}
+    for (const [t, layout] of this.#layouts) if (this.#created.has(t)) tables[t] = layout
+    await writeStateFile(this.#dir, { version: 1, seq, connectors, tables })
+    this.#finished = []
+    this.#errors = []
+    this.#history = []
+    this.#touched.clear()
+    this.#open = false
+  }
+
+  async #startPart(layout: TableLayout): Promise<{ part: PartWriter; layout: TableLayout }> {
+    await mkdir(join(this.#dir, layout.name), { recursive: true })
+    const name = `part-${this.#syncId}-${String(++this.#counter).padStart(5, '0')}.${EXTENSIONS[this.#format]}`
+    const part = await startPart(join(this.#dir, layout.name, name), this.#format, logSchema(layout))
+    const open = { part, layout }
+    this.#parts.set(layout.table, open)
+    return open
+  }
+
+  async #finishPart(table: string): Promise<void> {
+    const open = this.#parts.get(table)
+    if (!open) return
+    this.#parts.delete(table)
+    const { part, layout } = open
+    if (part.rows === 0) return part.abort()
+    const bytes = await part.finish()
+    const path = `${layout.name}/${basename(part.path)}`
+    const longs = this.#partLongAbsMax.get(table)
+    this.#partLongAbsMax.delete(table)
+    const longAbsMax = longs && longs.size > 0 ? Object.fromEntries([...longs].map(([c, v]) => [c, v.toString()])) : undefined
+    this.#finished.push({ table, path, rows: part.rows, bytes, format: this.#format, columns: logSchema(layout), ...(longAbsMax ? { longAbsMax } : {}) })
+  }
+
+  /**
+   * The lake keeps old files as written, so a widened column's old values are converted when
+   * read; a LONG beyond 2^53 has no exact DOUBLE, so that widening is refused here, as the SQL
+   * sinks refuse to migrate it.
+   */
+  #checkWidening(layout: TableLayout, source: string, from: ColumnType, to: ColumnType): void {
+    if (baseType(from) !== 'LONG' || (baseType(to) !== 'DOUBLE' && baseType(to) !== 'FLOAT')) return
+    const name = layout.columns.find((c) => c.source === source)?.name
+    const max = name === undefined ? undefined : this.#longAbsMax.get(layout.table)?.get(name)
+    if (max !== undefined && max > 9007199254740991n) widenStoredValue(max, from, to, { table: layout.table, column: source })
+  }
+
+  /** Notes the largest absolute value of each LONG column of an event batch. */
+  #trackLongs(table: string, events: Batch): void {
+    for (const column of events.columns) {
+      if (column.type !== 'LONG') continue
+      const values = column.values as BigInt64Array
+      let max = 0n
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!
+        const abs = v < 0n ? -v : v
+        if (abs > max) max = abs
+      }
+      this.#noteLong(this.#longAbsMax, table, column.name, max)
+      this.#noteLong(this.#partLongAbsMax, table, column.name, max)
+    }
+  }
+
+  #noteLong(into: Map<string, Map<string, bigint>>, table: string, column: string, value: bigint): void {
+    let byColumn = into.get(table)
+    if (!byColumn) into.set(table, (byColumn = new Map()))
+    if (value > (byColumn.get(column) ?? -1n)) byColumn.set(column, value)
+  }
+
+  /** On the first write of a run to an existing table, the columns its spec declares that the table lacks. */
+  #declaredColumns(layout: TableLayout): { layout: TableLayout; changes: SchemaChange[] } {
+    const table = layout.table
+    if (this.#declaredChecked.has(table) || !this.#created.has(table)) return { layout, changes: [] }
+    this.#declaredChecked.add(table)
+    return addColumns(layout, Object.entries(this.#specs.get(table)?.columns ?? {}))
+  }
+
+  #takenNames(): Set<string> {
+    return new Set([...this.#layouts.values()].map((l) => l.name))
+  }
+
+  #begin(): void {
+    if (this.#open) return
+    this.#open = true
+    this.#synced = new Date(this.#truncates.tick()).toISOString()
+  }
+}

@@ -1,0 +1,142 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import type { ConnectorSettings } from '../../connector/connector-store.js'
+import { serializeState } from '../../core/json-state.js'
+import { SluiceError } from '../../core/sluice-error.js'
+import type { Sink, TableDescription } from '../sink.js'
+import { atomicWrite } from './atomic-write.js'
+import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
+import { FilesRun, type Rotate } from './files-run.js'
+import type { FileFormat } from './part-writer.js'
+import { replayTable } from './replay-log.js'
+
+/** Options of {@link files}. */
+export interface FilesOptions {
+  /** The lake's directory; created if missing. One writer at a time per directory. */
+  readonly dir: string
+  readonly format: FileFormat
+  /** Start a new file of a table after this many rows or bytes (default 1_000_000 rows, 128 MiB). */
+  readonly rotate?: { readonly rows?: number; readonly bytes?: number }
+}
+
+const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows, bytes
+
+/**
+ * A data lake in a directory: one folder per table holding Parquet, Arrow IPC, NDJSON or CSV
+ * files, rotated by rows or bytes. The lake is a log: every upsert, update and delete is an
+ * event row with `_sluice_synced` (write time), `_sluice_deleted`, `_sluice_op` (`upsert`,
+ * `update`, `delete`) and `_sluice_columns` (for an update, the JSON list of columns it sets);
+ * readers take the latest event per key (by `_sluice_synced`), as `read()` does. Files are
+ * written as `*.tmp`, fsynced and renamed; a checkpoint commits them by rewriting
+ * `_sluice/manifest-<syncId>.json` (files, rows, schema, state, truncates) atomically, then
+ * `_sluice_state.json`. Readers must read only files a manifest lists: nothing else is complete.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, sync } from 'sluice'
+ * import { files } from 'sluice/files'
+ * await sync({ source: fromIterable('users', [{ id: 1 }], { primaryKey: ['id'] }), destination: files({ dir: 'lake', format: 'parquet' }) })
+ * ```
+ */
+export function files(options: FilesOptions): Sink {
+  const { dir, format, rotate } = check(options)
+  let run: FilesRun | undefined
+
+  return {
+    name: 'files',
+    async open({ connectorId, syncId, tables }) {
+      try {
+        await mkdir(dir, { recursive: true })
+      } catch (cause) {
+        throw new SluiceError({ code: 'DESTINATION_UNAVAILABLE', message: `files: can't create ${dir}: ${(cause as Error).message}`, cause, context: { dir } })
+      }
+      const committed = await loadCommitted(dir)
+      await removeOrphans(dir, committed)
+      run = new FilesRun(dir, format, rotate, connectorId, syncId, tables, committed)
+      const saved = committed.connectors[connectorId]
+      return saved ? { state: saved.state } : {}
+    },
+    async write({ message }) {
+      return requireRun(run).write(message)
+    },
+    async checkpoint({ state }) {
+      serializeState(state)
+      await requireRun(run).checkpoint(state)
+    },
+    async recordErrors({ errors }) {
+      requireRun(run).recordErrors(errors)
+    },
+    async close({ status, report }) {
+      try {
+        await requireRun(run).close(status === 'succeeded', report)
+      } finally {
+        run = undefined
+      }
+    },
+    async read({ table }) {
+      return replayTable(dir, await loadCommitted(dir), table)
+    },
+    async readErrors() {
+      return (await loadCommitted(dir)).manifests.flatMap((m) => m.errors)
+    },
+    async schemaHistory() {
+      return (await loadCommitted(dir)).manifests.flatMap((m) => m.history)
+    },
+    async describe() {
+      const { tables } = await loadCommitted(dir)
+      return Object.values(tables).map((l): TableDescription => ({ table: l.table, name: l.name, primaryKey: l.primaryKey, mode: l.mode, columns: l.columns }))
+    },
+    async history({ connectorId, limit = 20 }) {
+      const reports = (await loadCommitted(dir)).manifests.flatMap((m) => (m.connectorId === connectorId && m.report ? [m.report] : []))
+      return reports.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)).slice(0, limit)
+    },
+    async loadConnector({ connectorId }) {
+      return (await readControls(dir))[connectorId]
+    },
+    async saveConnector({ connectorId, paused }) {
+      const controls = await readControls(dir)
+      controls[connectorId] = { paused, updatedAt: new Date().toISOString() }
+      await mkdir(join(dir, META_DIR), { recursive: true })
+      await atomicWrite(join(dir, META_DIR, CONTROLS_FILE), `${JSON.stringify(controls, null, 1)}\n`)
+    },
+    async resetState({ connectorId }) {
+      const committed = await loadCommitted(dir)
+      const { [connectorId]: _removed, ...connectors } = committed.connectors
+      // seq = the latest commit, so no manifest brings the removed state back.
+      await writeStateFile(dir, { version: 1, seq: committed.seq, connectors, tables: committed.tables })
+    },
+  }
+}
+
+/** Pause flags of the connectors writing to this directory: `_sluice/connectors.json`. */
+const CONTROLS_FILE = 'connectors.json'
+
+async function readControls(dir: string): Promise<Record<string, ConnectorSettings>> {
+  try {
+    return JSON.parse(await readFile(join(dir, META_DIR, CONTROLS_FILE), 'utf8')) as Record<string, ConnectorSettings>
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new SluiceError({ code: 'STATE_INVALID', message: `files: can't read ${join(dir, META_DIR, CONTROLS_FILE)}: ${(error as Error).message}`, cause: error })
+  }
+}
+
+function requireRun(run: FilesRun | undefined): FilesRun {
+  if (!run) throw new SluiceError({ code: 'DESTINATION_WRITE', message: 'files sink used before open() or after close()' })
+  return run
+}
+
+function check(options: FilesOptions): { dir: string; format: FileFormat; rotate: Rotate } {
+  const fail = (message: string): never => {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `files: ${message}` })
+  }
+  if (typeof options?.dir !== 'string' || options.dir.trim() === '') fail(`dir must be a directory path, got ${JSON.stringify(options?.dir)}`)
+  if (!['parquet', 'arrow', 'ndjson', 'csv'].includes(options.format)) fail(`format must be parquet, arrow, ndjson or csv, got ${JSON.stringify(options.format)}`)
+  const rotate = { ...DEFAULT_ROTATE }
+  for (const key of ['rows', 'bytes'] as const) {
+    const value = options.rotate?.[key]
+    if (value === undefined) continue
+    if (!Number.isInteger(value) || value < 1) fail(`rotate.${key} must be a positive integer, got ${String(value)}`)
+    rotate[key] = value
+  }
+  return { dir: resolve(options.dir), format: options.format, rotate }
+}
