@@ -11,4 +11,6 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario<any>>>> =
   'postgres-upsert': async () => (await import('../scenarios/postgres.js')).upsert,
   'postgres-source': async () => (await import('../scenarios/postgres.js')).source,
   'postgres-read': async () => (await import('../scenarios/postgres.js')).read,
+  duckdb: async () => (await import('../scenarios/duckdb-files.js')).default,
+  'parquet-files': async () => (await import('../scenarios/duckdb-files.js')).parquetFiles,
 }
