@@ -122,7 +122,9 @@ export function fileSource(options: FileSourceOptions): Source {
       rows = []
       yield op.checkpoint({ ...(after ? { after } : {}), current: { mtimeNs: file.mtimeNs, path: file.path, records } })
     }
-    for await (const item of fileRecords(file.path, format, signal, options.csv ?? {}, checked.columns ?? {})) {
+    // A .tsv file is tab-separated unless a delimiter is given.
+    const csv = options.csv?.delimiter === undefined && extname(file.path).toLowerCase() === '.tsv' ? { ...options.csv, delimiter: '\t' } : (options.csv ?? {})
+    for await (const item of fileRecords(file.path, format, signal, csv, checked.columns ?? {})) {
       if (item.kind === 'types') {
         types = { ...item.types, ...checked.columns }
         continue

@@ -43,6 +43,14 @@ describe('fileSource', () => {
     expect(sink.rows('notes').length).toBe(3)
   })
 
+  it('reads a .tsv file as tab-separated', async () => {
+    const dir = freshDir()
+    put(dir, 'people.tsv', 'id\tname\n1\tAda, Countess\n', 1_700_000_000)
+    const sink = memory()
+    await sync({ source: fileSource({ path: dir, primaryKey: ['id'] }), destination: sink })
+    expect(strip(sink.rows('people'))).toEqual([{ id: 1, name: 'Ada, Countess' }])
+  })
+
   it('applies declared column types to CSV text (JSON parsed, BINARY from base64, DECIMAL exact)', async () => {
     const dir = freshDir()
     put(dir, 't.csv', 'id,doc,raw,price,at\n1,"{""a"":[1,2]}",AAH/,12345678901234.5678,2026-01-02T03:04:05.123456Z\n', 1_700_000_000)
