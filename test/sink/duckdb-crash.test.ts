@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serializeState, type Row } from '../../src/index.js'
+import { differences, expectedAccounts } from '../support/crash-expected.js'
 import { crashPage, PAGE_ROWS, PAGES, prng } from '../support/crash-source.js'
 
 /**
@@ -82,44 +83,6 @@ function runChild(db: string, kill?: { checkpoints: number; delayMs: number }): 
   })
 }
 
-interface AccountRow {
-  id: number
-  name: string | null
-  balance: number | null
-  status: string | null
-  version: number | null
-  _sluice_deleted: boolean
-}
-
-/** The accounts table the stream must leave, by replaying every page in memory with the sink's semantics. */
-function expectedAccounts(): AccountRow[] {
-  const rows = new Map<number, AccountRow>()
-  for (let p = 0; p < PAGES; p++) {
-    const page = crashPage(p)
-    for (const r of page.upserts) rows.set(r.id as number, { ...(r as unknown as Omit<AccountRow, '_sluice_deleted'>), _sluice_deleted: false })
-    for (const r of page.updates) {
-      const prev = rows.get(r.id as number)!
-      rows.set(prev.id, { ...prev, status: r.status as string, _sluice_deleted: false })
-    }
-    for (const r of page.deletes) {
-      const prev = rows.get(r.id as number)
-      if (prev) rows.set(prev.id, { ...prev, _sluice_deleted: true })
-    }
-  }
-  return [...rows.values()].sort((a, b) => a.id - b.id)
-}
-
-function differences(actual: readonly object[], expected: readonly object[], limit = 5): string[] {
-  const out: string[] = []
-  if (actual.length !== expected.length) out.push(`row count ${actual.length}, expected ${expected.length}`)
-  for (let i = 0; i < Math.min(actual.length, expected.length) && out.length < limit; i++) {
-    const a = JSON.stringify(actual[i])
-    const e = JSON.stringify(expected[i])
-    if (a !== e) out.push(`row ${i}: got ${a}, expected ${e}`)
-  }
-  return out
-}
-
 /** Rows of a query as plain objects, BIGINT as number (every value here is far below 2^53). */
 async function query(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, sql: string, params: string[] = []): Promise<Row[]> {
   const reader = await connection.runAndReadAll(sql, params)
@@ -163,7 +126,7 @@ describe('sync into duckdb, killed with SIGKILL at random moments', () => {
     const connection = await instance.connect()
     try {
       const accounts = await query(connection, 'SELECT "id", "name", "balance", "status", "version", "_sluice_deleted" FROM "accounts" ORDER BY "id"')
-      const want = expectedAccounts()
+      const want = expectedAccounts(PAGES).map(({ deleted, ...r }) => ({ ...r, _sluice_deleted: deleted }))
       expect(want.some((r) => r._sluice_deleted)).toBe(true)
       expect(differences(accounts, want)).toEqual([])
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { expect, it } from 'vitest'
 import { serializeState, type Row } from '../../src/index.js'
 import { describeWithService, PG_URL, pgUnavailable, schemas } from '../source/postgres/pg-service.js'
+import { differences, expectedAccounts } from '../support/crash-expected.js'
 import { crashPage, PAGE_ROWS, prng } from '../support/crash-source.js'
 
 /**
@@ -70,43 +71,6 @@ function runChild(schema: string, kill?: { checkpoints: number; delayMs: number 
   })
 }
 
-interface AccountRow {
-  id: number
-  name: string | null
-  balance: number | null
-  status: string | null
-  version: number | null
-  deleted: boolean
-}
-
-function expectedAccounts(): AccountRow[] {
-  const rows = new Map<number, AccountRow>()
-  for (let p = 0; p < PAGES; p++) {
-    const page = crashPage(p)
-    for (const r of page.upserts) rows.set(r.id as number, { ...(r as unknown as Omit<AccountRow, 'deleted'>), deleted: false })
-    for (const r of page.updates) {
-      const prev = rows.get(r.id as number)!
-      rows.set(prev.id, { ...prev, status: r.status as string, deleted: false })
-    }
-    for (const r of page.deletes) {
-      const prev = rows.get(r.id as number)
-      if (prev) rows.set(prev.id, { ...prev, deleted: true })
-    }
-  }
-  return [...rows.values()].sort((a, b) => a.id - b.id)
-}
-
-function differences(actual: readonly object[], expected: readonly object[], limit = 5): string[] {
-  const out: string[] = []
-  if (actual.length !== expected.length) out.push(`row count ${actual.length}, expected ${expected.length}`)
-  for (let i = 0; i < Math.min(actual.length, expected.length) && out.length < limit; i++) {
-    const a = JSON.stringify(actual[i])
-    const e = JSON.stringify(expected[i])
-    if (a !== e) out.push(`row ${i}: got ${a}, expected ${e}`)
-  }
-  return out
-}
-
 describeWithService('sync into postgres, killed with SIGKILL at random moments', 'PostgreSQL', unavailable, () => {
   it('resumes after every crash without duplicates or gaps: upsert and append tables equal the source row for row', async () => {
     const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -138,8 +102,8 @@ describeWithService('sync into postgres, killed with SIGKILL at random moments',
 
     const db = fresh.pool
     const s = `"${schema}"`
-    const accounts = await db.query<AccountRow>(`SELECT "id"::int AS id, "name", "balance", "status", "version", "_sluice_deleted" AS deleted FROM ${s}."accounts" ORDER BY "id"`)
-    const want = expectedAccounts()
+    const accounts = await db.query(`SELECT "id"::int AS id, "name", "balance", "status", "version", "_sluice_deleted" AS deleted FROM ${s}."accounts" ORDER BY "id"`)
+    const want = expectedAccounts(PAGES)
     expect(want.some((r) => r.deleted)).toBe(true)
     expect(differences(accounts.rows, want)).toEqual([])
 
