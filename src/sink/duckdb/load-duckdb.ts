@@ -42,7 +42,7 @@ async function load(specifier: string): Promise<DuckDbModule> {
   try {
     const imported = (await import(specifier)) as NodeApi & { default?: NodeApi }
     const api = (imported.DuckDBInstance ? imported : imported.default) as NodeApi
-    const require = createRequire(import.meta.url)
+    const require = createRequire(moduleLocation())
     const fromApi = createRequire(require.resolve(specifier))
     const bindings = fromApi('@duckdb/node-bindings') as Partial<Bindings> & { default?: Bindings }
     return { api, bindings: (typeof bindings.copy_data_to_vector === 'function' ? bindings : bindings.default) as Bindings }
@@ -57,4 +57,16 @@ async function load(specifier: string): Promise<DuckDbModule> {
       context: { package: specifier },
     })
   }
+}
+
+/**
+ * Where this module lives, so the peer resolves from sluice's own location, not the caller's.
+ * ESM (the ESM build, tsx, vitest) has `import.meta.url`. In the CommonJS build esbuild replaces
+ * `import.meta` with `{}`, so the URL is undefined there (and `createRequire(undefined)` throws);
+ * only then do we use `__filename`, which in that build is the bundle's own path. Testing
+ * `typeof __filename` first would be wrong: under `node -e` it is a global (`'[eval]'`) that ESM
+ * modules see too.
+ */
+function moduleLocation(): string {
+  return (import.meta.url as string | undefined) ?? __filename
 }
