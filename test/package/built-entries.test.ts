@@ -1,0 +1,110 @@
+import { DuckDBInstance } from '@duckdb/node-api'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { build, type Options } from 'tsup'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import config from '../../tsup.config.js'
+
+// Regression: the CJS build emptied `import.meta`, so `require('sluice/duckdb')` loaded but every
+// DuckDB sync failed with DESTINATION_UNAVAILABLE ("... Received undefined"). The entries are
+// built here with the real tsup config (no dts: that is what takes the time) into
+// .tmp/<dir>/node_modules/sluice, so `sluice/duckdb` resolves through the real `exports` map and
+// the peers resolve from the repository's node_modules, as they would next to an installed sluice.
+const tmp = resolve('.tmp') // gitignored; inside the repository so the built package finds its peers in node_modules
+mkdirSync(tmp, { recursive: true })
+const root = mkdtempSync(join(tmp, 'built-entries-'))
+const pkg = join(root, 'node_modules', 'sluice')
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+beforeAll(async () => {
+  const configs = (Array.isArray(config) ? config : [config]) as Options[]
+  const library = configs.find((c) => Array.isArray(c.format) && c.format.includes('cjs'))
+  if (!library) throw new Error('tsup.config.ts has no CommonJS build')
+  mkdirSync(pkg, { recursive: true })
+  // Without a package.json of its own, `root` is inside the repository's package, named sluice, and
+  // Node resolves `sluice/duckdb` there by self-reference: to the repository's dist/, not this build.
+  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'built-entries-consumer', private: true }))
+  copyFileSync('package.json', join(pkg, 'package.json'))
+  await build({
+    ...library,
+    config: false,
+    entry: { index: 'src/index.ts', duckdb: 'src/duckdb.ts' },
+    outDir: join(pkg, 'dist'),
+    dts: false,
+    sourcemap: false,
+    clean: false,
+    silent: true,
+  })
+}, 120_000)
+
+/** Runs `body` in a fresh node process in `root`, where `sluice` is the built package; returns its last stdout line as JSON. */
+function node(kind: 'cjs' | 'esm', body: string): Record<string, unknown> {
+  const args = kind === 'esm' ? ['--input-type=module', '-e', body] : ['-e', body]
+  const child = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' })
+  const last = child.stdout.trim().split('\n').at(-1)
+  if (child.status !== 0 || !last) throw new Error(`node exited ${String(child.status)}: ${child.stderr}`)
+  return JSON.parse(last) as Record<string, unknown>
+}
+
+/** A script body that syncs two rows into `path` and leaves `outcome`; `resolve` is how the script resolves a specifier (`require.resolve`, `import.meta.resolve`). */
+const syncInto = (path: string, resolve = 'require.resolve') => `
+  const loaded = String(${resolve}('sluice/duckdb'))
+  if (!loaded.includes(${JSON.stringify(pkg)})) throw new Error('not the package built here: ' + loaded)
+  const report = await sync({ destination: duckdb({ path: ${JSON.stringify(path)} }), source: fromIterable('t', [{ id: 1 }, { id: 2 }], { primaryKey: ['id'] }) })
+  const outcome = { status: report.status, rows: report.rows, error: report.error && report.error.code + ': ' + report.error.message }`
+
+async function ids(path: string): Promise<unknown[]> {
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })
+  const connection = await instance.connect()
+  try {
+    return (await connection.runAndReadAll('SELECT id FROM t ORDER BY id')).getRowObjectsJson().map((r) => r.id)
+  } finally {
+    connection.closeSync()
+    instance.closeSync()
+  }
+}
+
+describe('built package entries', () => {
+  it('require("sluice/duckdb") from the CommonJS build syncs into a DuckDB file', async () => {
+    const path = join(root, 'cjs.duckdb')
+    const out = node('cjs', `
+      const { sync, fromIterable } = require('sluice')
+      const { duckdb } = require('sluice/duckdb')
+      ;(async () => { ${syncInto(path)}; console.log(JSON.stringify(outcome)) })()`)
+    expect(out).toEqual({ status: 'succeeded', rows: 2 })
+    expect(await ids(path)).toEqual([1, 2])
+  })
+
+  it('import("sluice/duckdb") from the ESM build syncs into a DuckDB file', async () => {
+    const path = join(root, 'esm.duckdb')
+    const out = node('esm', `
+      const { sync, fromIterable } = await import('sluice')
+      const { duckdb } = await import('sluice/duckdb')
+      ${syncInto(path, 'import.meta.resolve')}; console.log(JSON.stringify(outcome))`)
+    expect(out).toEqual({ status: 'succeeded', rows: 2 })
+    expect(await ids(path)).toEqual([1, 2])
+  })
+
+  it('both builds in one process share one copy of the native DuckDB bindings', async () => {
+    // Two copies of duckdb.node in one process would mean two DuckDB runtimes that don't see each
+    // other's open databases; Node caches a native addon under its real path, once.
+    const cjsPath = join(root, 'both-cjs.duckdb')
+    const esmPath = join(root, 'both-esm.duckdb')
+    const out = node('cjs', `
+      ;(async () => {
+        const results = []
+        for (const [load, path] of [[require, ${JSON.stringify(cjsPath)}], [(s) => import(s), ${JSON.stringify(esmPath)}]]) {
+          const { sync, fromIterable } = await load('sluice')
+          const { duckdb } = await load('sluice/duckdb')
+          ${syncInto('PATH').replace('"PATH"', 'path')}
+          results.push(outcome)
+        }
+        const natives = Object.keys(require.cache).filter((file) => file.endsWith('duckdb.node'))
+        console.log(JSON.stringify({ results, natives: natives.length }))
+      })()`)
+    expect(out).toEqual({ results: [{ status: 'succeeded', rows: 2 }, { status: 'succeeded', rows: 2 }], natives: 1 })
+    expect(await ids(cjsPath)).toEqual([1, 2])
+    expect(await ids(esmPath)).toEqual([1, 2])
+  })
+})
