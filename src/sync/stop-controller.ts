@@ -43,6 +43,11 @@ export class StopController {
     this.#later(this.#graceMs, () => this.#abort.abort(new Error(`sync stopped: ${reason}`)))
   }
 
+  /** Aborts the source's signal now: the sync stopped at a checkpoint and wants nothing more from it. */
+  abandon(): void {
+    this.#abort.abort(new Error(`sync stopped: ${this.#reason ?? 'aborted'}`))
+  }
+
   dispose(): void {
     for (const t of this.#timers) clearTimeout(t)
     this.#outside?.removeEventListener('abort', this.#onOutside)

@@ -10,6 +10,7 @@ import { toSource, type Configuration, type SourceLike, type SourceReadArgs } fr
 import { selectionOf, selectTables, type Selection } from '../stage/select.js'
 import type { StateStore } from '../state/state-store.js'
 import { checkPrimaryKey } from './check-primary-key.js'
+import { prefetch } from './prefetch.js'
 import { StopController } from './stop-controller.js'
 import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
 import type { MarOptions } from '../mar/mar-options.js'
@@ -150,6 +151,8 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const describeDestination = () => (described ??= sink.describe ? sink.describe() : Promise.resolve([]))
     const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError, describeDestination, ...(selection ? { selection } : {}) }
     for (const stage of stages) messages = stage(messages, context)
+    // The next message is made while the sink writes this one (see `prefetch`).
+    messages = prefetch(messages)
 
     status = 'succeeded'
     // A MAR budget used up before the first row (onExceed: 'stop'): end without reading.
@@ -164,6 +167,8 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         emit('checkpoint', { connectorId, syncId, state: message.state, rows: report.rows })
         if (stop.requested) {
           status = 'stopped'
+          // Committed: the message in the making is dropped, so don't wait for a slow request to finish it.
+          stop.abandon()
           break
         }
         continue
