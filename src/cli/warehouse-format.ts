@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { SluiceError } from '../core/sluice-error.js'
 
 /** The database engines `sluice debug` can write its warehouse file with. */
@@ -15,8 +15,8 @@ const DUCKDB_MAGIC_AT = 8
 /**
  * What engine wrote the warehouse file at `path`, from its first bytes (SQLite files start with
  * "SQLite format 3\0", DuckDB files hold "DUCK" at byte 8): so `status`, `mar`, `schema` and a
- * later `debug` read a DuckDB warehouse without being told. `undefined` when there is no file or
- * an empty one (SQLite creates it empty until the first write); a file of any other kind is
+ * later `debug` read a DuckDB warehouse without being told. `undefined` when there is no file
+ * (or a folder in its place), or an empty one (SQLite creates it empty until the first write); a file of any other kind is
  * `WAREHOUSE_FORMAT`.
  *
  * @example
@@ -26,7 +26,8 @@ const DUCKDB_MAGIC_AT = 8
  * ```
  */
 export function warehouseFormat(path: string): WarehouseFormat | undefined {
-  if (!existsSync(path)) return undefined
+  // No file, or something else in its place (a folder): the sink opening it says what is wrong.
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return undefined
   const head = Buffer.alloc(16)
   let read: number
   const fd = openSync(path, 'r')
