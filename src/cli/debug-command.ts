@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { SluiceError } from '../core/sluice-error.js'
 import type { TableDescription } from '../sink/sink.js'
-import { sqlite } from '../sink/sqlite/sqlite-sink.js'
 import { fileState } from '../state/file-state.js'
 import { sync } from '../sync/sync.js'
 import type { SyncReport } from '../sync/sync-report.js'
@@ -13,20 +12,26 @@ import { debugPaths } from './debug-paths.js'
 import { parseArgs } from './parse-args.js'
 import { progress } from './progress.js'
 import { formatSummary } from './summary.js'
-import { warehouseCounts } from './warehouse-counts.js'
+import { WAREHOUSE_FORMATS, warehouseFormat, type WarehouseFormat } from './warehouse-format.js'
+import { warehouseSink, warehouseTableCounts } from './warehouse-sink.js'
 
 /** Help for `sluice debug`. */
-export const DEBUG_HELP = `Usage: sluice debug [dir] [--configuration file] [--verbose]
+export const DEBUG_HELP = `Usage: sluice debug [dir] [--configuration file] [--destination sqlite|duckdb] [--verbose]
 
 Runs the connector in dir (default: the current directory) — dir/connector.ts, .mts, .js
 or .mjs, default export connector({ … }) — with dir/configuration.json (or --configuration),
-into the SQLite warehouse dir/files/warehouse.db with its state mirrored in
-dir/files/state.json, then prints what it did. A second run continues from the saved state.
+into the warehouse dir/files/warehouse.db with its state mirrored in dir/files/state.json,
+then prints what it did. A second run continues from the saved state.
+
+--destination  the engine of warehouse.db: sqlite (the default) or duckdb (needs the package
+               @duckdb/node-api). An existing warehouse.db keeps its engine, so later runs and
+               sluice status|mar|schema need no flag.
 `
 
 /**
- * `sluice debug [dir] [--configuration file]`: the local loop of `fivetran debug`. Loads the
- * connector, syncs it into `files/warehouse.db` (state in the warehouse, mirrored in
+ * `sluice debug [dir] [--configuration file] [--destination sqlite|duckdb]`: the local loop of
+ * `fivetran debug`. Loads the connector, syncs it into `files/warehouse.db` (a SQLite file, or a
+ * DuckDB one as the Fivetran local tester writes; state in the warehouse, mirrored in
  * `files/state.json`), shows progress on long runs, and prints the summary. Ctrl-C stops at the
  * next checkpoint (a second Ctrl-C quits). Resolves to the exit code: 0 when the sync succeeded
  * or stopped cleanly, 1 when it failed (the error is printed on one line).
@@ -39,7 +44,12 @@ dir/files/state.json, then prints what it did. A second run continues from the s
  * ```
  */
 export async function debugCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { command: 'debug', values: ['configuration'], maxPositionals: 1 })
+  const args = parseArgs(argv, {
+    command: 'debug',
+    values: ['configuration', 'destination'],
+    choices: { destination: WAREHOUSE_FORMATS },
+    maxPositionals: 1,
+  })
   if (args.flags.has('help')) {
     io.out(DEBUG_HELP)
     return 0
@@ -63,7 +73,8 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
       cause,
     })
   }
-  const destination = sqlite({ path: paths.warehouse })
+  const format = destinationFormat(paths.warehouse, args.values.destination as WarehouseFormat | undefined, relative(io.cwd, dir) || '.')
+  const destination = await warehouseSink(paths.warehouse, format)
 
   const interval = Number(io.env.SLUICE_PROGRESS_MS)
   const shown = progress({ write: io.err, tty: io.isTTY, ...(interval > 0 ? { intervalMs: interval } : {}) })
@@ -101,9 +112,9 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     } catch {
       // The summary is still useful without the source-to-destination name map.
     }
-    let counts: ReturnType<typeof warehouseCounts> = {}
+    let counts: Awaited<ReturnType<typeof warehouseTableCounts>> = {}
     try {
-      counts = warehouseCounts(paths.warehouse, tables)
+      counts = await warehouseTableCounts(paths.warehouse, format, tables)
     } catch {
       // A warehouse that can't be read back leaves the counts out, not the summary.
     }
@@ -115,6 +126,23 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     throw new SluiceError({ code: error.code, message: error.message, context: error.context, ...(shown.failure ? { cause: shown.failure } : {}) })
   }
   return 0
+}
+
+/**
+ * The engine of the warehouse: the one asked for, else the one of an existing file, else SQLite.
+ * Asking for another engine than the existing file's is `USAGE`: writing one into the other's
+ * file would fail midway, and silently replacing it would drop the synced data and state.
+ */
+function destinationFormat(path: string, asked: WarehouseFormat | undefined, dir: string): WarehouseFormat {
+  const existing = warehouseFormat(path)
+  if (asked !== undefined && existing !== undefined && asked !== existing) {
+    throw new SluiceError({
+      code: 'USAGE',
+      message: `${dir}/files/warehouse.db is a ${existing === 'duckdb' ? 'DuckDB' : 'SQLite'} database; run \`sluice reset ${dir}\` first to start over with --destination ${asked}, or leave the flag out`,
+      context: { command: 'debug', path },
+    })
+  }
+  return asked ?? existing ?? 'sqlite'
 }
 
 /** What a file-system error means for someone fixing it, with its code. */

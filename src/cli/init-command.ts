@@ -7,10 +7,18 @@ import { packageInfo } from './package-root.js'
 import { parseArgs, usage } from './parse-args.js'
 
 /** Help for `sluice init`. */
-export const INIT_HELP = `Usage: sluice init <name> [--template basic]
+export const INIT_HELP = `Usage: sluice init <name> [--template basic|rest|graphql|database|files]
 
 Creates the folder <name> with a working connector: connector.ts, configuration.json
-(string values) and README.md. Then run \`npx sluice debug <name>\`.
+(string values) and README.md (what each configuration key means). Then run
+\`npx sluice debug <name>\`.
+
+Templates:
+  basic      connector({ schema, update }) over generated data (the default; runs anywhere)
+  rest       rest(): a paginated, incremental REST endpoint (base_url, token)
+  graphql    graphql(): a Relay connection read incrementally (endpoint, token)
+  database   postgresSource() from sluice/postgres (connection_url, tables); MySQL in README
+  files      fileSource() from sluice/files: CSV, NDJSON, JSON, Parquet files (path)
 `
 
 /** Template files whose name npm would mangle on publish are stored under another name. */
@@ -25,7 +33,7 @@ export function availableTemplates(root = join(packageInfo().root, 'templates'))
 }
 
 /**
- * `sluice init <name> [--template basic]`: scaffolds a connector folder from `templates/<template>`,
+ * `sluice init <name> [--template basic|rest|graphql|database|files]`: scaffolds a connector folder from `templates/<template>`,
  * filling in the connector id (lower snake case of the folder name), the folder name and the
  * sluice version. Refuses to write into a non-empty folder. Resolves to the exit code.
  *

@@ -6,8 +6,9 @@ import { packageInfo } from './package-root.js'
 export const USAGE = `Usage: sluice <command> [options]
 
 Commands:
-  init <name> [--template basic]        scaffold a connector folder
+  init <name> [--template t]            scaffold a connector folder (t: basic, rest, graphql, database, files)
   debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
+        [--destination sqlite|duckdb]   (the warehouse file is SQLite by default, or DuckDB)
   reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
   status [dir]                          connector state, last sync, this month's MAR
   mar [dir] [--month YYYY-MM]           Monthly Active Rows per table

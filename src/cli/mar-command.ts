@@ -3,12 +3,14 @@ import { relative, resolve } from 'node:path'
 import { SluiceError } from '../core/sluice-error.js'
 import { parseMarMonth } from '../mar/mar-month.js'
 import { marReport } from '../mar/mar-report.js'
-import { sqlite } from '../sink/sqlite/sqlite-sink.js'
 import { debugPaths } from './debug-paths.js'
 import { count, textTable } from './text-table.js'
+import { warehouseFormat } from './warehouse-format.js'
+import { warehouseSink } from './warehouse-sink.js'
 
 /**
- * `sluice mar [dir] [--month YYYY-MM]`: Monthly Active Rows in `dir/files/warehouse.db` — one
+ * `sluice mar [dir] [--month YYYY-MM]`: Monthly Active Rows in `dir/files/warehouse.db` (SQLite
+ * or DuckDB, told apart by the file's header) — one
  * line per month, connector and table, then a total per connector and month (`~` marks a
  * HyperLogLog estimate). Reads only. Resolves to the exit code: 0, 1 when there is no warehouse;
  * a malformed month throws `USAGE` (exit 2).
@@ -31,7 +33,8 @@ export async function marCommand(dir: string, options: { readonly month?: string
     out(`No warehouse at ${relative(process.cwd(), paths.warehouse) || paths.warehouse}; run \`sluice debug\` first\n`)
     return 1
   }
-  const rows = await marReport({ destination: sqlite({ path: paths.warehouse }), ...(month ? { month } : {}) })
+  const destination = await warehouseSink(paths.warehouse, warehouseFormat(paths.warehouse) ?? 'sqlite')
+  const rows = await marReport({ destination, ...(month ? { month } : {}) })
   if (rows.length === 0) {
     out(`No MAR recorded${month ? ` for ${month}` : ''} (sync with the mar option to meter it)\n`)
     return 0

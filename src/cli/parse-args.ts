@@ -5,6 +5,8 @@ export interface ArgSpec {
   readonly command: string
   readonly values?: readonly string[]
   readonly flags?: readonly string[]
+  /** Options of `values` that take one of a fixed set of values: `{ destination: ['sqlite', 'duckdb'] }`. */
+  readonly choices?: Readonly<Record<string, readonly string[]>>
   /** Most positional arguments accepted. */
   readonly maxPositionals: number
 }
@@ -21,7 +23,8 @@ export const GLOBAL_FLAGS = ['verbose', 'help'] as const
 
 /**
  * Parses `argv` by hand (`--name value`, `--name=value`, `--flag`, `-h`, `--` ends options) and
- * throws `USAGE` naming the command for an unknown option, a missing value or extra arguments.
+ * throws `USAGE` naming the command for an unknown option, a missing value, a value outside its
+ * `choices` or extra arguments.
  *
  * @example
  * ```ts
@@ -53,6 +56,8 @@ export function parseArgs(argv: readonly string[], spec: ArgSpec): ParsedArgs {
     if (values.has(name)) {
       const value = eq === -1 ? argv[++i] : arg.slice(eq + 1)
       if (value === undefined || value === '') throw usage(spec.command, `option --${name} needs a value`)
+      const allowed = spec.choices?.[name]
+      if (allowed && !allowed.includes(value)) throw usage(spec.command, `option --${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`)
       out.values[name] = value
     } else if (flags.has(name) && eq === -1) {
       out.flags.add(name)

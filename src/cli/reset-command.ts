@@ -9,8 +9,8 @@ import { parseArgs } from './parse-args.js'
 /** Help for `sluice reset`. */
 export const RESET_HELP = `Usage: sluice reset [dir]
 
-Removes the local warehouse (dir/files/warehouse.db with its -wal, -shm and -journal files)
-and the saved state (dir/files/state.json), so the next \`sluice debug\` starts over.
+Removes the local warehouse (dir/files/warehouse.db with its SQLite -wal, -shm and -journal
+files or its DuckDB .wal file) and the saved state (dir/files/state.json), so the next \`sluice debug\` starts over.
 `
 
 /**
@@ -35,7 +35,8 @@ export async function resetCommand(argv: readonly string[], io: CliIo): Promise<
     throw new SluiceError({ code: 'CONNECTOR_LOAD', message: `directory ${dir} does not exist`, context: { dir } })
   }
   const paths = debugPaths(dir)
-  const targets = ['', '-wal', '-shm', '-journal'].map((suffix) => paths.warehouse + suffix).concat(paths.state)
+  // SQLite's side files, and DuckDB's write-ahead log (warehouse.db.wal).
+  const targets = ['', '-wal', '-shm', '-journal', '.wal'].map((suffix) => paths.warehouse + suffix).concat(paths.state)
   const removed: string[] = []
   for (const path of targets) {
     if (!existsSync(path)) continue

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { sqlite } from '../sink/sqlite/sqlite-sink.js'
 import type { SchemaHistoryEntry, TableDescription } from '../sink/sink.js'
 import { debugPaths } from './debug-paths.js'
 import { textTable } from './text-table.js'
+import { warehouseFormat } from './warehouse-format.js'
+import { warehouseSink } from './warehouse-sink.js'
 
 /**
  * `sluice schema [dir]`: prints the current schema of the connector's local warehouse
- * (`dir/files/warehouse.db`: each table with its destination name, key, mode and column types)
+ * (`dir/files/warehouse.db`, SQLite or DuckDB, told apart by the file's header: each table with its destination name, key, mode and column types)
  * and then its schema history (`_sluice_schema_history`, oldest first), one line at a time
  * through `out`. Resolves to the exit code: 0, or 1 when there is no warehouse yet.
  *
@@ -23,7 +24,7 @@ export async function schemaCommand(dir: string, out: (line: string) => void): P
     out(`No warehouse at ${warehouse} yet; run \`sluice debug ${dir}\` first`)
     return 1
   }
-  const sink = sqlite({ path: warehouse })
+  const sink = await warehouseSink(warehouse, warehouseFormat(warehouse) ?? 'sqlite')
   const tables = (await sink.describe!()).sort((a, b) => a.table.localeCompare(b.table))
   const history = await sink.schemaHistory!()
   out(`Schema of ${warehouse}`)

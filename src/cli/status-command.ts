@@ -1,15 +1,18 @@
-import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import type { ConnectorStore } from '../connector/connector-store.js'
 import { marMonth } from '../mar/mar-month.js'
 import type { MarStore } from '../mar/mar-store.js'
-import { sqlite } from '../sink/sqlite/sqlite-sink.js'
+import type { Sink } from '../sink/sink.js'
 import { debugPaths } from './debug-paths.js'
 import { count, humanDuration, textTable } from './text-table.js'
+import { warehouseConnectors } from './warehouse-connectors.js'
+import { warehouseFormat } from './warehouse-format.js'
+import { warehouseSink } from './warehouse-sink.js'
 
 /**
- * `sluice status [dir]`: one line per connector found in `dir/files/warehouse.db` — its state
+ * `sluice status [dir]`: one line per connector found in `dir/files/warehouse.db` (SQLite or
+ * DuckDB, told apart by the file's header) — its state
  * (`syncing` while another process holds its lease, `paused`, `failing`, `idle`), the last sync
  * (when, how it ended, rows, duration), this month's MAR and the error of a failed last sync.
  * Reads only. Resolves to the exit code: 0, or 1 when there is no warehouse yet.
@@ -26,14 +29,14 @@ export async function statusCommand(dir: string, out: (text: string) => void, no
     out(`No warehouse at ${relative(process.cwd(), paths.warehouse) || paths.warehouse}; run \`sluice debug\` first\n`)
     return 1
   }
-  const ids = connectorIds(paths.warehouse)
+  const format = warehouseFormat(paths.warehouse) ?? 'sqlite'
+  const { ids, leased: leases } = await warehouseConnectors(paths.warehouse, format, now)
   if (ids.length === 0) {
     out('No connector has synced into this warehouse yet\n')
     return 0
   }
-  const sink = sqlite({ path: paths.warehouse }) as ReturnType<typeof sqlite> & ConnectorStore & MarStore
+  const sink = (await warehouseSink(paths.warehouse, format)) as Sink & ConnectorStore & MarStore
   const month = marMonth(now)
-  const leases = activeLeases(paths.warehouse, now)
   const mar = new Map<string, number>()
   for (const row of (await sink.readMar?.({ month })) ?? []) mar.set(row.connectorId, (mar.get(row.connectorId) ?? 0) + row.rows)
   const rows: string[][] = []
@@ -63,32 +66,4 @@ export async function statusCommand(dir: string, out: (text: string) => void, no
     ) + (errors.length ? `\n${errors.join('\n')}\n` : ''),
   )
   return 0
-}
-
-/** Every connector id the warehouse knows: from state, history, MAR and pause flags. */
-function connectorIds(path: string): string[] {
-  const db = new Database(path, { readonly: true, fileMustExist: true })
-  try {
-    const tables = new Set(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all() as string[])
-    const ids = new Set<string>()
-    for (const t of ['_sluice_state', '_sluice_syncs', '_sluice_mar', '_sluice_connectors']) {
-      if (tables.has(t)) for (const id of db.prepare(`SELECT DISTINCT "connector_id" FROM "${t}"`).pluck().all() as string[]) ids.add(id)
-    }
-    return [...ids].sort()
-  } finally {
-    db.close()
-  }
-}
-
-/** Connector ids whose lease is unexpired at `now`: a sync of them runs somewhere. */
-function activeLeases(path: string, now: number): Set<string> {
-  const db = new Database(path, { readonly: true, fileMustExist: true })
-  try {
-    const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sluice_leases'`).get()
-    if (!exists) return new Set()
-    const names = db.prepare(`SELECT "name" FROM "_sluice_leases" WHERE "expires_at" > ?`).pluck().all(now) as string[]
-    return new Set(names.filter((n) => n.startsWith('connector:')).map((n) => n.slice('connector:'.length)))
-  } finally {
-    db.close()
-  }
 }

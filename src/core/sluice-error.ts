@@ -51,6 +51,7 @@ export type SluiceErrorCode =
   | 'MAR_SKETCH_MISMATCH'
   | 'HISTORY_UNAVAILABLE'
   | 'SCHEMA_DISCARDED'
+  | 'WAREHOUSE_FORMAT'
   | (string & {})
 
 export interface SluiceErrorOptions {

@@ -14,6 +14,12 @@ describe('parseArgs', () => {
     expect(parseArgs(['-h'], spec).flags.has('help')).toBe(true)
   })
 
+  it('accepts a value from its choices and rejects another with USAGE listing them', () => {
+    const withChoices = { ...spec, values: ['destination'], choices: { destination: ['sqlite', 'duckdb'] } }
+    expect(parseArgs(['--destination', 'duckdb'], withChoices).values.destination).toBe('duckdb')
+    expect(() => parseArgs(['--destination=postgres'], withChoices)).toThrow('option --destination must be one of sqlite, duckdb, got "postgres" (see `sluice debug --help`)')
+  })
+
   it('treats everything after -- as positionals', () => {
     expect(parseArgs(['--', '--odd-name'], spec).positionals).toEqual(['--odd-name'])
   })

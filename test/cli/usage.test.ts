@@ -45,9 +45,9 @@ describe('sluice usage and init mistakes', () => {
     expect(noName.code).toBe(2)
     expect(oneErrorLine(noName.stderr)).toMatch(/^error \[USAGE\]: missing the connector name/)
 
-    const unknown = await runCli(['init', 'x', '--template', 'rest'], { cwd })
+    const unknown = await runCli(['init', 'x', '--template', 'soap'], { cwd })
     expect(unknown.code).toBe(1)
-    expect(oneErrorLine(unknown.stderr)).toBe('error [TEMPLATE_UNKNOWN]: unknown template "rest"; available: basic')
+    expect(oneErrorLine(unknown.stderr)).toBe('error [TEMPLATE_UNKNOWN]: unknown template "soap"; available: basic, database, files, graphql, rest')
 
     mkdirSync(join(cwd, 'taken'))
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine')

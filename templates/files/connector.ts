@@ -1,0 +1,50 @@
+// A sluice connector over files: `fileSource()` reads the CSV, TSV, NDJSON, JSON and Parquet
+// files under a folder or a glob, oldest first, and remembers the last one read, so a second run
+// reads only files added or changed since. Run it with `npx sluice debug` (see README.md).
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SluiceError, type Configuration, type Source } from 'sluice'
+import { fileSource } from 'sluice/files'
+
+/** This folder: a relative `path` in configuration.json is relative to it, wherever `sluice debug` runs. */
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+
+/** A comma-separated configuration value as a list; `undefined` when left out or empty. */
+function list(configuration: Configuration, key: string): string[] | undefined {
+  const items = (configuration[key] ?? '').split(',').map((item) => item.trim()).filter(Boolean)
+  return items.length > 0 ? items : undefined
+}
+
+/** The file source for one configuration: built when a sync starts, since the path lives in configuration.json. */
+function files(configuration: Configuration): Source {
+  const batchSize = Number(configuration.batch_size ?? '10000')
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration key "batch_size" must be a positive integer, got "${configuration.batch_size}"`, context: { key: 'batch_size' } })
+  }
+  const primaryKey = list(configuration, 'primary_key')
+  return fileSource({
+    // A folder (read recursively), one file, or a glob such as `exports/**/*.csv`.
+    path: resolve(HERE, configuration.path || 'data'),
+    // One table for every file; left out, each file goes to the table named after it.
+    ...(configuration.table ? { table: configuration.table } : {}),
+    // With a key, a file read again (it changed) or a row repeated in a later file updates the row.
+    ...(primaryKey ? { primaryKey } : {}),
+    batchSize,
+  })
+}
+
+// One source per configuration object: a sync asks for the tables, then reads, with the same one.
+let built: { configuration: Configuration; source: Source } | undefined
+const sourceFor = (configuration: Configuration): Source => {
+  if (built?.configuration !== configuration) built = { configuration, source: files(configuration) }
+  return built.source
+}
+
+const source: Source = {
+  // The key of the saved state and of the sync history.
+  id: '__CONNECTOR_ID__',
+  tables: ({ configuration }) => sourceFor(configuration).tables?.({ configuration }) ?? [],
+  read: (args) => sourceFor(args.configuration).read(args),
+}
+
+export default source
