@@ -11,7 +11,8 @@ import type { Selection } from '../../stage/select.js'
  *
  * The parameter is sent only when a selection blocks one of those columns: it names the selected ones plus what the
  * sync can't do without (primary key, incremental cursor, and in a parent the fields its selected children read for
- * their path and `parentFields`), in the order `columns` declares them. Without a selection, or with one that
+ * their path and `parentFields`), in the order `columns` declares them (columns a child copies with `parentFields`
+ * are not asked for). Without a selection, or with one that
  * blocks none of them, requests are unchanged. Blocked columns the API returns anyway are still dropped.
  *
  * @example
@@ -71,6 +72,8 @@ interface FieldsStream {
   readonly spec: { readonly columns?: Readonly<Record<string, ColumnType>> }
   readonly primaryKey: readonly string[] | undefined
   readonly incremental: IncrementalConfig | undefined
+  /** Columns a child copies from its parent record: not the API's fields. */
+  readonly parentFields: readonly (readonly [string, unknown])[]
 }
 
 /**
@@ -81,7 +84,8 @@ interface FieldsStream {
 export function fieldsQuery(stream: FieldsStream, selection: Selection, emit: boolean, needs: readonly string[]): Record<string, string> {
   const fields = stream.fields
   if (!fields) return {}
-  const declared = Object.keys(stream.spec.columns ?? {})
+  const copied = new Set(stream.parentFields.map(([column]) => column))
+  const declared = Object.keys(stream.spec.columns ?? {}).filter((column) => !copied.has(column))
   const chosen = (column: string) => emit && selection.column(stream.table, column)
   if (emit && declared.every(chosen)) return {}
   const top = (path: string) => path.split('.')[0]!

@@ -77,6 +77,15 @@ describe('rest() under select(): blocked streams', () => {
     expect(requests(api).filter((r) => r.path === '/offset/orders').map((r) => r.query['fields'])).toEqual(['id', 'id'])
     expect(requests(api, '/offset/orders/').every((r) => r.query['fields'] === undefined)).toBe(true)
   })
+
+  it('a child with fields asks for its own selected fields, never the columns it copies from the parent', async () => {
+    api = await faultApi({ rows: 4 })
+    const child: RestStream = { ...lines, columns: { line_id: 'LONG', sku: 'STRING', qty: 'INT', order_id: 'LONG' }, fields: { param: 'fields' } }
+    const report = await syncInto(rest({ baseUrl: api.url, retry: false, streams: [ordersStream(), child] }), memory(), withSelect({ exclude: ['lines.sku'] }))
+    expectSucceeded(report)
+    expect(new Set(requests(api, '/offset/orders/').map((r) => r.query['fields']))).toEqual(new Set(['line_id,qty']))
+    expect(requests(api).filter((r) => r.path === '/offset/orders').every((r) => r.query['fields'] === undefined)).toBe(true)
+  })
 })
 
 describe('rest() under select(): blocked columns', () => {
