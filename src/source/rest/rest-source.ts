@@ -9,7 +9,7 @@ import type { PageRequest } from './paginator.js'
 import type { ReadContext } from './rest-event.js'
 import { resolveRest, type RestOptions } from './rest-options.js'
 import { readStreamStates, type RestStreamState } from './rest-state.js'
-import { selectedStreams } from './selected-streams.js'
+import { forgetDrivingRuns, selectedStreams } from './selected-streams.js'
 import { readStream } from './stream-reader.js'
 
 /**
@@ -50,7 +50,8 @@ export function rest(options: RestOptions): Source {
     id: config.id,
     tables: () => config.specs,
     async *read({ state, signal, recordError, selection }) {
-      const saved = readStreamStates(state)
+      const selected = selectedStreams(config.streams, selection)
+      const saved = forgetDrivingRuns(readStreamStates(state), selected)
       const local = new AbortController()
       const client = httpClient({
         baseUrl: config.baseUrl,
@@ -73,7 +74,7 @@ export function rest(options: RestOptions): Source {
       const book = new Map(saved)
       const others = Object.fromEntries(Object.entries(state ?? {}).filter(([key]) => key !== 'streams'))
       try {
-        const streams = selectedStreams(config.streams, selection).map((stream) => () => readStream(stream, ctx))
+        const streams = selected.map((stream) => () => readStream(stream, ctx))
         for await (const event of mergeIterators(streams, config.concurrency)) {
           if (event.kind === 'message') {
             yield event.message

@@ -13,7 +13,8 @@ import type { PagePosition, RestStreamState } from './rest-state.js'
  * then resumes from the cursor instead of the position).
  *
  * A stream read only to drive its children (`emit` false: a selection blocks its table) writes no rows and keeps its
- * saved cursor: it saves only the position of the run, so rows it did not write are read again once it is unblocked.
+ * saved cursor: it saves only its run, marked `drives`, so rows it did not write are read again once it is unblocked
+ * (a run so marked is started over, not resumed, by a sync that writes the stream: see `forgetDrivingRuns`).
  */
 export async function* readStream(stream: ResolvedStream, ctx: ReadContext): AsyncGenerator<RestEvent> {
   const inc = incrementalRun(stream, ctx)
@@ -27,7 +28,7 @@ export async function* readStream(stream: ResolvedStream, ctx: ReadContext): Asy
   const own = (next: RestStreamState): RestStreamState => (stream.emit ? next : keepCursor(saved, next))
   const progress = (after: PagePosition): Record<string, RestStreamState> => {
     const updates: Record<string, RestStreamState> = {}
-    if (!inc) updates[stream.table] = { run: { position: after } }
+    if (!inc) updates[stream.table] = own({ run: { position: after } })
     else {
       const { saved: cursor, run } = inc.progress()
       updates[stream.table] = own(run ? { ...cursor, run: { ...run, position: after } } : cursor)
@@ -59,11 +60,11 @@ export async function* readStream(stream: ResolvedStream, ctx: ReadContext): Asy
   yield { kind: 'state', updates: done }
 }
 
-/** `next` with the saved cursor instead of its own: only the run (where the pagination stands) moves. */
+/** `next` with the saved cursor instead of its own: only the run (where the pagination stands) moves, marked as driving. */
 function keepCursor(saved: RestStreamState | undefined, next: RestStreamState): RestStreamState {
   return {
     ...(saved?.cursor !== undefined ? { cursor: saved.cursor } : {}),
     ...(saved?.keys !== undefined ? { keys: saved.keys } : {}),
-    ...(next.run !== undefined ? { run: next.run } : {}),
+    ...(next.run !== undefined ? { run: { ...next.run, drives: true } } : {}),
   }
 }

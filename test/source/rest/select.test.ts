@@ -69,6 +69,21 @@ describe('rest() under select(): blocked streams', () => {
     expect(destRows(sink)).toEqual(api.rows())
   })
 
+  it('a run that only drove the child is started over, not resumed, once the parent is unblocked', async () => {
+    api = await faultApi({ rows: 12 })
+    const sink = memory()
+    const states: State[] = []
+    const source = rest({ baseUrl: api.url, retry: false, streams: [ordersStream({ paginate: offset({ limit: 5 }) }), lines] })
+    api.faultWhen((r) => r.path === '/offset/orders' && r.query['offset'] === '5', { kind: 'status', status: 500 })
+    const failed = await syncInto(source, sink, { ...withSelect({ exclude: ['orders'] }), on: { checkpoint: (e) => void states.push(e.state) } })
+    expect(failed.status).toBe('failed')
+    expect(states.at(-1)).toMatchObject({ streams: { orders: { run: { drives: true, position: { page: { query: { offset: 5, limit: 5 } } } } } } })
+    api.resetLog()
+    expectSucceeded(await syncInto(source, sink))
+    expect(requests(api)[0]?.query).toEqual({ offset: '0', limit: '5' })
+    expect(destRows(sink)).toEqual(api.rows()) // orders 1–5, read but not written before, are written now
+  })
+
   it('a blocked parent with fields asks only for what its child reads', async () => {
     api = await faultApi({ rows: 6 })
     const parent = ordersStream({ columns: ORDER_COLUMNS, fields: { param: 'fields' } })
