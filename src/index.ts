@@ -58,6 +58,7 @@ export { authFromConfig, type AuthConfig } from './http/auth/auth-from-config.js
 
 export { rest } from './source/rest/rest-source.js'
 export type { RestOptions, RestStream } from './source/rest/rest-options.js'
+export type { FieldsParam } from './source/rest/fields-param.js'
 export type { Paginator, Page, PageRequest } from './source/rest/paginator.js'
 export type { StopRules } from './source/rest/stop-rules.js'
 export { offset, type OffsetOptions } from './source/rest/offset-paginator.js'

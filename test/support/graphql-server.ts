@@ -5,13 +5,13 @@ import { buildSchema, graphql, GraphQLError } from 'graphql'
 /**
  * A real GraphQL server for tests: the reference implementation (graphql@16) over node:http on 127.0.0.1,
  * port 0, serving a Relay connection of deterministic orders, filterable by `updatedSince` and sortable by
- * `updatedAt`, with injectable faults.
+ * `updatedAt`, with injectable faults. `orders(fields:)` is accepted and ignored (its value shows in `requests`).
  */
 
 const SDL = `
   enum OrderSort { ID UPDATED_AT }
   type Query {
-    orders(first: Int, after: String, updatedSince: String, orderBy: OrderSort = ID): OrderConnection!
+    orders(first: Int, after: String, updatedSince: String, orderBy: OrderSort = ID, fields: [String!]): OrderConnection!
   }
   type OrderConnection { edges: [OrderEdge!]! nodes: [Order]! pageInfo: PageInfo! totalCount: Int! }
   type OrderEdge { cursor: String! node: Order }

@@ -1,4 +1,4 @@
-import type { RowInput } from '../../core/batch.js'
+import type { Row, RowInput } from '../../core/batch.js'
 import type { ColumnType } from '../../core/column-type.js'
 import type { Json, Message, State } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
@@ -13,6 +13,7 @@ import { retry } from '../../retry/retry.js'
 import { op } from '../op.js'
 import type { Source } from '../source.js'
 import { at, graphqlErrors, readConnectionPage, type ReadPageOptions } from './graphql-response.js'
+import { checkFieldsVariable, graphqlSelection } from './graphql-selection.js'
 import { maxCursor } from './max-cursor.js'
 
 /**
@@ -83,6 +84,12 @@ export interface GraphqlOptions {
   readonly columns?: Readonly<Record<string, ColumnType>>
   readonly incremental?: GraphqlIncremental
   /**
+   * Query variable that receives the column names a `select()` stage lets through (for APIs that take a field list,
+   * or `@include` logic in the query): the selected `columns`, the key and the cursor, sent only when the selection
+   * blocks a declared column, otherwise left null — so declare it nullable (`$fields: [String!]`). Needs `columns`.
+   */
+  readonly fieldsVariable?: string
+  /**
    * `errors` next to usable data: fail the sync ('fail', default) or keep the data and record the errors in `_sluice_errors`
    * ('continue'; fields an error nulled stay null, nodes it nulled are left out and counted in the record).
    */
@@ -107,7 +114,9 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/
  * `RATE_LIMITED`, with Shopify's cost data honoured) and 5xx are retried with backoff; GraphQL `errors` fail
  * the sync, and partial data does too unless `onPartialData: 'continue'` records it in `_sluice_errors`.
  *
- * Use it for GraphQL APIs (Shopify, GitHub, Linear, any Relay-style server).
+ * Use it for GraphQL APIs (Shopify, GitHub, Linear, any Relay-style server). Under a `select()` stage a blocked table
+ * is never queried and blocked columns are dropped from the nodes before batches are built (see `fieldsVariable`
+ * to narrow the query itself).
  *
  * @example
  * ```ts
@@ -136,7 +145,12 @@ export function graphql(options: GraphqlOptions): Source {
   return {
     id: options.id ?? `graphql:${o.table}`,
     tables: () => [spec!],
-    async *read({ state, signal, recordError }) {
+    async *read({ state, signal, recordError, selection }) {
+      const selected = graphqlSelection(
+        { table: o.table, primaryKey: options.primaryKey, columns: options.columns, cursor: inc?.cursor, fieldsVariable: o.fieldsVariable },
+        selection,
+      )
+      if (selected.skip) return
       const saved = savedState(state, o.table, inc)
       let after = saved.after
       let bound = saved.bound
@@ -151,7 +165,7 @@ export function graphql(options: GraphqlOptions): Source {
       }
       try {
         for (;;) {
-          const variables: Record<string, Json> = { ...options.variables, [o.first]: o.pageSize, [o.after]: after }
+          const variables: Record<string, Json> = { ...options.variables, ...selected.variables, [o.first]: o.pageSize, [o.after]: after }
           if (inc) variables[inc.variable] = bound ?? null
           const page = await retry(
             async () => readConnectionPage((await client.requestJson({ method: 'POST', url: options.endpoint, json: { query: options.query, variables }, signal, retry: false })).data, reading),
@@ -166,7 +180,7 @@ export function graphql(options: GraphqlOptions): Source {
             recordError({ kind: 'request', table: o.table, code: partial.code, message: partial.message, context: { ...partial.context, variables: pageVariables(variables, o, inc), nullNodes: page.nullNodes } })
           }
           if (inc) for (const node of page.nodes) max = nextMax(max, at(node, o.cursorPath), inc.sorted === true, o.table)
-          if (page.nodes.length > 0) yield emit(page.nodes)
+          if (page.nodes.length > 0) yield emit(selected.project ? selected.project(page.nodes as Row[]) : page.nodes)
           if (!page.hasNextPage) break
           if (page.endCursor === null || page.endCursor === after) throw loop(o.table, url, after, page.endCursor)
           after = page.endCursor
@@ -195,6 +209,7 @@ interface Checked {
   readonly throttledCodes: ReadonlySet<string>
   readonly retry: RetryPolicy
   readonly clock: Clock
+  readonly fieldsVariable: string | undefined
 }
 
 function checkOptions(options: GraphqlOptions): Checked {
@@ -220,6 +235,7 @@ function checkOptions(options: GraphqlOptions): Checked {
     if (reserved.includes(variable)) throw configInvalid('graphql.incremental.variable', `different from the page variables (${reserved.join(', ')})`, variable)
     reserved.push(variable)
   }
+  const fieldsVariable = checkFieldsVariable(options.fieldsVariable, { columns: options.columns, declared, reserved, variables: options.variables })
   for (const name of Object.keys(options.variables ?? {})) {
     if (reserved.includes(name)) throw configInvalid(`graphql.variables.${name}`, 'left out: sluice sets it for each page', name)
   }
@@ -235,6 +251,7 @@ function checkOptions(options: GraphqlOptions): Checked {
     throttledCodes: new Set(options.throttledCodes ?? ['THROTTLED', 'RATE_LIMITED', 'RATE_LIMIT_EXCEEDED']),
     retry: options.retry ?? exponentialBackoff({ attempts: 6 }),
     clock: options.clock ?? systemClock,
+    fieldsVariable,
   }
 }
 

@@ -85,8 +85,8 @@ export function acceptRecords(stream: ResolvedStream, page: Page, inc: Increment
   return rows
 }
 
-/** The upsert message of a page's rows, typed by the stream's declared columns. */
+/** The upsert message of a page's rows, without the columns a selection blocks, typed by the stream's declared columns. */
 export function upsertMessage(stream: ResolvedStream, rows: Row[]): RestEvent {
-  const message = op.upsert(stream.table, rows)
+  const message = op.upsert(stream.table, stream.project ? stream.project(rows) : rows)
   return { kind: 'message', message: stream.spec.columns ? message.withTypes(stream.spec.columns) : message }
 }

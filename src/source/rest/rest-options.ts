@@ -11,6 +11,8 @@ import { configInvalid, positiveInteger } from '../../retry/check-option.js'
 import type { Clock } from '../../retry/clock.js'
 import type { RateLimiter } from '../../retry/rate-limit.js'
 import { exponentialBackoff } from '../../retry/backoff.js'
+import type { ColumnProjection } from '../column-projection.js'
+import { parseFieldsParam, type FieldsParam, type ResolvedFieldsParam } from './fields-param.js'
 import { paginatorFrom, type PaginateConfig } from './paginate-config.js'
 import type { Paginator } from './paginator.js'
 import { pathTemplate, type PathTemplate } from './path-template.js'
@@ -35,7 +37,12 @@ export interface RestStream {
   readonly table: string
   /** Path under `baseUrl`; in a child stream `{field}` placeholders take the parent record's fields (`/customers/{id}/orders`). */
   readonly path: string
-  /** Table of the parent stream (a top-level stream): this endpoint is read for each parent record the sync writes. */
+  /**
+   * Table of the parent stream (a top-level stream): this endpoint is read for each parent record the sync reads.
+   * When a `select()` stage blocks the parent's table but not this one, the parent is still requested (its records
+   * fill this path) but none of its rows are written, and its incremental cursor stays where it was, so unblocking
+   * it later misses nothing.
+   */
   readonly parent?: string
   /** Columns copied from the parent record into each child row: `{ customer_id: 'id' }` (dot paths allowed). */
   readonly parentFields?: Readonly<Record<string, string>>
@@ -53,6 +60,8 @@ export interface RestStream {
   /** Default: a single request. */
   readonly paginate?: Paginator | PaginateConfig
   readonly incremental?: IncrementalOptions
+  /** Query parameter that asks the API for only the fields a `select()` stage lets through (`?fields=id,name`); needs `columns`. */
+  readonly fields?: FieldsParam
 }
 
 /**
@@ -105,6 +114,13 @@ export interface ResolvedStream {
   readonly stop: CompiledStopRules
   readonly incremental: IncrementalConfig | undefined
   readonly children: ResolvedStream[]
+  /** Top-level fields of the parent record this (child) stream reads: path placeholders and `parentFields`. */
+  readonly needs: readonly string[]
+  readonly fields: ResolvedFieldsParam | undefined
+  /** False when a selection blocks this table and the stream is read only to drive its children. */
+  readonly emit: boolean
+  /** Drops the columns a selection blocks from rows about to be written. */
+  readonly project: ColumnProjection | undefined
 }
 
 /** `RestOptions` after validation. */
@@ -126,7 +142,7 @@ export interface ResolvedRest {
 }
 
 const SINGLE: Paginator = { kind: 'single', first: () => ({}), next: () => undefined }
-const STREAM_KEYS = ['table', 'path', 'parent', 'parentFields', 'params', 'records', 'primaryKey', 'columns', 'mode', 'paginate', 'incremental']
+const STREAM_KEYS = ['table', 'path', 'parent', 'parentFields', 'params', 'records', 'primaryKey', 'columns', 'mode', 'paginate', 'incremental', 'fields']
 const OPTION_KEYS = ['baseUrl', 'auth', 'headers', 'streams', 'retry', 'timeouts', 'concurrency', 'id', 'clock', 'rateLimit', 'connections', 'maxResponseBytes']
 
 /**
@@ -207,14 +223,16 @@ function resolveStream(stream: RestStream, where: string): ResolvedStream {
   if (incremental?.sorted && parent !== undefined) {
     throw configInvalid(`${where}.incremental.sorted`, "left out on a child stream (its rows come from many endpoints, so no single order holds)", 'asc')
   }
+  const paging = Object.keys(paginator.first({ path: stream.path }).query ?? {})
   if (incremental) {
-    const paging = Object.keys(paginator.first({ path: stream.path }).query ?? {})
     for (const [name, value] of [['param', incremental.param], ['endParam', incremental.endParam]] as const) {
       if (value === undefined) continue
       if (paging.includes(value)) throw configInvalid(`${where}.incremental.${name}`, `different from the paginator's parameters (${paging.join(', ')})`, value)
       if (value in params) throw configInvalid(`${where}.incremental.${name}`, `not also set in ${where}.params (the cursor sets it)`, value)
     }
   }
+  const fields = parseFieldsParam(stream.fields, `${where}.fields`, { columns: stream.columns, params, paging, incremental })
+  const needs = [...path.fields, ...Object.values(stream.parentFields ?? {})].map((field) => field.split('.')[0]!)
   const spec: TableSpec = {
     table: stream.table,
     ...(stream.primaryKey !== undefined ? { primaryKey: stream.primaryKey } : {}),
@@ -224,7 +242,7 @@ function resolveStream(stream: RestStream, where: string): ResolvedStream {
   const primaryKey = Array.isArray(stream.primaryKey) && stream.primaryKey.length > 0 ? stream.primaryKey : undefined
   return {
     where, table: stream.table, path, parent, parentFields, params, records, recordsPath: stream.records, primaryKey,
-    spec, paginator, stop, incremental, children: [],
+    spec, paginator, stop, incremental, children: [], needs: [...new Set(needs)], fields, emit: true, project: undefined,
   }
 }
 

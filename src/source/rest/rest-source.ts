@@ -9,6 +9,7 @@ import type { PageRequest } from './paginator.js'
 import type { ReadContext } from './rest-event.js'
 import { resolveRest, type RestOptions } from './rest-options.js'
 import { readStreamStates, type RestStreamState } from './rest-state.js'
+import { forgetDrivingRuns, selectedStreams } from './selected-streams.js'
 import { readStream } from './stream-reader.js'
 
 /**
@@ -19,6 +20,11 @@ import { readStream } from './stream-reader.js'
  * Each page is upserted and followed by a checkpoint, so a sync stopped anywhere resumes at the next page. Requests
  * share one keep-alive pool; each page (request, JSON parse) is retried per `retry`, never a whole stream. The next
  * page is fetched while the current one is written. State is `{ streams: { <table>: … } }` and never holds credentials.
+ *
+ * Under a `select()` stage, a stream whose table is blocked is never requested, unless a selected child stream needs
+ * its records (then they are read to fill the child's path but not written), and blocked columns are dropped from the
+ * rows before they become batches (the primary key is always kept; a blocked incremental cursor is still read to
+ * move the state, just not written). A stream with `fields` also asks the API for the selected columns only.
  *
  * @example
  * ```ts
@@ -43,8 +49,9 @@ export function rest(options: RestOptions): Source {
   return {
     id: config.id,
     tables: () => config.specs,
-    async *read({ state, signal, recordError }) {
-      const saved = readStreamStates(state)
+    async *read({ state, signal, recordError, selection }) {
+      const selected = selectedStreams(config.streams, selection)
+      const saved = forgetDrivingRuns(readStreamStates(state), selected)
       const local = new AbortController()
       const client = httpClient({
         baseUrl: config.baseUrl,
@@ -67,7 +74,7 @@ export function rest(options: RestOptions): Source {
       const book = new Map(saved)
       const others = Object.fromEntries(Object.entries(state ?? {}).filter(([key]) => key !== 'streams'))
       try {
-        const streams = config.streams.map((stream) => () => readStream(stream, ctx))
+        const streams = selected.map((stream) => () => readStream(stream, ctx))
         for await (const event of mergeIterators(streams, config.concurrency)) {
           if (event.kind === 'message') {
             yield event.message

@@ -18,6 +18,8 @@ export interface StreamRunState extends CursorRunState {
   readonly position?: PagePosition
   readonly done?: readonly string[]
   readonly active?: Readonly<Record<string, PagePosition>>
+  /** The run only drives child streams (a selection blocks this table): its pages were read, not written. */
+  readonly drives?: boolean
 }
 
 /**
@@ -64,6 +66,7 @@ function checkStream(table: string, value: Json): RestStreamState {
     strings(r['maxKeys'], `streams.${table}.run.maxKeys`)
     if (r['signpost'] !== undefined && typeof r['signpost'] !== 'number') throw invalid(`streams.${table}.run.signpost`, 'a number (ms)')
     strings(r['done'], `streams.${table}.run.done`)
+    if (r['drives'] !== undefined && typeof r['drives'] !== 'boolean') throw invalid(`streams.${table}.run.drives`, 'a boolean')
     if (r['position'] !== undefined) position(r['position'], `streams.${table}.run.position`)
     if (r['active'] !== undefined) {
       if (typeof r['active'] !== 'object' || r['active'] === null || Array.isArray(r['active'])) throw invalid(`streams.${table}.run.active`, 'an object')
