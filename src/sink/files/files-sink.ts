@@ -6,6 +6,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import type { Sink, TableDescription } from '../sink.js'
 import { atomicWrite } from './atomic-write.js'
 import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
+import { readFilesMar } from './files-mar.js'
 import { FilesRun, type Rotate } from './files-run.js'
 import type { FileFormat } from './part-writer.js'
 import { replayTable } from './replay-log.js'
@@ -98,6 +99,15 @@ export function files(options: FilesOptions): Sink {
       controls[connectorId] = { paused, updatedAt: new Date().toISOString() }
       await mkdir(join(dir, META_DIR), { recursive: true })
       await atomicWrite(join(dir, META_DIR, CONTROLS_FILE), `${JSON.stringify(controls, null, 1)}\n`)
+    },
+    async meter(args) {
+      return requireRun(run).meter(args)
+    },
+    async recordMarThreshold(args) {
+      return requireRun(run).recordMarThreshold(args)
+    },
+    async readMar(filter) {
+      return readFilesMar(await loadCommitted(dir), filter)
     },
     async resetState({ connectorId }) {
       const committed = await loadCommitted(dir)
