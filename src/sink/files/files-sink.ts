@@ -6,6 +6,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import type { Sink, TableDescription } from '../sink.js'
 import { atomicWrite } from './atomic-write.js'
 import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
+import { filesLeases } from './files-lease.js'
 import { readFilesMar } from './files-mar.js'
 import { FilesRun, type Rotate } from './files-run.js'
 import type { FileFormat } from './part-writer.js'
@@ -31,12 +32,24 @@ const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows
  * written as `*.tmp`, fsynced and renamed; a checkpoint commits them by rewriting
  * `_sluice/manifest-<syncId>.json` (files, rows, schema, state, truncates) atomically, then
  * `_sluice_state.json`. Readers must read only files a manifest lists: nothing else is complete.
+ * Use it to land data as files for a query engine or a lake; it meters MAR (`sync({ mar })`,
+ * `marReport`, budgets) and backs `createConnector` (leases, pause, history) like the SQL sinks.
+ *
+ * MAR commits with the data: the keys (exact mode) or sketch (approximate mode) a commit adds go
+ * to a segment in `_sluice/mar/`, fsynced and renamed before the manifest, which lists it with
+ * the month's count, so a crash never leaves a count ahead of or behind the data. Leases live in
+ * `_sluice/leases/<name>/<n>.json`, one version per change, each created by a hard link that
+ * fails if another process created that version first: one sync of a connector at a time across
+ * processes (the directory needs a file system with hard links). Pause flags are in
+ * `_sluice/connectors.json`, history in the manifests.
  *
  * @example
  * ```ts
- * import { fromIterable, sync } from 'sluice'
+ * import { fromIterable, marReport, sync } from 'sluice'
  * import { files } from 'sluice/files'
- * await sync({ source: fromIterable('users', [{ id: 1 }], { primaryKey: ['id'] }), destination: files({ dir: 'lake', format: 'parquet' }) })
+ * const lake = files({ dir: 'lake', format: 'parquet' })
+ * await sync({ source: fromIterable('users', [{ id: 1 }], { primaryKey: ['id'] }), destination: lake, mar: {} })
+ * const usage = await marReport({ destination: lake })
  * ```
  */
 export function files(options: FilesOptions): Sink {
@@ -109,6 +122,7 @@ export function files(options: FilesOptions): Sink {
     async readMar(filter) {
       return readFilesMar(await loadCommitted(dir), filter)
     },
+    ...filesLeases(dir),
     async resetState({ connectorId }) {
       const committed = await loadCommitted(dir)
       const { [connectorId]: _removed, ...connectors } = committed.connectors
