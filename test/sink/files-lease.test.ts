@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -47,5 +47,21 @@ describe('files sink: leases as numbered versions created by hard link', () => {
     await sink.acquireLease!({ name: 'connector:shop', holder: 'a', ttlMs: 1000, now: 0 })
     writeFileSync(join(dir, '_sluice/leases/connector%3Ashop/2.json'), '{"holder":')
     await expect(sink.acquireLease!({ name: 'connector:shop', holder: 'b', ttlMs: 1000, now: 0 })).rejects.toMatchObject({ code: 'STATE_INVALID', message: expect.stringContaining('2.json') })
+  })
+})
+
+describe('files sink: pause flags', () => {
+  it('one file per connector (no lost update between connectors); a flag in the older shared connectors.json is still read', async () => {
+    const dir = lake()
+    mkdirSync(join(dir, '_sluice'), { recursive: true })
+    writeFileSync(join(dir, '_sluice/connectors.json'), JSON.stringify({ old: { paused: true, updatedAt: '2026-01-01T00:00:00.000Z' } }))
+    const [a, b] = [files({ dir, format: 'ndjson' }), files({ dir, format: 'ndjson' })]
+    await Promise.all([a.saveConnector!({ connectorId: 'shop', paused: true }), b.saveConnector!({ connectorId: 'crm', paused: true })])
+    expect(await a.loadConnector!({ connectorId: 'crm' })).toMatchObject({ paused: true })
+    expect(await b.loadConnector!({ connectorId: 'shop' })).toMatchObject({ paused: true })
+    expect(await a.loadConnector!({ connectorId: 'old' })).toEqual({ paused: true, updatedAt: '2026-01-01T00:00:00.000Z' })
+    await a.saveConnector!({ connectorId: 'old', paused: false })
+    expect(await b.loadConnector!({ connectorId: 'old' })).toMatchObject({ paused: false })
+    expect(readdirSync(join(dir, '_sluice')).filter((f) => f.startsWith('connector-')).sort()).toEqual(['connector-crm.json', 'connector-old.json', 'connector-shop.json'])
   })
 })

@@ -41,7 +41,7 @@ const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows
  * `_sluice/leases/<name>/<n>.json`, one version per change, each created by a hard link that
  * fails if another process created that version first: one sync of a connector at a time across
  * processes (the directory needs a file system with hard links). Pause flags are in
- * `_sluice/connectors.json`, history in the manifests.
+ * `_sluice/connector-<id>.json`, history in the manifests.
  *
  * @example
  * ```ts
@@ -105,13 +105,12 @@ export function files(options: FilesOptions): Sink {
       return reports.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)).slice(0, limit)
     },
     async loadConnector({ connectorId }) {
-      return (await readControls(dir))[connectorId]
+      return (await readJsonFile<ConnectorSettings>(controlPath(dir, connectorId))) ?? (await readJsonFile<Record<string, ConnectorSettings>>(join(dir, META_DIR, LEGACY_CONTROLS)))?.[connectorId]
     },
     async saveConnector({ connectorId, paused }) {
-      const controls = await readControls(dir)
-      controls[connectorId] = { paused, updatedAt: new Date().toISOString() }
       await mkdir(join(dir, META_DIR), { recursive: true })
-      await atomicWrite(join(dir, META_DIR, CONTROLS_FILE), `${JSON.stringify(controls, null, 1)}\n`)
+      const settings: ConnectorSettings = { paused, updatedAt: new Date().toISOString() }
+      await atomicWrite(controlPath(dir, connectorId), `${JSON.stringify(settings)}\n`)
     },
     async meter(args) {
       return requireRun(run).meter(args)
@@ -132,15 +131,23 @@ export function files(options: FilesOptions): Sink {
   }
 }
 
-/** Pause flags of the connectors writing to this directory: `_sluice/connectors.json`. */
-const CONTROLS_FILE = 'connectors.json'
+/**
+ * A connector's pause flag: `_sluice/connector-<id>.json`, one file per connector, so two
+ * processes pausing different connectors never overwrite each other's flag.
+ */
+function controlPath(dir: string, connectorId: string): string {
+  return join(dir, META_DIR, `connector-${encodeURIComponent(connectorId).replace(/\*/g, '%2A')}.json`)
+}
 
-async function readControls(dir: string): Promise<Record<string, ConnectorSettings>> {
+/** Where earlier versions kept every pause flag in one file; still read when a connector has no file of its own. */
+const LEGACY_CONTROLS = 'connectors.json'
+
+async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(join(dir, META_DIR, CONTROLS_FILE), 'utf8')) as Record<string, ConnectorSettings>
+    return JSON.parse(await readFile(path, 'utf8')) as T
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new SluiceError({ code: 'STATE_INVALID', message: `files: can't read ${join(dir, META_DIR, CONTROLS_FILE)}: ${(error as Error).message}`, cause: error })
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new SluiceError({ code: 'STATE_INVALID', message: `files: can't read ${path}: ${(error as Error).message}`, cause: error, context: { path } })
   }
 }
 
