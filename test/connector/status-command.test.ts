@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { files } from '../../src/files.js'
 import { op, sqlite, sync } from '../../src/index.js'
 import { marCommand } from '../../src/cli/mar-command.js'
 import { statusCommand } from '../../src/cli/status-command.js'
@@ -41,6 +42,17 @@ describe('sluice status / sluice mar', () => {
     expect(await marCommand(dir, { month: '2026-10' }, (t) => (out += t))).toBe(0)
     expect(out).toContain('No MAR recorded for 2026-10')
     await expect(marCommand(dir, { month: 'Nov' }, () => {})).rejects.toMatchObject({ code: 'USAGE' })
+  })
+
+  it('mar --lake reads the MAR of a files destination', async () => {
+    const lake = join(root, 'lake')
+    await sync({ connectorId: 'shop', destination: files({ dir: lake, format: 'csv' }), mar: { clock: { now: () => NOV } }, source: controlled(() => [op.upsert('t', [{ id: 1 }, { id: 2 }, { id: 3 }]), op.checkpoint({ n: 1 })]) })
+    let out = ''
+    expect(await marCommand('.', { lake }, (t) => (out += t))).toBe(0)
+    expect(out).toMatch(/2026-11 \| shop\s+\| t\s+\|\s+3/)
+    out = ''
+    expect(await marCommand('.', { lake: join(root, 'no-lake') }, (t) => (out += t))).toBe(1)
+    expect(out).toContain('No files destination at')
   })
 
   it('without a warehouse both say so and exit 1', async () => {
