@@ -10,7 +10,7 @@ Commands:
   debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
   reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
   status [dir]                          connector state, last sync, this month's MAR
-  mar [dir] [--month YYYY-MM] [--lake d] Monthly Active Rows per table (--lake: a sluice/files dir)
+  mar [dir] [--month M] [--lake dir]    Monthly Active Rows per table (--lake: a sluice/files dir)
   schema [dir]                          current destination schema and its change history
 
 Options:
