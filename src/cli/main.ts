@@ -11,7 +11,7 @@ Commands:
         [--destination sqlite|duckdb]   (the warehouse file is SQLite by default, or DuckDB)
   reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
   status [dir]                          connector state, last sync, this month's MAR
-  mar [dir] [--month YYYY-MM]           Monthly Active Rows per table
+  mar [dir] [--month M] [--lake dir]    Monthly Active Rows per table (--lake: a sluice/files dir)
   schema [dir]                          current destination schema and its change history
 
 Options:

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { relative, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { SluiceError } from '../core/sluice-error.js'
 import { parseMarMonth } from '../mar/mar-month.js'
 import { marReport } from '../mar/mar-report.js'
@@ -9,8 +9,9 @@ import { warehouseFormat } from './warehouse-format.js'
 import { warehouseSink } from './warehouse-sink.js'
 
 /**
- * `sluice mar [dir] [--month YYYY-MM]`: Monthly Active Rows in `dir/files/warehouse.db` (SQLite
- * or DuckDB, told apart by the file's header) — one
+ * `sluice mar [dir] [--month YYYY-MM] [--lake <files dir>]`: Monthly Active Rows in
+ * `dir/files/warehouse.db` (SQLite or DuckDB, told apart by the file's header), or with `lake`
+ * in a `sluice/files` destination directory — one
  * line per month, connector and table, then a total per connector and month (`~` marks a
  * HyperLogLog estimate). Reads only. Resolves to the exit code: 0, 1 when there is no warehouse;
  * a malformed month throws `USAGE` (exit 2).
@@ -21,19 +22,23 @@ import { warehouseSink } from './warehouse-sink.js'
  * process.exitCode = await marCommand('my_connector', { month: '2026-11' }, (text) => process.stdout.write(text))
  * ```
  */
-export async function marCommand(dir: string, options: { readonly month?: string }, out: (text: string) => void): Promise<number> {
+export async function marCommand(dir: string, options: { readonly month?: string; readonly lake?: string }, out: (text: string) => void): Promise<number> {
   let month: string | undefined
   try {
     month = options.month === undefined ? undefined : parseMarMonth(options.month, '--month')
   } catch (error) {
     throw new SluiceError({ code: 'USAGE', message: `${(error as Error).message} (see \`sluice mar --help\`)`, context: { command: 'mar' } })
   }
-  const paths = debugPaths(resolve(dir))
-  if (!existsSync(paths.warehouse)) {
-    out(`No warehouse at ${relative(process.cwd(), paths.warehouse) || paths.warehouse}; run \`sluice debug\` first\n`)
+  const lake = options.lake === undefined ? undefined : resolve(options.lake)
+  const where = lake ?? debugPaths(resolve(dir)).warehouse
+  if (!existsSync(lake ? join(lake, '_sluice') : where)) {
+    out(`No ${lake ? 'files destination' : 'warehouse'} at ${relative(process.cwd(), where) || where}; ${lake ? 'sync into it first' : 'run `sluice debug` first'}\n`)
     return 1
   }
-  const destination = await warehouseSink(paths.warehouse, warehouseFormat(paths.warehouse) ?? 'sqlite')
+  // Loaded only when asked for: the files sink brings Arrow along, DuckDB its bindings.
+  const destination = lake
+    ? (await import('../sink/files/files-sink.js')).files({ dir: lake, format: 'ndjson' })
+    : await warehouseSink(where, warehouseFormat(where) ?? 'sqlite')
   const rows = await marReport({ destination, ...(month ? { month } : {}) })
   if (rows.length === 0) {
     out(`No MAR recorded${month ? ` for ${month}` : ''} (sync with the mar option to meter it)\n`)

@@ -12,9 +12,10 @@ export async function statusCli(argv: readonly string[], io: CliIo): Promise<num
 }
 
 export async function marCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { command: 'mar', values: ['month'], maxPositionals: 1 })
+  const args = parseArgs(argv, { command: 'mar', values: ['month', 'lake'], maxPositionals: 1 })
   const { marCommand } = await import('./mar-command.js')
-  return marCommand(args.positionals[0] ?? '.', args.values.month === undefined ? {} : { month: args.values.month }, io.out)
+  const { month, lake } = args.values
+  return marCommand(args.positionals[0] ?? '.', { ...(month === undefined ? {} : { month }), ...(lake === undefined ? {} : { lake }) }, io.out)
 }
 
 export async function schemaCli(argv: readonly string[], io: CliIo): Promise<number> {

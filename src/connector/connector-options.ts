@@ -90,7 +90,7 @@ export function resolveConnectorOptions(options: ConnectorOptions): ConnectorSet
   if (options.mar !== undefined) {
     marSettings(options.mar, 'createConnector.mar')
     if (typeof sink.meter !== 'function' || typeof sink.readMar !== 'function') {
-      throw new SluiceError({ code: 'MAR_UNAVAILABLE', message: `createConnector.mar: the ${sink.name} destination can't meter MAR; drop the option or use a destination that meters (sqlite, memory)` })
+      throw new SluiceError({ code: 'MAR_UNAVAILABLE', message: `createConnector.mar: the ${sink.name} destination can't meter MAR; drop the option or use a destination that meters (sqlite, postgres, duckdb, files, memory)` })
     }
     mar = options.mar
   }

@@ -1,7 +1,8 @@
 /**
- * A process of test/connector/lease.test.ts: builds connector `shop` on a SQLite file and syncs.
+ * A process of test/connector/lease.test.ts: builds connector `shop` on a SQLite file (or, with
+ * `files`, on a files directory) and syncs.
  *
- *   node --import tsx test/connector/lease-child.ts <db path> hold|once
+ *   node --import tsx test/connector/lease-child.ts <db path or dir> hold|once [sqlite|files]
  *
  * `hold`: once the sync runs (lease held, no write begun), prints `holding` and waits for a line
  * on stdin before yielding its rows. `once`: yields at once. Both end with `result <status> <reason>`.
@@ -9,17 +10,18 @@
 import { createInterface } from 'node:readline'
 import { createConnector } from '../../src/connector/create-connector.js'
 import { silentLogger } from '../../src/log/logger.js'
+import { files } from '../../src/sink/files/files-sink.js'
 import { sqlite } from '../../src/sink/sqlite/sqlite-sink.js'
 import { op } from '../../src/source/op.js'
 
-const [path, mode] = process.argv.slice(2)
+const [path, mode, kind = 'sqlite'] = process.argv.slice(2)
 const say = (line: string) => process.stdout.write(`${line}\n`)
 const stdin = createInterface({ input: process.stdin })
 const go = new Promise<void>((resolve) => stdin.once('line', () => resolve()))
 
 const connector = createConnector({
   id: 'shop',
-  destination: sqlite({ path: path! }),
+  destination: kind === 'files' ? files({ dir: path!, format: 'ndjson' }) : sqlite({ path: path! }),
   logger: silentLogger,
   lease: { ttl: '60s' },
   source: {

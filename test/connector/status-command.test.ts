@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { op, sqlite, sync, type Sink } from '../../src/index.js'
 import { duckdb } from '../../src/duckdb.js'
+import { files } from '../../src/files.js'
 import type { ConnectorStore } from '../../src/connector/connector-store.js'
 import { marCommand } from '../../src/cli/mar-command.js'
 import { statusCommand } from '../../src/cli/status-command.js'
@@ -70,6 +71,17 @@ describe('sluice status / sluice mar', () => {
     let out = ''
     expect(await statusCommand(dir, (t) => (out += t), NOV)).toBe(0)
     expect(out).toMatch(/shop\s+\| syncing\s+\|/)
+  })
+
+  it('mar --lake reads the MAR of a files destination', async () => {
+    const lake = join(root, 'lake')
+    await sync({ connectorId: 'shop', destination: files({ dir: lake, format: 'csv' }), mar: { clock: { now: () => NOV } }, source: controlled(() => [op.upsert('t', [{ id: 1 }, { id: 2 }, { id: 3 }]), op.checkpoint({ n: 1 })]) })
+    let out = ''
+    expect(await marCommand('.', { lake }, (t) => (out += t))).toBe(0)
+    expect(out).toMatch(/2026-11 \| shop\s+\| t\s+\|\s+3/)
+    out = ''
+    expect(await marCommand('.', { lake: join(root, 'no-lake') }, (t) => (out += t))).toBe(1)
+    expect(out).toContain('No files destination at')
   })
 
   it('without a warehouse both say so and exit 1', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { files } from '../../src/files.js'
 import { memory, op, sqlite, sync, type Sink, type Source } from '../../src/index.js'
 import type { MarThresholdEvent } from '../../src/mar/metered-sink.js'
 import { marReport } from '../../src/mar/mar-report.js'
@@ -36,6 +37,7 @@ async function run(sink: Sink, source: Source, mar: Parameters<typeof sync>[0]['
 describe('MAR budget', () => {
   for (const [name, make, reopen] of [
     ['sqlite', () => sqlite({ path: join(dir, 'thresholds.db') }), () => sqlite({ path: join(dir, 'thresholds.db') })],
+    ['files', () => files({ dir: join(dir, 'thresholds-lake'), format: 'ndjson' }), () => files({ dir: join(dir, 'thresholds-lake'), format: 'ndjson' })],
     ['memory', () => memory(), undefined],
   ] as const) {
     it(`thresholds fire exactly once per month, after the commit, and not again after a restart (${name})`, async () => {
@@ -70,14 +72,19 @@ describe('MAR budget', () => {
     expect(december.report.status).toBe('succeeded')
   })
 
-  it("approximate mode stops on the budget too, at the checkpoint where the merged sketch crosses it", async () => {
-    const sink = sqlite({ path: join(dir, 'approx.db') })
-    const { report } = await run(sink, pages(1, 10, 500), { mode: 'approximate', budget: { monthly: 2000 }, onExceed: 'stop', clock: NOV })
-    expect(report).toMatchObject({ status: 'stopped', stopReason: 'mar_budget' })
-    expect(report.checkpoints).toBeGreaterThanOrEqual(4)
-    expect(report.checkpoints).toBeLessThanOrEqual(5)
-    const [row] = await marReport({ destination: sink })
-    expect(row!.rows).toBeGreaterThanOrEqual(2000)
-  })
+  for (const [name, make] of [
+    ['sqlite', () => sqlite({ path: join(dir, 'approx.db') })],
+    ['files', () => files({ dir: join(dir, 'approx-lake'), format: 'ndjson' })],
+  ] as const) {
+    it(`approximate mode stops on the budget too, at the checkpoint where the merged sketch crosses it (${name})`, async () => {
+      const sink = make()
+      const { report } = await run(sink, pages(1, 10, 500), { mode: 'approximate', budget: { monthly: 2000 }, onExceed: 'stop', clock: NOV })
+      expect(report).toMatchObject({ status: 'stopped', stopReason: 'mar_budget' })
+      expect(report.checkpoints).toBeGreaterThanOrEqual(4)
+      expect(report.checkpoints).toBeLessThanOrEqual(5)
+      const [row] = await marReport({ destination: sink })
+      expect(row!.rows).toBeGreaterThanOrEqual(2000)
+    })
+  }
 })
 

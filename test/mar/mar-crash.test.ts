@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { sqlite } from '../../src/index.js'
+import { files } from '../../src/files.js'
+import { sqlite, type Sink } from '../../src/index.js'
 import { marReport } from '../../src/mar/mar-report.js'
 import { crashPage, PAGES, prng } from '../support/crash-source.js'
 
@@ -18,9 +19,12 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
 const CHILD = 'test/mar/mar-crash-child.ts'
 const KILLS = 6
 
-function runChild(db: string, mode: string, killAfter?: { checkpoints: number; delayMs: number }): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string; last: string | undefined }> {
+type Kind = 'sqlite' | 'files'
+const destination = (kind: Kind, at: string): Sink => (kind === 'files' ? files({ dir: at, format: 'ndjson' }) : sqlite({ path: at }))
+
+function runChild(kind: Kind, db: string, mode: string, killAfter?: { checkpoints: number; delayMs: number }): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string; last: string | undefined }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db, mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, db, mode, kind], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     let last: string | undefined
     let seen = 0
@@ -55,31 +59,34 @@ describe('MAR across crashes (SIGKILL, resume)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-mar-crash-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('a sync killed at random moments and resumed meters exactly what an uninterrupted sync meters', async () => {
-    const seed = Number(process.env.MAR_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
-    console.log(`mar-crash: MAR_CRASH_SEED=${seed}`)
-    const rand = prng(seed)
-    const clean = join(dir, 'clean.db')
-    const crashed = join(dir, 'crashed.db')
-    const whole = await runChild(clean, 'exact')
-    expect(whole.code, whole.stderr).toBe(0)
+  // files: the segment of a commit is durable before its manifest, which alone makes it count.
+  for (const kind of ['sqlite', 'files'] as const) {
+    it(`a sync killed at random moments and resumed meters exactly what an uninterrupted sync meters (${kind})`, async () => {
+      const seed = Number(process.env.MAR_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
+      console.log(`mar-crash: MAR_CRASH_SEED=${seed}`)
+      const rand = prng(seed)
+      const clean = join(dir, `${kind}-clean.db`)
+      const crashed = join(dir, `${kind}-crashed.db`)
+      const whole = await runChild(kind, clean, 'exact')
+      expect(whole.code, whole.stderr).toBe(0)
 
-    let landed = 0
-    for (let attempt = 0; landed < KILLS && attempt < KILLS * 3; attempt++) {
-      const run = await runChild(crashed, 'exact', { checkpoints: 1 + Math.floor(rand() * 12), delayMs: Math.floor(rand() * 40) })
-      if (run.code !== null && run.code !== 0) throw new Error(`child failed: ${run.stderr}`)
-      if (run.signal === 'SIGKILL') landed++
-      else break
-    }
-    expect(landed).toBeGreaterThanOrEqual(3)
-    const final = await runChild(crashed, 'exact')
-    expect(final.code, final.stderr).toBe(0)
-    expect(final.last).toBe('done succeeded')
+      let landed = 0
+      for (let attempt = 0; landed < KILLS && attempt < KILLS * 3; attempt++) {
+        const run = await runChild(kind, crashed, 'exact', { checkpoints: 1 + Math.floor(rand() * 12), delayMs: Math.floor(rand() * 40) })
+        if (run.code !== null && run.code !== 0) throw new Error(`child failed: ${run.stderr}`)
+        if (run.signal === 'SIGKILL') landed++
+        else break
+      }
+      expect(landed).toBeGreaterThanOrEqual(3)
+      const final = await runChild(kind, crashed, 'exact')
+      expect(final.code, final.stderr).toBe(0)
+      expect(final.last).toBe('done succeeded')
 
-    const want = expectedMar()
-    const strip = (rows: Awaited<ReturnType<typeof marReport>>) => rows.map((r) => ({ table: r.table, rows: r.rows }))
-    const cleanMar = strip(await marReport({ destination: sqlite({ path: clean }) }))
-    expect(cleanMar).toEqual([{ table: 'accounts', rows: want.accounts }, { table: 'events', rows: want.events }])
-    expect(strip(await marReport({ destination: sqlite({ path: crashed }) }))).toEqual(cleanMar)
-  }, 180_000)
+      const want = expectedMar()
+      const strip = (rows: Awaited<ReturnType<typeof marReport>>) => rows.map((r) => ({ table: r.table, rows: r.rows }))
+      const cleanMar = strip(await marReport({ destination: destination(kind, clean) }))
+      expect(cleanMar).toEqual([{ table: 'accounts', rows: want.accounts }, { table: 'events', rows: want.events }])
+      expect(strip(await marReport({ destination: destination(kind, crashed) }))).toEqual(cleanMar)
+    }, 300_000)
+  }
 })

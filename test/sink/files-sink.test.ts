@@ -177,7 +177,7 @@ describe('files sink', () => {
     expect((await sink.describe!())[0]).toMatchObject({ table: 't', name: 't', columns: [{ name: 'id', type: 'INT' }, { name: 'v', type: 'DOUBLE' }] })
   })
 
-  it('keeps each sync report in its manifest (history, newest first, failed ones too) and pause flags in _sluice/connectors.json', async () => {
+  it('keeps each sync report in its manifest (history, newest first, failed ones too) and pause flags in _sluice/connector-<id>.json', async () => {
     const dir = join(root, 'control')
     const sink = files({ dir, format: 'ndjson' })
     expect(await sink.history!({ connectorId: 'c' })).toEqual([])

@@ -7,6 +7,7 @@ import type { TableLayout } from '../layout/table-layout.js'
 import type { SchemaHistoryEntry } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { atomicWrite } from './atomic-write.js'
+import { MAR_DIR, type MarEntry, type MarThresholdEntry } from './files-mar.js'
 
 /** One data file of the lake, as a manifest lists it (paths are relative to the sink's directory, `/`-separated). */
 export interface PartEntry {
@@ -59,6 +60,10 @@ export interface Manifest {
   tables: Record<string, TableLayout>
   /** The sync's report, once it ended (every sync ends with its manifest written, failed ones too). */
   report?: SyncReport
+  /** MAR buckets this sync committed (metered syncs only), one entry per bucket and commit. */
+  mar?: MarEntry[]
+  /** MAR budget thresholds this sync marked as fired. */
+  marThresholds?: MarThresholdEntry[]
 }
 
 /** `_sluice_state.json`: the latest committed state of each connector and every table layout. */
@@ -133,8 +138,9 @@ export async function writeStateFile(dir: string, state: StateFile): Promise<voi
 }
 
 /**
- * Deletes what a crashed or failed sync left behind: `*.tmp` files and data files no manifest
- * lists, so that even a reader that globs the table directories sees only committed data.
+ * Deletes what a crashed or failed sync left behind: `*.tmp` files, and data files and MAR
+ * segments no manifest lists, so that even a reader that globs the table directories sees only
+ * committed data.
  */
 export async function removeOrphans(dir: string, committed: Committed): Promise<void> {
   const listed = new Set(committed.manifests.flatMap((m) => m.files.map((f) => f.path)))
@@ -154,6 +160,10 @@ export async function removeOrphans(dir: string, committed: Committed): Promise<
   }
   for (const name of await readdir(join(dir, META_DIR)).catch(() => [] as string[])) {
     if (name.endsWith('.tmp')) await rm(join(dir, META_DIR, name), { force: true })
+  }
+  const segments = new Set(committed.manifests.flatMap((m) => (m.mar ?? []).map((e) => e.path)))
+  for (const name of await readdir(join(dir, MAR_DIR)).catch(() => [] as string[])) {
+    if (!segments.has(`${MAR_DIR}/${name}`)) await rm(join(dir, MAR_DIR, name), { force: true })
   }
 }
 

@@ -5,12 +5,14 @@ import { baseType, type ColumnType } from '../../core/column-type.js'
 import type { ErrorRecord } from '../../core/error-record.js'
 import type { SchemaChange, State } from '../../core/message.js'
 import type { TableSpec } from '../../core/table-spec.js'
+import type { MeterArgs, MeterResult } from '../../mar/mar-store.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, widenStoredValue, type TableLayout } from '../layout/table-layout.js'
 import type { AppliedSchemaChange, SchemaHistoryEntry, SinkMessage } from '../sink.js'
 import { syncDirectory } from './atomic-write.js'
 import { writeManifest, writeStateFile, type Committed, type Manifest, type PartEntry } from './commit-log.js'
+import { FilesMar } from './files-mar.js'
 import { logBatch, logSchema } from './log-batch.js'
 import { EXTENSIONS, startPart, type FileFormat, type PartWriter } from './part-writer.js'
 
@@ -50,6 +52,7 @@ export class FilesRun {
   readonly #longAbsMax = new Map<string, Map<string, bigint>>()
   /** The same for the open file of each table, for its manifest entry. */
   readonly #partLongAbsMax = new Map<string, Map<string, bigint>>()
+  readonly #mar: FilesMar
   #seq: number
   #counter = 0
   #open = false
@@ -64,6 +67,7 @@ export class FilesRun {
     this.#specs = new Map(tables.map((t) => [t.table, t]))
     this.#committed = committed
     this.#seq = committed.seq
+    this.#mar = new FilesMar(dir, connectorId, syncId, committed)
     this.#layouts = new Map(Object.entries(committed.tables))
     for (const t of this.#layouts.keys()) this.#created.add(t)
     for (const m of committed.manifests) {
@@ -132,9 +136,17 @@ export class FilesRun {
 
   async checkpoint(state: State): Promise<void> {
     this.#begin()
-    this.#manifest.state = state
-    this.#manifest.checkpoints++
-    await this.#commit()
+    await this.#commit(state)
+  }
+
+  /** Counts MAR keys (or merges a sketch) in the open commit; see `FilesMar`. */
+  meter(args: MeterArgs): Promise<MeterResult> {
+    return this.#mar.meter(args)
+  }
+
+  /** Marks a MAR budget threshold as fired in the open commit; false when it already was. */
+  recordMarThreshold(args: { readonly month: string; readonly threshold: number; readonly rows: number }): boolean {
+    return this.#mar.recordThreshold(args)
   }
 
   /** On success: commits what is left and applies pending truncates; otherwise drops everything since the last checkpoint. */
@@ -162,26 +174,43 @@ export class FilesRun {
     await this.#commit()
   }
 
-  /** Closes every open file, then commits them with the state: manifest first (the commit point), then the state file. */
-  async #commit(): Promise<void> {
+  /**
+   * Closes every open file, then commits them with the state: data files and MAR segments first
+   * (each fsynced and renamed), then the manifest (the commit point), then the state file. The
+   * manifest in memory changes only once its new version is durable, so a failed commit leaves
+   * nothing of itself in the manifest `close` writes afterwards.
+   */
+  async #commit(state?: State): Promise<void> {
     for (const table of [...this.#parts.keys()]) await this.#finishPart(table)
     const dirs = new Set(this.#finished.map((f) => f.path.split('/')[0]!))
     for (const d of dirs) await syncDirectory(join(this.#dir, d))
-    const seq = ++this.#seq
+    const seq = this.#seq + 1
+    const mar = await this.#mar.prepare(seq)
     const m = this.#manifest
-    m.seq = seq
-    m.files.push(...this.#finished.map((f) => ({ ...f, seq })))
-    m.errors.push(...this.#errors)
-    m.history.push(...this.#history)
-    for (const t of this.#touched) m.tables[t] = this.#layouts.get(t)!
-    m.pending = this.#truncates.toJSON()
-    m.lastSynced = new Date(this.#truncates.current).toISOString()
-    await writeManifest(this.#dir, m)
+    const tables = { ...m.tables }
+    for (const t of this.#touched) tables[t] = this.#layouts.get(t)!
+    const next: Manifest = {
+      ...m,
+      ...(state !== undefined ? { state, checkpoints: m.checkpoints + 1 } : {}),
+      seq,
+      files: [...m.files, ...this.#finished.map((f) => ({ ...f, seq }))],
+      errors: [...m.errors, ...this.#errors],
+      history: [...m.history, ...this.#history],
+      tables,
+      pending: this.#truncates.toJSON(),
+      lastSynced: new Date(this.#truncates.current).toISOString(),
+      ...(mar.entries.length > 0 ? { mar: [...(m.mar ?? []), ...mar.entries] } : {}),
+      ...(mar.thresholds.length > 0 ? { marThresholds: [...(m.marThresholds ?? []), ...mar.thresholds] } : {}),
+    }
+    await writeManifest(this.#dir, next)
+    Object.assign(m, next)
+    this.#seq = seq
+    this.#mar.committed()
     const connectors = { ...this.#committed.connectors }
     if (m.state !== undefined) connectors[this.#connectorId] = { state: m.state, pending: m.pending, lastSynced: m.lastSynced, seq }
-    const tables: Record<string, TableLayout> = {}
-    for (const [t, layout] of this.#layouts) if (this.#created.has(t)) tables[t] = layout
-    await writeStateFile(this.#dir, { version: 1, seq, connectors, tables })
+    const layouts: Record<string, TableLayout> = {}
+    for (const [t, layout] of this.#layouts) if (this.#created.has(t)) layouts[t] = layout
+    await writeStateFile(this.#dir, { version: 1, seq, connectors, tables: layouts })
     this.#finished = []
     this.#errors = []
     this.#history = []

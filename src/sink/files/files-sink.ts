@@ -6,6 +6,8 @@ import { SluiceError } from '../../core/sluice-error.js'
 import type { Sink, TableDescription } from '../sink.js'
 import { atomicWrite } from './atomic-write.js'
 import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
+import { filesLeases } from './files-lease.js'
+import { readFilesMar } from './files-mar.js'
 import { FilesRun, type Rotate } from './files-run.js'
 import type { FileFormat } from './part-writer.js'
 import { replayTable } from './replay-log.js'
@@ -30,12 +32,24 @@ const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows
  * written as `*.tmp`, fsynced and renamed; a checkpoint commits them by rewriting
  * `_sluice/manifest-<syncId>.json` (files, rows, schema, state, truncates) atomically, then
  * `_sluice_state.json`. Readers must read only files a manifest lists: nothing else is complete.
+ * Use it to land data as files for a query engine or a lake; it meters MAR (`sync({ mar })`,
+ * `marReport`, budgets) and backs `createConnector` (leases, pause, history) like the SQL sinks.
+ *
+ * MAR commits with the data: the keys (exact mode) or sketch (approximate mode) a commit adds go
+ * to a segment in `_sluice/mar/`, fsynced and renamed before the manifest, which lists it with
+ * the month's count, so a crash never leaves a count ahead of or behind the data. Leases live in
+ * `_sluice/leases/<name>/<n>.json`, one version per change, each created by a hard link that
+ * fails if another process created that version first: one sync of a connector at a time across
+ * processes (the directory needs a file system with hard links). Pause flags are in
+ * `_sluice/connector-<id>.json`, history in the manifests.
  *
  * @example
  * ```ts
- * import { fromIterable, sync } from 'sluice'
+ * import { fromIterable, marReport, sync } from 'sluice'
  * import { files } from 'sluice/files'
- * await sync({ source: fromIterable('users', [{ id: 1 }], { primaryKey: ['id'] }), destination: files({ dir: 'lake', format: 'parquet' }) })
+ * const lake = files({ dir: 'lake', format: 'parquet' })
+ * await sync({ source: fromIterable('users', [{ id: 1 }], { primaryKey: ['id'] }), destination: lake, mar: {} })
+ * const usage = await marReport({ destination: lake })
  * ```
  */
 export function files(options: FilesOptions): Sink {
@@ -91,14 +105,23 @@ export function files(options: FilesOptions): Sink {
       return reports.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0)).slice(0, limit)
     },
     async loadConnector({ connectorId }) {
-      return (await readControls(dir))[connectorId]
+      return (await readJsonFile<ConnectorSettings>(controlPath(dir, connectorId))) ?? (await readJsonFile<Record<string, ConnectorSettings>>(join(dir, META_DIR, LEGACY_CONTROLS)))?.[connectorId]
     },
     async saveConnector({ connectorId, paused }) {
-      const controls = await readControls(dir)
-      controls[connectorId] = { paused, updatedAt: new Date().toISOString() }
       await mkdir(join(dir, META_DIR), { recursive: true })
-      await atomicWrite(join(dir, META_DIR, CONTROLS_FILE), `${JSON.stringify(controls, null, 1)}\n`)
+      const settings: ConnectorSettings = { paused, updatedAt: new Date().toISOString() }
+      await atomicWrite(controlPath(dir, connectorId), `${JSON.stringify(settings)}\n`)
     },
+    async meter(args) {
+      return requireRun(run).meter(args)
+    },
+    async recordMarThreshold(args) {
+      return requireRun(run).recordMarThreshold(args)
+    },
+    async readMar(filter) {
+      return readFilesMar(await loadCommitted(dir), filter)
+    },
+    ...filesLeases(dir),
     async resetState({ connectorId }) {
       const committed = await loadCommitted(dir)
       const { [connectorId]: _removed, ...connectors } = committed.connectors
@@ -108,15 +131,23 @@ export function files(options: FilesOptions): Sink {
   }
 }
 
-/** Pause flags of the connectors writing to this directory: `_sluice/connectors.json`. */
-const CONTROLS_FILE = 'connectors.json'
+/**
+ * A connector's pause flag: `_sluice/connector-<id>.json`, one file per connector, so two
+ * processes pausing different connectors never overwrite each other's flag.
+ */
+function controlPath(dir: string, connectorId: string): string {
+  return join(dir, META_DIR, `connector-${encodeURIComponent(connectorId).replace(/\*/g, '%2A')}.json`)
+}
 
-async function readControls(dir: string): Promise<Record<string, ConnectorSettings>> {
+/** Where earlier versions kept every pause flag in one file; still read when a connector has no file of its own. */
+const LEGACY_CONTROLS = 'connectors.json'
+
+async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(join(dir, META_DIR, CONTROLS_FILE), 'utf8')) as Record<string, ConnectorSettings>
+    return JSON.parse(await readFile(path, 'utf8')) as T
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new SluiceError({ code: 'STATE_INVALID', message: `files: can't read ${join(dir, META_DIR, CONTROLS_FILE)}: ${(error as Error).message}`, cause: error })
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new SluiceError({ code: 'STATE_INVALID', message: `files: can't read ${path}: ${(error as Error).message}`, cause: error, context: { path } })
   }
 }
 
