@@ -1,5 +1,5 @@
 import { baseType, decimalParams, type ColumnType } from './column-type.js'
-import { formatMicros, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
+import { naiveText, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
 
 /** Returned by an encoder when a value does not fit the target type. */
 export const NO_FIT: unique symbol = Symbol('sluice.noFit')
@@ -29,6 +29,15 @@ function jsonText(v: unknown): string | typeof NO_FIT {
   } catch {
     return NO_FIT // cycles
   }
+}
+
+/**
+ * ISO text of a valid `Date` whose year is 0000–9999, else `undefined`: `toISOString` writes
+ * other years in the expanded form (`+010000-01-01T…`), which no temporal type stores.
+ */
+function isoOf(d: Date): string | undefined {
+  const iso = d.toISOString() // throws for an invalid Date: checked first
+  return iso.length === 24 ? iso : undefined
 }
 
 function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
@@ -81,23 +90,19 @@ export function encodeValue(v: unknown, type: ColumnType): Encoded {
     case 'DECIMAL':
       return decimalText(v, type)
     case 'UTC_DATETIME':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : (isoOf(v) ?? NO_FIT)
       if (typeof v === 'string') {
         const utc = normalizeUtc(v)
         if (utc !== undefined) return utc
-        const naive = parseNaiveMicros(v) // a zone-less value in a UTC column is read as UTC
-        return naive === undefined ? NO_FIT : formatMicros(naive, 'Z')
+        return naiveText(v, 'Z') ?? NO_FIT // a zone-less value in a UTC column is read as UTC
       }
       return NO_FIT
     case 'NAIVE_DATETIME':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString().slice(0, -1)
-      if (typeof v === 'string') {
-        const micros = parseNaiveMicros(v)
-        return micros === undefined ? NO_FIT : formatMicros(micros, '')
-      }
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : (isoOf(v)?.slice(0, -1) ?? NO_FIT)
+      if (typeof v === 'string') return naiveText(v, '') ?? NO_FIT
       return NO_FIT
     case 'NAIVE_DATE':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString().slice(0, 10)
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : (isoOf(v)?.slice(0, 10) ?? NO_FIT)
       if (typeof v === 'string' && parseNaiveDays(v) !== undefined) return v
       return NO_FIT
     case 'BINARY':
