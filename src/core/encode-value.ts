@@ -1,4 +1,5 @@
 import { baseType, decimalParams, type ColumnType } from './column-type.js'
+import { jsonText } from './json-text.js'
 import { naiveText, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
 
 /** Returned by an encoder when a value does not fit the target type. */
@@ -20,15 +21,6 @@ function toNumber(v: unknown): number | typeof NO_FIT {
 function intIn(v: unknown, min: number, max: number): number | typeof NO_FIT {
   const n = toNumber(v)
   return n !== NO_FIT && Number.isInteger(n) && n >= min && n <= max ? n : NO_FIT
-}
-
-function jsonText(v: unknown): string | typeof NO_FIT {
-  try {
-    const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
-    return text === undefined ? NO_FIT : text
-  } catch {
-    return NO_FIT // cycles
-  }
 }
 
 /**
@@ -110,7 +102,7 @@ export function encodeValue(v: unknown, type: ColumnType): Encoded {
       if (v instanceof ArrayBuffer) return new Uint8Array(v)
       return NO_FIT
     case 'JSON':
-      return typeof v === 'function' || typeof v === 'symbol' ? NO_FIT : jsonText(v)
+      return typeof v === 'function' || typeof v === 'symbol' ? NO_FIT : (jsonText(v) ?? NO_FIT)
     case 'STRING':
       return stringOf(v)
   }
@@ -128,7 +120,7 @@ export function stringOf(v: unknown): string | typeof NO_FIT {
     case 'object':
       if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
       if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
-      return jsonText(v)
+      return jsonText(v) ?? NO_FIT
     default:
       return NO_FIT
   }
