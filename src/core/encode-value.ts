@@ -32,6 +32,23 @@ function isoOf(d: Date): string | undefined {
   return iso.length === 24 ? iso : undefined
 }
 
+const EXPONENT_TEXT = /^([-+]?)(\d*)(?:\.(\d*))?[eE]([-+]?\d{1,4})$/
+
+/**
+ * Plain digits of decimal text in exponent form (`'1.5e3'` → `'1500'`), by moving the point in
+ * the text: going through a double (`Number(text).toFixed(scale)`) rounded both long mantissas and
+ * digits past the scale (`1e-7` in DECIMAL(10,2) became `0.00`). `undefined` if not such text.
+ */
+function expandExponent(text: string): string | undefined {
+  const m = EXPONENT_TEXT.exec(text)
+  if (!m || (m[2] === '' && !m[3])) return undefined
+  const digits = m[2]! + (m[3] ?? '')
+  const point = m[2]!.length + Number(m[4])
+  const int = point <= 0 ? '0' : point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point)
+  const frac = point <= 0 ? '0'.repeat(-point) + digits : point >= digits.length ? '' : digits.slice(point)
+  return `${m[1]}${int.replace(/^0+(?=\d)/, '')}${frac ? `.${frac}` : ''}`
+}
+
 function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
   let text: string
   if (typeof v === 'string') text = v.trim()
@@ -39,9 +56,9 @@ function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
   else if (typeof v === 'number' && Number.isFinite(v)) text = String(v)
   else return NO_FIT
   if (/e/i.test(text)) {
-    const n = Number(text)
-    if (!Number.isFinite(n)) return NO_FIT
-    text = n.toFixed(decimalParams(type).scale)
+    const plain = expandExponent(text)
+    if (plain === undefined) return NO_FIT
+    text = plain
   }
   const m = DECIMAL_TEXT.exec(text)
   if (!m) return NO_FIT
