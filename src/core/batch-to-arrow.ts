@@ -4,7 +4,7 @@ import {
 } from 'apache-arrow'
 import type { Batch, Column } from './batch.js'
 import { baseType, decimalParams } from './column-type.js'
-import { parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
+import { parseNaiveDays, parseNaiveMicros, parseNaiveMicrosExact, parseUtcMicros, parseUtcMicrosExact } from './temporal.js'
 
 /**
  * Converts a batch to an `apache-arrow` `RecordBatch` for sinks that take Arrow (DuckDB,
@@ -51,9 +51,9 @@ function columnData(column: Column, length: number): Data<DataType> {
     case 'DOUBLE':
       return makeData({ type: new Float64(), ...base, data: values as Float64Array })
     case 'UTC_DATETIME':
-      return makeData({ type: new TimestampMicrosecond('UTC'), ...base, data: micros(values as string[], column, parseUtcMicros) })
+      return makeData({ type: new TimestampMicrosecond('UTC'), ...base, data: micros(values as string[], column, parseUtcMicros, parseUtcMicrosExact) })
     case 'NAIVE_DATETIME':
-      return makeData({ type: new TimestampMicrosecond(), ...base, data: micros(values as string[], column, parseNaiveMicros) })
+      return makeData({ type: new TimestampMicrosecond(), ...base, data: micros(values as string[], column, parseNaiveMicros, parseNaiveMicrosExact) })
     case 'NAIVE_DATE':
       return makeData({ type: new DateDay(), ...base, data: days(values as string[], column) })
     case 'DECIMAL': {
@@ -130,8 +130,13 @@ function concatBytes(parts: readonly Uint8Array[]): { offsets: Int32Array; data:
 
 const TWO32 = 4294967296
 
-/** Int64 values written as two 32-bit words: no BigInt per value (exact below 2^53 µs, ~285 years). */
-function micros(values: readonly string[], column: Column, parse: (s: string) => number | undefined): BigInt64Array {
+/**
+ * Int64 values written as two 32-bit words: no BigInt per value where the number is exact (within
+ * 2^53 µs, about 1685–2255); beyond, the exact bigint from `exact` (years 0001–9999 all fit int64).
+ */
+function micros(
+  values: readonly string[], column: Column, parse: (s: string) => number | undefined, exact: (s: string) => bigint | undefined,
+): BigInt64Array {
   const out = new BigInt64Array(values.length)
   const words = new Uint32Array(out.buffer)
   for (let i = 0; i < values.length; i++) {
@@ -139,6 +144,10 @@ function micros(values: readonly string[], column: Column, parse: (s: string) =>
     if (text === '') continue // a null slot
     const us = parse(text)
     if (us === undefined) throw new RangeError(`column ${column.name} row ${i}: ${JSON.stringify(text)} is not a ${column.type} value`)
+    if (us > Number.MAX_SAFE_INTEGER || us < -Number.MAX_SAFE_INTEGER) {
+      out[i] = exact(text)!
+      continue
+    }
     const hi = Math.floor(us / TWO32)
     words[2 * i] = us - hi * TWO32
     words[2 * i + 1] = hi >>> 0

@@ -1,5 +1,6 @@
 import { baseType, decimalParams, type ColumnType } from './column-type.js'
-import { formatMicros, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
+import { jsonText } from './json-text.js'
+import { naiveText, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
 
 /** Returned by an encoder when a value does not fit the target type. */
 export const NO_FIT: unique symbol = Symbol('sluice.noFit')
@@ -22,13 +23,30 @@ function intIn(v: unknown, min: number, max: number): number | typeof NO_FIT {
   return n !== NO_FIT && Number.isInteger(n) && n >= min && n <= max ? n : NO_FIT
 }
 
-function jsonText(v: unknown): string | typeof NO_FIT {
-  try {
-    const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))
-    return text === undefined ? NO_FIT : text
-  } catch {
-    return NO_FIT // cycles
-  }
+/**
+ * ISO text of a valid `Date` whose year is 0000–9999, else `undefined`: `toISOString` writes
+ * other years in the expanded form (`+010000-01-01T…`), which no temporal type stores.
+ */
+function isoOf(d: Date): string | undefined {
+  const iso = d.toISOString() // throws for an invalid Date: checked first
+  return iso.length === 24 ? iso : undefined
+}
+
+const EXPONENT_TEXT = /^([-+]?)(\d*)(?:\.(\d*))?[eE]([-+]?\d{1,4})$/
+
+/**
+ * Plain digits of decimal text in exponent form (`'1.5e3'` → `'1500'`), by moving the point in
+ * the text: going through a double (`Number(text).toFixed(scale)`) rounded both long mantissas and
+ * digits past the scale (`1e-7` in DECIMAL(10,2) became `0.00`). `undefined` if not such text.
+ */
+function expandExponent(text: string): string | undefined {
+  const m = EXPONENT_TEXT.exec(text)
+  if (!m || (m[2] === '' && !m[3])) return undefined
+  const digits = m[2]! + (m[3] ?? '')
+  const point = m[2]!.length + Number(m[4])
+  const int = point <= 0 ? '0' : point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point)
+  const frac = point <= 0 ? '0'.repeat(-point) + digits : point >= digits.length ? '' : digits.slice(point)
+  return `${m[1]}${int.replace(/^0+(?=\d)/, '')}${frac ? `.${frac}` : ''}`
 }
 
 function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
@@ -38,9 +56,9 @@ function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
   else if (typeof v === 'number' && Number.isFinite(v)) text = String(v)
   else return NO_FIT
   if (/e/i.test(text)) {
-    const n = Number(text)
-    if (!Number.isFinite(n)) return NO_FIT
-    text = n.toFixed(decimalParams(type).scale)
+    const plain = expandExponent(text)
+    if (plain === undefined) return NO_FIT
+    text = plain
   }
   const m = DECIMAL_TEXT.exec(text)
   if (!m) return NO_FIT
@@ -81,23 +99,19 @@ export function encodeValue(v: unknown, type: ColumnType): Encoded {
     case 'DECIMAL':
       return decimalText(v, type)
     case 'UTC_DATETIME':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : (isoOf(v) ?? NO_FIT)
       if (typeof v === 'string') {
         const utc = normalizeUtc(v)
         if (utc !== undefined) return utc
-        const naive = parseNaiveMicros(v) // a zone-less value in a UTC column is read as UTC
-        return naive === undefined ? NO_FIT : formatMicros(naive, 'Z')
+        return naiveText(v, 'Z') ?? NO_FIT // a zone-less value in a UTC column is read as UTC
       }
       return NO_FIT
     case 'NAIVE_DATETIME':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString().slice(0, -1)
-      if (typeof v === 'string') {
-        const micros = parseNaiveMicros(v)
-        return micros === undefined ? NO_FIT : formatMicros(micros, '')
-      }
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : (isoOf(v)?.slice(0, -1) ?? NO_FIT)
+      if (typeof v === 'string') return naiveText(v, '') ?? NO_FIT
       return NO_FIT
     case 'NAIVE_DATE':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString().slice(0, 10)
+      if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : (isoOf(v)?.slice(0, 10) ?? NO_FIT)
       if (typeof v === 'string' && parseNaiveDays(v) !== undefined) return v
       return NO_FIT
     case 'BINARY':
@@ -105,7 +119,7 @@ export function encodeValue(v: unknown, type: ColumnType): Encoded {
       if (v instanceof ArrayBuffer) return new Uint8Array(v)
       return NO_FIT
     case 'JSON':
-      return typeof v === 'function' || typeof v === 'symbol' ? NO_FIT : jsonText(v)
+      return typeof v === 'function' || typeof v === 'symbol' ? NO_FIT : (jsonText(v) ?? NO_FIT)
     case 'STRING':
       return stringOf(v)
   }
@@ -123,7 +137,7 @@ export function stringOf(v: unknown): string | typeof NO_FIT {
     case 'object':
       if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
       if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
-      return jsonText(v)
+      return jsonText(v) ?? NO_FIT
     default:
       return NO_FIT
   }

@@ -39,7 +39,11 @@ export function kindOf(v: unknown, isoChecks: boolean): number {
     case 'bigint':
       return v >= INT64_MIN && v <= INT64_MAX ? KIND.LONG : KIND.BIG
     case 'object':
-      if (v instanceof Date) return Number.isNaN(v.getTime()) ? KIND.BAD : KIND.UTC
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) return KIND.BAD
+        const year = v.getUTCFullYear() // beyond 0000–9999 ISO text has an expanded year no temporal type stores
+        return year >= 0 && year <= 9999 ? KIND.UTC : KIND.STRING
+      }
       if (v instanceof Uint8Array || v instanceof ArrayBuffer) return KIND.BINARY
       return KIND.JSON
     default:

@@ -1,7 +1,7 @@
 import stableStringify from 'fast-json-stable-stringify'
 import type { Column } from '../core/batch.js'
 import { baseType } from '../core/column-type.js'
-import { formatMicros, parseNaiveMicros, parseUtcMicros } from '../core/temporal.js'
+import { naiveText, utcText } from '../core/temporal.js'
 
 /**
  * The text a value is hashed as, so that equal values hash alike whatever source, run or sink
@@ -26,9 +26,9 @@ export function canonicalTexts(column: Column, length: number): string[] | Uint8
     case 'DECIMAL':
       return mapText(values as string[], canonicalDecimal)
     case 'UTC_DATETIME':
-      return mapText(values as string[], (s) => canonicalTime(s, parseUtcMicros(s), 'Z'))
+      return mapText(values as string[], (s) => utcText(s) ?? s)
     case 'NAIVE_DATETIME':
-      return mapText(values as string[], (s) => canonicalTime(s, parseNaiveMicros(s), ''))
+      return mapText(values as string[], (s) => naiveText(s, '') ?? s) // exact for every year, not via a micros number
     default: // SHORT, INT, LONG, FLOAT, DOUBLE: typed arrays
       return map(length, (i) => String((values as ArrayLike<number | bigint>)[i]))
   }
@@ -42,10 +42,6 @@ function map(length: number, fn: (i: number) => string): string[] {
 
 function mapText(values: readonly string[], fn: (s: string) => string): string[] {
   return values.map((s) => (s === '' ? '' : fn(s)))
-}
-
-function canonicalTime(text: string, micros: number | undefined, suffix: string): string {
-  return micros === undefined ? text : formatMicros(micros, suffix)
 }
 
 /** `'-007.50'` → `'-7.5'`, `'+0.0'` → `'0'`: the decimal's value as the shortest exact text. */

@@ -43,6 +43,21 @@ describe('hashColumns', () => {
     expect((out as RecordsMessage).batch.columns.every((c) => c.type === 'STRING')).toBe(true)
   })
 
+  it('timestamps 1 µs apart past year 2255 hashed alike (canonical text went through a rounded number); now apart', async () => {
+    const batch = batchFromRows(
+      [
+        { at: '9999-12-31T23:59:59.999998Z', naive: '9999-12-31T23:59:59.999998' },
+        { at: '9999-12-31T23:59:59.999999Z', naive: '9999-12-31 23:59:59.999999' },
+      ],
+      { columns: { naive: 'NAIVE_DATETIME' } },
+    )
+    const [out] = await through(hashColumns({ columns: ['t.*'], salt: SALT, workerMinRows: Infinity }), [{ kind: 'records', table: 't', op: 'upsert', batch }])
+    expect(rowsOf(out)).toEqual([
+      { at: hmac('9999-12-31T23:59:59.999998Z'), naive: hmac('9999-12-31T23:59:59.999998') },
+      { at: hmac('9999-12-31T23:59:59.999999Z'), naive: hmac('9999-12-31T23:59:59.999999') },
+    ])
+  })
+
   it('hashes alike on the worker thread and inline, for multi-byte text too, without touching the input batch', async () => {
     const values = Array.from({ length: 5000 }, (_, i) => ({ id: i, email: i % 7 === 0 ? null : `žluť-${i}-🐎@x.io` }))
     const batch = batchFromRows(values)

@@ -1,4 +1,5 @@
 import { valueAt, type Row } from '../../core/batch.js'
+import { jsonText } from '../../core/json-text.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { parseState, serializeState } from '../../core/json-state.js'
@@ -127,7 +128,8 @@ export function memory(): MemorySink {
       const given: Row = {}
       for (const c of batch.columns) given[names.get(c.name)!] = valueAt(c, i)
       if (hashes) given[SYSTEM.id] = hashes[i]
-      const key = hashes ? hashes[i]! : JSON.stringify(layout.primaryKey.map((k) => given[names.get(k)!]))
+      // jsonText, not JSON.stringify: a LONG key beyond 2^53 is a bigint, written as its exact digits.
+      const key = hashes ? hashes[i]! : jsonText(layout.primaryKey.map((k) => given[names.get(k)!]))!
       if (layout.mode === 'append' && op !== 'delete') {
         t.log.push({ ...nulls(layout), ...given, [SYSTEM.synced]: synced, [SYSTEM.deleted]: false })
         undo.push(() => t.log.pop())

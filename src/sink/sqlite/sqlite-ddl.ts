@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import type { Row } from '../../core/batch.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
@@ -62,6 +63,18 @@ export function sqliteValueView(stored: unknown, type: ColumnType): unknown {
     default:
       return stored
   }
+}
+
+/**
+ * A row read with `safeIntegers(true)` (every INTEGER as a bigint, so a LONG beyond 2^53 is
+ * exact) in the view `read()` gives for every sink: a number where it is exact, else the bigint.
+ */
+export function exactIntegers(row: Row): Row {
+  for (const k in row) {
+    const v = row[k]
+    if (typeof v === 'bigint' && v >= -9007199254740991n && v <= 9007199254740991n) row[k] = Number(v)
+  }
+  return row
 }
 
 /** True when widening `from` to `to` changes what SQLite stores: another storage class, or other text. */

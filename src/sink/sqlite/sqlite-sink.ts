@@ -11,7 +11,7 @@ import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import type { AppliedSchemaChange, Sink, SinkMessage, TableDescription } from '../sink.js'
-import { createTableSql, migrateColumn, registerWiden, sqliteType, widenRewrites } from './sqlite-ddl.js'
+import { createTableSql, exactIntegers, migrateColumn, registerWiden, sqliteType, widenRewrites } from './sqlite-ddl.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, META_DDL, recordSync, saveLayout, selectErrors, selectHistory } from './sqlite-meta.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
 import { sqliteOperations } from './sqlite-operations.js'
@@ -122,7 +122,8 @@ export function sqlite(options: SqliteOptions): Sink {
       try {
         const layout = [...loadLayouts(handle).values()].find((l) => l.table === table)
         if (!layout) return []
-        return handle.prepare(`SELECT * FROM ${quoteIdent(layout.name)} ORDER BY rowid`).all() as Row[]
+        const rows = handle.prepare(`SELECT * FROM ${quoteIdent(layout.name)} ORDER BY rowid`).safeIntegers(true).all() as Row[]
+        return rows.map(exactIntegers)
       } finally {
         if (own && path !== ':memory:') handle.close()
         else if (own) db = handle
