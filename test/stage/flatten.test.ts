@@ -47,8 +47,8 @@ describe('flatten', () => {
       { _sluice_parent_id: 1, _sluice_index: 1, sku: 'y' },
     ])
     expect(records(out[6]).batch.toRows()).toEqual([
-      { _sluice_parent_id: '[1,0]', _sluice_index: 0, value: 7 },
-      { _sluice_parent_id: '[1,0]', _sluice_index: 1, value: 8 },
+      { _sluice_parent_id: '[1,0]', _sluice_index: 0, _sluice_root_id: 1, value: 7 },
+      { _sluice_parent_id: '[1,0]', _sluice_index: 1, _sluice_root_id: 1, value: 8 },
     ])
   })
 
