@@ -73,6 +73,16 @@ export function describeChildTableConformance(name: string, make: SinkFactory): 
       expect(await live(sink, 'users__tags')).toEqual(expected({ 1: ['c'], 2: ['x'] }))
     })
 
+    it('a re-synced parent whose elements gain a field: old children cleared, the new column added in the same transaction', async () => {
+      const sink = await make()
+      await run(sink, [op.upsert('users', { id: 1, items: [{ sku: 'a' }, { sku: 'b' }] }), op.checkpoint({ n: 1 })])
+      // The clearing UPDATE comes before the ALTER that adds `qty` (DuckDB replays such a transaction).
+      await run(sink, [op.upsert('users', { id: 1, items: [{ sku: 'c', qty: 2 }] }), op.checkpoint({ n: 2 })])
+      expect(await live(sink, 'users__items', 'sku')).toEqual(['1:0=c'])
+      const rows = normRows(await sink.read!({ table: 'users__items' })).filter((r) => r._sluice_deleted === 0)
+      expect(rows.map((r) => r.qty)).toEqual([2])
+    })
+
     it('grandchildren: a nested array shrinks, and removing an element removes its nested rows', async () => {
       const sink = await make()
       const orders = (...lines: number[][]) => lines.map((l, i) => ({ sku: `s${i}`, lines: l }))
