@@ -19,7 +19,6 @@ export interface FlattenOptions {
   readonly tables?: readonly string[]
 }
 
-
 /**
  * Turns nested objects (JSON columns) into `parent__child` columns up to `maxDepth` levels, and
  * optionally arrays into child tables `<table>__<column>` whose rows carry `_sluice_parent_id` (the
@@ -97,7 +96,8 @@ interface Pending {
  * `_sluice_root_id`); the upserts that follow un-delete the (parent, index) keys still present.
  * So a shrunk, emptied or nulled array leaves no stale rows, nor do the grandchildren of removed
  * elements, and a deleted parent takes its descendants with it. An update clears only the
- * descendants of the columns it sets. Tables this run creates have no old rows and are skipped.
+ * descendants of the columns it sets. The cost: a re-synced parent's children are written twice
+ * (cleared, then upserted), which dlt accepts too; a table the batch itself creates is skipped.
  */
 function clearChildren(parent: RecordsMessage, primaryKey: readonly string[], tables: readonly ChildTable[]): Message[] {
   if (parent.batch.length === 0) return []
