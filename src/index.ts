@@ -7,6 +7,7 @@ export { parseDuration, type Duration } from './core/duration.js'
 export { parseColumnType, widenType, isWidening, baseType, decimalParams, type ColumnType, type BaseType } from './core/column-type.js'
 export { Batch, isNull, valueAt, takeRows, type Column, type ColumnValues, type Row, type RowInput } from './core/batch.js'
 export { batchFromRows, type FromRowsOptions } from './core/batch-from-rows.js'
+export { matchColumn } from './core/match-column.js'
 export { inferType } from './core/infer-type.js'
 export { toArrow } from './core/batch-to-arrow.js'
 export { decodeConfig } from './core/decode-config.js'
@@ -14,7 +15,7 @@ export type { ErrorRecord, RecordError } from './core/error-record.js'
 export { serializeState, parseState } from './core/json-state.js'
 export { parseTableSpecs, modeOf, type TableSpec, type TableSpecInput, type WriteMode } from './core/table-spec.js'
 export type {
-  Message, RecordsMessage, TruncateMessage, SchemaMessage, CheckpointMessage, SchemaChange, State, Json, RecordOp,
+  Message, RecordsMessage, TruncateMessage, SchemaMessage, CheckpointMessage, SchemaChange, State, Json, RecordOp, RecordMatch,
 } from './core/message.js'
 
 export { op, RowsMessage } from './source/op.js'

@@ -1,5 +1,6 @@
 import type { Stage } from '../sync/sync.js'
 import { count, humanDuration } from './text-table.js'
+import { matchColumn } from '../core/match-column.js'
 
 /** Options of {@link progress}. */
 export interface ProgressOptions {
@@ -69,7 +70,7 @@ export function progress(options: ProgressOptions): Progress {
     (async function* () {
       try {
         for await (const message of messages) {
-          if (message.kind === 'records') {
+          if (message.kind === 'records' && matchColumn(message) === undefined) { // a match delete names parents, not rows
             table = message.table
             rows += message.batch.length
           }

@@ -11,12 +11,37 @@ export type State = { readonly [key: string]: Json }
 /** What a records message does to each row: write it whole, change some columns, or soft-delete it. */
 export type RecordOp = 'upsert' | 'update' | 'delete'
 
-/** Rows for one table. `upsert` writes whole rows by key, `update` only the given columns, `delete` soft-deletes by key. */
+/**
+ * How a `delete` finds the rows it soft-deletes: by primary key (`'key'`, the default), or
+ * (`'column'`) every live row whose value in the batch's only column equals one of the batch's
+ * values. `flatten` uses `'column'` to clear the child rows of re-synced or deleted parents
+ * (`_sluice_parent_id`, `_sluice_root_id`) before it writes their current arrays.
+ */
+export type RecordMatch = 'key' | 'column'
+
+/**
+ * Rows for one table. `upsert` writes whole rows by key, `update` only the given columns, `delete`
+ * soft-deletes by key — or, with `match: 'column'`, every live row with a matching value in the
+ * batch's one column (nothing when the table or the column doesn't exist yet). A `'column'` delete
+ * names no rows itself: reports and MAR don't count it, and stages pass it through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { batchFromRows, type RecordsMessage } from 'sluice'
+ * // Soft-delete every child row of parents 1 and 2 (flatten's child tables).
+ * const m: RecordsMessage = {
+ *   kind: 'records', table: 'users__tags', op: 'delete', match: 'column',
+ *   batch: batchFromRows([{ _sluice_parent_id: 1 }, { _sluice_parent_id: 2 }]),
+ * }
+ * ```
+ */
 export interface RecordsMessage {
   readonly kind: 'records'
   readonly table: string
   readonly op: RecordOp
   readonly batch: Batch
+  /** Only for `delete`: how the batch finds its rows (default `'key'`). */
+  readonly match?: RecordMatch
 }
 
 /** Soft-deletes the rows of `table` synced before it; applied when the sync succeeds. */

@@ -4,6 +4,7 @@
  */
 export type SluiceErrorCode =
   | 'CONFIG_INVALID'
+  | 'MATCH_INVALID'
   | 'CONFIGURATION_KEY'
   | 'CONNECTOR_LOAD'
   | 'TABLE_UNDECLARED'

@@ -1,4 +1,5 @@
 import type { Stage } from '../sync/sync.js'
+import { matchColumn } from '../core/match-column.js'
 
 /**
  * How a running sync is going: the table being written, rows so far, rows per second, elapsed
@@ -102,7 +103,7 @@ export function progressTracker(options: ProgressTrackerOptions = {}): ProgressT
     (async function* () {
       started ??= now()
       for await (const message of messages) {
-        if (message.kind === 'records') {
+        if (message.kind === 'records' && matchColumn(message) === undefined) { // a match delete names parents, not rows
           table = message.table
           rows += message.batch.length
           report(false)

@@ -1,3 +1,4 @@
+import { matchColumn } from '../core/match-column.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Sink } from '../sink/sink.js'
 import { HyperLogLog } from './hyperloglog.js'
@@ -129,7 +130,9 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
     async write(args) {
       const applied = await sink.write(args)
       const message = args.message
-      if (message.kind !== 'records') return applied
+      // Deletes count as active rows by the keys they name; a match delete names parents, not the
+      // child rows it finds, and those were counted when they were written.
+      if (message.kind !== 'records' || matchColumn(message) !== undefined) return applied
       pending[message.table] ??= 0
       if (message.batch.length === 0) return applied
       const month = marMonth(settings.clock.now())

@@ -6,6 +6,7 @@ import { applyDecision, SCHEMA_DISCARDED } from './apply-decision.js'
 import { decideRecords } from './drift-decision.js'
 import { DRIFT_PRESETS, parseDriftOptions, type DriftMode, type DriftPolicy, type SchemaDriftOptions } from './drift-policy.js'
 import { evolveTable, knownSchema, type KnownTable } from './known-schema.js'
+import { matchColumn } from '../core/match-column.js'
 
 /**
  * Controls how the destination schema may change, with dlt's contract matrix and Fivetran's
@@ -74,6 +75,11 @@ async function* drift(messages: AsyncIterable<Message>, context: StageContext, p
       const base = known.get(table) ?? { table, exists: false, primaryKey: announcedKey, columns: new Map() }
       known.set(table, evolveTable(base, [kept.change]))
       yield kept
+      continue
+    }
+    // A match delete carries no row data to decide on; it goes where its table's rows went.
+    if (matchColumn(message) !== undefined) {
+      if (!discarded.has(table)) yield message
       continue
     }
     const current = discarded.has(table) ? undefined : known.get(table)

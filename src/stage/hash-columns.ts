@@ -7,6 +7,7 @@ import { canonicalTexts } from './canonical-text.js'
 import { HmacSha256, HmacWorker } from './hmac-sha256.js'
 import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
 import { readAhead } from './read-ahead.js'
+import { matchColumn } from '../core/match-column.js'
 
 /** Options of {@link hashColumns}. */
 export interface HashColumnsOptions {
@@ -84,7 +85,8 @@ async function* hashMessages(
     return worker.texts(values)
   }
   const map = async (message: Message): Promise<Message> => {
-    if (message.kind === 'records') return hashRecords(message, hashed, hmac, texts)
+    // A match delete names parents, not rows: nothing in it to hash.
+    if (message.kind === 'records' && matchColumn(message) === undefined) return hashRecords(message, hashed, hmac, texts)
     if (message.kind === 'schema') return hashSchema(message.table, message.change, hashed)
     return message
   }

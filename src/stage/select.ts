@@ -3,6 +3,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
+import { matchColumn } from '../core/match-column.js'
 
 /**
  * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
@@ -121,7 +122,7 @@ async function* selectMessages(messages: AsyncIterable<Message>, context: StageC
       continue
     }
     if (!selection.table(message.table)) continue
-    if (message.kind === 'records') yield selectColumns(message, selection)
+    if (message.kind === 'records') yield matchColumn(message) === undefined ? selectColumns(message, selection) : message
     else if (message.kind === 'schema') {
       const kept = selectSchema(message, selection)
       if (kept) yield kept

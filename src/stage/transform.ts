@@ -4,6 +4,7 @@ import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Stage } from '../sync/sync.js'
 import { memoize2, namePattern } from './name-pattern.js'
+import { matchColumn } from '../core/match-column.js'
 
 /** Where a row comes from, for a row transform. */
 export interface RowInfo {
@@ -56,7 +57,7 @@ export function transform(options: RowTransform | TransformOptions): Stage {
   const apply = typeof rows === 'function' ? (m: RecordsMessage) => mapRows(m, rows as RowTransform) : (m: RecordsMessage) => mapBatch(m, batch as BatchTransform)
   return async function* (messages) {
     for await (const message of messages) {
-      if (message.kind !== 'records' || !applies(message.table, '')) {
+      if (message.kind !== 'records' || !applies(message.table, '') || matchColumn(message) !== undefined) {
         yield message
         continue
       }

@@ -4,6 +4,7 @@ import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
+import { matchColumn } from '../core/match-column.js'
 
 /** A record contract: an `effect/Schema` that decodes one row (no context requirements). */
 export type RecordContract = Schema.Schema<any, any, never>
@@ -85,7 +86,7 @@ async function* validateMessages(
 ): AsyncIterable<Message> {
   const keys = new Map(context.tables.map((t) => [t.table, t.primaryKey ?? []]))
   for await (const message of messages) {
-    const decode = message.kind === 'records' ? decoderFor(message) : undefined
+    const decode = message.kind === 'records' && matchColumn(message) === undefined ? decoderFor(message) : undefined
     if (!decode || message.kind !== 'records') {
       yield message
       continue

@@ -14,6 +14,7 @@ import { prefetch } from './prefetch.js'
 import { StopController } from './stop-controller.js'
 import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
 import type { MarOptions } from '../mar/mar-options.js'
+import { matchColumn } from '../core/match-column.js'
 import { meteredSink, type MarThresholdEvent } from '../mar/metered-sink.js'
 
 /** What a stage gets besides the messages. */
@@ -173,7 +174,9 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         }
         continue
       }
-      if (message.kind === 'records') checkRecords(message, specs.get(message.table))
+      // A match delete names parents, not rows: it is checked by the sink and counted nowhere.
+      const matching = matchColumn(message) !== undefined
+      if (message.kind === 'records' && !matching) checkRecords(message, specs.get(message.table))
       const applied = await sink.write({ message })
       // What the sink applied is what changed: a schema message for a column that already exists
       // changes nothing. A sink that reports nothing (returns void) applied the message as given.
@@ -183,7 +186,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
         emit('schemaChange', { connectorId, table: change.table, change: change.change })
       }
       const table = (counts[message.table] ??= { ...ZERO })
-      if (message.kind === 'records') {
+      if (message.kind === 'records' && !matching) {
         const n = message.batch.length
         report.rows += n
         if (message.op === 'upsert') table.upserts += n

@@ -12,6 +12,7 @@ import { normRows, page, scripted } from '../support/sources.js'
 import { describeConnectorStoreConformance } from '../connector/connector-store-conformance.js'
 import { describeMarConformance } from '../mar/mar-conformance.js'
 import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
+import { describeChildTableConformance } from './child-table-conformance.js'
 import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-duckdb-'))
@@ -23,6 +24,7 @@ describeSinkConformance('duckdb', make)
 describeErrorRecords('duckdb', make)
 describeSchemaHistory('duckdb', make)
 describeDriftConformance('duckdb', make)
+describeChildTableConformance('duckdb', make)
 describeMarConformance('duckdb', make)
 describeConnectorStoreConformance('duckdb', make)
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { files } from '../../src/files.js'
 import { op, sync, type Row, type State } from '../../src/index.js'
 import { loadOptional } from '../../src/sink/files/load-optional.js'
+import { describeChildTableConformance } from './child-table-conformance.js'
 import { flatten } from '../../src/stage/flatten.js'
 import { normRows, page, scripted } from '../support/sources.js'
 import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
@@ -18,6 +19,8 @@ let n = 0
 for (const format of ['parquet', 'arrow', 'ndjson', 'csv'] as const) {
   const make = () => files({ dir: join(root, `lake${n++}`), format })
   describeSinkConformance(`files (${format})`, make)
+  // The lake is a log: a reader (as `read()`) applies flatten's `delete_matching` events in order.
+  describeChildTableConformance(`files (${format})`, make)
   describeErrorRecords(`files (${format})`, make)
   describeSchemaHistory(`files (${format})`, make)
   describeDriftConformance(`files (${format})`, make)

@@ -5,6 +5,7 @@ import { postgres } from '../../src/postgres.js'
 import { describeWithService, PG_URL, pgUnavailable, schemas } from '../source/postgres/pg-service.js'
 import { scripted } from '../support/sources.js'
 import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
+import { describeChildTableConformance } from './child-table-conformance.js'
 import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
 
 const unavailable = await pgUnavailable()
@@ -23,6 +24,7 @@ describeWithService('postgres sink', 'PostgreSQL', unavailable, () => {
   describeErrorRecords('postgres', make)
   describeSchemaHistory('postgres', make)
   describeDriftConformance('postgres', make)
+  describeChildTableConformance('postgres', make)
 
   describe('MAR and connector operations', () => {
     const clock = { now: () => Date.UTC(2026, 10, 22) }

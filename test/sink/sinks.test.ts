@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { memory, sqlite, type Sink } from '../../src/index.js'
 import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
+import { describeChildTableConformance } from './child-table-conformance.js'
 import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-conformance-'))
@@ -17,4 +18,5 @@ for (const [name, make] of SINKS) {
   describeErrorRecords(name, make)
   describeSchemaHistory(name, make)
   describeDriftConformance(name, make)
+  describeChildTableConformance(name, make)
 }

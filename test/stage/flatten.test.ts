@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { memory, op, sqlite, sync, type Message, type RecordsMessage, type Sink, type TableSpec } from '../../src/index.js'
+import { batchFromRows, memory, op, sqlite, sync, type Message, type RecordsMessage, type Sink, type TableSpec } from '../../src/index.js'
 import { flatten, type FlattenOptions } from '../../src/stage/flatten.js'
 import { normRows, scripted } from '../support/sources.js'
 
@@ -47,8 +47,8 @@ describe('flatten', () => {
       { _sluice_parent_id: 1, _sluice_index: 1, sku: 'y' },
     ])
     expect(records(out[6]).batch.toRows()).toEqual([
-      { _sluice_parent_id: '[1,0]', _sluice_index: 0, value: 7 },
-      { _sluice_parent_id: '[1,0]', _sluice_index: 1, value: 8 },
+      { _sluice_parent_id: '[1,0]', _sluice_index: 0, _sluice_root_id: 1, value: 7 },
+      { _sluice_parent_id: '[1,0]', _sluice_index: 1, _sluice_root_id: 1, value: 8 },
     ])
   })
 
@@ -64,6 +64,50 @@ describe('flatten', () => {
     await expect(through({}, [op.upsert('t', { a: { b: 1 }, a__b: 2 })])).rejects.toMatchObject({ code: 'STAGE_FAILED', context: { column: 'a__b' } })
     expect(() => flatten({ maxDepth: 0 })).toThrow(/flatten.maxDepth must be a positive integer/)
     expect(() => flatten({ arrays: 'rows' as never })).toThrow(/flatten.arrays must be 'json' or 'table'/)
+  })
+
+  it('clears the known child tables of re-synced or deleted parents before writing their arrays; an update only those of its columns', async () => {
+    const tables = [{ table: 'users', primaryKey: ['id'] }]
+    const out = await through({ arrays: 'table' }, [
+      op.upsert('users', { id: 1, tags: ['a'], orders: [{ lines: [1] }] }),
+      op.upsert('users', [{ id: 1, tags: [] }, { id: 2, tags: null }]),
+      op.update('users', { id: 2, tags: ['b'] }),
+      op.delete('users', { id: 1 }),
+    ], tables)
+    const shape = (m: Message) => (m.kind === 'records' ? `${m.op}${m.match ? `:${m.match}` : ''}:${m.table}` : `${m.kind}:${m.kind === 'checkpoint' ? '' : m.table}`)
+    expect(out.map(shape)).toEqual([
+      // First batch: the tables are new, nothing to clear.
+      'upsert:users', 'schema:users__tags', 'upsert:users__tags', 'schema:users__orders', 'upsert:users__orders', 'schema:users__orders__lines', 'upsert:users__orders__lines',
+      'upsert:users', 'delete:column:users__tags', 'delete:column:users__orders', 'delete:column:users__orders__lines',
+      'update:users', 'delete:column:users__tags', 'upsert:users__tags',
+      'delete:users', 'delete:column:users__tags', 'delete:column:users__orders', 'delete:column:users__orders__lines',
+    ])
+    expect(records(out[8]).batch.toRows()).toEqual([{ _sluice_parent_id: 1 }, { _sluice_parent_id: 2 }])
+    expect(records(out[10]).batch.toRows()).toEqual([{ _sluice_root_id: 1 }, { _sluice_root_id: 2 }])
+    expect(records(out[16]).batch.toRows()).toEqual([{ _sluice_parent_id: 1 }])
+    expect(records(out[17]).batch.toRows()).toEqual([{ _sluice_root_id: 1 }])
+  })
+
+  it('knows the child tables of the destination from a previous sync; match deletes count in neither the report nor MAR', async () => {
+    const sink = memory()
+    const tables = [{ table: 'users', primaryKey: ['id'] }]
+    const run = (tags: string[]) =>
+      sync({ destination: sink, mar: { mode: 'exact' }, source: scripted([op.upsert('users', { id: 1, tags }), op.checkpoint({})], { tables }), stages: [flatten({ arrays: 'table' })] })
+    expect((await run(['a', 'b', 'c'])).mar).toEqual({ users: 1, users__tags: 3 })
+    const second = await run(['a'])
+    expect(second.tables.users__tags).toEqual({ upserts: 1, updates: 0, deletes: 0, truncates: 0 })
+    expect(second.rows).toBe(2)
+    expect(second.mar).toEqual({ users: 0, users__tags: 0 })
+    expect(normRows(sink.rows('users__tags')).map((r) => [r._sluice_index, r._sluice_deleted]).sort()).toEqual([[0, 0], [1, 1], [2, 1]])
+  })
+
+  it('fails with MATCH_INVALID for a column match that is not a delete of one column', async () => {
+    const { matchColumn } = await import('../../src/core/match-column.js')
+    const bad: RecordsMessage = { kind: 'records', table: 't', op: 'upsert', match: 'column', batch: batchFromRows([{ a: 1 }]) }
+    expect(() => matchColumn(bad)).toThrow(expect.objectContaining({ code: 'MATCH_INVALID' }))
+    const sink = memory()
+    const two: RecordsMessage = { kind: 'records', table: 't', op: 'delete', match: 'column', batch: batchFromRows([{ a: 1, b: 2 }]) }
+    expect((await sync({ destination: sink, source: scripted([two, op.checkpoint({})]) })).error).toMatchObject({ code: 'MATCH_INVALID' })
   })
 
   for (const [name, make] of [['memory', () => memory()], ['sqlite', () => sqlite({ path: join(dir, `f${n++}.db`) })]] as [string, () => Sink][]) {

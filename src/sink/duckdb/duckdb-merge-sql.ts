@@ -55,6 +55,17 @@ export function mergeSql(layout: TableLayout, op: RecordOp, staging: Staging, sy
   return `${insertSql(layout, staging, synced)} ON CONFLICT (${keyNames(layout).map(q).join(', ')}) DO UPDATE SET ${sets.join(', ')}`
 }
 
+/** A `match: 'column'` delete: soft-deletes the live rows whose column (staged alone) holds a staged value; history tables close them too. */
+export function deleteMatchingSql(layout: TableLayout, staging: Staging, synced: string): string {
+  const column = q(staging.targets[0]!.name)
+  const hit = `${column} IN (SELECT ${staged(staging, 0)} FROM ${from(staging)})`
+  if (layout.mode === 'history') {
+    return `UPDATE ${q(layout.name)} SET ${q(HISTORY.active)} = false, ${q(HISTORY.end)} = ${synced}, ${q(SYSTEM.deleted)} = true, ${q(SYSTEM.synced)} = ${synced}
+    WHERE ${hit} AND ${q(HISTORY.active)}`
+  }
+  return `UPDATE ${q(layout.name)} SET ${q(SYSTEM.deleted)} = true, ${q(SYSTEM.synced)} = ${synced} WHERE ${hit} AND NOT ${q(SYSTEM.deleted)}`
+}
+
 /** Soft delete by key (by `_sluice_id` for a keyless table); other columns keep their values. */
 export function deleteSql(layout: TableLayout, staging: Staging, synced: string): string {
   const table = q(layout.name)

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import type { ErrorRecord } from '../../core/error-record.js'
-import type { SchemaChange } from '../../core/message.js'
+import { matchColumn } from '../../core/match-column.js'
+import type { RecordsMessage, SchemaChange } from '../../core/message.js'
 import type { MeterArgs, MeterResult } from '../../mar/mar-store.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { TableSpec } from '../../core/table-spec.js'
@@ -89,6 +90,12 @@ export class DuckDbRun {
     if (message.kind === 'truncate') {
       this.#truncates.truncate(message.table)
       this.#synced = new Date(this.#truncates.current).toISOString()
+      return []
+    }
+    if (matchColumn(message) !== undefined) {
+      // Finds rows, never creates a table or a column.
+      const layout = this.#plan.layout(message.table)
+      if (layout && this.#plan.created(message.table)) await this.#writeRows(message.table, layout, message as RecordsMessage)
       return []
     }
     const step = this.#plan.step(message)
@@ -190,7 +197,7 @@ export class DuckDbRun {
     this.#pendingRows = 0
     this.#plan = this.#committedPlan.clone()
     await this.#begin()
-    const steps = pending.map((p) => ('message' in p && p.message.kind !== 'truncate' ? this.#plan.step(p.message) : undefined))
+    const steps = pending.map((p) => ('message' in p && p.message.kind !== 'truncate' && matchColumn(p.message) === undefined ? this.#plan.step(p.message) : undefined))
     for (const step of steps) if (step) await this.#applyStep(step)
     let applied: AppliedSchemaChange[] = []
     for (let i = 0; i < pending.length; i++) {
@@ -202,7 +209,10 @@ export class DuckDbRun {
       else if (p.message.kind === 'truncate') {
         this.#truncates.truncate(p.message.table)
         this.#synced = new Date(this.#truncates.current).toISOString()
-      } else if (p.message.kind === 'records') await this.#writeRows(p.message.table, this.#plan.layout(p.message.table)!, p.message)
+      } else if (p.message.kind === 'records') {
+        const layout = this.#plan.layout(p.message.table)
+        if (layout && this.#plan.created(p.message.table)) await this.#writeRows(p.message.table, layout, p.message)
+      }
       if (i === pending.length - 1) applied = steps[i]!.changes.map((change) => ({ table: steps[i]!.table, change }))
     }
     return applied
@@ -211,7 +221,10 @@ export class DuckDbRun {
   async #writeRows(table: string, layout: TableLayout, message: SinkMessage & { kind: 'records' }): Promise<void> {
     // History versions need a start time of their own per batch: two batches of one key in one transaction are two versions.
     const synced = layout.mode === 'history' ? new Date(this.#truncates.tick()).toISOString() : this.#synced
-    if (await this.#writer(layout).write(message.op, message.batch, synced)) this.#updated.add(table)
+    const matching = matchColumn(message)
+    const writer = this.#writer(layout)
+    const changed = matching === undefined ? await writer.write(message.op, message.batch, synced) : await writer.deleteMatching(matching, message.batch, synced)
+    if (changed) this.#updated.add(table)
   }
 
   /** Applies the DDL of one planned step: CREATE TABLE, or ALTERs; layout and history saved in the same transaction. */

@@ -9,7 +9,7 @@ import { columnAsType } from '../files/column-as-type.js'
 import { appendColumns } from './duckdb-chunks.js'
 import { directColumns, HASH } from './duckdb-direct.js'
 import { duckdbType, stagingType } from './duckdb-ddl.js'
-import { deleteSql, historyDeleteSql, historySql, insertSql, keyConditions, mergeSql, type Staging } from './duckdb-merge-sql.js'
+import { deleteMatchingSql, deleteSql, historyDeleteSql, historySql, insertSql, keyConditions, mergeSql, type Staging } from './duckdb-merge-sql.js'
 import { sqlString } from './duckdb-meta.js'
 import { lastOccurrences } from './last-occurrences.js'
 import type { DuckDbModule } from './load-duckdb.js'
@@ -126,6 +126,24 @@ export class DuckDbTableWriter {
         message: `duckdb: writing ${op} rows to table ${this.#layout.name} failed: ${(cause as Error).message}`,
         cause,
         context: { table: this.#layout.table, op },
+      })
+    }
+  }
+
+  /** A `match: 'column'` delete: soft-deletes the live rows whose `column` holds one of the batch's values; false (nothing) without such a column. */
+  async deleteMatching(column: string, input: Batch, synced: string): Promise<boolean> {
+    const target = this.#bySource.get(column)
+    if (target === undefined || input.length === 0) return false
+    const values = columnAsType(input.column(column)!, target.type, `duckdb: table ${this.#layout.table}`)
+    try {
+      await this.#merge(new Batch([values], input.length), (s, at) => deleteMatchingSql(this.#layout, s, at), synced)
+      return true
+    } catch (cause) {
+      throw new SluiceError({
+        code: 'DESTINATION_WRITE',
+        message: `duckdb: deleting rows of table ${this.#layout.name} by ${column} failed: ${(cause as Error).message}`,
+        cause,
+        context: { table: this.#layout.table, op: 'delete' },
       })
     }
   }

@@ -3,7 +3,8 @@ import { basename, join } from 'node:path'
 import type { Batch } from '../../core/batch.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import type { ErrorRecord } from '../../core/error-record.js'
-import type { SchemaChange, State } from '../../core/message.js'
+import { matchColumn } from '../../core/match-column.js'
+import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import type { MeterArgs, MeterResult } from '../../mar/mar-store.js'
 import type { SyncReport } from '../../sync/sync-report.js'
@@ -13,7 +14,7 @@ import type { AppliedSchemaChange, SchemaHistoryEntry, SinkMessage } from '../si
 import { syncDirectory } from './atomic-write.js'
 import { writeManifest, writeStateFile, type Committed, type Manifest, type PartEntry } from './commit-log.js'
 import { FilesMar } from './files-mar.js'
-import { logBatch, logSchema } from './log-batch.js'
+import { logBatch, logMatchingDelete, logSchema } from './log-batch.js'
 import { EXTENSIONS, startPart, type FileFormat, type PartWriter } from './part-writer.js'
 
 /** When a data file is closed and a new one started. */
@@ -95,6 +96,15 @@ export class FilesRun {
       this.#synced = new Date(this.#truncates.current).toISOString()
       return []
     }
+    const matching = matchColumn(message)
+    if (matching !== undefined) {
+      // Finds rows, never creates a table or a column: logged for readers to apply (replay-log.ts).
+      const layout = this.#layouts.get(table)
+      if (layout && this.#created.has(table) && layout.columns.some((c) => c.source === matching)) {
+        await this.#append(layout, logMatchingDelete(layout, matching, (message as RecordsMessage).batch, this.#synced))
+      }
+      return []
+    }
     // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.
     const announced = message.kind === 'schema' && message.change.type === 'create_table' ? { ...message.change.spec, table } : undefined
     const before = this.#layouts.get(table) ?? planTable(announced ?? { table, ...(this.#specs.get(table) ?? {}) }, this.#takenNames())
@@ -118,15 +128,19 @@ export class FilesRun {
         })
       }
     }
-    if (message.kind === 'records' && message.batch.length > 0) {
-      this.#touched.add(table)
-      const events = logBatch(layout, message.op, message.batch, this.#synced)
-      const open = this.#parts.get(table) ?? (await this.#startPart(layout))
-      this.#trackLongs(table, events)
-      await open.part.append(events)
-      if (open.part.rows >= this.#rotate.rows || open.part.bytes >= this.#rotate.bytes) await this.#finishPart(table)
-    }
+    if (message.kind === 'records') await this.#append(layout, logBatch(layout, message.op, message.batch, this.#synced))
     return applied.map((change) => ({ table, change }))
+  }
+
+  /** Appends events to the table's open file (rotating it when full). */
+  async #append(layout: TableLayout, events: Batch): Promise<void> {
+    if (events.length === 0) return
+    const table = layout.table
+    this.#touched.add(table)
+    const open = this.#parts.get(table) ?? (await this.#startPart(layout))
+    this.#trackLongs(table, events)
+    await open.part.append(events)
+    if (open.part.rows >= this.#rotate.rows || open.part.bytes >= this.#rotate.bytes) await this.#finishPart(table)
   }
 
   recordErrors(errors: readonly ErrorRecord[]): void {

@@ -27,8 +27,11 @@ const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows
  * A data lake in a directory: one folder per table holding Parquet, Arrow IPC, NDJSON or CSV
  * files, rotated by rows or bytes. The lake is a log: every upsert, update and delete is an
  * event row with `_sluice_synced` (write time), `_sluice_deleted`, `_sluice_op` (`upsert`,
- * `update`, `delete`) and `_sluice_columns` (for an update, the JSON list of columns it sets);
- * readers take the latest event per key (by `_sluice_synced`), as `read()` does. Files are
+ * `update`, `delete`, `delete_matching`) and `_sluice_columns` (for an update, the JSON list of
+ * columns it sets; for `delete_matching`, the one column it matches on); readers take the latest
+ * event per key (by `_sluice_synced`), as `read()` does. A `delete_matching` event (flatten's
+ * child tables: a `match: 'column'` delete) soft-deletes every row written before it, in log
+ * order, whose value in that column equals the event's. Files are
  * written as `*.tmp`, fsynced and renamed; a checkpoint commits them by rewriting
  * `_sluice/manifest-<syncId>.json` (files, rows, schema, state, truncates) atomically, then
  * `_sluice_state.json`. Readers must read only files a manifest lists: nothing else is complete.

@@ -10,9 +10,9 @@ import { columnAsType, nullColumn } from './column-as-type.js'
 export const LOG_COLUMNS = {
   synced: SYSTEM.synced,
   deleted: SYSTEM.deleted,
-  /** `upsert`, `update` or `delete`. */
+  /** `upsert`, `update`, `delete` or `delete_matching` (a `match: 'column'` delete). */
   op: '_sluice_op',
-  /** For an `update` event, the JSON array of the columns it sets; NULL otherwise. */
+  /** For an `update` event, the JSON array of the columns it sets; for `delete_matching`, of the one column it matches on; NULL otherwise. */
   columns: '_sluice_columns',
 } as const
 
@@ -66,4 +66,24 @@ export function logBatch(layout: TableLayout, op: RecordOp, batch: Batch, synced
 
 function constant(name: string, type: ColumnType, value: string, n: number): Column {
   return { name, type, values: new Array<string>(n).fill(value), validity: undefined, nullCount: 0 }
+}
+
+/**
+ * A `match: 'column'` delete as `delete_matching` events: one per value, carrying only `column`
+ * (a source name the layout has) and naming it in `_sluice_columns`.
+ */
+export function logMatchingDelete(layout: TableLayout, column: string, batch: Batch, synced: string): Batch {
+  const n = batch.length
+  const target = layout.columns.find((c) => c.source === column)!
+  const columns: Column[] = layout.columns.map((c) =>
+    c === target ? columnAsType(batch.column(column)!, c.type, `files: table ${layout.table}`, c.name) : nullColumn(c.name, c.type, n),
+  )
+  columns.push(
+    constant(LOG_COLUMNS.synced, 'UTC_DATETIME', synced, n),
+    { name: LOG_COLUMNS.deleted, type: 'BOOLEAN', values: new Uint8Array(n).fill(1), validity: undefined, nullCount: 0 },
+    constant(LOG_COLUMNS.op, 'STRING', 'delete_matching', n),
+    constant(LOG_COLUMNS.columns, 'STRING', JSON.stringify([target.name]), n),
+  )
+  if (layout.primaryKey.length === 0) columns.push(nullColumn(SYSTEM.id, 'STRING', n))
+  return new Batch(columns, n)
 }

@@ -18,7 +18,8 @@ const MAX_SAFE = 9007199254740991n
  * A table of the lake as a warehouse table would hold it, by replaying its log the way a reader
  * should: committed files in commit order; per key (`_sluice_id` for a keyless table) an upsert
  * replaces the row, an update sets the columns its `_sluice_columns` lists, a delete sets
- * `_sluice_deleted` and keeps the last values; an append table keeps every row; a truncate in a
+ * `_sluice_deleted` and keeps the last values, a `delete_matching` does so for every live row whose
+ * value in the column its `_sluice_columns` names equals its own; an append table keeps every row; a truncate in a
  * manifest soft-deletes rows written before it. Rows come back with the current columns
  * (NULL where a file predates a column) and the system columns, as the SQL sinks' `read()`.
  */
@@ -49,6 +50,15 @@ export async function replayTable(dir: string, committed: Committed, table: stri
     }
     for (const change of widened(await readPart(dir, event.file), event.file, layout)) {
       const op = change[LOG_COLUMNS.op]
+      if (op === 'delete_matching') {
+        const [name] = JSON.parse(change[LOG_COLUMNS.columns] as string) as string[]
+        const value = comparable(change[name!])
+        if (value === undefined) continue
+        for (const row of keyed ? rows.values() : log) {
+          if (!row[SYSTEM.deleted] && comparable(row[name!]) === value) Object.assign(row, { [SYSTEM.deleted]: true, [SYSTEM.synced]: change[SYSTEM.synced] })
+        }
+        continue
+      }
       const key = keyOf(change)
       if (op === 'delete') {
         const targets = keyed ? [rows.get(key)] : log.filter((r) => keyOf(r) === key)
@@ -209,4 +219,14 @@ function fromText(text: string | null, type: ColumnType): unknown {
     default:
       return text
   }
+}
+
+/** A value as `===` should compare it (values of one column, as files give them back). */
+function comparable(v: unknown): unknown {
+  if (v === undefined || v === null) return undefined // NULL matches nothing
+  if (typeof v === 'bigint') return v.toString()
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v
+  if (v instanceof Date) return v.toISOString()
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
+  return v
 }

@@ -3,6 +3,7 @@ import { jsonText } from '../../core/json-text.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { parseState, serializeState } from '../../core/json-state.js'
+import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
@@ -145,6 +146,22 @@ export function memory(): MemorySink {
     }
   }
 
+  /** A `match: 'column'` delete: soft-deletes the live rows whose `column` holds one of the batch's values. */
+  const deleteMatching = (t: MemoryTable, message: RecordsMessage, column: string) => {
+    const name = t.layout.columns.find((c) => c.source === column)?.name
+    if (name === undefined) return // no row can hold a value of a column the table doesn't have
+    const source = message.batch.column(column)!
+    const wanted = new Set<unknown>()
+    for (let i = 0; i < message.batch.length; i++) wanted.add(comparable(valueAt(source, i)))
+    const hit = (row: Row) => !row[SYSTEM.deleted] && wanted.has(comparable(row[name]))
+    for (const [key, row] of t.rows) if (hit(row)) put(t, key, { ...row, [SYSTEM.synced]: synced, [SYSTEM.deleted]: true })
+    t.log.forEach((row, i) => {
+      if (!hit(row)) return
+      t.log[i] = { ...row, [SYSTEM.synced]: synced, [SYSTEM.deleted]: true }
+      undo.push(() => (t.log[i] = row))
+    })
+  }
+
   return {
     name: 'memory',
     syncs,
@@ -169,6 +186,13 @@ export function memory(): MemorySink {
       if (message.kind === 'truncate') {
         truncates.truncate(message.table)
         synced = new Date(truncates.current).toISOString()
+        return []
+      }
+      const matching = matchColumn(message)
+      if (matching !== undefined) {
+        // Finds rows, never creates a table or a column.
+        const t = tables.get(message.table)
+        if (t) deleteMatching(t, message as RecordsMessage, matching)
         return []
       }
       const isNew = !tables.has(message.table)
@@ -258,4 +282,12 @@ function viewOf(stored: StoredValue, type: ColumnType): unknown {
     default:
       return stored
   }
+}
+
+/** A stored value as a Set compares it: by value for big integers, instants and bytes too. */
+function comparable(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
+  if (v instanceof Date) return v.toISOString()
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
+  return v
 }

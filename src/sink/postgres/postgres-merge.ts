@@ -100,6 +100,20 @@ FROM ${plan.stage} AS s WHERE ${joinOn('t', 's', keysOf(plan))} AND t.${q(HISTOR
 }
 
 /**
+ * A `match: 'column'` delete: soft-deletes the live rows whose `column` (destination name) is
+ * among the staged values (history tables: closes their active versions too).
+ */
+export function deleteMatchingSql(plan: MergePlan, column: string, synced: string): string {
+  const table = qualified(plan.schema, plan.layout.name)
+  const hit = `${q(column)} IN (SELECT s.${q(column)} FROM ${plan.stage} AS s)`
+  if (plan.layout.mode === 'history') {
+    return `UPDATE ${table} SET ${q(HISTORY.active)} = false, ${q(HISTORY.end)} = ${lit(synced)}, ${q(SYSTEM.deleted)} = true, ${q(SYSTEM.synced)} = ${lit(synced)}
+WHERE ${hit} AND ${q(HISTORY.active)}`
+  }
+  return `UPDATE ${table} SET ${q(SYSTEM.deleted)} = true, ${q(SYSTEM.synced)} = ${lit(synced)} WHERE ${hit} AND NOT ${q(SYSTEM.deleted)}`
+}
+
+/**
  * A deferred truncate applied at the end of a successful sync: rows written before `before`
  * are soft-deleted (history tables: their active versions are closed too).
  */

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { ErrorRecord } from '../../core/error-record.js'
-import type { SchemaChange } from '../../core/message.js'
+import { matchColumn } from '../../core/match-column.js'
+import type { RecordsMessage, SchemaChange } from '../../core/message.js'
 import { isSluiceError } from '../../core/sluice-error.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import type { SyncReport } from '../../sync/sync-report.js'
@@ -70,6 +71,13 @@ export class PostgresRun {
     if (message.kind === 'truncate') {
       this.#truncates.truncate(table)
       this.#synced = new Date(this.#truncates.current).toISOString()
+      return []
+    }
+    const matching = matchColumn(message)
+    if (matching !== undefined) {
+      // Finds rows, never creates a table or a column.
+      const layout = this.#layouts.get(table)
+      if (layout && this.#created.has(table)) await this.#writer(layout).deleteMatching(matching, (message as RecordsMessage).batch, this.#synced)
       return []
     }
     // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.

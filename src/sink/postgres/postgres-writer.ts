@@ -12,7 +12,7 @@ import { SYSTEM, type LayoutColumn, type TableLayout } from '../layout/table-lay
 import { copyText, fieldEncoder, type FieldEncoder } from './copy-text.js'
 import { pgError } from './postgres-connection.js'
 import { pgType, qualified } from './postgres-ddl.js'
-import { deleteSql, historyDeleteSql, historySql, upsertSql, type MergePlan } from './postgres-merge.js'
+import { deleteMatchingSql, deleteSql, historyDeleteSql, historySql, upsertSql, type MergePlan } from './postgres-merge.js'
 
 /**
  * Writes record batches of one table. A batch is streamed with `COPY … FROM STDIN` (text format)
@@ -91,6 +91,20 @@ export class PostgresTableWriter {
     const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage, given: given.map((c) => c.name) }
     const sql = this.#layout.mode === 'history' ? historyDeleteSql(plan, synced) : deleteSql(plan, synced)
     await this.#client.query(`${analyze(stage)}; ${sql}; TRUNCATE ${stage}`)
+  }
+
+  /** A `match: 'column'` delete: soft-deletes the live rows whose `column` holds a staged value; nothing without such a column. */
+  async deleteMatching(column: string, batch: Batch, synced: string): Promise<void> {
+    const target = this.#bySource.get(column)
+    if (target === undefined || batch.length === 0) return
+    try {
+      const stage = await this.#stage([target])
+      await this.#copy(`${stage} (${quoteIdent(target.name)})`, [this.#encoder(batch.column(column)!)], batch.length, [])
+      const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage, given: [target.name] }
+      await this.#client.query(`${analyze(stage)}; ${deleteMatchingSql(plan, target.name, synced)}; TRUNCATE ${stage}`)
+    } catch (cause) {
+      throw this.#failed('delete', cause)
+    }
   }
 
   #encoder(column: Column): FieldEncoder {

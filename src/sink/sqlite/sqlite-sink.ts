@@ -3,7 +3,8 @@ import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Row } from '../../core/batch.js'
 import type { ErrorRecord } from '../../core/error-record.js'
-import type { SchemaChange } from '../../core/message.js'
+import { matchColumn } from '../../core/match-column.js'
+import type { RecordsMessage, SchemaChange } from '../../core/message.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { TableSpec } from '../../core/table-spec.js'
@@ -198,6 +199,13 @@ class SqliteRun {
     if (message.kind === 'truncate') {
       this.#truncates.truncate(table)
       this.#synced = new Date(this.#truncates.current).toISOString()
+      return []
+    }
+    const matching = matchColumn(message)
+    if (matching !== undefined) {
+      // Finds rows, never creates a table or a column.
+      const layout = this.#layouts.get(table)
+      if (layout && this.#created.has(table)) this.#writer(layout).deleteMatching(matching, (message as RecordsMessage).batch, this.#synced)
       return []
     }
     // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.

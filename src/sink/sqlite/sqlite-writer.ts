@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { Batch, Column } from '../../core/batch.js'
+import { isNull, type Batch, type Column } from '../../core/batch.js'
 import type { RecordOp } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
@@ -105,6 +105,30 @@ export class SqliteTableWriter {
         for (let k = 0; k < keys.length; k++) params[k + 1] = keys[k]![i]
         stmt.run(params)
       }
+    } catch (cause) {
+      throw this.#failed('delete', i, cause)
+    }
+  }
+
+  /**
+   * A `match: 'column'` delete: soft-deletes the live rows whose `column` holds one of the batch's
+   * values, one statement per distinct value (a child table's `_sluice_parent_id` leads its key, so
+   * each is an index range). Nothing when the table has no such column.
+   */
+  deleteMatching(column: string, batch: Batch, synced: string): void {
+    const name = this.#names.get(column)
+    if (name === undefined || batch.length === 0) return
+    const sql = `UPDATE ${quoteIdent(this.#layout.name)} SET ${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = ? WHERE ${quoteIdent(name)} = ? AND ${quoteIdent(SYSTEM.deleted)} = 0`
+    let stmt = this.#statements.get(sql)
+    if (!stmt) {
+      stmt = this.#db.prepare(sql)
+      this.#statements.set(sql, stmt)
+    }
+    const source = batch.column(column)!
+    const values = bindable(source)
+    let i = 0
+    try {
+      for (; i < batch.length; i++) if (!isNull(source, i)) stmt.run(synced, values[i])
     } catch (cause) {
       throw this.#failed('delete', i, cause)
     }
