@@ -42,6 +42,7 @@ export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIter
   return {
     id: options.id ?? `fromIterable:${table}`,
     tables: () => [spec!],
+    readAhead: true,
     async *read({ state, signal }) {
       const done = typeof state?.rows === 'number' ? state.rows : 0
       let index = 0

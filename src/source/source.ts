@@ -43,6 +43,13 @@ export interface Source {
   /** The tables this source writes, with keys and types, when it knows them. */
   tables?(args: { readonly configuration: Configuration }): readonly TableSpecInput[] | Promise<readonly TableSpecInput[]>
   read(args: SourceReadArgs): AsyncIterable<Message>
+  /**
+   * True when the source only reads after a checkpoint, so `sync()` may make the next message
+   * while the checkpoint commits (the built-in sources do). Default false: the code after
+   * `yield op.checkpoint(…)` runs only once that checkpoint is committed, so a source may
+   * acknowledge what it read there (delete queue messages, commit a consumer offset).
+   */
+  readonly readAhead?: boolean
 }
 
 /** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */

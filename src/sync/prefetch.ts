@@ -1,5 +1,13 @@
 const ignore = (): undefined => undefined
 
+/** Options of {@link prefetch}. */
+export interface PrefetchOptions<T> {
+  /** Called as each message is finished, before the next one is started. */
+  readonly onMade?: () => void
+  /** Messages after which nothing is made ahead: the source resumes only when the consumer asks. */
+  readonly barrier?: (message: T) => boolean
+}
+
 /**
  * Keeps the next message of `source` in the making while the consumer handles the current one:
  * `sync()` pulls message n + 1 (the source fetching a page, building a batch, a stage hashing it)
@@ -12,14 +20,23 @@ const ignore = (): undefined => undefined
  * commits). A consumer that leaves early (a stop at a checkpoint) discards the message in the
  * making, which nothing has acknowledged, waits for it to settle and closes the source: call
  * `abandon` first to cut short a source that is waiting (a slow request, a Retry-After sleep).
+ * `onMade` is called as each message is finished, before the next one is started: side effects of
+ * the source (recorded errors) can so be told apart by the message they came with. A `barrier`
+ * message (a checkpoint, for a source that acknowledges what it read after one) is not read past.
  */
-export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export async function* prefetch<T>(source: AsyncIterable<T>, options: PrefetchOptions<T> = {}): AsyncGenerator<T> {
+  const { onMade, barrier } = options
   const upstream = source[Symbol.asyncIterator]()
-  let pending = upstream.next()
-  pending.catch(ignore) // awaited below; a rejection that arrives while the sink works is not "unhandled"
+  const pull = () => {
+    const p = upstream.next()
+    p.catch(ignore) // awaited below; a rejection that arrives while the sink works is not "unhandled"
+    return p
+  }
+  let pending: Promise<IteratorResult<T>> | undefined = pull()
   let finished = false
   try {
     for (;;) {
+      pending ??= pull()
       let next: IteratorResult<T>
       try {
         next = await pending
@@ -31,14 +48,20 @@ export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T> 
         finished = true
         return
       }
-      pending = upstream.next()
-      pending.catch(ignore)
+      onMade?.()
+      if (barrier?.(next.value)) {
+        // Not past a barrier: the source resumes only once the consumer is done with it.
+        pending = undefined
+        yield next.value
+        continue
+      }
+      pending = pull()
       yield next.value
     }
   } finally {
     if (!finished) {
       // The consumer left: the message in the making is dropped; the source's own cleanup still runs.
-      await pending.then(ignore, ignore)
+      await pending?.then(ignore, ignore)
       await upstream.return?.()
     }
   }

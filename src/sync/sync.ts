@@ -135,14 +135,21 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const state = sinkState ?? (await options.state?.load({ connectorId }))
     emit('syncStart', { connectorId, syncId, state })
 
-    const errors: ErrorRecord[] = []
+    // Each error is tagged with the message that was in the making when it was recorded: with the
+    // next message made ahead (prefetch), an error of a row after a checkpoint may be recorded before
+    // that checkpoint commits, and must not commit with it (the resumed run records it again).
+    const errors: { readonly error: ErrorRecord; readonly at: number }[] = []
+    let made = 0 // messages the source and stages have finished
+    let handled = -1 // index of the message the loop below is handling
     const recordError: RecordError = (e) => {
-      errors.push(e)
+      errors.push({ error: e, at: made })
       report.errors = (report.errors ?? 0) + 1
     }
-    const flushErrors = async () => {
-      if (errors.length === 0) return
-      const batch = errors.splice(0)
+    const flushErrors = async (upTo: number) => {
+      let n = 0
+      while (n < errors.length && errors[n]!.at <= upTo) n++
+      if (n === 0) return
+      const batch = errors.splice(0, n).map((e) => e.error)
       if (sink.recordErrors) await sink.recordErrors({ errors: batch })
     }
     // `selection` lets a source skip blocked tables and columns at the request (see `Selection`).
@@ -153,15 +160,17 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError, describeDestination, ...(selection ? { selection } : {}) }
     for (const stage of stages) messages = stage(messages, context)
     // The next message is made while the sink writes this one (see `prefetch`).
-    messages = prefetch(messages)
+    // Past a checkpoint only for a source that says it only reads there (`Source.readAhead`).
+    messages = prefetch(messages, { onMade: () => made++, ...(source.readAhead ? {} : { barrier: (m: Message) => m.kind === 'checkpoint' }) })
 
     status = 'succeeded'
     // A MAR budget used up before the first row (onExceed: 'stop'): end without reading.
     if (stop.reason === 'mar_budget') status = 'stopped'
     else for await (const message of messages) {
+      handled++
       if (message.kind === 'checkpoint') {
         serializeState(message.state)
-        await flushErrors()
+        await flushErrors(handled)
         await sink.checkpoint({ state: message.state })
         await options.state?.save({ connectorId, state: message.state })
         report.checkpoints++
@@ -195,7 +204,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       } else if (message.kind === 'truncate') table.truncates++
     }
     if (status === 'succeeded' && stop.aborted) status = 'stopped'
-    if (status === 'succeeded') await flushErrors()
+    if (status === 'succeeded') await flushErrors(Infinity)
   } catch (thrown) {
     if (stop.aborted && opened) status = 'stopped'
     else {

@@ -75,6 +75,7 @@ describe('sync() with prefetch', () => {
     const log: string[] = []
     const source: Source = {
       id: 'pages',
+      readAhead: true,
       tables: () => [{ table: 't', primaryKey: ['id'] }],
       async *read() {
         for (let p = 0; p < 3; p++) {
@@ -108,10 +109,62 @@ describe('sync() with prefetch', () => {
     expect(log.indexOf('sink end 0')).toBeLessThan(log.indexOf('sink start 1'))
   })
 
+  it('without readAhead, the code after `yield op.checkpoint` runs only once the checkpoint committed', async () => {
+    const log: string[] = []
+    const inner = memory()
+    const sink: Sink = {
+      ...inner,
+      name: inner.name,
+      open: (a) => inner.open(a),
+      close: (a) => inner.close(a),
+      write: (a) => inner.write(a),
+      async checkpoint(args) {
+        await sleep(10)
+        await inner.checkpoint(args)
+        log.push(`committed ${JSON.stringify(args.state)}`)
+      },
+    }
+    const source: Source = {
+      id: 'acking',
+      tables: () => [{ table: 't', primaryKey: ['id'] }],
+      async *read() {
+        for (let p = 0; p < 3; p++) {
+          yield op.upsert('t', [{ id: p }])
+          yield op.checkpoint({ p })
+          log.push(`ack ${p}`) // e.g. delete the queue messages of page p: only safe once p is committed
+        }
+      },
+    }
+    const report = await sync({ source, destination: sink })
+    expect(report.status).toBe('succeeded')
+    expect(log).toEqual(['committed {"p":0}', 'ack 0', 'committed {"p":1}', 'ack 1', 'committed {"p":2}', 'ack 2'])
+  })
+
+  it('records an error of a row after a checkpoint with the next checkpoint, not with the one being committed', async () => {
+    const sink = memory()
+    const report = await sync({
+      destination: sink,
+      source: {
+        readAhead: true,
+        tables: () => [{ table: 't', primaryKey: ['id'] }],
+        async *read({ recordError }) {
+          yield op.upsert('t', [{ id: 1 }])
+          yield op.checkpoint({ n: 1 })
+          recordError({ kind: 'record', table: 't', code: 'VALIDATION_FAILED', message: 'after checkpoint 1', record: { id: 2 } })
+          throw new Error('fail before checkpoint 2')
+        },
+      },
+    })
+    expect(report.status).toBe('failed')
+    expect(report.errors).toBe(1)
+    expect(await sink.readErrors!()).toEqual([])
+  })
+
   it('a deadline stop does not wait for a slow request of the page in the making', async () => {
     let aborted = false
     const source: Source = {
       id: 'slow',
+      readAhead: true,
       tables: () => [{ table: 't', primaryKey: ['id'] }],
       async *read({ signal }) {
         for (let p = 0; ; p++) {

@@ -83,6 +83,7 @@ export function fileSource(options: FileSourceOptions): Source {
       const names = typeof options.table === 'string' ? [options.table] : [...new Set((await listFiles(options.path, keep)).map((f) => tableOf(f.path)))]
       return parseTableSpecs(names.map(specOf), 'fileSource')
     },
+    readAhead: true,
     async *read({ state, signal, recordError }): AsyncGenerator<Message> {
       const progress = readState(state)
       const files = (await listFiles(options.path, keep)).filter((f) => !progress.after || compareFiles(f, progress.after) > 0)

@@ -145,6 +145,7 @@ export function graphql(options: GraphqlOptions): Source {
   return {
     id: options.id ?? `graphql:${o.table}`,
     tables: () => [spec!],
+    readAhead: true,
     async *read({ state, signal, recordError, selection }) {
       const selected = graphqlSelection(
         { table: o.table, primaryKey: options.primaryKey, columns: options.columns, cursor: inc?.cursor, fieldsVariable: o.fieldsVariable },

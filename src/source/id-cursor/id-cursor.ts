@@ -101,6 +101,7 @@ export function idCursor<Id extends IdValue = number>(options: IdCursorOptions<I
   return {
     id: options.id ?? `idCursor:${o.table}`,
     tables: () => [spec!],
+    readAhead: true,
     async *read({ state, signal, recordError }) {
       const from = savedAfter(state, o) ?? o.start
       const reader: RangeReader = {

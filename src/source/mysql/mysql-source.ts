@@ -89,6 +89,7 @@ export function mysqlSource(options: MysqlSourceOptions): Source {
         await done(handle, conn, broken)
       }
     },
+    readAhead: true,
     async *read(args) {
       const { state, signal } = args
       const handle = mysqlPoolFor(options.connection)

@@ -85,6 +85,7 @@ export function postgresSource(options: PostgresSourceOptions): Source {
       discovered = await withClient((client) => discover(client))
       return discovered.map((t) => t.spec)
     },
+    readAhead: true,
     async *read(args) {
       const { state, signal } = args
       const handle = poolFor(options.connection, 1)

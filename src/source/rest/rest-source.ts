@@ -49,6 +49,7 @@ export function rest(options: RestOptions): Source {
   return {
     id: config.id,
     tables: () => config.specs,
+    readAhead: true,
     async *read({ state, signal, recordError, selection }) {
       const selected = selectedStreams(config.streams, selection)
       const saved = forgetDrivingRuns(readStreamStates(state), selected)

@@ -98,6 +98,7 @@ export function timeWindows(options: TimeWindowsOptions): Source {
   return {
     id: options.id ?? `timeWindows:${o.table}`,
     tables: () => [spec!],
+    readAhead: true,
     async *read({ state, signal, recordError }) {
       let done = savedIntervals(state, o.table)
       const end = o.end ?? o.clock.now()
