@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, realpathSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -43,4 +44,14 @@ export function oneErrorLine(stderr: string): string {
   if (lines.length !== 1 || !lines[0]!.startsWith('error [')) throw new Error(`expected one error line, got:\n${stderr}`)
   if (/\n\s+at /.test(stderr)) throw new Error(`stack trace in:\n${stderr}`)
   return lines[0]!
+}
+
+/** One value from the connector's SQLite warehouse (`<dir>/files/warehouse.db`), opened read-only. */
+export function warehouseValue(dir: string, sql: string): unknown {
+  const db = new Database(join(dir, 'files', 'warehouse.db'), { readonly: true })
+  try {
+    return db.prepare(sql).pluck().get()
+  } finally {
+    db.close()
+  }
 }

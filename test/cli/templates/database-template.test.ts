@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithService, PG_URL, pgUnavailable, schemas } from '../../source/postgres/pg-service.js'
-import { calls, runCli, tempDir } from '../run-cli.js'
+import { calls, runCli, tempDir, warehouseValue } from '../run-cli.js'
 
 const unavailable = await pgUnavailable()
 const fresh = schemas('sluice_cli_tpl')
@@ -30,14 +29,7 @@ describeWithService('sluice init --template database → debug against the local
       INSERT INTO "${schema}".countries VALUES ('fr', 'France'), ('de', 'Germany'), ('jp', 'Japan');`)
   })
   afterAll(() => rm(cwd, { recursive: true, force: true }))
-  const query = (sql: string) => {
-    const db = new Database(join(dir, 'files', 'warehouse.db'), { readonly: true })
-    try {
-      return db.prepare(sql).pluck().get()
-    } finally {
-      db.close()
-    }
-  }
+  const query = (sql: string) => warehouseValue(dir, sql)
 
   it('scaffolds a postgresSource() connector with string configuration values, each explained in the README', async () => {
     const result = await runCli(['init', 'shop_db', '--template', 'database'], { cwd })

@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { graphqlServer, makeOrder, type GraphqlTestServer } from '../../support/graphql-server.js'
-import { calls, runCli, tempDir } from '../run-cli.js'
+import { calls, runCli, tempDir, warehouseValue } from '../run-cli.js'
 
 const TOKEN = 'gql-template-s3cret-token'
 
@@ -19,14 +18,7 @@ describe('sluice init --template graphql → debug against a local GraphQL serve
     await server.close()
     await rm(cwd, { recursive: true, force: true })
   })
-  const query = (sql: string) => {
-    const db = new Database(join(dir, 'files', 'warehouse.db'), { readonly: true })
-    try {
-      return db.prepare(sql).pluck().get()
-    } finally {
-      db.close()
-    }
-  }
+  const query = (sql: string) => warehouseValue(dir, sql)
 
   it('scaffolds a graphql() connector with string configuration values, each explained in the README', async () => {
     const result = await runCli(['init', 'shop_graph', '--template', 'graphql'], { cwd })

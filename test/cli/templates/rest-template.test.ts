@@ -1,10 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { faultApi, type FaultApi } from '../../support/fault-api.js'
-import { calls, runCli, tempDir } from '../run-cli.js'
+import { calls, runCli, tempDir, warehouseValue } from '../run-cli.js'
 
 const TOKEN = 'tok-rest-template-s3cret'
 
@@ -19,14 +18,7 @@ describe('sluice init --template rest → debug against a local REST API', () =>
     await api.close()
     await rm(cwd, { recursive: true, force: true })
   })
-  const count = (sql: string) => {
-    const db = new Database(join(dir, 'files', 'warehouse.db'), { readonly: true })
-    try {
-      return db.prepare(sql).pluck().get()
-    } finally {
-      db.close()
-    }
-  }
+  const count = (sql: string) => warehouseValue(dir, sql)
 
   it('scaffolds a rest() connector whose configuration.json holds only strings, and a README naming each key', async () => {
     const result = await runCli(['init', 'shop_api', '--template', 'rest'], { cwd })
