@@ -148,5 +148,5 @@ describe('sync into sqlite, killed with SIGKILL at random moments', () => {
     } finally {
       handle.close()
     }
-  }, 120_000)
+  }, 300_000) // each of the ~20 child starts (tsx) takes 1–2 s on a quiet 2-core VM, 5 s at load 8
 })
