@@ -69,9 +69,11 @@ for (const kind of ['sqlite', 'files'] as const) {
       const db = join(dir, `${kind}-race.db`)
       const [a, b] = [child(kind, db, 'hold'), child(kind, db, 'hold')]
       // Whoever wins prints `holding`; the loser ends at once with ALREADY_RUNNING.
-      const first = await Promise.race([line(a, 'result'), line(b, 'result')])
-      expect(first).toBe('result skipped ALREADY_RUNNING')
-      const winner = a.lines.includes('holding') ? a : b
+      const first = await Promise.race([line(a, 'result').then((l) => ({ l, loser: a })), line(b, 'result').then((l) => ({ l, loser: b }))])
+      expect(first.l).toBe('result skipped ALREADY_RUNNING')
+      // The winner took the lease before the loser asked, but may print `holding` after the loser's result.
+      const winner = first.loser === a ? b : a
+      expect(await line(winner, 'holding')).toBe('holding')
       expect(winner.lines).toEqual(['holding'])
       winner.process.stdin!.write('go\n')
       expect(await line(winner, 'result')).toBe('result succeeded')
