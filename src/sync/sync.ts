@@ -139,9 +139,15 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       errors.push(e)
       report.errors = (report.errors ?? 0) + 1
     }
-    const flushErrors = async () => {
-      if (errors.length === 0) return
-      const batch = errors.splice(0)
+    // How many errors were recorded when each checkpoint left the last stage. With prefetch the
+    // source runs one message ahead, so errors of the message after a checkpoint may already be in
+    // `errors` when the checkpoint commits; they belong to the next one (or roll back with a failure).
+    const recordedAt = new WeakMap<Message, number>()
+    let flushed = 0
+    const flushErrors = async (upTo = flushed + errors.length) => {
+      if (upTo <= flushed) return
+      const batch = errors.splice(0, upTo - flushed)
+      flushed = upTo
       if (sink.recordErrors) await sink.recordErrors({ errors: batch })
     }
     // `selection` lets a source skip blocked tables and columns at the request (see `Selection`).
@@ -151,6 +157,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const describeDestination = () => (described ??= sink.describe ? sink.describe() : Promise.resolve([]))
     const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError, describeDestination, ...(selection ? { selection } : {}) }
     for (const stage of stages) messages = stage(messages, context)
+    messages = markCheckpoints(messages, (m) => recordedAt.set(m, flushed + errors.length))
     // The next message is made while the sink writes this one (see `prefetch`).
     messages = prefetch(messages)
 
@@ -160,7 +167,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     else for await (const message of messages) {
       if (message.kind === 'checkpoint') {
         serializeState(message.state)
-        await flushErrors()
+        await flushErrors(recordedAt.get(message))
         await sink.checkpoint({ state: message.state })
         await options.state?.save({ connectorId, state: message.state })
         report.checkpoints++
@@ -220,6 +227,14 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   }
   emit(report.status === 'failed' ? 'syncError' : 'syncComplete', report)
   return report
+}
+
+/** Passes messages through, calling `mark` with each checkpoint as it is produced (before the source resumes). */
+async function* markCheckpoints(messages: AsyncIterable<Message>, mark: (checkpoint: Message) => void): AsyncGenerator<Message> {
+  for await (const message of messages) {
+    if (message.kind === 'checkpoint') mark(message)
+    yield message
+  }
 }
 
 function checkRecords(message: RecordsMessage, spec: TableSpec | undefined): void {
