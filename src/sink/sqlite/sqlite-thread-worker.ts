@@ -48,19 +48,34 @@ async function dispatch({ method, args }: WorkerRequest): Promise<unknown> {
     throw new SluiceError({ code: 'INTERNAL', message: `sqlite thread: unknown sink method ${method}` })
   }
   if (method === 'open') failure = undefined
-  else if (method === 'close' && failure !== undefined) return closeFailed(args as { status: SyncStatus; report: SyncReport })
-  else if (failure !== undefined && IN_RUN.has(method)) throw failure
+  else if (method === 'close' && failure !== undefined) {
+    const close = args as CloseArgs
+    // A caller told of a failure closes the failed sync as usual; one that never heard of it (or closes it as a success) hears it now.
+    if (!close.told || close.status === 'succeeded') return closeFailed(close)
+    failure = undefined
+  } else if (failure !== undefined && IN_RUN.has(method)) throw failure
+  if (method === 'close') {
+    const { told: _, ...close } = args as CloseArgs
+    return sink.close!(close)
+  }
   if (method === 'write') return sink.write!({ message: fromWire((args as { message: WireMessage }).message) })
   return sink[method]!(args)
 }
 
 /** A sync whose detached write failed must not commit what follows its last checkpoint: roll back, record it failed, report that error. */
-async function closeFailed({ report }: { status: SyncStatus; report: SyncReport }): Promise<never> {
+async function closeFailed({ report }: CloseArgs): Promise<never> {
   const error = failure
   failure = undefined
   const json = error instanceof SluiceError ? error.toJSON() : { code: 'DESTINATION_WRITE', message: String((error as Error)?.message ?? error), retryable: false, context: {} }
   await sink.close!({ status: 'failed', report: { ...report, status: 'failed', error: json } })
   throw error
+}
+
+/** `close`'s arguments, and whether a call of this sync already failed to its caller (see sqlite-thread.ts). */
+interface CloseArgs {
+  readonly status: SyncStatus
+  readonly report: SyncReport
+  readonly told?: boolean
 }
 
 type WireMessage = Exclude<SinkMessage, { kind: 'records' }> | (Omit<Extract<SinkMessage, { kind: 'records' }>, 'batch'> & { batch: WireBatch })

@@ -39,8 +39,20 @@ export function sqliteThread(options: SqliteOptions): Sink {
   /** Schema changes a detached write reported after all (none expected): handed to the next write's caller. */
   let late: AppliedSchemaChange[] = []
   const call = <T>(method: string, args?: unknown) => client.call(method, args) as Promise<T>
+  /** Whether a call of this sync failed to its caller: then `close` needn't report a detached failure again. */
+  let told = false
   const checkFailure = () => {
     if (failure !== undefined) throw failure
+  }
+  /** A call inside the sync's transaction, refused once a detached write failed. */
+  const inRun = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      checkFailure()
+      return await work()
+    } catch (error) {
+      told = true
+      throw error
+    }
   }
   const takeLate = (): AppliedSchemaChange[] => {
     const out = late
@@ -58,7 +70,6 @@ export function sqliteThread(options: SqliteOptions): Sink {
   }
 
   const write = async (message: SinkMessage): Promise<readonly AppliedSchemaChange[]> => {
-    checkFailure()
     if (message.kind !== 'records') return [...takeLate(), ...((await call<AppliedSchemaChange[] | undefined>('write', { message })) ?? [])]
     const shape = shapeOf(message)
     const seen = shapes.get(message.table)
@@ -77,6 +88,7 @@ export function sqliteThread(options: SqliteOptions): Sink {
     name: 'sqlite',
     async open(args) {
       failure = undefined
+      told = false
       shapes.clear()
       late = []
       client.keepAlive = true
@@ -87,33 +99,21 @@ export function sqliteThread(options: SqliteOptions): Sink {
         throw error
       }
     },
-    write: ({ message }) => write(message),
-    async checkpoint(args) {
-      checkFailure()
-      await call('checkpoint', args)
-    },
+    write: ({ message }) => inRun(() => write(message)),
+    checkpoint: (args) => inRun(() => call('checkpoint', args)),
     async close(args) {
       try {
         // A worker lost mid-sync took its open transaction with it: nothing to close but the error.
         if (failure !== undefined && !client.alive) throw failure
-        await call('close', args)
+        await call('close', { ...args, told })
       } finally {
         client.keepAlive = false
         await client.terminate()
       }
     },
-    async recordErrors(args) {
-      checkFailure()
-      await call('recordErrors', args)
-    },
-    async meter(args) {
-      checkFailure()
-      return call('meter', args)
-    },
-    async recordMarThreshold(args) {
-      checkFailure()
-      return call('recordMarThreshold', args)
-    },
+    recordErrors: (args) => inRun(() => call('recordErrors', args)),
+    meter: (args) => inRun(() => call('meter', args)),
+    recordMarThreshold: (args) => inRun(() => call('recordMarThreshold', args)),
     read: async (args) => asBuffers(await call<Row[]>('read', args)),
     readErrors: () => call('readErrors'),
     describe: () => call('describe'),
