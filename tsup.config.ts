@@ -1,9 +1,13 @@
 import { defineConfig } from 'tsup'
 
 // The library ships ESM + CJS + .d.ts; the CLI is only ever run as ESM (bin/sluice.js imports dist/cli.js).
+// `sqlite-thread-worker` is no import path: `sqlite({ thread: true })` starts it by file, next to the bundle.
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts' },
+    entry: {
+      index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts',
+      'sqlite-thread-worker': 'src/sink/sqlite/sqlite-thread-worker.ts',
+    },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

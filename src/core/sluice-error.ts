@@ -94,6 +94,21 @@ export class SluiceError extends Error {
   toJSON(): { code: string; message: string; retryable: boolean; context: Record<string, unknown> } {
     return { code: this.code, message: this.message, retryable: this.retryable, context: { ...this.context } }
   }
+
+  /**
+   * The error again from its `toJSON()` view (e.g. sent from a worker thread), with an optional
+   * cause: callers see the same `code`, `message`, `retryable` and `context` as where it was thrown.
+   *
+   * @example
+   * ```ts
+   * import { SluiceError } from 'sluice'
+   * const copy = SluiceError.fromJSON(new SluiceError({ code: 'DESTINATION_WRITE', message: 'disk full' }).toJSON())
+   * copy.code // 'DESTINATION_WRITE'
+   * ```
+   */
+  static fromJSON(json: { code: string; message: string; retryable?: boolean; context?: Record<string, unknown> }, cause?: unknown): SluiceError {
+    return new SluiceError({ code: json.code, message: json.message, retryable: json.retryable ?? false, context: json.context ?? {}, ...(cause === undefined ? {} : { cause }) })
+  }
 }
 
 /** True for any `SluiceError`, also across duplicated copies of the package (checks the tag). */

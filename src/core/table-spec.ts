@@ -78,7 +78,4 @@ function duplicate(where: string, table: string): never {
   return decodeConfig(Schema.Never, { table }, `${where}: table ${JSON.stringify(table)} is declared twice`)
 }
 
-/** The effective write mode of a table: `upsert` unless declared (keyed by `_sluice_id` without a primary key). */
-export function modeOf(spec: TableSpec): WriteMode {
-  return spec.mode ?? 'upsert'
-}
+export { modeOf } from './write-mode.js'

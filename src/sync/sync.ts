@@ -234,6 +234,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   return report
 }
 
+
 function checkRecords(message: RecordsMessage, spec: TableSpec | undefined): void {
   if (spec?.primaryKey) checkPrimaryKey(message.batch, spec.primaryKey, message.table)
 }

@@ -10,3 +10,4 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 describeConnectorStoreConformance('memory', () => memory())
 describeConnectorStoreConformance('sqlite', () => sqlite({ path: join(dir, `s${n++}.db`) }))
+describeConnectorStoreConformance('sqlite (thread)', () => sqlite({ path: join(dir, `s${n++}.db`), thread: true }))

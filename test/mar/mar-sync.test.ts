@@ -11,6 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 describeMarConformance('memory', () => memory())
 describeMarConformance('sqlite', () => sqlite({ path: join(dir, `mar${n++}.db`) }))
+describeMarConformance('sqlite (thread)', () => sqlite({ path: join(dir, `mar${n++}.db`), thread: true }))
 
 describe('MAR options', () => {
   it('a destination that cannot meter gives MAR_UNAVAILABLE, before anything runs', async () => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
   await build({
     ...library,
     config: false,
-    entry: { index: 'src/index.ts', duckdb: 'src/duckdb.ts' },
+    entry: { index: 'src/index.ts', duckdb: 'src/duckdb.ts', 'sqlite-thread-worker': 'src/sink/sqlite/sqlite-thread-worker.ts' },
     outDir: join(pkg, 'dist'),
     dts: false,
     sourcemap: false,
@@ -65,7 +65,29 @@ async function ids(path: string): Promise<unknown[]> {
   }
 }
 
+/** A script body that syncs 3000 rows through `sqlite({ thread: true })` into `path` and leaves `outcome` with what it reads back. */
+const threadSync = (path: string) => `
+  const rows = Array.from({ length: 3000 }, (_, id) => ({ id, name: 'n' + id }))
+  const sink = sqlite({ path: ${JSON.stringify(path)}, thread: true })
+  const report = await sync({ destination: sink, source: fromIterable('t', rows, { primaryKey: ['id'], batchSize: 500 }) })
+  const back = await sink.read({ table: 't' })
+  const outcome = { status: report.status, rows: report.rows, read: back.length, last: back.at(-1).name, error: report.error && report.error.code + ': ' + report.error.message }`
+
 describe('built package entries', () => {
+  it('sqlite({ thread: true }) from the CommonJS build syncs on the worker built next to it', () => {
+    const out = node('cjs', `
+      const { sync, fromIterable, sqlite } = require('sluice')
+      ;(async () => { ${threadSync(join(root, 'thread-cjs.db'))}; console.log(JSON.stringify(outcome)) })()`)
+    expect(out).toEqual({ status: 'succeeded', rows: 3000, read: 3000, last: 'n2999' })
+  })
+
+  it('sqlite({ thread: true }) from the ESM build syncs on the worker built next to it', () => {
+    const out = node('esm', `
+      const { sync, fromIterable, sqlite } = await import('sluice')
+      ${threadSync(join(root, 'thread-esm.db'))}; console.log(JSON.stringify(outcome))`)
+    expect(out).toEqual({ status: 'succeeded', rows: 3000, read: 3000, last: 'n2999' })
+  })
+
   it('require("sluice/duckdb") from the CommonJS build syncs into a DuckDB file', async () => {
     const path = join(root, 'cjs.duckdb')
     const out = node('cjs', `

@@ -11,6 +11,7 @@ let n = 0
 const SINKS: [string, () => Sink][] = [
   ['memory', () => memory()],
   ['sqlite', () => sqlite({ path: join(dir, `w${n++}.db`) })],
+  ['sqlite (thread)', () => sqlite({ path: join(dir, `w${n++}.db`), thread: true })],
 ]
 
 for (const [name, make] of SINKS) {

@@ -2,7 +2,10 @@
  * The process that test/sync/crash-resume.test.ts kills with SIGKILL: one sync of the
  * deterministic crash source into a SQLite file, resumed from whatever state the file holds.
  *
- *   node --import tsx test/support/crash-child.ts <db path>
+ *   node --import tsx test/support/crash-child.ts <db path> [thread]
+ *
+ * With `thread`, the sink is `sqlite({ path, thread: true })`: the kill then also lands while
+ * detached writes are on their way to (or inside) the worker thread.
  *
  * Prints one line per event so the parent can time its kills:
  *   `start <page>` once the sink is open (the page the saved state resumes from),
@@ -15,8 +18,9 @@ import { sync } from '../../src/sync/sync.js'
 import { crashSource } from './crash-source.js'
 
 const path = process.argv[2]
-if (!path) {
-  process.stderr.write('usage: crash-child.ts <db path>\n')
+const thread = process.argv[3] === 'thread'
+if (!path || (process.argv[3] !== undefined && !thread)) {
+  process.stderr.write('usage: crash-child.ts <db path> [thread]\n')
   process.exit(2)
 }
 
@@ -25,7 +29,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`)
 
 const report = await sync({
   source: crashSource(),
-  destination: sqlite({ path }),
+  destination: sqlite({ path, thread }),
   on: {
     syncStart: ({ state }) => say(`start ${typeof state?.page === 'number' ? state.page : 0}`),
     checkpoint: ({ state }) => say(`checkpoint ${String(state.page)}`),

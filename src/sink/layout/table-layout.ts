@@ -3,7 +3,8 @@ import { baseType, widenType, type ColumnType } from '../../core/column-type.js'
 import { encodeValue, NO_FIT } from '../../core/encode-value.js'
 import type { SchemaChange } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import { modeOf, type TableSpec, type WriteMode } from '../../core/table-spec.js'
+import type { TableSpec, WriteMode } from '../../core/table-spec.js'
+import { modeOf } from '../../core/write-mode.js'
 import { normalizeName, uniqueName } from './normalize-name.js'
 
 /** System columns every destination table has (names are reserved: a source column of the same name is renamed). */

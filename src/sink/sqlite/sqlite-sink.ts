@@ -16,6 +16,7 @@ import { createTableSql, exactIntegers, migrateColumn, registerWiden, sqliteType
 import { insertErrors, insertHistory, loadLayouts, loadState, META_DDL, recordSync, saveLayout, selectErrors, selectHistory } from './sqlite-meta.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
 import { sqliteOperations } from './sqlite-operations.js'
+import { sqliteThread } from './sqlite-thread.js'
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -23,6 +24,24 @@ export interface SqliteOptions {
   readonly path: string
   /** How long to wait for another writer's lock (default 5_000 ms). */
   readonly busyTimeoutMs?: number
+  /**
+   * Write on a worker thread (default false): the sink returned forwards every call to a worker
+   * that owns the database, and records writes return once posted (a few at a time), so the
+   * source and stages keep parsing on the main thread while the second core writes. Experimental:
+   * it is exact (same conformance suite and SIGKILL proof as the default) but not yet faster —
+   * measured slower than the default in `npm run bench` so far (see the README), so leave it off
+   * unless your own bench says otherwise. A write that fails there fails the next checkpoint (or
+   * `close`), which then saves no state.
+   * Not with `':memory:'`, whose database would live and die with the worker.
+   *
+   * @example
+   * ```ts
+   * import { fromIterable, sqlite, sync } from 'sluice'
+   * const rows = Array.from({ length: 100_000 }, (_, id) => ({ id, name: `user ${id}` }))
+   * await sync({ source: fromIterable('users', rows, { primaryKey: ['id'] }), destination: sqlite({ path: 'warehouse.db', thread: true }) })
+   * ```
+   */
+  readonly thread?: boolean
 }
 
 /**
@@ -40,7 +59,14 @@ export function sqlite(options: SqliteOptions): Sink {
   if (typeof options?.path !== 'string' || options.path.trim() === '') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sqlite({ path }) needs a file path such as "files/warehouse.db"' })
   }
+  if (options.thread !== undefined && typeof options.thread !== 'boolean') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `sqlite({ thread }) must be true or false, got ${JSON.stringify(options.thread)}` })
+  }
+  if (options.thread && options.path === ':memory:') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: "sqlite({ thread: true }) needs a file path: a ':memory:' database would live and die with the worker thread" })
+  }
   const path = options.path === ':memory:' ? ':memory:' : resolve(options.path)
+  if (options.thread) return sqliteThread({ path, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) })
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000
   let db: Database.Database | undefined
   let run: SqliteRun | undefined
