@@ -91,8 +91,8 @@ function source(p: Prepared, over: Partial<RestOptions> = {}) {
   })
 }
 
-async function librarySync(p: Prepared, over: Partial<RestOptions> = {}): Promise<void> {
-  const report = await sync({ source: source(p, over), destination: sqlite({ path: p.db }) })
+async function librarySync(p: Prepared, over: Partial<RestOptions> = {}, thread = false): Promise<void> {
+  const report = await sync({ source: source(p, over), destination: sqlite({ path: p.db, thread }) })
   if (report.status !== 'succeeded') throw new Error(`sync ${report.status}: ${report.error?.code} ${report.error?.message}`)
 }
 
@@ -140,6 +140,15 @@ const scenario: Scenario<Data> = {
       kind: 'library',
       prepare,
       run: (p) => librarySync(p),
+      verify,
+      cleanup,
+    }),
+    defineCase<Data, Prepared>({
+      name: 'sync-thread',
+      label: 'sluice sync(rest → sqlite({ thread: true })), experimental',
+      kind: 'library',
+      prepare,
+      run: (p) => librarySync(p, {}, true),
       verify,
       cleanup,
     }),
