@@ -1,5 +1,6 @@
 import { createHash, hash } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
+import { HMAC_KERNEL_SOURCE } from './hmac-kernel.js'
 
 /** The two padded key blocks of HMAC-SHA256 (RFC 2104): all a hasher needs of the salt. */
 interface Pads {
@@ -71,25 +72,15 @@ export class HmacSha256 {
 }
 
 // Plain CommonJS run with `eval`: no file to resolve, so it works from source, from the bundle and under tsx.
+// The kernel hashes a whole batch in one loop from the key's midstates (see hmac-kernel.ts).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-const { hash } = require('node:crypto')
-const ipad = Buffer.from(workerData.ipad)
-const outer = Buffer.alloc(96)
-Buffer.from(workerData.opad).copy(outer)
-let inner = Buffer.alloc(64 + 4096)
-ipad.copy(inner)
+${HMAC_KERNEL_SOURCE}
+const hmac = hmacKernel(new Uint8Array(workerData.ipad), new Uint8Array(workerData.opad))
 parentPort.on('message', ({ id, data, offsets }) => {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   const n = offsets.length - 1
   const out = Buffer.alloc(32 * n)
-  for (let i = 0; i < n; i++) {
-    const a = offsets[i], b = offsets[i + 1]
-    if (64 + b - a > inner.length) { inner = Buffer.alloc(64 + 2 * (b - a)); ipad.copy(inner) }
-    bytes.copy(inner, 64, a, b)
-    outer.write(hash('sha256', inner.subarray(0, 64 + b - a), 'latin1'), 64, 'latin1')
-    out.write(hash('sha256', outer, 'latin1'), 32 * i, 'latin1')
-  }
+  for (let i = 0; i < n; i++) hmac(data, offsets[i], offsets[i + 1], out, 32 * i)
   parentPort.postMessage({ id, out }, [out.buffer])
 })
 `
