@@ -8,7 +8,8 @@ interface Pads {
   readonly opad: Buffer
 }
 
-function padsOf(key: Uint8Array): Pads {
+/** The key's ipad and opad blocks (a key longer than a block is hashed first). */
+export function padsOf(key: Uint8Array): Pads {
   const k = key.byteLength > 64 ? createHash('sha256').update(key).digest() : key
   const ipad = Buffer.alloc(64, 0x36)
   const opad = Buffer.alloc(64, 0x5c)

@@ -1,16 +1,10 @@
-import { createHash, createHmac } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { hmacKernel } from '../../src/stage/hmac-kernel.js'
+import { padsOf } from '../../src/stage/hmac-sha256.js'
 
-/** The padded key blocks of RFC 2104, as HmacSha256 derives them. */
-function pads(key: Buffer): [Buffer, Buffer] {
-  const k = key.length > 64 ? createHash('sha256').update(key).digest() : key
-  const ipad = Buffer.alloc(64, 0x36)
-  const opad = Buffer.alloc(64, 0x5c)
-  for (let i = 0; i < k.length; i++) {
-    ipad[i]! ^= k[i]!
-    opad[i]! ^= k[i]!
-  }
+const pads = (key: Buffer): [Uint8Array, Uint8Array] => {
+  const { ipad, opad } = padsOf(key)
   return [ipad, opad]
 }
 

@@ -88,10 +88,6 @@ describe('sync() with prefetch', () => {
     const inner = memory()
     const slow: Sink = {
       ...inner,
-      name: inner.name,
-      open: (a) => inner.open(a),
-      close: (a) => inner.close(a),
-      checkpoint: (a) => inner.checkpoint(a),
       async write(args: { readonly message: Message }) {
         if (args.message.kind === 'records') log.push(`sink start ${String(args.message.batch.column('id')!.values[0])}`)
         await sleep(10)
@@ -114,10 +110,6 @@ describe('sync() with prefetch', () => {
     const inner = memory()
     const sink: Sink = {
       ...inner,
-      name: inner.name,
-      open: (a) => inner.open(a),
-      close: (a) => inner.close(a),
-      write: (a) => inner.write(a),
       async checkpoint(args) {
         await sleep(10)
         await inner.checkpoint(args)
