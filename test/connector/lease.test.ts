@@ -118,10 +118,13 @@ for (const kind of ['sqlite', 'files'] as const) {
       await until(() => started && clock.pending > 0, 'the sync to run and the renewal to wait', 200_000)
       const other = destination(kind, db)
       await clock.advance(1000) // one renewal (every ttl/3): now held until +4 s, past the first 3 s
+      // The renewal is done when its next sleep is pending (the files sink renews with real file I/O).
+      await until(() => clock.pending > 0, 'the renewal to land', 200_000)
       expect(await other.acquireLease!({ name: 'connector:shop', holder: 'thief', ttlMs: 3000, now: clock.now() + 2500 })).toMatchObject({ acquired: false })
       // The holder stalls past its TTL in the thief's view: the thief takes the lease.
       expect(await other.acquireLease!({ name: 'connector:shop', holder: 'thief', ttlMs: 3000, now: clock.now() + 3001 })).toMatchObject({ acquired: true })
       await clock.advance(1000) // the next renewal finds the lease gone
+      await until(() => lines.join('').includes('lost the lease to another process'), 'the renewal to find the lease gone', 200_000)
       g.open()
       const report = await running
       expect(report).toMatchObject({ status: 'stopped', checkpoints: 1 })
