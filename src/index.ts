@@ -22,6 +22,7 @@ export { op, RowsMessage } from './source/op.js'
 export { connector, checkConfiguration, type ConnectorDefinition } from './source/connector.js'
 export { fromIterable, type FromIterableOptions } from './source/from-iterable.js'
 export { toSource, type Source, type SourceLike, type SourceReadArgs, type Configuration } from './source/source.js'
+export { configuredSource } from './source/configured-source.js'
 
 export type { Sink, SinkOpenArgs, SinkMessage, AppliedSchemaChange, TableDescription, SchemaHistoryEntry } from './sink/sink.js'
 export { sqlite, type SqliteOptions } from './sink/sqlite/sqlite-sink.js'

@@ -5,7 +5,7 @@
 //
 // For MySQL or MariaDB, import `mysqlSource` from 'sluice/mysql' instead: it takes the same
 // `{ connection, tables }` options (with a `mysql://` URL).
-import { checkConfiguration, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, checkConfiguration, SluiceError, type Configuration, type Source } from 'sluice'
 import { postgresSource, type DatabaseTable } from 'sluice/postgres'
 
 /** Keys configuration.json must hold (all values are strings). */
@@ -47,18 +47,5 @@ function database(configuration: Configuration): Source {
 }
 
 // One source per configuration object: a sync asks for the tables, then reads, with the same one
-// (the catalog it read for the tables is reused, not queried twice).
-let built: { configuration: Configuration; source: Source } | undefined
-const sourceFor = (configuration: Configuration): Source => {
-  if (built?.configuration !== configuration) built = { configuration, source: database(configuration) }
-  return built.source
-}
-
-const source: Source = {
-  // The key of the saved state and of the sync history.
-  id: '__CONNECTOR_ID__',
-  tables: ({ configuration }) => sourceFor(configuration).tables?.({ configuration }) ?? [],
-  read: (args) => sourceFor(args.configuration).read(args),
-}
-
-export default source
+// Built from configuration.json when a sync starts; `id` keys the saved state and the sync history.
+export default configuredSource('__CONNECTOR_ID__', database)

@@ -3,7 +3,7 @@
 // reads only files added or changed since. Run it with `npx sluice debug` (see README.md).
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, SluiceError, type Configuration, type Source } from 'sluice'
 import { fileSource } from 'sluice/files'
 
 /** This folder: a relative `path` in configuration.json is relative to it, wherever `sluice debug` runs. */
@@ -33,18 +33,5 @@ function files(configuration: Configuration): Source {
   })
 }
 
-// One source per configuration object: a sync asks for the tables, then reads, with the same one.
-let built: { configuration: Configuration; source: Source } | undefined
-const sourceFor = (configuration: Configuration): Source => {
-  if (built?.configuration !== configuration) built = { configuration, source: files(configuration) }
-  return built.source
-}
-
-const source: Source = {
-  // The key of the saved state and of the sync history.
-  id: '__CONNECTOR_ID__',
-  tables: ({ configuration }) => sourceFor(configuration).tables?.({ configuration }) ?? [],
-  read: (args) => sourceFor(args.configuration).read(args),
-}
-
-export default source
+// Built from configuration.json when a sync starts; `id` keys the saved state and the sync history.
+export default configuredSource('__CONNECTOR_ID__', files)

@@ -4,7 +4,7 @@
 //
 // Adapt it to your API: the query (keep `$first`, `$after` and the bound variable), the
 // `connection` path to it in the response, and the cursor field of the nodes.
-import { checkConfiguration, graphql, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, checkConfiguration, graphql, SluiceError, type Configuration, type Source } from 'sluice'
 
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['endpoint', 'token']
@@ -46,18 +46,5 @@ function ordersGraph(configuration: Configuration): Source {
   })
 }
 
-// One source per configuration object: a sync asks for the tables, then reads, with the same one.
-let built: { configuration: Configuration; source: Source } | undefined
-const sourceFor = (configuration: Configuration): Source => {
-  if (built?.configuration !== configuration) built = { configuration, source: ordersGraph(configuration) }
-  return built.source
-}
-
-const source: Source = {
-  // The key of the saved state and of the sync history.
-  id: '__CONNECTOR_ID__',
-  tables: ({ configuration }) => sourceFor(configuration).tables?.({ configuration }) ?? [],
-  read: (args) => sourceFor(args.configuration).read(args),
-}
-
-export default source
+// Built from configuration.json when a sync starts; `id` keys the saved state and the sync history.
+export default configuredSource('__CONNECTOR_ID__', ordersGraph)

@@ -4,7 +4,7 @@
 //
 // Adapt it to your API: the endpoint path, where the records are in the body (`records`), the
 // paginator (offset, pageNumber, cursor, linkHeader, nextUrl) and the cursor field.
-import { checkConfiguration, cursor, rest, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, checkConfiguration, cursor, rest, SluiceError, type Configuration, type Source } from 'sluice'
 
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['base_url', 'token']
@@ -42,18 +42,5 @@ function ordersApi(configuration: Configuration): Source {
   })
 }
 
-// One source per configuration object: a sync asks for the tables, then reads, with the same one.
-let built: { configuration: Configuration; source: Source } | undefined
-const sourceFor = (configuration: Configuration): Source => {
-  if (built?.configuration !== configuration) built = { configuration, source: ordersApi(configuration) }
-  return built.source
-}
-
-const source: Source = {
-  // The key of the saved state and of the sync history.
-  id: '__CONNECTOR_ID__',
-  tables: ({ configuration }) => sourceFor(configuration).tables?.({ configuration }) ?? [],
-  read: (args) => sourceFor(args.configuration).read(args),
-}
-
-export default source
+// Built from configuration.json when a sync starts; `id` keys the saved state and the sync history.
+export default configuredSource('__CONNECTOR_ID__', ordersApi)

@@ -24,7 +24,7 @@ describe('sluice init --template rest → debug against a local REST API', () =>
     const result = await runCli(['init', 'shop_api', '--template', 'rest'], { cwd })
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    expect(readFileSync(join(dir, 'connector.ts'), 'utf8')).toContain("id: 'shop_api'")
+    expect(readFileSync(join(dir, 'connector.ts'), 'utf8')).toContain("configuredSource('shop_api'")
     const configuration = JSON.parse(readFileSync(join(dir, 'configuration.json'), 'utf8')) as Record<string, unknown>
     expect(Object.keys(configuration)).toEqual(expect.arrayContaining(['base_url', 'token']))
     expect(Object.values(configuration).every((v) => typeof v === 'string')).toBe(true)

@@ -1,0 +1,31 @@
+import type { Configuration, Source } from './source.js'
+
+/**
+ * A source built from the connector's configuration when a sync starts: `sluice debug` and
+ * `sync({ configuration })` hand the configuration to `tables()` and `read()`, and this builds the
+ * real source once per configuration object, so discovery and reading share one instance. The
+ * built source's `readAhead` is kept (read per sync, since it is known only once built).
+ *
+ * @example
+ * ```ts
+ * import { configuredSource, offset, rest } from 'sluice'
+ * export default configuredSource('shop_api', (configuration) =>
+ *   rest({ baseUrl: configuration.base_url!, streams: [{ table: 'orders', path: '/orders', paginate: offset({ limit: 100 }) }] }))
+ * ```
+ */
+export function configuredSource(id: string, build: (configuration: Configuration) => Source): Source {
+  let built: { configuration: Configuration; source: Source } | undefined
+  const sourceFor = (configuration: Configuration): Source => {
+    if (built?.configuration !== configuration) built = { configuration, source: build(configuration) }
+    return built.source
+  }
+  return {
+    id,
+    tables: ({ configuration }) => sourceFor(configuration).tables?.({ configuration }) ?? [],
+    read: (args) => sourceFor(args.configuration).read(args),
+    // sync() asks before it reads; the built source (not this wrapper) knows whether it only reads.
+    get readAhead() {
+      return built?.source.readAhead === true
+    },
+  }
+}
