@@ -4,7 +4,8 @@ import type { Message, RecordsMessage, SchemaChange } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Stage } from '../sync/sync.js'
 import { canonicalTexts } from './canonical-text.js'
-import { HmacSha256, HmacWorker } from './hmac-sha256.js'
+import { HmacSha256 } from './hmac/hmac-sha256.js'
+import { HmacWorker } from './hmac/hmac-worker.js'
 import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
 import { readAhead } from './read-ahead.js'
 import { matchColumn } from '../core/match-column.js'
@@ -80,8 +81,8 @@ async function* hashMessages(
   const hmac = new HmacSha256(key)
   let worker: HmacWorker | undefined
   const texts = (values: readonly string[]): Promise<string[]> | string[] => {
-    if (values.length < workerMinRows) return values.map((v) => hmac.text(v))
-    worker ??= new HmacWorker(hmac.pads)
+    if (values.length < workerMinRows) return hmac.texts(values)
+    worker ??= new HmacWorker(hmac)
     return worker.texts(values)
   }
   const map = async (message: Message): Promise<Message> => {
@@ -110,7 +111,7 @@ async function hashRecords(
     const column = batch.columns[c]!
     if (!hashed(message.table, column.name)) continue
     const input = canonicalTexts(column, batch.length)
-    const values = typeof input[0] === 'string' || input.length === 0 ? await texts(input as string[]) : (input as Uint8Array[]).map((b) => hmac.bytes(b))
+    const values = typeof input[0] === 'string' || input.length === 0 ? await texts(input as string[]) : hmac.bytes(input as Uint8Array[])
     if (column.nullCount > 0) for (let i = 0; i < batch.length; i++) if (((column.validity![i >> 3]! >> (i & 7)) & 1) === 0) values[i] = ''
     columns ??= [...batch.columns]
     columns[c] = { name: column.name, type: 'STRING', values, validity: column.validity, nullCount: column.nullCount }
