@@ -11,19 +11,14 @@ const JOIN_UNITS = 32_768 // units (≤ 96 KiB of UTF-8)
 /** Digests decoded per string: 1024 × 64 hex digits = 64 KiB. */
 const DECODE_DIGESTS = 1024
 
-/** The number of UTF-16 units of `texts`; three times it bounds their UTF-8 bytes. */
-export function unitsOf(texts: readonly string[]): number {
-  let units = 0
-  for (let i = 0; i < texts.length; i++) units += texts[i]!.length
-  return units
-}
-
 /**
- * Writes the UTF-8 bytes of `texts` one after the other into `target` from `at` (which must hold
- * `3 × unitsOf(texts)` bytes), and their end offsets relative to `at` into `offsets[1…n]`
- * (`offsets[0]` is 0). Returns the number of bytes written.
+ * Writes the UTF-8 bytes of `texts` one after the other from byte `at`, and their end offsets
+ * relative to `at` into `offsets[1…n]` (`offsets[0]` is 0). `room(end)` returns the buffer to write
+ * to, holding at least `end` bytes (it may grow a new one: what was written before must be in it).
+ * Returns the number of bytes written. One pass over the values: on a large heap, reading each
+ * string costs a cache miss, which a separate pass to size the buffer would pay again.
  */
-export function writeUtf8(texts: readonly string[], target: Buffer, at: number, offsets: Int32Array): number {
+export function writeUtf8(texts: readonly string[], at: number, offsets: Int32Array, room: (end: number) => Buffer): number {
   const n = texts.length
   offsets[0] = 0
   let pos = 0
@@ -33,7 +28,7 @@ export function writeUtf8(texts: readonly string[], target: Buffer, at: number, 
     while (end < n && (end === start || units + texts[end]!.length <= JOIN_UNITS)) units += texts[end++]!.length
     let joined = texts[start]!
     for (let i = start + 1; i < end; i++) joined += texts[i]! // a rope, flattened once by the write
-    const written = target.write(joined, at + pos, 'utf8')
+    const written = room(at + pos + 3 * units).write(joined, at + pos, 'utf8')
     if (written === units) {
       for (let i = start; i < end; i++) offsets[i + 1] = pos += texts[i]!.length // all ASCII: a byte per unit
     } else {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { hmacModule, IV, LAYOUT } from './hmac-program.js'
-import { readHexDigests, unitsOf, writeUtf8 } from './batch-text.js'
+import { readHexDigests, writeUtf8 } from './batch-text.js'
 import { instantiate, type WasmMemory } from './wasm-encoder.js'
 
 /** The two padded key blocks of HMAC-SHA256 (RFC 2104): all a hasher needs of the salt. */
@@ -54,8 +54,10 @@ export class HmacSha256 {
   texts(texts: readonly string[]): string[] {
     const n = texts.length
     if (n === 0) return []
-    const layout = this.#reserve(n, 3 * unitsOf(texts))
-    writeUtf8(texts, this.#bytes, layout.data, new Int32Array(this.#kernel.memory.buffer, layout.offsets, n + 1))
+    const layout = this.#reserve(n, 0)
+    const offsets = new Int32Array(n + 1)
+    writeUtf8(texts, layout.data, offsets, (end) => this.#room(end))
+    new Int32Array(this.#kernel.memory.buffer, layout.offsets, n + 1).set(offsets)
     return this.#run(n, layout)
   }
 
@@ -83,11 +85,18 @@ export class HmacSha256 {
 
   /** Room for `n` offsets, `dataBytes` of input and `n` (rounded up to 4) hex digests, growing the memory if needed. */
   #reserve(n: number, dataBytes: number): { offsets: number; data: number; out: number } {
-    const memory = this.#kernel.memory
-    const before = memory.buffer
-    const layout = reserve(memory, n, dataBytes, LAYOUT.DYNAMIC)
-    if (memory.buffer !== before) this.#bytes = Buffer.from(memory.buffer)
+    const layout = reserve(this.#kernel.memory, n, dataBytes, LAYOUT.DYNAMIC)
+    this.#room(0)
     return layout
+  }
+
+  /** The memory as a Buffer of at least `end` bytes (its input comes last, so it may grow). */
+  #room(end: number): Buffer {
+    const memory = this.#kernel.memory
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65_536))
+    // Growing detaches the old ArrayBuffer (here or in `reserve`): view the new one.
+    if (this.#bytes.buffer !== memory.buffer) this.#bytes = Buffer.from(memory.buffer)
+    return this.#bytes
   }
 
   /** INNER and OUTER: the states after compressing the ipad and the opad block from the IV (lanes 0 and 1). */

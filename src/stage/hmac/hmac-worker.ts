@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { readHexDigests, unitsOf, writeUtf8 } from './batch-text.js'
+import { readHexDigests, writeUtf8 } from './batch-text.js'
 import { hmacModule, LAYOUT } from './hmac-program.js'
 import { reserve, type HmacSha256 } from './hmac-sha256.js'
 
@@ -57,10 +57,18 @@ export class HmacWorker {
   /** Lowercase hex HMACs of `texts` (UTF-8), in order. */
   async texts(texts: readonly string[]): Promise<string[]> {
     const n = texts.length
-    // Its own ArrayBuffer (not Buffer's shared pool), so it can be transferred.
-    const buffer = Buffer.allocUnsafeSlow(3 * unitsOf(texts))
+    // Its own ArrayBuffer (not Buffer's shared pool), so it can be transferred; sized for e-mail-like values, grown if need be.
+    let buffer = Buffer.allocUnsafeSlow(48 * n)
     const offsets = new Int32Array(n + 1)
-    const data = buffer.subarray(0, writeUtf8(texts, buffer, 0, offsets))
+    const written = writeUtf8(texts, 0, offsets, (end) => {
+      if (end > buffer.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(end, 2 * buffer.length))
+        buffer.copy(grown)
+        buffer = grown
+      }
+      return buffer
+    })
+    const data = buffer.subarray(0, written)
     const id = this.#next++
     const out = await new Promise<Buffer>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
