@@ -73,7 +73,36 @@ const threadSync = (path: string) => `
   const back = await sink.read({ table: 't' })
   const outcome = { status: report.status, rows: report.rows, read: back.length, last: back.at(-1).name, error: report.error && report.error.code + ': ' + report.error.message }`
 
+/**
+ * A script body that hashes 3000 e-mails with hashColumns on the worker thread and 3 on the calling
+ * thread, into memory, and leaves `outcome` with whether every digest equals createHmac's. The
+ * worker runs source text built from the bundle's own functions, so the bundle must keep them whole.
+ */
+const hashSync = `
+  const { createHmac } = require('node:crypto')
+  const check = async (n, workerMinRows) => {
+    const rows = Array.from({ length: n }, (_, id) => ({ id, email: 'user' + id + '@example.com' }))
+    const sink = memory()
+    const report = await sync({ destination: sink, source: fromIterable('t', rows, { primaryKey: ['id'] }), stages: [hashColumns({ columns: ['t.email'], salt: 'built-salt', workerMinRows })] })
+    const want = (id) => createHmac('sha256', 'built-salt').update('user' + id + '@example.com').digest('hex')
+    return report.status + ':' + sink.rows('t').filter((r) => r.email === want(r.id)).length
+  }
+  const outcome = { worker: await check(3000, 1), inline: await check(3, Infinity) }`
+
 describe('built package entries', () => {
+  it('hashColumns from the CommonJS and the ESM build hashes on the worker and on the calling thread', () => {
+    const cjs = node('cjs', `
+      const { sync, fromIterable, memory, hashColumns } = require('sluice')
+      ;(async () => { ${hashSync}; console.log(JSON.stringify(outcome)) })()`)
+    expect(cjs).toEqual({ worker: 'succeeded:3000', inline: 'succeeded:3' })
+    const esm = node('esm', `
+      import { createRequire } from 'node:module'
+      const require = createRequire(import.meta.url)
+      const { sync, fromIterable, memory, hashColumns } = await import('sluice')
+      ${hashSync}; console.log(JSON.stringify(outcome))`)
+    expect(esm).toEqual({ worker: 'succeeded:3000', inline: 'succeeded:3' })
+  })
+
   it('sqlite({ thread: true }) from the CommonJS build syncs on the worker built next to it', () => {
     const out = node('cjs', `
       const { sync, fromIterable, sqlite } = require('sluice')
