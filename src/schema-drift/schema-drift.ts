@@ -7,6 +7,7 @@ import { decideRecords } from './drift-decision.js'
 import { DRIFT_PRESETS, parseDriftOptions, type DriftMode, type DriftPolicy, type SchemaDriftOptions } from './drift-policy.js'
 import { evolveTable, knownSchema, type KnownTable } from './known-schema.js'
 import { matchColumn } from '../core/match-column.js'
+import { keepsNames } from '../stage/keeps-names.js'
 
 /**
  * Controls how the destination schema may change, with dlt's contract matrix and Fivetran's
@@ -39,7 +40,7 @@ import { matchColumn } from '../core/match-column.js'
  */
 export function schemaDrift(options?: SchemaDriftOptions): Stage {
   const policy = parseDriftOptions(options)
-  return (messages, context) => drift(messages, context, policy)
+  return keepsNames((messages, context) => drift(messages, context, policy))
 }
 
 /** The presets as policies, e.g. `schemaDrift.presets.blockAll` → `{ tables: 'discard_row', … }`. */

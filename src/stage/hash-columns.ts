@@ -9,6 +9,7 @@ import { HmacWorker } from './hmac/hmac-worker.js'
 import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
 import { readAhead } from './read-ahead.js'
 import { matchColumn } from '../core/match-column.js'
+import { keepsNames } from './keeps-names.js'
 
 /** Options of {@link hashColumns}. */
 export interface HashColumnsOptions {
@@ -59,7 +60,7 @@ export function hashColumns(options: HashColumnsOptions): Stage {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `hashColumns.workerMinRows must be a number ≥ 1 (rows), got ${String(workerMinRows)}` })
   }
   const hashed = memoize2((table, column) => refs.some((r) => r.table.matches(table) && r.column!.matches(column)))
-  return (messages) => hashMessages(messages, key, hashed, workerMinRows)
+  return keepsNames((messages) => hashMessages(messages, key, hashed, workerMinRows))
 }
 
 /** The salt as bytes. Errors name the option, never the value: it is a secret. */

@@ -4,6 +4,7 @@ import type { TableSpec } from '../core/table-spec.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
+import { isNameKeeping } from './keeps-names.js'
 
 /**
  * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
@@ -47,6 +48,9 @@ export type SelectStage = Stage & { readonly selection: Selection }
  * Rules: with no `include`, everything is included. A table is included when an `include` entry
  * names it (alone or with a column); a table named with columns keeps only those columns (plus
  * none other); `exclude` entries remove whole tables (`'audit_*'`) or single columns (`'*.ssn'`).
+ * Names are those the stage sees: put it before `flatten` / `transform` to name the source's tables
+ * and columns (and let the source skip them), after them to name what they produce
+ * (`'users.address__city'`, `'users__tags'`); the source then reads everything and this stage drops.
  *
  * @example
  * ```ts
@@ -87,11 +91,29 @@ function buildSelection(include: readonly ParsedRef[], exclude: readonly ParsedR
 }
 
 /**
- * The selection of several `select` stages (all must let a name through), or `undefined` when
- * there is none; `sync()` uses it to filter declared tables and hand it to the source.
+ * The selection of the `select` stages that speak of the source's names (all must let a name
+ * through), or `undefined` when there is none; `sync()` uses it to filter declared tables and
+ * hands it to the source. Only select stages before the first stage that may rename or derive
+ * names count (`flatten`, `transform`, your own; see `keepsNames`): after `flatten()`,
+ * `select({ include: ['users.address__city'] })` names a column the source doesn't have, and
+ * handing it down would make the source drop `address`, the column it comes from.
  */
 export function selectionOf(stages: readonly Stage[]): Selection | undefined {
-  const all = stages.flatMap((s) => ((s as Partial<SelectStage>).selection ? [(s as SelectStage).selection] : []))
+  const all: Selection[] = []
+  for (const stage of stages) {
+    const own = (stage as Partial<SelectStage>).selection
+    if (own) all.push(own)
+    else if (!isNameKeeping(stage)) break
+  }
+  return combined(all)
+}
+
+/** The selection of every `select` stage, wherever it stands: what the destination may receive of the declared tables. */
+export function selectionOfAll(stages: readonly Stage[]): Selection | undefined {
+  return combined(stages.flatMap((s) => ((s as Partial<SelectStage>).selection ? [(s as SelectStage).selection] : [])))
+}
+
+function combined(all: readonly Selection[]): Selection | undefined {
   if (all.length === 0) return undefined
   if (all.length === 1) return all[0]
   return { table: (t) => all.every((s) => s.table(t)), column: (t, c) => all.every((s) => s.column(t, c)) }

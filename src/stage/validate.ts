@@ -5,6 +5,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
+import { keepsNames } from './keeps-names.js'
 
 /** A record contract: an `effect/Schema` that decodes one row (no context requirements). */
 export type RecordContract = Schema.Schema<any, any, never>
@@ -54,7 +55,7 @@ export function validate(contracts: RecordContract | Readonly<Record<string, Rec
   const decoders = entries.map(([pattern, schema]) => [pattern, Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'ignore' })] as const)
   const contractOf = memoize2((table) => decoders.some(([p]) => p.matches(table)))
   const decoderOf = (table: string) => decoders.find(([p]) => p.matches(table))![1]
-  return (messages, context) => validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined))
+  return keepsNames((messages, context) => validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined)))
 }
 
 function contractEntries(contracts: unknown, tables: readonly string[] | undefined): [NamePattern, RecordContract][] {

@@ -7,7 +7,7 @@ import { SluiceError, toSluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
 import type { Sink, TableDescription } from '../sink/sink.js'
 import { toSource, type Configuration, type SourceLike, type SourceReadArgs } from '../source/source.js'
-import { selectionOf, selectTables, type Selection } from '../stage/select.js'
+import { selectionOf, selectionOfAll, selectTables, type Selection } from '../stage/select.js'
 import type { StateStore } from '../state/state-store.js'
 import { checkPrimaryKey } from './check-primary-key.js'
 import { prefetch } from './prefetch.js'
@@ -125,11 +125,15 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const stages = options.stages ?? []
     const selection = selectionOf(stages)
     const declared = source.tables ? parseTableSpecs(await source.tables({ configuration }), 'source tables') : []
-    // Blocked tables and columns never reach the destination, not even as declared empty tables.
+    // Blocked tables and columns never reach the destination, not even as declared empty tables. A
+    // select() after flatten or transform doesn't reach the source (see selectionOf), but it still
+    // keeps what it blocks of the declared tables from the destination; the stages see them all.
     const tables = selection ? selectTables(declared, selection) : declared
+    const destinationSelection = selectionOfAll(stages)
+    const destinationTables = destinationSelection && destinationSelection !== selection ? selectTables(tables, destinationSelection) : tables
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
-    const { state: sinkState } = await sink.open({ connectorId, syncId, tables })
+    const { state: sinkState } = await sink.open({ connectorId, syncId, tables: destinationTables })
     opened = true
     phase = 'run'
     const state = sinkState ?? (await options.state?.load({ connectorId }))

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { memory, op, sqlite, sync, type Message, type Sink, type Source, type TableSpec } from '../../src/index.js'
 import { select, type Selection } from '../../src/stage/select.js'
+import { flatten, hashColumns, schemaDrift } from '../../src/index.js'
 import { normRows } from '../support/sources.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-select-'))
@@ -98,5 +99,62 @@ describe('select', () => {
     expect(() => select({ include: [] })).toThrow(/select.include is empty/)
     expect(() => select({ exclude: [''] })).toThrow(/select.exclude\[0\]/)
     expect(() => select({ exclude: [42 as never] })).toThrow(/select.exclude\[0\] must be/)
+  })
+})
+
+describe('select and the stages before it', () => {
+  /** A source that honours its selection as a real one does: blocked tables not read, blocked columns not fetched. */
+  function nested(seen: { selection?: Selection | undefined }): Source {
+    const rows = [{ id: 1, name: 'Ada', address: { city: 'Brno', zip: '60200' }, tags: ['a', 'b'], secret: 's' }]
+    return {
+      tables: () => [{ table: 'users', primaryKey: ['id'], columns: { name: 'STRING', address: 'JSON', secret: 'STRING' } }],
+      async *read(args) {
+        const selection = (args as { selection?: Selection }).selection
+        seen.selection = selection
+        if (selection && !selection.table('users')) return
+        const keep = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).filter(([c]) => !selection || selection.column('users', c)))
+        yield op.upsert('users', rows.map(keep))
+        yield op.checkpoint({ done: true })
+      },
+    }
+  }
+
+  it('a select after flatten names the flattened columns and child tables; the source is not handed it, so the columns they come from are still read', async () => {
+    const seen: { selection?: Selection | undefined } = {}
+    const sink = memory()
+    const r = await sync({
+      destination: sink,
+      source: nested(seen),
+      stages: [flatten({ arrays: 'table' }), select({ include: ['users.id', 'users.address__city', 'users__tags'] })],
+    })
+    expect(r.status, r.error?.message).toBe('succeeded')
+    expect(seen.selection).toBeUndefined()
+    const users = sink.rows('users')
+    expect(users).toHaveLength(1)
+    expect(users[0]).toMatchObject({ id: 1, address__city: 'Brno' })
+    for (const blocked of ['name', 'secret', 'address', 'address__zip']) expect(users[0]).not.toHaveProperty(blocked)
+    expect(sink.rows('users__tags').map((t) => t.value)).toEqual(['a', 'b'])
+    // The declared columns the select blocks are not created either (the source still read them).
+    const described = await sink.describe!()
+    expect(described.find((t) => t.table === 'users')!.columns.map((c) => c.source).sort()).toEqual(['address__city', 'id'])
+  })
+
+  it('a select before flatten, or after stages that keep names (hashColumns, schemaDrift, validate), is handed to the source', async () => {
+    for (const stages of [
+      [select({ exclude: ['users.secret'] }), flatten()],
+      [hashColumns({ columns: ['users.name'], salt: 'salt-for-the-test' }), schemaDrift(), select({ exclude: ['users.secret'] })],
+    ]) {
+      const seen: { selection?: Selection | undefined } = {}
+      const sink = memory()
+      const r = await sync({ destination: sink, source: nested(seen), stages })
+      expect(r.status, r.error?.message).toBe('succeeded')
+      expect(seen.selection?.column('users', 'secret')).toBe(false)
+      expect(seen.selection?.column('users', 'address')).toBe(true)
+      expect(sink.rows('users')[0]).not.toHaveProperty('secret')
+    }
+    // A stage of your own may derive names: a select after it is not handed down.
+    const seen: { selection?: Selection | undefined } = {}
+    await sync({ destination: memory(), source: nested(seen), stages: [(m) => m, select({ exclude: ['users.secret'] })] })
+    expect(seen.selection).toBeUndefined()
   })
 })
