@@ -11,7 +11,8 @@ import { rowHashes } from '../layout/row-hash.js'
 import { SYSTEM, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 import { copyText, fieldEncoder, type FieldEncoder } from './copy-text.js'
 import { pgError } from './postgres-connection.js'
-import { pgType, qualified } from './postgres-ddl.js'
+import { keyNames, pgType, qualified } from './postgres-ddl.js'
+import { matchIndex } from '../layout/match-index.js'
 import { deleteMatchingSql, deleteSql, historyDeleteSql, historySql, upsertSql, type MergePlan } from './postgres-merge.js'
 
 /**
@@ -24,6 +25,7 @@ import { deleteMatchingSql, deleteSql, historyDeleteSql, historySql, upsertSql, 
 export class PostgresTableWriter {
   readonly #client: pg.PoolClient
   readonly #schema: string
+  readonly #matchIndexed = new Set<string>()
   readonly #layout: TableLayout
   /** Staging tables that exist on this connection (shared by every writer of the run). */
   readonly #staged: Set<string>
@@ -98,6 +100,7 @@ export class PostgresTableWriter {
     const target = this.#bySource.get(column)
     if (target === undefined || batch.length === 0) return
     try {
+      await this.#indexMatch(target.name)
       const stage = await this.#stage([target])
       await this.#copy(`${stage} (${quoteIdent(target.name)})`, [this.#encoder(batch.column(column)!)], batch.length, [])
       const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage, given: [target.name] }
@@ -105,6 +108,14 @@ export class PostgresTableWriter {
     } catch (cause) {
       throw this.#failed('delete', cause)
     }
+  }
+
+  /** CREATE INDEX IF NOT EXISTS on a match column that doesn't lead the key (see `matchIndex`), once per writer. */
+  async #indexMatch(name: string): Promise<void> {
+    if (this.#matchIndexed.has(name)) return
+    const index = matchIndex(this.#layout, name, keyNames(this.#layout))
+    if (index) await this.#client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${qualified(this.#schema, this.#layout.name)} (${quoteIdent(name)})`)
+    this.#matchIndexed.add(name)
   }
 
   #encoder(column: Column): FieldEncoder {

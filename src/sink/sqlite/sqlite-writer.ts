@@ -6,6 +6,7 @@ import { quoteIdent } from '../layout/normalize-name.js'
 import { rowHashes } from '../layout/row-hash.js'
 import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { keyNames } from './sqlite-ddl.js'
+import { matchIndex } from '../layout/match-index.js'
 
 /** Rows bound per statement execution: multi-row VALUES amortise the per-call cost (see LIMITS.md 3c). */
 const ROWS_PER_STATEMENT = 16
@@ -22,6 +23,7 @@ export class SqliteTableWriter {
   readonly #names: Map<string, string>
   /** Keyless table: rows are keyed by `_sluice_id`, the row hash. */
   readonly #hashKeyed: boolean
+  readonly #matchIndexed = new Set<string>()
 
   constructor(db: Database, layout: TableLayout) {
     this.#db = db
@@ -118,6 +120,7 @@ export class SqliteTableWriter {
   deleteMatching(column: string, batch: Batch, synced: string): void {
     const name = this.#names.get(column)
     if (name === undefined || batch.length === 0) return
+    this.#indexMatch(name)
     const sql = `UPDATE ${quoteIdent(this.#layout.name)} SET ${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = ? WHERE ${quoteIdent(name)} = ? AND ${quoteIdent(SYSTEM.deleted)} = 0`
     let stmt = this.#statements.get(sql)
     if (!stmt) {
@@ -132,6 +135,14 @@ export class SqliteTableWriter {
     } catch (cause) {
       throw this.#failed('delete', i, cause)
     }
+  }
+
+  /** CREATE INDEX IF NOT EXISTS on a match column that doesn't lead the key (see `matchIndex`), once per writer. */
+  #indexMatch(name: string): void {
+    if (this.#matchIndexed.has(name)) return
+    const index = matchIndex(this.#layout, name, keyNames(this.#layout))
+    if (index) this.#db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${quoteIdent(this.#layout.name)} (${quoteIdent(name)})`)
+    this.#matchIndexed.add(name)
   }
 
   #failed(op: RecordOp, row: number, cause: unknown): SluiceError {
