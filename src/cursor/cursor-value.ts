@@ -20,7 +20,7 @@ export type CursorType = 'timestamp' | 'number' | 'string'
  * const key: CursorKey = cursorKey('2026-01-01T00:00:00Z', 'timestamp', 'orders.updated_at')
  * ```
  */
-export type CursorKey = number | string
+export type CursorKey = number | bigint | string
 
 // YYYY-MM-DD, optional time (T or space) with optional seconds and fraction (up to 9 digits), optional zone.
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:([T ])(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/
@@ -140,8 +140,8 @@ export function cursorTypeOf(value: unknown): CursorType | undefined {
 export function cursorKey(value: unknown, type: CursorType, where: string): CursorKey {
   switch (type) {
     case 'number': {
-      const n = typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN
-      if (Number.isFinite(n)) return n
+      const key = numberKey(value)
+      if (key !== undefined) return key
       break
     }
     case 'timestamp': {
@@ -159,6 +159,25 @@ export function cursorKey(value: unknown, type: CursorType, where: string): Curs
     message: `${where} must be a ${type} cursor value, got ${describe(value)}; set incremental.type to the kind the API returns`,
     context: { where, type },
   })
+}
+
+/**
+ * A number cursor's key: a double where that is exact, a bigint for integers beyond 2^53 (from a
+ * bigint or from digits), so ids like 9007199254740993 and …992 stay apart. The same value always
+ * gets the same kind of key, so keys compare with `===` as well as with `<` (which orders a
+ * bigint and a double exactly).
+ */
+function numberKey(value: unknown): number | bigint | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value
+  if (typeof value !== 'string' || value.trim() === '') return undefined
+  const text = value.trim()
+  if (/^[-+]?\d+$/.test(text)) {
+    const n = Number(text)
+    return Number.isSafeInteger(n) ? n : BigInt(text)
+  }
+  const n = Number(text)
+  return Number.isFinite(n) ? n : undefined
 }
 
 /** -1, 0 or 1: the order of two keys of the same cursor type.  *
@@ -184,7 +203,12 @@ export function compareKeys(a: CursorKey, b: CursorKey): number {
  */
 export function shiftCursor(value: string | number, type: CursorType, amount: number): string | number {
   if (amount === 0) return value
-  if (type === 'number') return Number(value) - amount
+  if (type === 'number') {
+    // An integer beyond 2^53 shifts exactly, as digits (a double would round it).
+    const key = numberKey(value)
+    if (typeof key === 'bigint' && Number.isSafeInteger(amount)) return String(key - BigInt(amount))
+    return Number(value) - amount
+  }
   const parsed = typeof value === 'string' && type === 'timestamp' ? parseTimestamp(value) : undefined
   if (!parsed) {
     throw new SluiceError({

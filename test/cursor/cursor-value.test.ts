@@ -46,6 +46,18 @@ describe('number and string cursor values', () => {
     expect(() => cursorKey('ten', 'number', 'x')).toThrow(expect.objectContaining({ code: 'CURSOR_INVALID' }))
   })
 
+  it('keeps integers beyond 2^53 exact, as bigints or as digits (9007199254740993 is not …992)', () => {
+    const big = (v: unknown) => cursorKey(v, 'number', 'x')
+    expect(compareKeys(big('9007199254740993'), big('9007199254740992'))).toBe(1)
+    expect(compareKeys(big(9007199254740993n), big('9007199254740992'))).toBe(1)
+    expect(compareKeys(big('12345678901234567890'), big(1e19))).toBe(1) // a bigint against a double, exactly
+    expect(big('9007199254740993') === big(9007199254740993n)).toBe(true) // the same value gets the same kind of key
+    expect(big(5n)).toBe(5)
+    expect(big(' 42 ')).toBe(42)
+    expect(big('1.5')).toBe(1.5)
+    expect(shiftCursor('9007199254740993', 'number', 2)).toBe('9007199254740991')
+  })
+
   it('compares strings by code units', () => {
     expect(compareKeys(cursorKey('b', 'string', 'x'), cursorKey('a', 'string', 'x'))).toBe(1)
     expect(compareKeys(cursorKey('10', 'string', 'x'), cursorKey('9', 'string', 'x'))).toBe(-1)

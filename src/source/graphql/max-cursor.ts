@@ -1,6 +1,8 @@
 import type { Json } from '../../core/message.js'
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/
+/** An integer as text: compared as a bigint, exact beyond 2^53 (ids such as `"9007199254740993"`). */
+const INTEGER = /^-?\d+$/
 const DECIMAL = /^-?\d+(\.\d+)?$/
 
 /**
@@ -24,6 +26,7 @@ export function maxCursor(current: Json | undefined, value: unknown): Json | und
       const b = Date.parse(current)
       if (Number.isFinite(a) && Number.isFinite(b) && a !== b) return a > b ? value : current
     }
+    if (INTEGER.test(value) && INTEGER.test(current)) return BigInt(value) > BigInt(current) ? value : current // every digit counts
     if (DECIMAL.test(value) && DECIMAL.test(current)) return Number(value) > Number(current) ? value : current
     return value > current ? value : current
   }

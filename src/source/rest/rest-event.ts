@@ -1,4 +1,5 @@
 import type { Row } from '../../core/batch.js'
+import { jsonText } from '../../core/json-text.js'
 import type { RecordError } from '../../core/error-record.js'
 import type { Message } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
@@ -49,7 +50,8 @@ export function recordKey(stream: ResolvedStream): ((record: unknown) => string)
   if (!pk) return undefined
   return (record) => {
     const row = (typeof record === 'object' && record !== null ? record : {}) as Row
-    return pk.length === 1 ? JSON.stringify(row[pk[0]!] ?? null) : JSON.stringify(pk.map((k) => row[k] ?? null))
+    // Bigints (a `records` function may return them) keep every digit instead of throwing.
+    return jsonText(pk.length === 1 ? (row[pk[0]!] ?? null) : pk.map((k) => row[k] ?? null)) ?? 'null'
   }
 }
 
