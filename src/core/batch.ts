@@ -1,4 +1,5 @@
 import { baseType, type ColumnType } from './column-type.js'
+import { parseJsonExact } from './parse-json-exact.js'
 
 /** One row as user code sees it: column name → JS value (`null` for SQL NULL). */
 export type Row = Record<string, unknown>
@@ -39,7 +40,8 @@ export function isNull(column: Column, i: number): boolean {
 /**
  * The JS value of row `i` of a column, as user code and row-wise sinks see it:
  * numbers, booleans, bigint for LONG beyond 2^53, ISO text for temporal types, exact text for
- * DECIMAL, parsed values for JSON, `Uint8Array` for BINARY, `null` for NULL.
+ * DECIMAL, parsed values for JSON (integers beyond 2^53 in them as bigints), `Uint8Array` for
+ * BINARY, `null` for NULL.
  */
 export function valueAt(column: Column, i: number): unknown {
   if (isNull(column, i)) return null
@@ -52,7 +54,7 @@ export function valueAt(column: Column, i: number): unknown {
       return big >= -9007199254740991n && big <= 9007199254740991n ? Number(big) : big
     }
     case 'JSON':
-      return JSON.parse((values as string[])[i]!)
+      return parseJsonExact((values as string[])[i]!) // integers beyond 2^53 as bigints, as they were stored
     default:
       return (values as ArrayLike<unknown>)[i]
   }

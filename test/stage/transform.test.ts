@@ -23,6 +23,18 @@ describe('transform', () => {
     expect(message.batch.toRows()).toEqual(before)
   })
 
+  it('a row transform keeps integers beyond 2^53 inside JSON values exact (they used to come back rounded)', async () => {
+    const sink = memory()
+    const r = await sync({
+      destination: sink,
+      source: scripted([op.upsert('events', [{ id: 1, payload: { account: 12345678901234567890n, ok: true } }]), op.checkpoint({})]),
+      stages: [transform((row) => ({ ...row, seen: 1 }))],
+    })
+    expect(r.status, r.error?.message).toBe('succeeded')
+    const [row] = sink.rows('events')
+    expect(row!.payload).toEqual({ account: 12345678901234567890n, ok: true })
+  })
+
   it('maps columnar batches (fast path) and only the tables asked for', async () => {
     const sink = memory()
     const r = await sync({

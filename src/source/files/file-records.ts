@@ -6,7 +6,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import { CsvParser, type CsvRecord } from './csv-parser.js'
 import { JsonArraySplitter } from './json-array-splitter.js'
 import { parquetRows } from './parquet-rows.js'
-import { parseJsonExact } from './parse-json-exact.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 /** Formats `fileSource` reads. */
 export type SourceFormat = 'csv' | 'ndjson' | 'json' | 'parquet'

@@ -5,7 +5,7 @@ import { formatMicros } from '../../core/temporal.js'
 import { decimalText } from '../../sink/files/arrow-values.js'
 import { formatEpochMicros } from '../../sink/files/epoch-micros.js'
 import { loadOptional } from '../../sink/files/load-optional.js'
-import { parseJsonExact } from './parse-json-exact.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 type Hyparquet = typeof import('hyparquet')
 type FileMetaData = Awaited<ReturnType<Hyparquet['parquetMetadataAsync']>>

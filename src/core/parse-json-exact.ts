@@ -56,7 +56,10 @@ class ExactParser {
       const key = this.#string()
       this.#space()
       if (this.text[this.#i++] !== ':') this.#fail()
-      out[key] = this.value()
+      const value = this.value()
+      // As JSON.parse does: "__proto__" is an own key, not the object's prototype.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true })
+      else out[key] = value
       this.#space()
       const c = this.text[this.#i++]
       if (c === '}') return out
