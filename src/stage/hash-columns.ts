@@ -4,7 +4,7 @@ import type { Message, RecordsMessage, SchemaChange } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Stage } from '../sync/sync.js'
 import { canonicalTexts } from './canonical-text.js'
-import { HmacSha256 } from './hmac/hmac-sha256.js'
+import { columnHmac, type ColumnHmac } from './hmac/hmac-sha256.js'
 import { HmacWorker } from './hmac/hmac-worker.js'
 import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
 import { readAhead } from './read-ahead.js'
@@ -79,11 +79,11 @@ async function* hashMessages(
   hashed: (table: string, column: string) => boolean,
   workerMinRows: number,
 ): AsyncIterable<Message> {
-  const hmac = new HmacSha256(key)
+  const hmac = columnHmac(key)
   let worker: HmacWorker | undefined
   const texts = (values: readonly string[]): Promise<string[]> | string[] => {
-    if (values.length < workerMinRows) return hmac.texts(values)
-    worker ??= new HmacWorker(hmac)
+    if (values.length < workerMinRows || hmac.midstates === undefined) return hmac.texts(values)
+    worker ??= new HmacWorker(hmac.midstates)
     return worker.texts(values)
   }
   const map = async (message: Message): Promise<Message> => {
@@ -103,7 +103,7 @@ async function* hashMessages(
 async function hashRecords(
   message: RecordsMessage,
   hashed: (table: string, column: string) => boolean,
-  hmac: HmacSha256,
+  hmac: ColumnHmac,
   texts: (values: readonly string[]) => Promise<string[]> | string[],
 ): Promise<RecordsMessage> {
   const batch = message.batch

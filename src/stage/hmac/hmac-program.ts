@@ -230,10 +230,14 @@ function writeLaneBlock(f: FunctionWriter, j: number, l: { blk: Local; start: Lo
   f.end()
 }
 
-let compiled: WasmModule | undefined
+let compiled: WasmModule | undefined | null
 
-/** The compiled module (compiled once per thread; instances each have their own memory). */
-export function hmacModule(): WasmModule {
+/**
+ * The compiled module (compiled once per thread; instances each have their own memory), or
+ * `undefined` where WebAssembly SIMD is unavailable (`node --jitless`).
+ */
+export function hmacModule(): WasmModule | undefined {
+  if (compiled === null) return undefined
   compiled ??= compileModule(
     encodeModule({
       memoryPages: 1,
@@ -242,6 +246,6 @@ export function hmacModule(): WasmModule {
         { writer: writeHmac(), export: 'hmac' },
       ],
     }),
-  )
-  return compiled
+  ) ?? null
+  return compiled ?? undefined
 }

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { hmacModule, IV, LAYOUT } from './hmac-program.js'
 import { readHexDigests, writeUtf8 } from './batch-text.js'
-import { instantiate, type WasmMemory } from './wasm-encoder.js'
+import { instantiate, type WasmMemory, type WasmModule } from './wasm-encoder.js'
 
 /** The two padded key blocks of HMAC-SHA256 (RFC 2104): all a hasher needs of the salt. */
 export interface Pads {
@@ -27,19 +27,53 @@ interface Kernel {
   hmac(n: number, offsets: number, data: number, out: number): void
 }
 
+/** HMAC-SHA256 of a column's values, as lowercase hex. */
+export interface ColumnHmac {
+  /** Of the UTF-8 bytes of each text, in order. */
+  texts(texts: readonly string[]): string[]
+  /** Of each value's bytes, in order. */
+  bytes(values: readonly Uint8Array[]): string[]
+  /** The key's midstates for a worker's kernel; `undefined` without the WebAssembly kernel. */
+  readonly midstates: Int32Array | undefined
+}
+
+/** The WebAssembly kernel for `key`, or `createHmac` per value where WebAssembly is unavailable (`node --jitless`). */
+export function columnHmac(key: Uint8Array): ColumnHmac {
+  const module = hmacModule()
+  return module ? new HmacSha256(key, module) : new NodeHmac(key)
+}
+
+/** `createHmac` per value: the fallback, ~10× slower than the kernel. */
+class NodeHmac implements ColumnHmac {
+  readonly midstates = undefined
+  readonly #key: Buffer
+
+  constructor(key: Uint8Array) {
+    this.#key = Buffer.from(key)
+  }
+
+  texts(texts: readonly string[]): string[] {
+    return texts.map((t) => createHmac('sha256', this.#key).update(t, 'utf8').digest('hex'))
+  }
+
+  bytes(values: readonly Uint8Array[]): string[] {
+    return values.map((v) => createHmac('sha256', this.#key).update(v).digest('hex'))
+  }
+}
+
 /**
  * HMAC-SHA256 of whole columns in one WebAssembly SIMD call per batch (see `hmac-program.ts`):
  * the same bytes as `createHmac('sha256', key).update(value).digest('hex')`, at a fraction of
  * its cost per value (no call, object or string per digest until the hex text). One instance per
- * key; its memory grows to the largest batch it was given. Not exported from the package:
- * `hashColumns` is the public face.
+ * key; its memory grows to the largest batch it was given. Made by {@link columnHmac}; not
+ * exported from the package: `hashColumns` is the public face.
  */
-export class HmacSha256 {
+export class HmacSha256 implements ColumnHmac {
   readonly #kernel: Kernel
   #bytes: Buffer
 
-  constructor(key: Uint8Array) {
-    this.#kernel = instantiate<Kernel>(hmacModule())
+  constructor(key: Uint8Array, module: WasmModule) {
+    this.#kernel = instantiate<Kernel>(module)
     this.#bytes = Buffer.from(this.#kernel.memory.buffer)
     const { ipad, opad } = padsOf(key)
     this.#midstates(ipad, opad)

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { readHexDigests, writeUtf8 } from './batch-text.js'
 import { hmacModule, LAYOUT } from './hmac-program.js'
-import { reserve, type HmacSha256 } from './hmac-sha256.js'
+import { reserve } from './hmac-sha256.js'
 
 // Plain CommonJS run with `eval`: no file to resolve, so it works from source, from the bundle and under tsx.
 // It gets the compiled kernel and the key's midstates, never the key.
@@ -32,12 +32,13 @@ export class HmacWorker {
   readonly #pending = new Map<number, { resolve: (out: Buffer) => void; reject: (e: unknown) => void }>()
   #next = 0
 
-  constructor(hmac: HmacSha256) {
+  /** `midstates`: the key's, from `ColumnHmac.midstates` (the worker never gets the key itself). */
+  constructor(midstates: Int32Array) {
     // No inherited execArgv: the worker needs only node builtins, not the parent's loaders (tsx, test runners).
     this.#worker = new Worker(WORKER_SOURCE, {
       eval: true,
       execArgv: [],
-      workerData: { module: hmacModule(), midstates: hmac.midstates, midstatesAt: LAYOUT.INNER, dynamic: LAYOUT.DYNAMIC },
+      workerData: { module: hmacModule(), midstates, midstatesAt: LAYOUT.INNER, dynamic: LAYOUT.DYNAMIC },
     })
     this.#worker.unref()
     this.#worker.on('message', ({ id, out }: { id: number; out: Uint8Array }) => {

@@ -190,17 +190,28 @@ export interface WasmMemory {
   grow(pages: number): number
 }
 
-// The package targets Node without the DOM lib, whose types carry `WebAssembly`: the part used here, typed.
-const wasm = (globalThis as unknown as {
-  WebAssembly: { Module: new (bytes: Uint8Array) => WasmModule; Instance: new (module: WasmModule) => { exports: unknown } }
-}).WebAssembly
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule
+  Instance: new (module: WasmModule) => { exports: unknown }
+}
 
-/** Compiles module bytes (validating them). */
-export function compileModule(bytes: Uint8Array): WasmModule {
-  return new wasm.Module(bytes)
+// The package targets Node without the DOM lib, whose types carry `WebAssembly`: the part used here,
+// typed. Looked up when used: `node --jitless` has no WebAssembly at all.
+const wasm = (): WasmApi | undefined => (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly
+
+/** Compiles module bytes (validating them); `undefined` where WebAssembly is unavailable or refuses them. */
+export function compileModule(bytes: Uint8Array): WasmModule | undefined {
+  const api = wasm()
+  if (typeof api?.Module !== 'function') return undefined
+  try {
+    return new api.Module(bytes)
+  } catch {
+    return undefined // e.g. a runtime without fixed-width SIMD
+  }
 }
 
 /** A new instance of `module`, with its own memory; its exports. */
 export function instantiate<Exports>(module: WasmModule): Exports {
-  return new wasm.Instance(module).exports as Exports
+  const api = wasm()!
+  return new api.Instance(module).exports as Exports
 }
