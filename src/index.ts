@@ -104,6 +104,7 @@ export { DRIFT_PRESETS, type DriftMode, type DriftPreset, type DriftPolicy, type
 export { select, type Selection, type SelectOptions, type SelectStage } from './stage/select.js'
 export type { ColumnRef } from './stage/name-pattern.js'
 export { hashColumns, type HashColumnsOptions } from './stage/hash-columns.js'
+export { keepsNames } from './stage/keeps-names.js'
 export { validate, type ValidateOptions, type RecordContract } from './stage/validate.js'
 export { transform, type TransformOptions, type RowTransform, type BatchTransform, type RowInfo } from './stage/transform.js'
 export { flatten, type FlattenOptions } from './stage/flatten.js'

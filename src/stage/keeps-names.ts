@@ -8,6 +8,17 @@ const KEEPING = new WeakSet<Stage>()
  * the source's own names, so its selection may be handed to the source. The built-in `select`,
  * `hashColumns`, `schemaDrift` and `validate` are marked; `flatten`, `transform` and stages of
  * your own are not, and a `select()` after one of them only filters what reaches the destination.
+ * Mark a stage of your own when it only drops or rewrites values, so the source can still skip
+ * what a later `select()` blocks.
+ *
+ * @example
+ * ```ts
+ * import { keepsNames, select, type Stage } from 'sluice'
+ * const dropTestOrders: Stage = keepsNames(async function* (messages) {
+ *   for await (const m of messages) if (m.kind !== 'records' || m.table !== 'test_orders') yield m
+ * })
+ * const stages = [dropTestOrders, select({ exclude: ['orders.email'] })] // the source still skips orders.email
+ * ```
  */
 export function keepsNames<S extends Stage>(stage: S): S {
   KEEPING.add(stage)

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { memory, op, sqlite, sync, type Message, type Sink, type Source, type TableSpec } from '../../src/index.js'
 import { select, type Selection } from '../../src/stage/select.js'
-import { flatten, hashColumns, schemaDrift } from '../../src/index.js'
+import { flatten, hashColumns, keepsNames, schemaDrift } from '../../src/index.js'
 import { normRows } from '../support/sources.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-select-'))
@@ -152,9 +152,11 @@ describe('select and the stages before it', () => {
       expect(seen.selection?.column('users', 'address')).toBe(true)
       expect(sink.rows('users')[0]).not.toHaveProperty('secret')
     }
-    // A stage of your own may derive names: a select after it is not handed down.
+    // A stage of your own may derive names: a select after it is not handed down, unless the stage is marked.
     const seen: { selection?: Selection | undefined } = {}
     await sync({ destination: memory(), source: nested(seen), stages: [(m) => m, select({ exclude: ['users.secret'] })] })
     expect(seen.selection).toBeUndefined()
+    await sync({ destination: memory(), source: nested(seen), stages: [keepsNames((m) => m), select({ exclude: ['users.secret'] })] })
+    expect(seen.selection?.column('users', 'secret')).toBe(false)
   })
 })
