@@ -19,7 +19,7 @@ export type {
 } from './core/message.js'
 
 export { op, RowsMessage } from './source/op.js'
-export { connector, checkConfiguration, type ConnectorDefinition } from './source/connector.js'
+export { connector, checkConfiguration, configurationInteger, type ConnectorDefinition } from './source/connector.js'
 export { fromIterable, type FromIterableOptions } from './source/from-iterable.js'
 export { toSource, type Source, type SourceLike, type SourceReadArgs, type Configuration } from './source/source.js'
 export { configuredSource } from './source/configured-source.js'

@@ -73,6 +73,27 @@ export function connector(definition: ConnectorDefinition): Source {
 }
 
 /**
+ * A positive integer from a configuration key (all values in `configuration.json` are strings),
+ * `fallback` when the key is absent. Throws `CONFIGURATION_KEY` naming the key and the text it holds.
+ *
+ * @example
+ * ```ts
+ * import { configurationInteger } from 'sluice'
+ * configurationInteger({ page_size: '50' }, 'page_size', 100) // 50
+ * configurationInteger({}, 'page_size', 100) // 100
+ * ```
+ */
+export function configurationInteger(configuration: Readonly<Record<string, string | undefined>>, key: string, fallback: number): number {
+  const text = configuration[key]
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isInteger(value) || value < 1) {
+    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration key ${JSON.stringify(key)} must be a positive integer, got ${JSON.stringify(text)}`, context: { key } })
+  }
+  return value
+}
+
+/**
  * Checks a configuration: every value a string (as in `configuration.json`), every required key
  * present. Throws `CONFIGURATION_KEY` naming the key.
  */

@@ -3,7 +3,7 @@
 //
 // It generates a deterministic "orders" data set, so it runs anywhere without a network or an
 // account. Replace `fetchOrders` with calls to your API or database: the shape stays the same.
-import { connector, op } from 'sluice'
+import { configurationInteger, connector, op } from 'sluice'
 
 type Order = {
   id: number
@@ -30,14 +30,6 @@ function fetchOrders(afterId: number, limit: number, total: number): Order[] {
   return orders
 }
 
-/** A configuration value as a positive integer (configuration.json holds strings only). */
-function positiveInteger(configuration: Readonly<Record<string, string>>, key: string, fallback: string): number {
-  const text = configuration[key] ?? fallback
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`configuration key "${key}" must be a positive integer, got "${text}"`)
-  return value
-}
-
 export default connector({
   id: '__CONNECTOR_ID__',
   // Checked before update() runs: a missing key stops the sync with a message naming it.
@@ -50,8 +42,8 @@ export default connector({
     },
   ],
   async *update(configuration, state) {
-    const total = positiveInteger(configuration, 'rows', '1000')
-    const pageSize = positiveInteger(configuration, 'page_size', '100')
+    const total = configurationInteger(configuration, 'rows', 1000)
+    const pageSize = configurationInteger(configuration, 'page_size', 100)
     // The state is what the last checkpoint saved: {} on the first sync.
     let lastId = typeof state.last_id === 'number' ? state.last_id : 0
     for (;;) {

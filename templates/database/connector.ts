@@ -5,7 +5,7 @@
 //
 // For MySQL or MariaDB, import `mysqlSource` from 'sluice/mysql' instead: it takes the same
 // `{ connection, tables }` options (with a `mysql://` URL).
-import { configuredSource, checkConfiguration, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, configurationInteger, checkConfiguration, SluiceError, type Configuration, type Source } from 'sluice'
 import { postgresSource, type DatabaseTable } from 'sluice/postgres'
 
 /** Keys configuration.json must hold (all values are strings). */
@@ -33,10 +33,7 @@ function parseTables(text: string): (string | DatabaseTable)[] {
 /** The Postgres source for one configuration: built when a sync starts, since the URL lives in configuration.json. */
 function database(configuration: Configuration): Source {
   checkConfiguration(configuration, REQUIRED)
-  const batchSize = Number(configuration.batch_size ?? '10000')
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration key "batch_size" must be a positive integer, got "${configuration.batch_size}"`, context: { key: 'batch_size' } })
-  }
+  const batchSize = configurationInteger(configuration, 'batch_size', 10_000)
   return postgresSource({
     // It may hold a password: sluice keeps it out of logs, errors and the saved state.
     connection: configuration.connection_url!,

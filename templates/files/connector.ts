@@ -3,7 +3,7 @@
 // reads only files added or changed since. Run it with `npx sluice debug` (see README.md).
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { configuredSource, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, configurationInteger, type Configuration, type Source } from 'sluice'
 import { fileSource } from 'sluice/files'
 
 /** This folder: a relative `path` in configuration.json is relative to it, wherever `sluice debug` runs. */
@@ -17,10 +17,7 @@ function list(configuration: Configuration, key: string): string[] | undefined {
 
 /** The file source for one configuration: built when a sync starts, since the path lives in configuration.json. */
 function files(configuration: Configuration): Source {
-  const batchSize = Number(configuration.batch_size ?? '10000')
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration key "batch_size" must be a positive integer, got "${configuration.batch_size}"`, context: { key: 'batch_size' } })
-  }
+  const batchSize = configurationInteger(configuration, 'batch_size', 10_000)
   const primaryKey = list(configuration, 'primary_key')
   return fileSource({
     // A folder (read recursively), one file, or a glob such as `exports/**/*.csv`.

@@ -4,7 +4,7 @@
 //
 // Adapt it to your API: the query (keep `$first`, `$after` and the bound variable), the
 // `connection` path to it in the response, and the cursor field of the nodes.
-import { configuredSource, checkConfiguration, graphql, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, configurationInteger, checkConfiguration, graphql, type Configuration, type Source } from 'sluice'
 
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['endpoint', 'token']
@@ -21,10 +21,7 @@ const QUERY = `query Orders($first: Int, $after: String, $updatedSince: String) 
 /** The GraphQL source for one configuration: built when a sync starts, since the endpoint and token live in configuration.json. */
 function ordersGraph(configuration: Configuration): Source {
   checkConfiguration(configuration, REQUIRED)
-  const pageSize = Number(configuration.page_size ?? '100')
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration key "page_size" must be a positive integer, got "${configuration.page_size}"`, context: { key: 'page_size' } })
-  }
+  const pageSize = configurationInteger(configuration, 'page_size', 100)
   return graphql({
     endpoint: configuration.endpoint!,
     // Sent as `Authorization: Bearer …`; sluice keeps it out of logs, errors and the saved state.

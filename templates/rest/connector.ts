@@ -4,7 +4,7 @@
 //
 // Adapt it to your API: the endpoint path, where the records are in the body (`records`), the
 // paginator (offset, pageNumber, cursor, linkHeader, nextUrl) and the cursor field.
-import { configuredSource, checkConfiguration, cursor, rest, SluiceError, type Configuration, type Source } from 'sluice'
+import { configuredSource, configurationInteger, checkConfiguration, cursor, rest, type Configuration, type Source } from 'sluice'
 
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['base_url', 'token']
@@ -12,10 +12,7 @@ const REQUIRED = ['base_url', 'token']
 /** The REST source for one configuration: built when a sync starts, since the URL and token live in configuration.json. */
 function ordersApi(configuration: Configuration): Source {
   checkConfiguration(configuration, REQUIRED)
-  const pageSize = Number(configuration.page_size ?? '100')
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new SluiceError({ code: 'CONFIGURATION_KEY', message: `configuration key "page_size" must be a positive integer, got "${configuration.page_size}"`, context: { key: 'page_size' } })
-  }
+  const pageSize = configurationInteger(configuration, 'page_size', 100)
   return rest({
     baseUrl: configuration.base_url!,
     // Sent as `Authorization: Bearer …`; sluice keeps it out of logs, errors and the saved state.
