@@ -130,7 +130,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     // keeps what it blocks of the declared tables from the destination; the stages see them all.
     const tables = selection ? selectTables(declared, selection) : declared
     const destinationSelection = selectionOfAll(stages)
-    const destinationTables = destinationSelection && destinationSelection !== selection ? selectTables(tables, destinationSelection) : tables
+    const destinationTables = destinationSelection ? selectTables(tables, destinationSelection) : tables
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
     const { state: sinkState } = await sink.open({ connectorId, syncId, tables: destinationTables })

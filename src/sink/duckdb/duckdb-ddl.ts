@@ -1,6 +1,6 @@
 import { baseType, decimalParams, type ColumnType } from '../../core/column-type.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 
 /**
  * DuckDB column type of a sluice type: each maps to its native counterpart, so the warehouse is
@@ -57,13 +57,6 @@ export function stagingType(type: ColumnType): string {
 
 /** The version columns of a history-mode (SCD2) table. */
 export const HISTORY = { start: '_sluice_start', end: '_sluice_end', active: '_sluice_active' } as const
-
-/** Destination names of the key columns (`_sluice_id` for a keyless table). */
-export function keyNames(layout: TableLayout): string[] {
-  if (layout.primaryKey.length === 0) return [SYSTEM.id]
-  const names = new Map(layout.columns.map((c) => [c.source, c.name]))
-  return layout.primaryKey.map((k) => names.get(k)!)
-}
 
 /**
  * CREATE TABLE for a layout: its columns, the system columns, and the key — none for append

@@ -1,7 +1,7 @@
 import type { RecordOp } from '../../core/message.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
-import { duckdbType, HISTORY, keyNames, stagingType } from './duckdb-ddl.js'
+import { keyNames, SYSTEM, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
+import { duckdbType, HISTORY, stagingType } from './duckdb-ddl.js'
 
 /** A staging table: temp, one per column set, emptied after each use. */
 export interface Staging {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { TableLayout } from './table-layout.js'
+import { keyNames, type TableLayout } from './table-layout.js'
 
 /**
  * The index a SQL sink keeps on the column a `match: 'column'` delete looks rows up by, unless
@@ -8,8 +8,8 @@ import type { TableLayout } from './table-layout.js'
  * whole table (quadratic in its size). The name is derived from the table and column, short
  * enough for Postgres's 63-byte limit, the same in every run.
  */
-export function matchIndex(layout: TableLayout, column: string, keyNames: readonly string[]): string | undefined {
-  if (keyNames[0] === column) return undefined
+export function matchIndex(layout: TableLayout, column: string): string | undefined {
+  if (keyNames(layout)[0] === column) return undefined
   const digest = createHash('sha256').update(`${layout.name}\u0000${column}`).digest('hex').slice(0, 16)
   return `_sluice_match_${digest}`
 }

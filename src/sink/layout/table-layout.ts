@@ -14,6 +14,13 @@ export const SYSTEM = {
   id: '_sluice_id',
 } as const
 
+/** Destination names of the key columns (`_sluice_id` for a keyless table). */
+export function keyNames(layout: TableLayout): string[] {
+  if (layout.primaryKey.length === 0) return [SYSTEM.id]
+  const names = new Map(layout.columns.map((c) => [c.source, c.name]))
+  return layout.primaryKey.map((k) => names.get(k)!)
+}
+
 const RESERVED = new Set<string>([SYSTEM.synced, SYSTEM.deleted, SYSTEM.id, '_sluice_start', '_sluice_end', '_sluice_active'])
 
 /** A destination column: the source's name, the destination's (normalised, unique) name, and its type. */

@@ -1,6 +1,6 @@
 import { baseType, decimalParams, type ColumnType } from '../../core/column-type.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 
 /** History-mode (SCD2) system columns. */
 export const HISTORY = {
@@ -47,13 +47,6 @@ export function pgType(type: ColumnType): string {
     case 'STRING':
       return 'text'
   }
-}
-
-/** Destination names of the key columns (`_sluice_id` for a keyless table). */
-export function keyNames(layout: TableLayout): string[] {
-  if (layout.primaryKey.length === 0) return [SYSTEM.id]
-  const names = new Map(layout.columns.map((c) => [c.source, c.name]))
-  return layout.primaryKey.map((k) => names.get(k)!)
 }
 
 /** `"schema"."table"`. */

@@ -1,7 +1,7 @@
 import type { RecordOp } from '../../core/message.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
-import { END_OF_TIME, HISTORY, keyNames, pgType, qualified } from './postgres-ddl.js'
+import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { END_OF_TIME, HISTORY, pgType, qualified } from './postgres-ddl.js'
 
 /** What a merge moves: from which staging table into which destination table, which columns the batch gave. */
 export interface MergePlan {

@@ -1,8 +1,8 @@
 import pg from 'pg'
 import type { Row } from '../../core/batch.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
-import { HISTORY, keyNames, qualified } from './postgres-ddl.js'
+import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
+import { HISTORY, qualified } from './postgres-ddl.js'
 
 const OID = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184 } as const
 

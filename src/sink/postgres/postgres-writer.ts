@@ -11,7 +11,7 @@ import { rowHashes } from '../layout/row-hash.js'
 import { SYSTEM, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 import { copyText, fieldEncoder, type FieldEncoder } from './copy-text.js'
 import { pgError } from './postgres-connection.js'
-import { keyNames, pgType, qualified } from './postgres-ddl.js'
+import { pgType, qualified } from './postgres-ddl.js'
 import { matchIndex } from '../layout/match-index.js'
 import { deleteMatchingSql, deleteSql, historyDeleteSql, historySql, upsertSql, type MergePlan } from './postgres-merge.js'
 
@@ -113,7 +113,7 @@ export class PostgresTableWriter {
   /** CREATE INDEX IF NOT EXISTS on a match column that doesn't lead the key (see `matchIndex`), once per writer. */
   async #indexMatch(name: string): Promise<void> {
     if (this.#matchIndexed.has(name)) return
-    const index = matchIndex(this.#layout, name, keyNames(this.#layout))
+    const index = matchIndex(this.#layout, name)
     if (index) await this.#client.query(`CREATE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${qualified(this.#schema, this.#layout.name)} (${quoteIdent(name)})`)
     this.#matchIndexed.add(name)
   }

@@ -3,7 +3,7 @@ import type { Row } from '../../core/batch.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
-import { SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
+import { keyNames, SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 
 /**
  * SQLite storage class of a sluice type. DECIMAL and temporal values are TEXT: NUMERIC affinity
@@ -25,13 +25,6 @@ export function sqliteType(type: ColumnType): 'INTEGER' | 'REAL' | 'TEXT' | 'BLO
     default:
       return 'TEXT'
   }
-}
-
-/** Destination names of the key columns (`_sluice_id` for a keyless table). */
-export function keyNames(layout: TableLayout): string[] {
-  if (layout.primaryKey.length === 0) return [SYSTEM.id]
-  const names = new Map(layout.columns.map((c) => [c.source, c.name]))
-  return layout.primaryKey.map((k) => names.get(k)!)
 }
 
 /** CREATE TABLE for a layout: its columns, the system columns, and the key (none for append tables). */

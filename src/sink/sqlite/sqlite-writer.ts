@@ -4,8 +4,7 @@ import type { RecordOp } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { rowHashes } from '../layout/row-hash.js'
-import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
-import { keyNames } from './sqlite-ddl.js'
+import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { matchIndex } from '../layout/match-index.js'
 
 /** Rows bound per statement execution: multi-row VALUES amortise the per-call cost (see LIMITS.md 3c). */
@@ -140,7 +139,7 @@ export class SqliteTableWriter {
   /** CREATE INDEX IF NOT EXISTS on a match column that doesn't lead the key (see `matchIndex`), once per writer. */
   #indexMatch(name: string): void {
     if (this.#matchIndexed.has(name)) return
-    const index = matchIndex(this.#layout, name, keyNames(this.#layout))
+    const index = matchIndex(this.#layout, name)
     if (index) this.#db.exec(`CREATE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${quoteIdent(this.#layout.name)} (${quoteIdent(name)})`)
     this.#matchIndexed.add(name)
   }
