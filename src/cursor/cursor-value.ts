@@ -170,14 +170,12 @@ export function cursorKey(value: unknown, type: CursorType, where: string): Curs
 function numberKey(value: unknown): number | bigint | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value
-  if (typeof value !== 'string' || value.trim() === '') return undefined
+  if (typeof value !== 'string') return undefined
   const text = value.trim()
-  if (/^[-+]?\d+$/.test(text)) {
-    const n = Number(text)
-    return Number.isSafeInteger(n) ? n : BigInt(text)
-  }
-  const n = Number(text)
-  return Number.isFinite(n) ? n : undefined
+  const n = text === '' ? Number.NaN : Number(text)
+  if (!Number.isFinite(n)) return undefined
+  // Per row: the digits test only runs for the rare values a double can't hold exactly.
+  return Number.isSafeInteger(n) || !/^[-+]?\d+$/.test(text) ? n : BigInt(text)
 }
 
 /** -1, 0 or 1: the order of two keys of the same cursor type.  *

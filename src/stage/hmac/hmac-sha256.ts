@@ -77,12 +77,11 @@ export class HmacSha256 implements ColumnHmac {
     this.#bytes = Buffer.from(this.#kernel.memory.buffer)
     const { ipad, opad } = padsOf(key)
     this.#midstates(ipad, opad)
+    this.midstates = new Int32Array(this.#kernel.memory.buffer, LAYOUT.INNER, 16).slice()
   }
 
   /** The states after the ipad and the opad block (8 words each): what a worker's kernel needs of the key. */
-  get midstates(): Int32Array {
-    return new Int32Array(this.#kernel.memory.buffer, LAYOUT.INNER, 16).slice()
-  }
+  readonly midstates: Int32Array
 
   /** Lowercase hex HMACs of the UTF-8 bytes of `texts`, in order. */
   texts(texts: readonly string[]): string[] {
