@@ -51,6 +51,7 @@ describe('status, mar and schema --warehouse <file written by sync()>', () => {
       const mar = await sluice('mar', '--warehouse', file, '--month', '2026-11')
       expect(mar.code).toBe(0)
       expect(mar.stdout).toMatch(/^2026-11 \| shop\s+\| orders\s+\|\s+2$/m)
+      expect(mar.stdout).toMatch(/^Month +\| Connector \| Table +\| MAR in month$/m)
 
       const schema = await sluice('schema', `--warehouse=${file}`)
       expect(schema.code).toBe(0)

@@ -36,6 +36,9 @@ for (const { template, key, cursor, orders } of TEMPLATES) {
       expect(result.code).toBe(0)
       expect(calls(result.stdout, 'Upserts')).toBe(orders(0).length)
       expect(warehouseValue(dir, 'SELECT COUNT(*) FROM orders')).toBe(orders(0).length)
+      // This run's new MAR and the month's so far, each labelled: on a first run both are every order.
+      expect(result.stdout).toMatch(/^Table +\|.*\| New MAR this run \| MAR \d{4}-\d{2} \| Rows in warehouse \|/m)
+      expect(result.stdout).toMatch(new RegExp(`^orders +\\|.*\\| +${orders(0).length} \\| +${orders(0).length} \\| +${orders(0).length} \\| +0$`, 'm'))
     })
 
     it('the second debug is incremental: it upserts only the orders that changed or arrived since', async () => {
