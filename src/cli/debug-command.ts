@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { SluiceError } from '../core/sluice-error.js'
+import { marMonth } from '../mar/mar-month.js'
+import type { MarStore } from '../mar/mar-store.js'
 import type { TableDescription } from '../sink/sink.js'
 import { fileState } from '../state/file-state.js'
 import { sync } from '../sync/sync.js'
@@ -11,7 +13,7 @@ import { loadConnector } from './load-connector.js'
 import { debugPaths } from './debug-paths.js'
 import { parseArgs } from './parse-args.js'
 import { progress } from './progress.js'
-import { formatSummary } from './summary.js'
+import { formatSummary, type MonthMar } from './summary.js'
 import { WAREHOUSE_FORMATS, warehouseFormat, type WarehouseFormat } from './warehouse-format.js'
 import { warehouseSink, warehouseTableCounts } from './warehouse-sink.js'
 
@@ -118,7 +120,7 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     } catch {
       // A warehouse that can't be read back leaves the counts out, not the summary.
     }
-    io.out(formatSummary(report, counts))
+    io.out(formatSummary(report, counts, await monthMar(destination, report)))
     io.out(`Warehouse: ${rel}\n`)
   }
   if (report.status === 'failed') {
@@ -126,6 +128,18 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     throw new SluiceError({ code: error.code, message: error.message, context: error.context, ...(shown.failure ? { cause: shown.failure } : {}) })
   }
   return 0
+}
+
+/** The month's MAR so far per table of this connector, for the summary; left out when it can't be read. */
+async function monthMar(destination: unknown, report: SyncReport): Promise<MonthMar | undefined> {
+  if (report.mar === undefined) return undefined
+  const month = marMonth(Date.parse(report.endedAt))
+  try {
+    const rows = (await (destination as MarStore).readMar?.({ connectorId: report.connectorId, month })) ?? []
+    return { month, tables: Object.fromEntries(rows.map((r) => [r.table, { rows: r.rows, approximate: r.approximate }])) }
+  } catch {
+    return undefined
+  }
 }
 
 /**

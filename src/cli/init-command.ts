@@ -11,7 +11,8 @@ export const INIT_HELP = `Usage: sluice init <name> [--template basic|rest|graph
 
 Creates the folder <name> with a working connector: connector.ts, configuration.json
 (string values) and README.md (what each configuration key means). Then run
-\`npx sluice debug <name>\`.
+\`npx sluice debug <name>\`. The name (the folder's, a path may lead to it) is letters,
+digits, _ and -, starting with a letter.
 
 Templates:
   basic      connector({ schema, update }) over generated data (the default; runs anywhere)
@@ -62,6 +63,7 @@ export async function initCommand(argv: readonly string[], io: CliIo): Promise<n
     })
   }
   const target = resolve(io.cwd, name)
+  checkConnectorName(basename(target))
   if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
     throw new SluiceError({ code: 'INIT_EXISTS', message: `${target} already exists and is not an empty folder; choose another name`, context: { path: target } })
   }
@@ -99,6 +101,19 @@ async function copyTemplate(from: string, to: string, values: Record<string, str
     written.push(join(prefix, outName))
   }
   return written
+}
+
+/** What a connector folder may be called: it becomes the package name, the connector id and a path in commands. */
+const CONNECTOR_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
+
+/** Throws `INIT_NAME` for a folder name other than letters, digits, `_` and `-` starting with a letter. */
+export function checkConnectorName(name: string): void {
+  if (CONNECTOR_NAME.test(name)) return
+  throw new SluiceError({
+    code: 'INIT_NAME',
+    message: `the connector name ${JSON.stringify(name)} is not allowed: use letters, digits, _ and -, starting with a letter (e.g. my_connector)`,
+    context: { name },
+  })
 }
 
 /** A connector id from a folder name: lower snake case, starting with a letter. */

@@ -10,9 +10,10 @@ Commands:
   debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
         [--destination sqlite|duckdb]   (the warehouse file is SQLite by default, or DuckDB)
   reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
-  status [dir]                          connector state, last sync, this month's MAR
-  mar [dir] [--month M] [--lake dir]    Monthly Active Rows per table (--lake: a sluice/files dir)
-  schema [dir]                          current destination schema and its change history
+  status [dir | --warehouse file]       connector state, last sync, this month's MAR
+  mar [dir | --warehouse file] [--month M] [--lake dir]
+                                        Monthly Active Rows per table (--lake: a sluice/files dir)
+  schema [dir | --warehouse file]       current destination schema and its change history
 
 Options:
   -h, --help     show help (also after a command: sluice debug --help)
@@ -22,15 +23,42 @@ Options:
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>
 
-// Loaded on demand: `sluice --help` or `reset` should not pay for SQLite and the sync engine.
-const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  init: async () => (await import('./init-command.js')).initCommand,
-  debug: async () => (await import('./debug-command.js')).debugCommand,
-  reset: async () => (await import('./reset-command.js')).resetCommand,
-  status: async () => (await import('./ops-commands.js')).statusCli,
-  mar: async () => (await import('./ops-commands.js')).marCli,
-  schema: async () => (await import('./ops-commands.js')).schemaCli,
+/** A command: its usage (printed for `--help`/`-h` without running it) and what runs it. */
+interface CommandEntry {
+  readonly help: string
+  readonly run: Command
 }
+
+// Loaded on demand: `sluice --help` or `reset` should not pay for SQLite and the sync engine.
+const COMMANDS: Readonly<Record<string, () => Promise<CommandEntry>>> = {
+  init: async () => {
+    const m = await import('./init-command.js')
+    return { help: m.INIT_HELP, run: m.initCommand }
+  },
+  debug: async () => {
+    const m = await import('./debug-command.js')
+    return { help: m.DEBUG_HELP, run: m.debugCommand }
+  },
+  reset: async () => {
+    const m = await import('./reset-command.js')
+    return { help: m.RESET_HELP, run: m.resetCommand }
+  },
+  status: async () => {
+    const m = await import('./ops-commands.js')
+    return { help: m.STATUS_HELP, run: m.statusCli }
+  },
+  mar: async () => {
+    const m = await import('./ops-commands.js')
+    return { help: m.MAR_HELP, run: m.marCli }
+  },
+  schema: async () => {
+    const m = await import('./ops-commands.js')
+    return { help: m.SCHEMA_HELP, run: m.schemaCli }
+  },
+}
+
+/** The names of the commands `sluice` runs. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS)
 
 /**
  * The `sluice` command line: parses `argv` (without `node` and the script) by hand, runs the
@@ -63,12 +91,23 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.err(`error [USAGE]: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
       return 2
     }
-    const run = await load()
+    const { help, run } = await load()
+    // Here rather than in each command, so no command can forget it: help never runs the command.
+    if (asksForHelp(rest)) {
+      io.out(help)
+      return 0
+    }
     return await run(rest, io)
   } catch (error) {
     io.err(formatError(error, verbose))
     return isSluiceError(error) && error.code === 'USAGE' ? 2 : 1
   }
+}
+
+/** `--help` or `-h` among the options (before a `--` that ends them). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h')
 }
 
 /**

@@ -1,18 +1,16 @@
-import { existsSync } from 'node:fs'
-import { relative, resolve } from 'node:path'
 import type { ConnectorStore } from '../connector/connector-store.js'
 import { marMonth } from '../mar/mar-month.js'
 import type { MarStore } from '../mar/mar-store.js'
 import type { Sink } from '../sink/sink.js'
-import { debugPaths } from './debug-paths.js'
 import { count, humanDuration, textTable } from './text-table.js'
 import { warehouseConnectors } from './warehouse-connectors.js'
-import { warehouseFormat } from './warehouse-format.js'
+import { locateWarehouse, noWarehouse, type WarehouseLocation } from './warehouse-location.js'
 import { warehouseSink } from './warehouse-sink.js'
 
 /**
- * `sluice status [dir]`: one line per connector found in `dir/files/warehouse.db` (SQLite or
- * DuckDB, told apart by the file's header) — its state
+ * `sluice status [dir | --warehouse file]`: one line per connector found in `dir/files/warehouse.db`
+ * or in any warehouse file a sync wrote (`{ warehouse }`; SQLite or DuckDB, told apart by the
+ * file's header) — its state
  * (`syncing` while another process holds its lease, `paused`, `failing`, `idle`), the last sync
  * (when, how it ended, rows, duration), this month's MAR and the error of a failed last sync.
  * Reads only. Resolves to the exit code: 0, or 1 when there is no warehouse yet.
@@ -23,19 +21,19 @@ import { warehouseSink } from './warehouse-sink.js'
  * process.exitCode = await statusCommand('my_connector', (text) => process.stdout.write(text))
  * ```
  */
-export async function statusCommand(dir: string, out: (text: string) => void, now: number = Date.now()): Promise<number> {
-  const paths = debugPaths(resolve(dir))
-  if (!existsSync(paths.warehouse)) {
-    out(`No warehouse at ${relative(process.cwd(), paths.warehouse) || paths.warehouse}; run \`sluice debug\` first\n`)
+export async function statusCommand(where: WarehouseLocation, out: (text: string) => void, now: number = Date.now()): Promise<number> {
+  const warehouse = locateWarehouse(where)
+  if (!warehouse.exists) {
+    out(`${noWarehouse(warehouse)}\n`)
     return 1
   }
-  const format = warehouseFormat(paths.warehouse) ?? 'sqlite'
-  const { ids, leased: leases } = await warehouseConnectors(paths.warehouse, format, now)
+  const { path, format } = warehouse
+  const { ids, leased: leases } = await warehouseConnectors(path, format, now)
   if (ids.length === 0) {
     out('No connector has synced into this warehouse yet\n')
     return 0
   }
-  const sink = (await warehouseSink(paths.warehouse, format)) as Sink & ConnectorStore & MarStore
+  const sink = (await warehouseSink(path, format)) as Sink & ConnectorStore & MarStore
   const month = marMonth(now)
   const mar = new Map<string, number>()
   for (const row of (await sink.readMar?.({ month })) ?? []) mar.set(row.connectorId, (mar.get(row.connectorId) ?? 0) + row.rows)

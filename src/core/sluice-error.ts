@@ -31,6 +31,7 @@ export type SluiceErrorCode =
   | 'TEMPLATE_UNKNOWN'
   | 'INIT_EXISTS'
   | 'INIT_FAILED'
+  | 'INIT_NAME'
   | 'INTERNAL'
   | 'CURSOR_INVALID'
   | 'CURSOR_UNSORTED'

@@ -5,6 +5,7 @@
 // Adapt it to your API: the query (keep `$first`, `$after` and the bound variable), the
 // `connection` path to it in the response, and the cursor field of the nodes.
 import { configuredSource, configurationInteger, checkConfiguration, graphql, type Configuration, type Source } from 'sluice'
+import { withMockApi } from './mock-api.js'
 
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['endpoint', 'token']
@@ -44,4 +45,5 @@ function ordersGraph(configuration: Configuration): Source {
 }
 
 // Built from configuration.json when a sync starts; `id` keys the saved state and the sync history.
-export default configuredSource('__CONNECTOR_ID__', ordersGraph)
+// While endpoint is "mock" (as scaffolded), the sync runs against the local API in mock-api.ts.
+export default configuredSource('__CONNECTOR_ID__', withMockApi('endpoint', ordersGraph))

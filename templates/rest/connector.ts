@@ -5,6 +5,7 @@
 // Adapt it to your API: the endpoint path, where the records are in the body (`records`), the
 // paginator (offset, pageNumber, cursor, linkHeader, nextUrl) and the cursor field.
 import { configuredSource, configurationInteger, checkConfiguration, cursor, rest, type Configuration, type Source } from 'sluice'
+import { withMockApi } from './mock-api.js'
 
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['base_url', 'token']
@@ -40,4 +41,5 @@ function ordersApi(configuration: Configuration): Source {
 }
 
 // Built from configuration.json when a sync starts; `id` keys the saved state and the sync history.
-export default configuredSource('__CONNECTOR_ID__', ordersApi)
+// While base_url is "mock" (as scaffolded), the sync runs against the local API in mock-api.ts.
+export default configuredSource('__CONNECTOR_ID__', withMockApi('base_url', ordersApi))

@@ -64,7 +64,7 @@ describe('sluice debug --destination duckdb', () => {
     expect(mar.stdout).toMatch(/\| ducks\s+\| orders\s+\|\s+1,250$/m)
     const schema = await runCli(['schema', 'ducks'], { cwd })
     expect(schema.code).toBe(0)
-    expect(schema.stdout).toMatch(/^amount\s+\|\s*\| DECIMAL\(12,2\)$/m)
+    expect(schema.stdout).toMatch(/^amount\s+\| DECIMAL\(12,2\)$/m)
   })
 
   it('asking for SQLite over a DuckDB warehouse, or for an unknown destination, is a USAGE error', async () => {

@@ -45,9 +45,16 @@ describe('formatSummary', () => {
 
   it('adds a MAR column when the report has MAR, and says why a sync stopped', () => {
     const text = formatSummary({ ...report, status: 'stopped', stopReason: 'deadline', mar: { orders: 7 } })
-    expect(text).toMatch(/^Table\s+\|.*\| MAR \|/m)
+    expect(text).toMatch(/^Table\s+\|.*\| New MAR this run \|/m)
     expect(text).toMatch(/^orders\s+\|.*\|\s+7 \|/m)
     expect(text).toContain('Status: stopped (deadline)')
+  })
+
+  it('labels this run\'s new MAR apart from the month\'s MAR so far', () => {
+    const text = formatSummary({ ...report, mar: { orders: 7, customers: 0 } }, {}, { month: '2026-01', tables: { orders: { rows: 9_000, approximate: false }, customers: { rows: 45, approximate: true } } })
+    expect(text).toMatch(/^Table\s+\|.*\| New MAR this run \| MAR 2026-01 \|/m)
+    expect(text).toMatch(/^orders\s+\|.*\|\s+7 \|\s+9,000 \|/m)
+    expect(text).toMatch(/^customers\s+\|.*\|\s+0 \|\s+~45 \|/m)
   })
 
   it('counts rows skipped by an error policy', () => {

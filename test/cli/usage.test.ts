@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -54,6 +54,19 @@ describe('sluice usage and init mistakes', () => {
     const taken = await runCli(['init', 'taken'], { cwd })
     expect(taken.code).toBe(1)
     expect(oneErrorLine(taken.stderr)).toMatch(/^error \[INIT_EXISTS\]: .*taken already exists/)
+  })
+
+  it('init refuses a name that is not letters, digits, _ and - starting with a letter, and writes nothing', async () => {
+    for (const name of ['bad name!', '9lives', '-dash', 'nested/über', 'x.y']) {
+      // After `--`, so that '-dash' is a name, not an option.
+      const result = await runCli(['init', '--template', 'rest', '--', name], { cwd })
+      expect(result.code).toBe(1)
+      const line = oneErrorLine(result.stderr)
+      expect(line).toMatch(/^error \[INIT_NAME\]: /)
+      expect(line).toContain(JSON.stringify(name.split('/').at(-1)))
+      expect(line).toContain('letters, digits, _ and -, starting with a letter')
+      expect(existsSync(join(cwd, name))).toBe(false)
+    }
   })
 
   it('init --template basic is the default template, and derives the connector id from the folder', async () => {
