@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { isSluiceError, type SluiceError } from '../core/sluice-error.js'
 import { abortedError, throwIfAborted } from '../retry/abort.js'
 import type { RetryPolicy } from '../retry/backoff.js'
-import { configInvalid, nonNegativeMs, positiveInteger } from '../retry/check-option.js'
+import { nonNegativeMs, positiveInteger } from '../retry/check-option.js'
 import { systemClock, type Clock } from '../retry/clock.js'
 import type { RateLimiter } from '../retry/rate-limit.js'
 import { retry, type RetryEvent } from '../retry/retry.js'
@@ -14,7 +14,7 @@ import { bodyExcerpt, httpBodyError, httpNetworkError, httpStatusError, httpTota
 import { httpLimits } from './http-limits.js'
 import { httpResponse, type HttpResponse } from './http-response.js'
 import { optionText } from './option-text.js'
-import { parseOrigin } from './origin.js'
+import { credentialOrigins } from './credential-origins.js'
 import { ACCEPT_ENCODING, readBody } from './read-body.js'
 import { redactSecrets, redactUrl } from './redact.js'
 
@@ -216,11 +216,13 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
     }, Math.min(totalMs, MAX_TIMER_MS))
     const forward = () => total.abort(signal?.reason)
     signal?.addEventListener('abort', forward, { once: true })
+    const perRequest: Partial<TimeoutsMs> = req.timeouts ?? {}
+    const limitName = (key: keyof TimeoutsMs) => (perRequest[key] !== undefined ? `the request's timeouts.${key}` : said(`timeouts.${key}`))
     const fail = (error: unknown): SluiceError => {
       if (signal?.aborted) return isSluiceError(error) && error.code === 'ABORTED' ? error : abortedError(signal, `${method} ${label.url}`)
       if (isSluiceError(error)) return error
-      if (timedOut) return httpTotalTimeoutError(label, totalMs, req.timeouts?.totalMs !== undefined ? "the request's timeouts.totalMs" : said('timeouts.totalMs'))
-      return httpNetworkError(label, error, { ...timeouts, ...req.timeouts }, (key) => (req.timeouts?.[key as 'headersMs'] !== undefined ? `the request's timeouts.${key}` : said(`timeouts.${key}`)))
+      if (timedOut) return httpTotalTimeoutError(label, totalMs, limitName('totalMs'))
+      return httpNetworkError(label, error, { ...timeouts, ...perRequest }, limitName)
     }
     let res: Dispatcher.ResponseData
     try {
@@ -322,23 +324,4 @@ function lowerKeys(headers: Readonly<Record<string, string>> | undefined): Recor
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
-}
-
-/** The origins that receive auth and headers: that of `baseUrl` plus `credentialOrigins`; refuses credentials with nowhere to go. */
-function credentialOrigins(options: HttpClientOptions, baseUrl: string | undefined, at: string): ReadonlySet<string> {
-  const list = options.credentialOrigins ?? []
-  if (!Array.isArray(list)) throw configInvalid(`${at}.credentialOrigins`, "an array of origins such as ['https://uploads.example.com']", list)
-  const origins = new Set(list.map((origin, i) => parseOrigin(origin, `${at}.credentialOrigins[${i}]`)))
-  if (baseUrl !== undefined) {
-    try {
-      origins.add(new URL(baseUrl).origin)
-    } catch {
-      // buildUrl reports a bad baseUrl, naming it, on the first request.
-    }
-  }
-  const carried = options.auth !== undefined || Object.keys(options.headers ?? {}).length > 0
-  if (carried && origins.size === 0 && baseUrl === undefined) {
-    throw configInvalid(`${at}.baseUrl`, 'set (or credentialOrigins), so that auth and headers go to that origin only', undefined)
-  }
-  return origins
 }
