@@ -17,6 +17,7 @@ import { optionText } from './option-text.js'
 import { credentialOrigins } from './credential-origins.js'
 import { ACCEPT_ENCODING, readBody } from './read-body.js'
 import { redactSecrets, redactUrl } from './redact.js'
+import { requestDeadline } from './request-deadline.js'
 
 /**
  * Options for `httpClient`, with defaults and units shown per field.
@@ -145,7 +146,6 @@ export interface HttpClient {
 }
 
 const EXCERPT_BYTES = 64 * 1024
-const MAX_TIMER_MS = 2 ** 31 - 1 // setTimeout fires at once past this (~24.8 days): longer limits mean no limit
 
 /**
  * Builds an HTTP client on undici: keep-alive pool per origin, timeouts (a total one too), gzip/deflate/br, a size cap,
@@ -205,23 +205,15 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
     const label = labelFor(method, url)
     if (limiter) await limiter.take(signal)
 
-    // The total limit runs from here (not during rate-limit waits) to the last body byte; undici's own timeouts
-    // only bound each wait, so a server trickling bytes would otherwise hold the request forever.
+    // The total limit runs from here (not during rate-limit waits) to the last body byte.
     const totalMs = req.timeouts?.totalMs ?? timeouts.totalMs
-    const total = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      total.abort()
-    }, Math.min(totalMs, MAX_TIMER_MS))
-    const forward = () => total.abort(signal?.reason)
-    signal?.addEventListener('abort', forward, { once: true })
+    const deadline = requestDeadline(totalMs, signal)
     const perRequest: Partial<TimeoutsMs> = req.timeouts ?? {}
     const limitName = (key: keyof TimeoutsMs) => (perRequest[key] !== undefined ? `the request's timeouts.${key}` : said(`timeouts.${key}`))
     const fail = (error: unknown): SluiceError => {
       if (signal?.aborted) return isSluiceError(error) && error.code === 'ABORTED' ? error : abortedError(signal, `${method} ${label.url}`)
       if (isSluiceError(error)) return error
-      if (timedOut) return httpTotalTimeoutError(label, totalMs, limitName('totalMs'))
+      if (deadline.timedOut()) return httpTotalTimeoutError(label, totalMs, limitName('totalMs'))
       return httpNetworkError(label, error, { ...timeouts, ...perRequest }, limitName)
     }
     let res: Dispatcher.ResponseData
@@ -233,7 +225,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
           method: method as Dispatcher.HttpMethod,
           headers,
           body: body ?? null,
-          signal: total.signal,
+          signal: deadline.signal,
           ...(req.timeouts?.headersMs !== undefined ? { headersTimeout: req.timeouts.headersMs } : {}),
           ...(req.timeouts?.bodyMs !== undefined ? { bodyTimeout: req.timeouts.bodyMs } : {}),
         })
@@ -271,8 +263,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
         throw fail(error)
       }
     } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', forward)
+      deadline.clear()
     }
   }
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SluiceError } from '../../src/core/sluice-error.js'
+import { oauth2ClientCredentials } from '../../src/http/auth/oauth2-client-credentials.js'
 import { httpClient } from '../../src/http/http-client.js'
 import { constantBackoff } from '../../src/retry/backoff.js'
 import { localServer, sendJson, type LocalServer } from './local-server.js'
@@ -79,5 +80,16 @@ describe('httpClient timeouts.totalMs', () => {
 
   it('refuses an unknown timeouts key', () => {
     expect(() => httpClient({ timeouts: { totalMS: 5 } as never })).toThrow('`httpClient.timeouts.totalMS` must be one of')
+  })
+})
+
+describe('oauth2ClientCredentials timeoutMs', () => {
+  it('bounds the whole token request: a trickling token endpoint ends in a retryable HTTP_TIMEOUT', async () => {
+    const auth = oauth2ClientCredentials({ tokenUrl: `${server.url}/trickle`, clientId: 'etl', clientSecret: 'cs_TRICKLE_123456', timeoutMs: 300 })
+    const error = await failure(Promise.resolve(auth.apply({ method: 'GET', url: new URL(server.url), headers: {} })))
+    expect(error.code).toBe('HTTP_TIMEOUT')
+    expect(error.retryable).toBe(true)
+    expect(error.message).toContain('oauth2ClientCredentials({ timeoutMs })')
+    expect(error.message).not.toContain('cs_TRICKLE_123456')
   })
 })
