@@ -77,7 +77,7 @@ export function webhook(options: WebhookOptions): Alert {
   let dropped = 0
 
   const deliver = async (event: AlertEvent) => {
-    client ??= httpClient({ headers, timeouts: { headersMs: timeoutMs, bodyMs: timeoutMs, connectMs: timeoutMs }, ...(options.clock ? { clock: options.clock } : {}) })
+    client ??= httpClient({ headers, credentialOrigins: [origin], timeouts: { headersMs: timeoutMs, bodyMs: timeoutMs, connectMs: timeoutMs }, ...(options.clock ? { clock: options.clock } : {}) })
     try {
       await client.request({ method: 'POST', url: target, json: event, retry: policy })
     } catch (error) {

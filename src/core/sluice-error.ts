@@ -54,6 +54,7 @@ export type SluiceErrorCode =
   | 'HISTORY_UNAVAILABLE'
   | 'SCHEMA_DISCARDED'
   | 'WAREHOUSE_FORMAT'
+  | 'CROSS_ORIGIN_LINK'
   | (string & {})
 
 export interface SluiceErrorOptions {

@@ -2,17 +2,22 @@ import { Agent, type Dispatcher } from 'undici'
 import { isSluiceError, type SluiceError } from '../core/sluice-error.js'
 import { abortedError, throwIfAborted } from '../retry/abort.js'
 import type { RetryPolicy } from '../retry/backoff.js'
-import { nonNegativeMs, positiveInteger, positiveMs } from '../retry/check-option.js'
+import { nonNegativeMs, positiveInteger } from '../retry/check-option.js'
 import { systemClock, type Clock } from '../retry/clock.js'
 import type { RateLimiter } from '../retry/rate-limit.js'
 import { retry, type RetryEvent } from '../retry/retry.js'
 import { retryAfterFromHeaders, type ResponseHeaders } from '../retry/retry-after.js'
 import type { Auth } from './auth/auth.js'
+import { baseUrlCredentials } from './base-url-credentials.js'
 import { buildUrl, type QueryValue } from './build-url.js'
-import { bodyExcerpt, httpBodyError, httpNetworkError, httpStatusError, type RequestLabel, type TimeoutsMs } from './http-error.js'
+import { bodyExcerpt, httpBodyError, httpNetworkError, httpStatusError, httpTotalTimeoutError, type RequestLabel, type TimeoutsMs } from './http-error.js'
+import { httpLimits } from './http-limits.js'
 import { httpResponse, type HttpResponse } from './http-response.js'
+import { optionText } from './option-text.js'
+import { credentialOrigins } from './credential-origins.js'
 import { ACCEPT_ENCODING, readBody } from './read-body.js'
 import { redactSecrets, redactUrl } from './redact.js'
+import { requestDeadline } from './request-deadline.js'
 
 /**
  * Options for `httpClient`, with defaults and units shown per field.
@@ -25,12 +30,24 @@ import { redactSecrets, redactUrl } from './redact.js'
  * ```
  */
 export interface HttpClientOptions {
-  /** Prefix for `path`s, e.g. 'https://api.example.com/v1'. */
+  /**
+   * Prefix for `path`s, e.g. 'https://api.example.com/v1'. Its origin is where `auth` and `headers` go.
+   * `user:password@` in it is sent as Basic auth (refused together with `auth`).
+   */
   readonly baseUrl?: string
+  /** Credentials, added only to requests for the origin of `baseUrl` or one in `credentialOrigins`. */
   readonly auth?: Auth
-  /** Sent with every request (lower-cased); per-request headers win. */
+  /** Sent (lower-cased) with every request to the origin of `baseUrl` or one in `credentialOrigins`; per-request headers win. */
   readonly headers?: Readonly<Record<string, string>>
-  /** connectMs default 10_000, headersMs default 30_000, bodyMs (max gap between body chunks) default 30_000. */
+  /**
+   * Origins besides that of `baseUrl` that also receive `auth` and `headers`, e.g. ['https://uploads.example.com'].
+   * Default none: a request to any other origin (a next link a response points to) is sent without them.
+   */
+  readonly credentialOrigins?: readonly string[]
+  /**
+   * Milliseconds. connectMs default 10_000; headersMs default 30_000; bodyMs (longest gap between body chunks)
+   * default 30_000; totalMs (a whole request, from sending it to its last body byte; retryable) default 300_000.
+   */
   readonly timeouts?: Partial<TimeoutsMs>
   /** Largest body accepted, after decompression, bytes. Default 64 MiB. */
   readonly maxResponseBytes?: number
@@ -50,6 +67,12 @@ export interface HttpClientOptions {
   readonly userAgent?: string
   /** Bring your own undici dispatcher (then `close()` leaves it open). Default: one keep-alive Agent (a Pool per origin). */
   readonly dispatcher?: Dispatcher
+  /**
+   * Where these options sit in the caller's own configuration, so errors name them as its user wrote them:
+   * 'rest' makes a limit read `rest({ maxResponseBytes })`, 'graphql.http' `graphql({ http: { maxResponseBytes } })`.
+   * Default 'httpClient'. For code that builds a client from its own options.
+   */
+  readonly optionsPath?: string
 }
 
 /**
@@ -77,7 +100,7 @@ export interface HttpRequest {
   readonly json?: unknown
   readonly signal?: AbortSignal
   /** Per-request timeout overrides, ms. */
-  readonly timeouts?: Partial<Pick<TimeoutsMs, 'headersMs' | 'bodyMs'>>
+  readonly timeouts?: Partial<Pick<TimeoutsMs, 'headersMs' | 'bodyMs' | 'totalMs'>>
   /** Retry this single request with this policy; `false` disables the client default. */
   readonly retry?: RetryPolicy | false
   readonly onRetry?: (event: RetryEvent) => void
@@ -125,8 +148,10 @@ export interface HttpClient {
 const EXCERPT_BYTES = 64 * 1024
 
 /**
- * Builds an HTTP client on undici: keep-alive pool per origin, timeouts, gzip/deflate/br, a size cap, auth with
- * refresh-on-401, redacted typed errors and per-request retry. Use one per API (per `baseUrl`) and share it across streams.
+ * Builds an HTTP client on undici: keep-alive pool per origin, timeouts (a total one too), gzip/deflate/br, a size cap,
+ * auth with refresh-on-401, redacted typed errors and per-request retry. Use one per API (per `baseUrl`) and share it
+ * across streams. Auth and `headers` go only to the origin of `baseUrl` (and `credentialOrigins`): a link that a
+ * response points to elsewhere is fetched without them.
  *
  * @example
  * ```ts
@@ -137,19 +162,18 @@ const EXCERPT_BYTES = 64 * 1024
  * ```
  */
 export function httpClient(options: HttpClientOptions = {}): HttpClient {
-  const timeouts: TimeoutsMs = {
-    connectMs: positiveMs('httpClient.timeouts.connectMs', options.timeouts?.connectMs ?? 10_000),
-    headersMs: positiveMs('httpClient.timeouts.headersMs', options.timeouts?.headersMs ?? 30_000),
-    bodyMs: positiveMs('httpClient.timeouts.bodyMs', options.timeouts?.bodyMs ?? 30_000),
-  }
-  const maxBytes = positiveInteger('httpClient.maxResponseBytes', options.maxResponseBytes ?? 64 * 1024 * 1024)
-  const { auth, rateLimit: limiter } = options
+  const at = options.optionsPath ?? 'httpClient'
+  const { timeouts, maxResponseBytes: maxBytes } = httpLimits(options, (path) => `${at}.${path}`)
+  const said = (path: string) => optionText(at, path)
+  const { baseUrl, auth } = options.baseUrl === undefined ? { baseUrl: undefined, auth: options.auth } : baseUrlCredentials(options.baseUrl, options.auth, `${at}.baseUrl`)
+  const trusted = credentialOrigins(options, baseUrl, at)
+  const { rateLimit: limiter } = options
   const clock = options.clock ?? systemClock
   const dispatcher =
     options.dispatcher ??
     new Agent({
-      connections: positiveInteger('httpClient.connections', options.connections ?? 8),
-      keepAliveTimeout: nonNegativeMs('httpClient.keepAliveMs', options.keepAliveMs ?? 4_000),
+      connections: positiveInteger(`${at}.connections`, options.connections ?? 8),
+      keepAliveTimeout: nonNegativeMs(`${at}.keepAliveMs`, options.keepAliveMs ?? 4_000),
       connectTimeout: timeouts.connectMs,
       headersTimeout: timeouts.headersMs,
       bodyTimeout: timeouts.bodyMs,
@@ -165,68 +189,81 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
   async function send(req: HttpRequest, mayRefresh: boolean): Promise<HttpResponse> {
     const { signal } = req
     const method = (req.method ?? 'GET').toUpperCase()
-    const url = buildUrl({ baseUrl: options.baseUrl, url: req.url, path: req.path, query: req.query })
+    const url = buildUrl({ baseUrl, url: req.url, path: req.path, query: req.query })
+    // Credentials and the configured headers go only where the user sent them: a next link may point anywhere.
+    const credentials = trusted.has(url.origin)
     const headers: Record<string, string> = {
       'user-agent': options.userAgent ?? 'sluice',
       accept: 'application/json, */*;q=0.5',
       'accept-encoding': ACCEPT_ENCODING,
-      ...defaults,
+      ...(credentials ? defaults : {}),
       ...lowerKeys(req.headers),
     }
     const body = encodeBody(req, headers)
     throwIfAborted(signal, `starting ${method} request`)
-    if (auth) await auth.apply({ method, url, headers, ...(signal ? { signal } : {}) })
+    if (auth && credentials) await auth.apply({ method, url, headers, ...(signal ? { signal } : {}) })
     const label = labelFor(method, url)
     if (limiter) await limiter.take(signal)
 
+    // The total limit runs from here (not during rate-limit waits) to the last body byte.
+    const totalMs = req.timeouts?.totalMs ?? timeouts.totalMs
+    const deadline = requestDeadline(totalMs, signal)
+    const perRequest: Partial<TimeoutsMs> = req.timeouts ?? {}
+    const limitName = (key: keyof TimeoutsMs) => (perRequest[key] !== undefined ? `the request's timeouts.${key}` : said(`timeouts.${key}`))
     const fail = (error: unknown): SluiceError => {
       if (signal?.aborted) return isSluiceError(error) && error.code === 'ABORTED' ? error : abortedError(signal, `${method} ${label.url}`)
-      return isSluiceError(error) ? error : httpNetworkError(label, error, { ...timeouts, ...req.timeouts })
+      if (isSluiceError(error)) return error
+      if (deadline.timedOut()) return httpTotalTimeoutError(label, totalMs, limitName('totalMs'))
+      return httpNetworkError(label, error, { ...timeouts, ...perRequest }, limitName)
     }
     let res: Dispatcher.ResponseData
     try {
-      res = await dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        body: body ?? null,
-        signal: signal ?? null,
-        ...(req.timeouts?.headersMs !== undefined ? { headersTimeout: req.timeouts.headersMs } : {}),
-        ...(req.timeouts?.bodyMs !== undefined ? { bodyTimeout: req.timeouts.bodyMs } : {}),
-      })
-    } catch (error) {
-      throw fail(error)
-    }
-    try {
-      const status = res.statusCode
-      const encoding = headerText(res.headers['content-encoding'])
-      if (status >= 300) {
-        // Read (a bounded prefix of) the error body: it feeds the excerpt and lets the socket be reused.
-        const raw = await readBody(res.body, { encoding, maxBytes: EXCERPT_BYTES, overflow: 'truncate' })
-        if (status === 401 && mayRefresh && auth?.refresh) {
-          await auth.refresh(signal ? { signal } : {})
-          return await send(req, false)
-        }
-        const location = headerText(res.headers['location'])
-        const retryAfterMs = retryAfterFromHeaders(res.headers, { now: clock.now(), status })
-        const excerpt = raw && raw.length > 0 ? bodyExcerpt(raw.toString('utf8'), redact) : undefined
-        throw httpStatusError(label, {
-          status,
-          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-          ...(excerpt ? { excerpt } : {}),
-          ...(location ? { location: redactLocation(location, url, labelFor, method) } : {}),
+      try {
+        res = await dispatcher.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: body ?? null,
+          signal: deadline.signal,
+          ...(req.timeouts?.headersMs !== undefined ? { headersTimeout: req.timeouts.headersMs } : {}),
+          ...(req.timeouts?.bodyMs !== undefined ? { bodyTimeout: req.timeouts.bodyMs } : {}),
         })
+      } catch (error) {
+        throw fail(error)
       }
-      const buf = await readBody(res.body, {
-        encoding, maxBytes, overflow: 'throw',
-        tooLarge: () => httpBodyError(label, { status, problem: `is larger than maxResponseBytes (${maxBytes} bytes); raise httpClient.maxResponseBytes or request smaller pages`, context: { maxResponseBytes: maxBytes } }),
-        undecodable: (problem, cause) => httpBodyError(label, { status, problem, cause }),
-      })
-      return httpResponse(label, status, res.headers, buf ?? Buffer.alloc(0), redact)
-    } catch (error) {
-      res.body.destroy()
-      throw fail(error)
+      try {
+        const status = res.statusCode
+        const encoding = headerText(res.headers['content-encoding'])
+        if (status >= 300) {
+          // Read (a bounded prefix of) the error body: it feeds the excerpt and lets the socket be reused.
+          const raw = await readBody(res.body, { encoding, maxBytes: EXCERPT_BYTES, overflow: 'truncate' })
+          if (status === 401 && mayRefresh && credentials && auth?.refresh) {
+            await auth.refresh(signal ? { signal } : {})
+            return await send(req, false)
+          }
+          const location = headerText(res.headers['location'])
+          const retryAfterMs = retryAfterFromHeaders(res.headers, { now: clock.now(), status })
+          const excerpt = raw && raw.length > 0 ? bodyExcerpt(raw.toString('utf8'), redact) : undefined
+          throw httpStatusError(label, {
+            status,
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            ...(excerpt ? { excerpt } : {}),
+            ...(location ? { location: redactLocation(location, url, labelFor, method) } : {}),
+          })
+        }
+        const buf = await readBody(res.body, {
+          encoding, maxBytes, overflow: 'throw',
+          tooLarge: () => httpBodyError(label, { status, problem: `is larger than maxResponseBytes (${maxBytes} bytes); raise ${said('maxResponseBytes')} or request smaller pages`, context: { maxResponseBytes: maxBytes, option: said('maxResponseBytes') } }),
+          undecodable: (problem, cause) => httpBodyError(label, { status, problem, cause }),
+        })
+        return httpResponse(label, status, res.headers, buf ?? Buffer.alloc(0), redact)
+      } catch (error) {
+        res.body.destroy()
+        throw fail(error)
+      }
+    } finally {
+      deadline.clear()
     }
   }
 

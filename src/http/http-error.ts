@@ -15,6 +15,8 @@ export interface TimeoutsMs {
   readonly connectMs: number
   readonly headersMs: number
   readonly bodyMs: number
+  /** A whole request, from sending it to the last body byte; enforced by sluice's own timer, to the millisecond. */
+  readonly totalMs: number
 }
 
 const EXCERPT_CHARS = 200
@@ -82,14 +84,16 @@ export function httpStatusError(
  * httpNetworkError({ method: 'GET', url: 'https://api.example.com/x' }, reset).code // 'HTTP_NETWORK'
  * ```
  */
-export function httpNetworkError(label: RequestLabel, error: unknown, timeouts?: TimeoutsMs): SluiceError {
+export function httpNetworkError(label: RequestLabel, error: unknown, timeouts?: Partial<TimeoutsMs>, optionName?: (key: keyof TimeoutsMs) => string): SluiceError {
   const transient = transientNetworkCode(error)
   const raw = (error as { code?: unknown } | null)?.code
   const code = transient ?? (typeof raw === 'string' ? raw : undefined)
+  // Which option set the limit, as the user wrote it (`rest({ timeouts: { headersMs } })`), when the caller knows.
+  const setBy = (key: keyof TimeoutsMs) => (optionName ? `, the limit set by ${optionName(key)}` : '')
   let what: string
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') what = `could not connect within ${timeouts?.connectMs ?? '?'} ms`
-  else if (code === 'UND_ERR_HEADERS_TIMEOUT') what = `no response headers within ${timeouts?.headersMs ?? '?'} ms`
-  else if (code === 'UND_ERR_BODY_TIMEOUT') what = `response body stalled for ${timeouts?.bodyMs ?? '?'} ms`
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') what = `could not connect within ${timeouts?.connectMs ?? '?'} ms${setBy('connectMs')}`
+  else if (code === 'UND_ERR_HEADERS_TIMEOUT') what = `no response headers within ${timeouts?.headersMs ?? '?'} ms${setBy('headersMs')}`
+  else if (code === 'UND_ERR_BODY_TIMEOUT') what = `response body stalled for ${timeouts?.bodyMs ?? '?'} ms${setBy('bodyMs')}`
   else if (code === 'ENOTFOUND') what = 'host not found; check the host in baseUrl/url'
   else what = error instanceof Error ? error.message : String(error)
   const hint = transient ? '; transient, retryable' : ''
@@ -99,6 +103,19 @@ export function httpNetworkError(label: RequestLabel, error: unknown, timeouts?:
     retryable: transient !== undefined,
     context: { method: label.method, url: label.url, ...(code ? { networkCode: code } : {}) },
     cause: error,
+  })
+}
+
+/**
+ * The retryable `HTTP_TIMEOUT` of a request that did not complete within its total time limit (`timeouts.totalMs`),
+ * however steadily its bytes were arriving. `option` names the limit as the user set it.
+ */
+export function httpTotalTimeoutError(label: RequestLabel, totalMs: number, option: string): SluiceError {
+  return new SluiceError({
+    code: 'HTTP_TIMEOUT',
+    message: `${label.method} ${label.url} did not complete within ${totalMs} ms, the limit set by ${option}; transient, retryable`,
+    retryable: true,
+    context: { method: label.method, url: label.url, totalMs, option },
   })
 }
 

@@ -3,9 +3,10 @@ import { SluiceError } from '../../core/sluice-error.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { nonNegativeMs, oneOf, positiveMs } from '../../retry/check-option.js'
 import { retryAfterFromHeaders } from '../../retry/retry-after.js'
-import { httpBodyError, httpNetworkError, httpStatusError, type RequestLabel } from '../http-error.js'
+import { httpBodyError, httpNetworkError, httpStatusError, httpTotalTimeoutError, type RequestLabel } from '../http-error.js'
 import { readBody } from '../read-body.js'
 import { redactSecrets, redactUrl } from '../redact.js'
+import { requestDeadline } from '../request-deadline.js'
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 
@@ -31,13 +32,15 @@ export interface OAuth2ClientCredentialsOptions {
   readonly clientAuth?: 'basic' | 'body'
   /** Renew this long before `expires_in` runs out, ms. Default 60_000 (at most half the lifetime). */
   readonly expiryMarginMs?: number
-  /** Token request timeout (headers and body each), ms. Default 30_000. */
+  /** Time limit of a whole token request (and so of its headers and body), ms. Default 30_000. */
   readonly timeoutMs?: number
   /** Default `systemClock`. */
   readonly clock?: Clock
   /** undici dispatcher for the token request. Default: undici's global dispatcher. */
   readonly dispatcher?: Dispatcher
 }
+
+const TIMEOUT_OPTION = 'oauth2ClientCredentials({ timeoutMs })'
 
 interface Token {
   readonly value: string
@@ -85,16 +88,20 @@ export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions)
     }
     let res: Dispatcher.ResponseData
     let body: Buffer | undefined
+    const deadline = requestDeadline(timeoutMs, signal) // a token endpoint trickling bytes must not hold the sync
     try {
       res = await request(tokenUrl, {
-        method: 'POST', headers, body: form.toString(), signal: signal ?? null,
+        method: 'POST', headers, body: form.toString(), signal: deadline.signal,
         headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       })
       body = await readBody(res.body, { encoding: headerText(res.headers['content-encoding']), maxBytes: 1024 * 1024, overflow: 'truncate' })
     } catch (error) {
       if (signal?.aborted) throw new SluiceError({ code: 'ABORTED', message: 'aborted while fetching an OAuth2 token', cause: signal.reason })
-      throw httpNetworkError(label, error, { connectMs: timeoutMs, headersMs: timeoutMs, bodyMs: timeoutMs })
+      if (deadline.timedOut()) throw httpTotalTimeoutError(label, timeoutMs, TIMEOUT_OPTION)
+      throw httpNetworkError(label, error, { connectMs: timeoutMs, headersMs: timeoutMs, bodyMs: timeoutMs }, () => TIMEOUT_OPTION)
+    } finally {
+      deadline.clear()
     }
     // Token responses carry the token itself: never quote them; only the RFC 6749 error fields are shown.
     const parsed = parseObject(body)

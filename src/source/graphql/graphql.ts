@@ -4,6 +4,7 @@ import type { Json, Message, State } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { parseTableSpecs } from '../../core/table-spec.js'
 import { authFromConfig, type AuthConfig } from '../../http/auth/auth-from-config.js'
+import { baseUrlCredentials } from '../../http/base-url-credentials.js'
 import { httpClient, type HttpClientOptions } from '../../http/http-client.js'
 import { redactUrl } from '../../http/redact.js'
 import { exponentialBackoff, type RetryPolicy } from '../../retry/backoff.js'
@@ -156,8 +157,9 @@ export function graphql(options: GraphqlOptions): Source {
       let after = saved.after
       let bound = saved.bound
       let max = saved.max
-      const client = httpClient({ ...options.http, ...(o.auth ? { auth: o.auth } : {}), clock: o.clock })
-      const url = client.redact(redactUrl(options.endpoint, { params: [...(o.auth?.secretParams ?? []), ...(options.http?.redactParams ?? [])] }))
+      // Credentials and `http.headers` go to the endpoint's origin only; errors name `graphql({ http: { … } })`.
+      const client = httpClient({ ...options.http, ...(o.auth ? { auth: o.auth } : {}), clock: o.clock, credentialOrigins: [o.origin], optionsPath: 'graphql.http' })
+      const url = client.redact(redactUrl(o.endpoint, { params: [...(o.auth?.secretParams ?? []), ...(options.http?.redactParams ?? [])] }))
       const reading: ReadPageOptions = { table: o.table, connection: o.connection, throttledCodes: o.throttledCodes, url, redact: client.redact }
       const midState = (): State => {
         if (!inc) return after === null ? {} : { after }
@@ -169,7 +171,7 @@ export function graphql(options: GraphqlOptions): Source {
           const variables: Record<string, Json> = { ...options.variables, ...selected.variables, [o.first]: o.pageSize, [o.after]: after }
           if (inc) variables[inc.variable] = bound ?? null
           const page = await retry(
-            async () => readConnectionPage((await client.requestJson({ method: 'POST', url: options.endpoint, json: { query: options.query, variables }, signal, retry: false })).data, reading),
+            async () => readConnectionPage((await client.requestJson({ method: 'POST', url: o.endpoint, json: { query: options.query, variables }, signal, retry: false })).data, reading),
             o.retry,
             { clock: o.clock, signal },
           )
@@ -199,6 +201,10 @@ export function graphql(options: GraphqlOptions): Source {
 }
 
 interface Checked {
+  /** Without user:password (that became `auth`). */
+  readonly endpoint: string
+  /** The only origin that gets `auth` and `http.headers`. */
+  readonly origin: string
   readonly table: string
   readonly connection: readonly string[]
   readonly pageSize: number
@@ -236,17 +242,23 @@ function checkOptions(options: GraphqlOptions): Checked {
     if (reserved.includes(variable)) throw configInvalid('graphql.incremental.variable', `different from the page variables (${reserved.join(', ')})`, variable)
     reserved.push(variable)
   }
+  // user:password in the endpoint becomes Basic auth, as in rest({ baseUrl }): requests go to the bare origin.
+  const { baseUrl: endpoint, auth } = baseUrlCredentials(options.endpoint, options.auth === undefined ? undefined : authFromConfig(options.auth), 'graphql.endpoint')
+  const origin = URL.canParse(endpoint) ? new URL(endpoint).origin : undefined
+  if (origin === undefined) throw configInvalid('graphql.endpoint', 'an absolute http(s) URL', redactUrl(endpoint))
   const fieldsVariable = checkFieldsVariable(options.fieldsVariable, { columns: options.columns, declared, reserved, variables: options.variables })
   for (const name of Object.keys(options.variables ?? {})) {
     if (reserved.includes(name)) throw configInvalid(`graphql.variables.${name}`, 'left out: sluice sets it for each page', name)
   }
   return {
+    endpoint,
+    origin,
     table: options.table,
     connection: options.connection.split('.'),
     pageSize: positiveInteger('graphql.pageSize', options.pageSize ?? 100),
     first,
     after,
-    auth: options.auth === undefined ? undefined : authFromConfig(options.auth),
+    auth,
     cursorPath: inc ? inc.cursor.split('.') : [],
     onPartialData: oneOf('graphql.onPartialData', options.onPartialData ?? 'fail', ['fail', 'continue'] as const),
     throttledCodes: new Set(options.throttledCodes ?? ['THROTTLED', 'RATE_LIMITED', 'RATE_LIMIT_EXCEEDED']),

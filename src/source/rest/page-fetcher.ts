@@ -8,6 +8,7 @@ import { isRetryable } from '../../retry/classify.js'
 import type { Clock } from '../../retry/clock.js'
 import { retry } from '../../retry/retry.js'
 import type { ResponseHeaders } from '../../retry/retry-after.js'
+import type { OriginPolicy } from './allow-origins.js'
 import type { PageRequest } from './paginator.js'
 
 /** One fetched and parsed page, before the paginator sees it. */
@@ -38,11 +39,22 @@ export type FetchPage = (target: PageTarget, signal: AbortSignal) => Promise<Raw
 /**
  * Builds the page fetcher of a REST source: request, JSON parse and record extraction form one retried unit, so a
  * response cut short (reset mid-body, truncated JSON) is fetched again. `policy` undefined means one try.
+ *
+ * Every page request passes `origins.check` — next links, custom paginators' URLs, resumed positions, child
+ * endpoints alike — and a refused one throws synchronously: the page loop then fails before it hands on the page
+ * whose link it is, so the refused link is never saved in the state.
  */
-export function pageFetcher(args: { readonly client: HttpClient; readonly baseUrl: string; readonly policy: RetryPolicy | undefined; readonly clock: Clock | undefined }): FetchPage {
-  const { client, baseUrl, policy, clock } = args
+export function pageFetcher(args: {
+  readonly client: HttpClient
+  readonly baseUrl: string
+  readonly origins: OriginPolicy
+  readonly policy: RetryPolicy | undefined
+  readonly clock: Clock | undefined
+}): FetchPage {
+  const { client, baseUrl, origins, policy, clock } = args
   return (target, signal) => {
     const url = targetUrl(baseUrl, target)
+    origins.check(url, target.where)
     const once = async (): Promise<RawPage> => {
       const res = await client.request({ url, retry: false, signal })
       const data = res.json()

@@ -4,14 +4,17 @@ import { parseIncremental, type IncrementalConfig, type IncrementalOptions } fro
 import { fieldPath, type FieldGetter } from '../../cursor/field-path.js'
 import type { Auth } from '../../http/auth/auth.js'
 import { authFromConfig, type AuthConfig } from '../../http/auth/auth-from-config.js'
+import { baseUrlCredentials } from '../../http/base-url-credentials.js'
 import { buildUrl, type QueryValue } from '../../http/build-url.js'
 import type { TimeoutsMs } from '../../http/http-error.js'
+import { httpLimits } from '../../http/http-limits.js'
 import type { RetryPolicy } from '../../retry/backoff.js'
 import { configInvalid, positiveInteger } from '../../retry/check-option.js'
 import type { Clock } from '../../retry/clock.js'
 import type { RateLimiter } from '../../retry/rate-limit.js'
 import { exponentialBackoff } from '../../retry/backoff.js'
 import type { ColumnProjection } from '../column-projection.js'
+import { originPolicy, type AllowOrigin, type OriginPolicy } from './allow-origins.js'
 import { parseFieldsParam, type FieldsParam, type ResolvedFieldsParam } from './fields-param.js'
 import { paginatorFrom, type PaginateConfig } from './paginate-config.js'
 import type { Paginator } from './paginator.js'
@@ -75,14 +78,26 @@ export interface RestStream {
  * ```
  */
 export interface RestOptions {
+  /** The API's base URL; `user:password@` in it is sent as Basic auth (refused together with `auth`). */
   readonly baseUrl: string
+  /** Sent only to the origin of `baseUrl` (and `allowOrigins` entries with `credentials: true`). */
   readonly auth?: AuthConfig
-  /** Sent with every request. */
+  /** Sent with every request to the origin of `baseUrl` (and `allowOrigins` entries with `credentials: true`). */
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * Other origins that page links (next URLs, Link headers, a paginator's URLs) may lead to, e.g.
+   * `['https://cdn.example.com']`: followed without `auth` and `headers`, unless written
+   * `{ origin: 'https://eu.api.example.com', credentials: true }`. Default none: a link to another origin (scheme,
+   * host or port) fails the sync with CROSS_ORIGIN_LINK.
+   */
+  readonly allowOrigins?: readonly AllowOrigin[]
   readonly streams: readonly RestStream[]
   /** Retry policy of each page request (never of a whole stream). Default `exponentialBackoff()`; `false` disables it. */
   readonly retry?: RetryPolicy | false
-  /** connectMs / headersMs / bodyMs; defaults as in `httpClient`. */
+  /**
+   * Milliseconds. connectMs default 10_000; headersMs default 30_000; bodyMs (longest gap between body chunks)
+   * default 30_000; totalMs (a whole page request, from sending it to its last byte; retried per `retry`) default 300_000.
+   */
   readonly timeouts?: Partial<TimeoutsMs>
   /** Streams, and child endpoints of one parent page, read at once. Default 1 (declaration order). */
   readonly concurrency?: number
@@ -129,13 +144,15 @@ export interface ResolvedRest {
   readonly baseUrl: string
   readonly auth: Auth | undefined
   readonly headers: Readonly<Record<string, string>>
+  /** Where page requests may go, and which other origins get auth and headers. */
+  readonly origins: OriginPolicy
   readonly retry: RetryPolicy | undefined
-  readonly timeouts: Partial<TimeoutsMs> | undefined
+  readonly timeouts: TimeoutsMs
   readonly concurrency: number
   readonly clock: Clock | undefined
   readonly rateLimit: RateLimiter | undefined
   readonly connections: number
-  readonly maxResponseBytes: number | undefined
+  readonly maxResponseBytes: number
   /** Top-level streams (children hang off their parent). */
   readonly streams: readonly ResolvedStream[]
   readonly specs: readonly TableSpec[]
@@ -143,7 +160,7 @@ export interface ResolvedRest {
 
 const SINGLE: Paginator = { kind: 'single', first: () => ({}), next: () => undefined }
 const STREAM_KEYS = ['table', 'path', 'parent', 'parentFields', 'params', 'records', 'primaryKey', 'columns', 'mode', 'paginate', 'incremental', 'fields']
-const OPTION_KEYS = ['baseUrl', 'auth', 'headers', 'streams', 'retry', 'timeouts', 'concurrency', 'id', 'clock', 'rateLimit', 'connections', 'maxResponseBytes']
+const OPTION_KEYS = ['baseUrl', 'auth', 'headers', 'streams', 'retry', 'timeouts', 'concurrency', 'id', 'clock', 'rateLimit', 'connections', 'maxResponseBytes', 'allowOrigins']
 
 /**
  * Validates the whole `rest()` configuration at once, throwing CONFIG_INVALID that names the option (`streams[0].paginate.limit`).
@@ -159,8 +176,11 @@ export function resolveRest(options: RestOptions): ResolvedRest {
   if (typeof options !== 'object' || options === null) throw configInvalid('rest', 'an options object { baseUrl, streams }', options)
   unknownKeys(options, OPTION_KEYS, 'rest')
   if (typeof options.baseUrl !== 'string' || options.baseUrl === '') throw configInvalid('baseUrl', "an http(s) URL such as 'https://api.example.com/v1'", options.baseUrl)
-  const base = buildUrl({ url: options.baseUrl }) // throws CONFIG_INVALID for a bad or non-http URL
-  const auth = options.auth === undefined ? undefined : authFromConfig(options.auth)
+  // user:password in baseUrl becomes Basic auth (undici would drop it); the stripped URL is the one used from here on.
+  const { baseUrl, auth } = baseUrlCredentials(options.baseUrl, options.auth === undefined ? undefined : authFromConfig(options.auth), 'baseUrl')
+  const base = buildUrl({ url: baseUrl }) // throws CONFIG_INVALID for a bad or non-http URL
+  const origins = originPolicy(base, options.allowOrigins)
+  const limits = httpLimits(options, (path) => path) // checked now, named as written, rather than at the first request
   const headers = stringRecord(options.headers, 'headers')
   const retry = options.retry === false ? undefined : options.retry ?? exponentialBackoff()
   if (retry !== undefined && (typeof retry !== 'object' || (retry.kind !== 'exponential' && retry.kind !== 'constant'))) {
@@ -186,16 +206,17 @@ export function resolveRest(options: RestOptions): ResolvedRest {
   const specs = parseTableSpecs(resolved.map((s) => s.spec), 'streams')
   return {
     id: options.id ?? `rest:${base.host}`,
-    baseUrl: options.baseUrl,
+    baseUrl,
     auth,
     headers,
+    origins,
     retry,
-    timeouts: options.timeouts,
+    timeouts: limits.timeouts,
     concurrency,
     clock: options.clock,
     rateLimit: options.rateLimit,
     connections,
-    maxResponseBytes: options.maxResponseBytes,
+    maxResponseBytes: limits.maxResponseBytes,
     streams: resolved.filter((s) => s.parent === undefined),
     specs,
   }

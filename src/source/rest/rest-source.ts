@@ -57,15 +57,17 @@ export function rest(options: RestOptions): Source {
       const client = httpClient({
         baseUrl: config.baseUrl,
         headers: config.headers,
+        credentialOrigins: config.origins.credentialOrigins,
         connections: config.connections,
+        timeouts: config.timeouts,
+        maxResponseBytes: config.maxResponseBytes,
+        optionsPath: 'rest', // errors name `rest({ maxResponseBytes })`, as the user wrote it
         ...(config.auth ? { auth: config.auth } : {}),
-        ...(config.timeouts ? { timeouts: config.timeouts } : {}),
         ...(config.clock ? { clock: config.clock } : {}),
         ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
-        ...(config.maxResponseBytes !== undefined ? { maxResponseBytes: config.maxResponseBytes } : {}),
       })
       const ctx: ReadContext = {
-        fetch: pageFetcher({ client, baseUrl: config.baseUrl, policy: config.retry, clock: config.clock }),
+        fetch: pageFetcher({ client, baseUrl: config.baseUrl, origins: config.origins, policy: config.retry, clock: config.clock }),
         signal: AbortSignal.any([signal, local.signal]),
         clean,
         recordError,
