@@ -10,6 +10,7 @@ import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
 import { readAhead } from './read-ahead.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
+import { UnmatchedNames, type WantedName } from './unmatched-names.js'
 
 /** Options of {@link hashColumns}. */
 export interface HashColumnsOptions {
@@ -37,6 +38,16 @@ export interface HashColumnsOptions {
  * values at a time (~0.35 µs a value, against ~5 µs for `createHmac`), on a worker thread for
  * large batches; where WebAssembly is unavailable (`node --jitless`) it uses `createHmac`.
  *
+ * A name that matches nothing fails the sync with `CONFIG_INVALID` (naming it and the nearest
+ * names) before a row of its table is written, since a typo would write the value in clear. Its
+ * table (or table glob) must match one the source declares, when the source declares tables and no
+ * stage before renames. Its column must be in the table's first upsert batch, among the source's declared
+ * columns, or already in the destination: a hashed column the source does not declare must be
+ * present in the first batch of its table (declare it when it may be missing there). With a source
+ * that declares no tables, a table that appears a typo away from a name (`usres`) fails before its
+ * first row, and a name no table matched fails the sync when the stream ends. The column of a glob
+ * table (`'*.ssn'`) is a blanket rule that may match nothing, and is not checked: spell it with care.
+ *
  * @example
  * ```ts
  * import { fromIterable, hashColumns, sqlite, sync } from 'sluice'
@@ -62,7 +73,11 @@ export function hashColumns(options: HashColumnsOptions): Stage {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `hashColumns.workerMinRows must be a number ≥ 1 (rows), got ${String(workerMinRows)}` })
   }
   const hashed = memoize2((table, column) => refs.some((r) => r.table.matches(table) && r.column!.matches(column)))
-  return keepsNames((messages) => hashMessages(messages, key, hashed, workerMinRows))
+  const wanted = refs.map((r, i): WantedName => ({ label: `hashColumns.columns[${i}] '${r.table.text}.${r.column!.text}'`, table: r.table, column: r.column, consequence: 'its values would be written in clear' }))
+  return keepsNames((messages, context) => {
+    const names = () => new UnmatchedNames(wanted, context, { blockedIsFound: true })
+    return hashMessages(messages, key, hashed, workerMinRows, names)
+  })
 }
 
 /** The salt as bytes. Errors name the option, never the value: it is a secret. */
@@ -80,7 +95,10 @@ async function* hashMessages(
   key: Uint8Array,
   hashed: (table: string, column: string) => boolean,
   workerMinRows: number,
+  names: () => UnmatchedNames,
 ): AsyncIterable<Message> {
+  // Before the first message: a table the source doesn't declare fails here, before anything is read.
+  const check = names()
   const hmac = columnHmac(key)
   let worker: HmacWorker | undefined
   const texts = (values: readonly string[]): Promise<string[]> | string[] => {
@@ -89,6 +107,8 @@ async function* hashMessages(
     return worker.texts(values)
   }
   const map = async (message: Message): Promise<Message> => {
+    const checking = check.see(message)
+    if (checking) await checking
     // A match delete names parents, not rows: nothing in it to hash.
     if (message.kind === 'records' && matchColumn(message) === undefined) return hashRecords(message, hashed, hmac, texts)
     if (message.kind === 'schema') return hashSchema(message.table, message.change, hashed)
@@ -97,6 +117,7 @@ async function* hashMessages(
   try {
     // Two batches ahead: one hashing on the worker while the sink writes, one queued behind it.
     yield* readAhead(messages, map, 2)
+    await check.end()
   } finally {
     await worker?.close()
   }

@@ -4,7 +4,8 @@ import type { TableSpec } from '../core/table-spec.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
-import { isNameKeeping } from './keeps-names.js'
+import { isNameKeeping, keepsNames } from './keeps-names.js'
+import { UnmatchedNames, type WantedName } from './unmatched-names.js'
 
 /**
  * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
@@ -52,6 +53,12 @@ export type SelectStage = Stage & { readonly selection: Selection }
  * and columns (and let the source skip them), after them to name what they produce
  * (`'users.address__city'`, `'users__tags'`); the source then reads everything and this stage drops.
  *
+ * A name that matches nothing fails the sync with `CONFIG_INVALID` naming it and the nearest names
+ * (a typo in `exclude` would sync what it meant to keep out), checked as `hashColumns` checks its
+ * names: tables against those the source declares, columns of a named table at its first upsert
+ * batch. A column the source leaves out because this select blocks it counts as found: a source
+ * that honours `selection` asks it about every column it has.
+ *
  * @example
  * ```ts
  * import { select, sqlite, sync, fromIterable } from 'sluice'
@@ -71,23 +78,52 @@ export function select(options: SelectOptions): SelectStage {
   if (options.include !== undefined && include.length === 0) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'select.include is empty, which would sync nothing; leave it out to include everything' })
   }
-  const selection = buildSelection(include, exclude)
-  const stage: Stage = (messages, context) => selectMessages(messages, context, selection)
-  return Object.assign(stage, { selection })
+  const refs = [...include, ...exclude]
+  const wanted = refs.map((r, i): WantedName => {
+    const where = i < include.length ? `select.include[${i}]` : `select.exclude[${i - include.length}]`
+    const consequence = i < include.length ? 'what it means to include would be left out' : 'what it means to exclude would be synced'
+    return { label: `${where} '${r.table.text}${r.column ? `.${r.column.text}` : ''}'`, table: r.table, column: r.column, consequence }
+  })
+  const { selection, asked } = buildSelection(include, exclude)
+  const stage: Stage = (messages, context) => {
+    // Its own names are what its selection blocks, and a source honouring it never sends them: a name
+    // counts as found when the selection was asked about a matching one (the source asks of every
+    // name it has). Only while it speaks of the source's names: after flatten, `users.address` is
+    // a declared name sync asked about, yet no column this stage will see.
+    const sourceSide = context.sourceTables !== undefined
+    const names = () => new UnmatchedNames(wanted, context, {
+      blockedIsFound: false,
+      tableKnown: (i) => sourceSide && asked.tables[i] === 1,
+      columnKnown: (i) => sourceSide && asked.columns[i] === 1,
+    })
+    return selectMessages(messages, context, selection, names)
+  }
+  return keepsNames(Object.assign(stage, { selection }))
 }
 
-function buildSelection(include: readonly ParsedRef[], exclude: readonly ParsedRef[]): Selection {
+/** Which refs (include, then exclude) matched a table / column the selection was asked about. */
+interface Asked {
+  readonly tables: Uint8Array
+  readonly columns: Uint8Array
+}
+
+function buildSelection(include: readonly ParsedRef[], exclude: readonly ParsedRef[]): { selection: Selection; asked: Asked } {
+  const refs = [...include, ...exclude]
+  const asked: Asked = { tables: new Uint8Array(refs.length), columns: new Uint8Array(refs.length) }
+  // Marked where each name is decided for the first time (memoized): no cost per batch.
   const tableSelected = memoize2((table) => {
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.table.matches(table)) asked.tables[i] = 1
     if (exclude.some((r) => r.column === undefined && r.table.matches(table))) return false
     return include.length === 0 || include.some((r) => r.table.matches(table))
   })
   const columnSelected = memoize2((table, column) => {
+    for (let i = 0; i < refs.length; i++) if (refs[i]!.column?.matches(column) && refs[i]!.table.matches(table)) asked.columns[i] = 1
     if (!tableSelected(table, '')) return false
     if (exclude.some((r) => r.column !== undefined && r.table.matches(table) && r.column.matches(column))) return false
     const named = include.filter((r) => r.column !== undefined && r.table.matches(table))
     return named.length === 0 || named.some((r) => r.column!.matches(column))
   })
-  return { table: (table) => tableSelected(table, ''), column: columnSelected }
+  return { selection: { table: (table) => tableSelected(table, ''), column: columnSelected }, asked }
 }
 
 /**
@@ -116,7 +152,9 @@ export function selectionOfAll(stages: readonly Stage[]): Selection | undefined 
 function combined(all: readonly Selection[]): Selection | undefined {
   if (all.length === 0) return undefined
   if (all.length === 1) return all[0]
-  return { table: (t) => all.every((s) => s.table(t)), column: (t, c) => all.every((s) => s.column(t, c)) }
+  // Every selection is asked (no short cut): each learns the names that exist (see `select`).
+  const every = (ask: (s: Selection) => boolean) => all.reduce((yes, s) => ask(s) && yes, true)
+  return { table: (t) => every((s) => s.table(t)), column: (t, c) => every((s) => s.column(t, c)) }
 }
 
 /** Declared tables as a selection lets them through: blocked tables gone, blocked declared columns dropped. */
@@ -126,7 +164,8 @@ export function selectTables(tables: readonly TableSpec[], selection: Selection)
     .map((t) => (t.columns ? { ...t, columns: Object.fromEntries(Object.entries(t.columns).filter(([c]) => selection.column(t.table, c))) } : t))
 }
 
-async function* selectMessages(messages: AsyncIterable<Message>, context: StageContext, selection: Selection): AsyncIterable<Message> {
+async function* selectMessages(messages: AsyncIterable<Message>, context: StageContext, selection: Selection, names: () => UnmatchedNames): AsyncIterable<Message> {
+  const check = names()
   for (const spec of context.tables) {
     if (!selection.table(spec.table)) continue
     const blocked = (spec.primaryKey ?? []).filter((k) => !selection.column(spec.table, k))
@@ -143,6 +182,8 @@ async function* selectMessages(messages: AsyncIterable<Message>, context: StageC
       yield message
       continue
     }
+    const checking = check.see(message)
+    if (checking) await checking
     if (!selection.table(message.table)) continue
     if (message.kind === 'records') yield matchColumn(message) === undefined ? selectColumns(message, selection) : message
     else if (message.kind === 'schema') {
@@ -150,6 +191,7 @@ async function* selectMessages(messages: AsyncIterable<Message>, context: StageC
       if (kept) yield kept
     } else yield message
   }
+  await check.end()
 }
 
 function selectColumns(message: RecordsMessage, selection: Selection): RecordsMessage {

@@ -1,4 +1,4 @@
-import { Either, ParseResult, Schema } from 'effect'
+import { Either, ParseResult, Schema, SchemaAST } from 'effect'
 import type { Row } from '../core/batch.js'
 import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
@@ -6,6 +6,7 @@ import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
+import { UnmatchedNames, type WantedName } from './unmatched-names.js'
 
 /** A record contract: an `effect/Schema` that decodes one row (no context requirements). */
 export type RecordContract = Schema.Schema<any, any, never>
@@ -28,6 +29,13 @@ export interface ValidateOptions {
  * batch row and its key (`onError: 'fail'`), or is left out and written to `_sluice_errors` with
  * the decode error (`onError: 'skip'`). Rows are checked, not converted: use `transform` to change
  * values. Give one contract (optionally limited with `tables`) or one per table.
+ *
+ * Names are checked as `hashColumns` checks its own: a contract keyed by (or `tables` naming) a
+ * table the source doesn't declare fails the sync with `CONFIG_INVALID`, and so does a required
+ * field of a struct contract that matches no column of its table (in the first upsert batch,
+ * declared, or in the destination), since every row would fail it. An optional field may be absent
+ * (sparse rows), unless the batch has a column no field names a typo away from it (`nickname`,
+ * `nick_name`). Fields compare by exact name, and are checked only when upserts are.
  *
  * @example
  * ```ts
@@ -52,10 +60,44 @@ export function validate(contracts: RecordContract | Readonly<Record<string, Rec
     }
   }
   const entries = contractEntries(contracts, options.tables)
+  const wanted = wantedNames(entries, ops.has('upsert'))
   const decoders = entries.map(([pattern, schema]) => [pattern, Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'ignore' })] as const)
   const contractOf = memoize2((table) => decoders.some(([p]) => p.matches(table)))
   const decoderOf = (table: string) => decoders.find(([p]) => p.matches(table))![1]
-  return keepsNames((messages, context) => validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined)))
+  return keepsNames((messages, context) => {
+    const names = () => new UnmatchedNames(wanted, context, { blockedIsFound: true })
+    return validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined), names)
+  })
+}
+
+/**
+ * The tables the contracts name, then the fields of struct contracts (required and optional) as
+ * columns of those tables. Fields are checked only when upserts are (they carry whole rows), and
+ * only for contracts that decode an object with known fields (`Schema.Struct`, `Schema.Class`, a
+ * filtered struct); unions and records are not checked.
+ */
+function wantedNames(entries: readonly (readonly [NamePattern, RecordContract])[], upserts: boolean): WantedName[] {
+  const tables = entries.map(([table]): WantedName => ({ label: `validate: the contract of ${JSON.stringify(table.text)}`, table, consequence: 'it would check nothing' }))
+  if (!upserts) return tables
+  const fields = entries.flatMap(([table, schema]) => {
+    const ast = SchemaAST.encodedAST(schema.ast)
+    if (!SchemaAST.isTypeLiteral(ast)) return []
+    return ast.propertySignatures.flatMap((p): WantedName[] => {
+      if (typeof p.name !== 'string') return []
+      const field = p.name
+      return [{
+        label: `validate: field ${JSON.stringify(field)} of the contract of ${JSON.stringify(table.text)}`,
+        // The tables this contract applies to: the first whose name matches wins (see decoderOf).
+        table: { text: table.text, matches: (name) => entries.find(([t]) => t.matches(name))?.[0] === table },
+        // Rows are decoded by their exact column names.
+        column: { text: field, matches: (name) => name === field },
+        optional: p.isOptional,
+        everyTable: true,
+        consequence: p.isOptional ? 'the field is never checked' : 'every row would fail the contract',
+      }]
+    })
+  })
+  return [...tables, ...fields]
 }
 
 function contractEntries(contracts: unknown, tables: readonly string[] | undefined): [NamePattern, RecordContract][] {
@@ -84,9 +126,13 @@ async function* validateMessages(
   context: StageContext,
   onError: 'fail' | 'skip',
   decoderFor: (m: RecordsMessage) => Decoder | undefined,
+  names: () => UnmatchedNames,
 ): AsyncIterable<Message> {
+  const check = names()
   const keys = new Map(context.tables.map((t) => [t.table, t.primaryKey ?? []]))
   for await (const message of messages) {
+    const checking = check.see(message)
+    if (checking) await checking
     const decode = message.kind === 'records' && matchColumn(message) === undefined ? decoderFor(message) : undefined
     if (!decode || message.kind !== 'records') {
       yield message
@@ -119,6 +165,7 @@ async function* validateMessages(
       if (batch.length > 0) yield { kind: 'records', table: message.table, op: message.op, batch }
     }
   }
+  await check.end()
 }
 
 function describe(error: ParseResult.ParseError): { text: string; issues: string[] } {

@@ -8,6 +8,7 @@ import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
 import type { Sink, TableDescription } from '../sink/sink.js'
 import { toSource, type Configuration, type SourceLike, type SourceReadArgs } from '../source/source.js'
 import { selectionOf, selectionOfAll, selectTables, type Selection } from '../stage/select.js'
+import { isNameKeeping } from '../stage/keeps-names.js'
 import type { StateStore } from '../state/state-store.js'
 import { checkPrimaryKey } from './check-primary-key.js'
 import { prefetch } from './prefetch.js'
@@ -33,6 +34,13 @@ export interface StageContext {
   readonly describeDestination?: () => Promise<readonly TableDescription[]>
   /** What the `select` stages let through (also handed to the source as `selection`); absent without one. */
   readonly selection?: Selection
+  /**
+   * Present when this stage sees the source's own names (no stage before it renames, see
+   * `keepsNames`): every table the source declares, before `select` narrows them (empty when it
+   * declares none). Stages that take names (`hashColumns`, `select`, `validate`) refuse a table
+   * outside a non-empty list before the first message.
+   */
+  readonly sourceTables?: readonly TableSpec[]
 }
 
 /** A pipeline step: messages in, messages out. Never mutates an input batch. */
@@ -162,7 +170,11 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     let described: Promise<readonly TableDescription[]> | undefined
     const describeDestination = () => (described ??= sink.describe ? sink.describe() : Promise.resolve([]))
     const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError, describeDestination, ...(selection ? { selection } : {}) }
-    for (const stage of stages) messages = stage(messages, context)
+    let sourceNames = true
+    for (const stage of stages) {
+      messages = stage(messages, sourceNames ? { ...context, sourceTables: declared } : context)
+      sourceNames &&= isNameKeeping(stage)
+    }
     // The next message is made while the sink writes this one (see `prefetch`).
     // Past a checkpoint only for a source that says it only reads there (`Source.readAhead`).
     messages = prefetch(messages, { onMade: () => made++, ...(source.readAhead ? {} : { barrier: (m: Message) => m.kind === 'checkpoint' }) })

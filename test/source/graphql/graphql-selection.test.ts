@@ -34,7 +34,7 @@ const source = (s: GraphqlTestServer, over: Partial<GraphqlOptions> = {}) =>
 const stages = (options: SelectOptions) => [select(options)]
 
 describe('graphql() under select()', () => {
-  it.each<SelectOptions>([{ exclude: ['ord*'] }, { include: ['customers'] }])('never queries a blocked table (%j)', async (options) => {
+  it.each<SelectOptions>([{ exclude: ['ord*'] }, { include: ['orders.id'], exclude: ['orders'] }])('never queries a blocked table (%j)', async (options) => {
     const s = await server()
     const sink = memory()
     const report = await sync({ source: source(s, { incremental }), destination: sink, stages: stages(options) })
@@ -99,7 +99,7 @@ describe('graphql() fieldsVariable', () => {
   it('is left unset when the selection blocks no declared column, or without a selection', async () => {
     const s = await server(5)
     const gql = source(s, { query: WITH_FIELDS, columns: COLUMNS, fieldsVariable: 'fields' })
-    expect((await sync({ source: gql, destination: memory(), stages: stages({ exclude: ['orders.note', 'other'] }) })).status).toBe('succeeded')
+    expect((await sync({ source: gql, destination: memory(), stages: stages({ exclude: ['*.note'] }) })).status).toBe('succeeded')
     expect((await sync({ source: gql, destination: memory() })).status).toBe('succeeded')
     expect(s.requests).toHaveLength(2)
     expect(s.requests.every((r) => !('fields' in r.variables))).toBe(true)
