@@ -31,7 +31,7 @@ export interface AlertEvent {
 }
 
 /**
- * Where alerts go (`webhook(...)`, `logAlert(...)`, your own). `notify` must return at once and
+ * Where alerts go (`webhook(...)`, `log(...)`, your own). `notify` must return at once and
  * never throw: alerts are fire-and-forget and never block or fail a sync. `flush` waits until
  * everything queued was delivered or given up on (tests, shutdown).
  *

@@ -19,12 +19,12 @@ export interface LogAlertOptions {
 /**
  * An alert that writes each event as one log line: `error` for a failure streak, `info` for a
  * recovery, `warn` for a MAR threshold. Synchronous and cheap; use it next to a webhook so
- * alerts also land in the service's logs (`alerts: [webhook(...), logAlert()]`; also exported as `log`).
+ * alerts also land in the service's logs (`alerts: [webhook(...), log()]`; exported from 'sluice' as `log`).
  *
  * @example
  * ```ts
- * import { logAlert } from 'sluice'
- * const alert = logAlert()
+ * import { log } from 'sluice'
+ * const alert = log()
  * alert.notify({ type: 'syncRecovered', connector: 'shop', at: new Date().toISOString(), failures: 3 })
  * ```
  */

@@ -43,12 +43,12 @@ export interface WebhookOptions {
  *
  * @example
  * ```ts
- * import { createConnector, fromIterable, logAlert, memory, webhook } from 'sluice'
+ * import { createConnector, fromIterable, log, memory, webhook } from 'sluice'
  * const connector = createConnector({
  *   id: 'shop',
  *   source: fromIterable('t', [{ id: 1 }], { primaryKey: ['id'] }),
  *   destination: memory(),
- *   alerts: [webhook({ url: 'https://hooks.example.com/sluice', headers: { authorization: 'Bearer tok_123456' } }), logAlert()],
+ *   alerts: [webhook({ url: 'https://hooks.example.com/sluice', headers: { authorization: 'Bearer tok_123456' } }), log()],
  * })
  * ```
  */

@@ -78,7 +78,7 @@ export interface Connector {
  *
  * @example
  * ```ts
- * import { createConnector, fromIterable, logAlert, sqlite, webhook } from 'sluice'
+ * import { createConnector, fromIterable, log, sqlite, webhook } from 'sluice'
  *
  * // A service: sync every 15 minutes, alert on failure streaks.
  * const connector = createConnector({
@@ -87,7 +87,7 @@ export interface Connector {
  *   destination: sqlite({ path: 'warehouse.db' }),
  *   schedule: { every: '15m', jitter: '30s' },
  *   mar: { budget: { monthly: 1_000_000, warnAt: [0.8, 1] }, onExceed: 'stop' },
- *   alerts: [webhook({ url: 'https://hooks.example.com/sluice' }), logAlert()],
+ *   alerts: [webhook({ url: 'https://hooks.example.com/sluice' }), log()],
  * })
  * connector.on('syncComplete', (r) => console.log(r.rows))
  * connector.start()

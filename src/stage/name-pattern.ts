@@ -9,8 +9,8 @@ import { normalizeName } from '../sink/layout/normalize-name.js'
  * @example
  * ```ts
  * import { namePattern } from './name-pattern.js'
- * namePattern('OrderItems').matches('order_items') // true
- * namePattern('audit_*').matches('audit_log') // true
+ * namePattern('OrderItems', 'select.columns').matches('order_items') // true
+ * namePattern('audit_*', 'select.columns').matches('audit_log') // true
  * ```
  */
 export interface NamePattern {
