@@ -8,7 +8,7 @@ import type { SyncReport } from '../sync/sync-report.js'
  *
  * @example
  * ```ts
- * import { FailureStreak } from 'sluice'
+ * import { FailureStreak } from './failure-streak.js'
  * const streak = FailureStreak.fromHistory([])
  * streak.record('failed') // 'syncError'
  * streak.record('failed') // undefined

@@ -9,7 +9,8 @@ import { SluiceError } from './sluice-error.js'
  *
  * @example
  * ```ts
- * import { matchColumn, op } from 'sluice'
+ * import { op } from 'sluice'
+ * import { matchColumn } from './match-column.js'
  * matchColumn(op.delete('t', { id: 1 })) // undefined: an ordinary delete by key
  * ```
  */

@@ -164,6 +164,7 @@ export function parseNaiveMicros(text: string): number | undefined {
  *
  * @example
  * ```ts
+ * import { parseUtcMicrosExact } from './temporal.js'
  * parseUtcMicrosExact('9999-12-31T23:59:59.999999Z') // 253402300799999999n
  * ```
  */
@@ -222,6 +223,7 @@ export function formatMicros(micros: number | bigint, suffix: string): string {
  *
  * @example
  * ```ts
+ * import { naiveText } from './temporal.js'
  * naiveText('9999-12-31 23:59:59.9999999', '') // '9999-12-31T23:59:59.999999'
  * ```
  */

@@ -13,7 +13,7 @@ import { compareKeys, type CursorKey } from './cursor-value.js'
  *
  * @example
  * ```ts
- * import { BoundaryKeys } from 'sluice'
+ * import { BoundaryKeys } from './boundary-keys.js'
  * const seen = new BoundaryKeys<{ id: number }>({ cap: 10_000, keyOf: (row) => String(row.id) })
  * seen.observe('2026-01-01T00:00:00.000000000', '2026-01-01T00:00:00Z', { id: 7 })
  * seen.keys // ['7']

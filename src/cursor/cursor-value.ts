@@ -7,7 +7,7 @@ import { SluiceError } from '../core/sluice-error.js'
  *
  * @example
  * ```ts
- * import type { CursorType } from 'sluice'
+ * import type { CursorType } from './cursor-value.js'
  * const type: CursorType = 'timestamp'
  * ```
  */
@@ -16,7 +16,7 @@ export type CursorType = 'timestamp' | 'number' | 'string'
 /** A cursor value reduced to something `<` orders correctly: a number, or normalised UTC text.  *
  * @example
  * ```ts
- * import { cursorKey, type CursorKey } from 'sluice'
+ * import { cursorKey, type CursorKey } from './cursor-value.js'
  * const key: CursorKey = cursorKey('2026-01-01T00:00:00Z', 'timestamp', 'orders.updated_at')
  * ```
  */
@@ -35,7 +35,7 @@ const ZEROS = '000000000'
  *
  * @example
  * ```ts
- * import { timestampKey } from 'sluice'
+ * import { timestampKey } from './cursor-value.js'
  * timestampKey('2026-01-01T00:00:00.5Z') // '2026-01-01T00:00:00.500000000'
  * ```
  */
@@ -51,7 +51,7 @@ export function timestampKey(text: string): string | undefined {
 /** A parsed ISO timestamp: its UTC instant as normalised text, and how it was written (to write a shifted value back alike).  *
  * @example
  * ```ts
- * import { parseTimestamp, type ParsedTimestamp } from 'sluice'
+ * import { parseTimestamp, type ParsedTimestamp } from './cursor-value.js'
  * const parsed: ParsedTimestamp | undefined = parseTimestamp('2026-01-01 00:00:00.123456')
  * ```
  */
@@ -74,7 +74,7 @@ export interface ParsedTimestamp {
  *
  * @example
  * ```ts
- * import { parseTimestamp } from 'sluice'
+ * import { parseTimestamp } from './cursor-value.js'
  * parseTimestamp('2026-01-01T02:00:00.5+02:00')?.key // '2026-01-01T00:00:00.500000000'
  * ```
  */
@@ -115,7 +115,7 @@ export function parseTimestamp(text: string): ParsedTimestamp | undefined {
  *
  * @example
  * ```ts
- * import { cursorTypeOf } from 'sluice'
+ * import { cursorTypeOf } from './cursor-value.js'
  * cursorTypeOf('2026-01-01T00:00:00Z') // 'timestamp'
  * ```
  */
@@ -133,7 +133,7 @@ export function cursorTypeOf(value: unknown): CursorType | undefined {
  *
  * @example
  * ```ts
- * import { cursorKey } from 'sluice'
+ * import { cursorKey } from './cursor-value.js'
  * cursorKey('2026-01-01T00:00:00.000001Z', 'timestamp', 'orders.updated_at') > cursorKey('2026-01-01T00:00:00Z', 'timestamp', 'x') // true
  * ```
  */
@@ -181,7 +181,7 @@ function numberKey(value: unknown): number | bigint | undefined {
 /** -1, 0 or 1: the order of two keys of the same cursor type.  *
  * @example
  * ```ts
- * import { compareKeys } from 'sluice'
+ * import { compareKeys } from './cursor-value.js'
  * compareKeys(1, 2) // -1
  * ```
  */
@@ -195,7 +195,7 @@ export function compareKeys(a: CursorKey, b: CursorKey): number {
  *
  * @example
  * ```ts
- * import { shiftCursor } from 'sluice'
+ * import { shiftCursor } from './cursor-value.js'
  * shiftCursor('2026-01-01T00:05:00.123456Z', 'timestamp', 300_000) // '2026-01-01T00:00:00.123456Z'
  * ```
  */

@@ -3,7 +3,7 @@ import { SluiceError } from '../core/sluice-error.js'
 /** Reads one value out of a JSON value; undefined when any step of the path is missing.  *
  * @example
  * ```ts
- * import { fieldPath, type FieldGetter } from 'sluice'
+ * import { fieldPath, type FieldGetter } from './field-path.js'
  * const next: FieldGetter = fieldPath('meta.next', 'cursor.next')
  * ```
  */
@@ -16,7 +16,7 @@ export type FieldGetter = (value: unknown) => unknown
  *
  * @example
  * ```ts
- * import { fieldPath } from 'sluice'
+ * import { fieldPath } from './field-path.js'
  * fieldPath('meta.next', 'cursor.next')({ meta: { next: 'abc' } }) // 'abc'
  * ```
  */

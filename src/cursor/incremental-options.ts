@@ -43,7 +43,7 @@ export interface IncrementalOptions {
 /** Validated incremental settings (what `parseIncremental` returns).  *
  * @example
  * ```ts
- * import { parseIncremental, type IncrementalConfig } from 'sluice'
+ * import { parseIncremental, type IncrementalConfig } from './incremental-options.js'
  * const config: IncrementalConfig = parseIncremental({ cursor: 'updated_at' }, 'incremental')
  * ```
  */
@@ -72,7 +72,7 @@ const KEYS = new Set(['cursor', 'param', 'initial', 'end', 'endParam', 'lookback
  *
  * @example
  * ```ts
- * import { parseIncremental } from 'sluice'
+ * import { parseIncremental } from './incremental-options.js'
  * const config = parseIncremental({ cursor: 'updated_at', param: 'since' }, 'incremental')
  * ```
  */

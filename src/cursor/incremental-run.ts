@@ -12,7 +12,7 @@ import type { IncrementalConfig } from './incremental-options.js'
  *
  * @example
  * ```ts
- * import type { CursorState } from 'sluice'
+ * import type { CursorState } from './incremental-run.js'
  * const saved: CursorState = { cursor: '2026-01-01T00:00:00Z', keys: ['[7]', '[9]'] }
  * ```
  */
@@ -27,7 +27,7 @@ export interface CursorState {
   *
  * @example
  * ```ts
- * import type { CursorRunState } from 'sluice'
+ * import type { CursorRunState } from './incremental-run.js'
  * const run: CursorRunState = { from: '2026-01-01T00:00:00Z', max: '2026-01-02T00:00:00Z', maxKeys: ['7'] }
  * ```
  */
@@ -55,7 +55,8 @@ export interface CursorRunState {
  *
  * @example
  * ```ts
- * import { IncrementalRun, parseIncremental } from 'sluice'
+ * import { IncrementalRun } from './incremental-run.js'
+ * import { parseIncremental } from './incremental-options.js'
  * const run = new IncrementalRun({ config: parseIncremental({ cursor: 'updated_at', param: 'since' }, 'incremental'), table: 'orders', primaryKey: ['id'], recordError: () => {} })
  * run.accept({ id: 1, updated_at: '2026-01-01T00:00:00Z' }) // true
  * run.completed() // { cursor: '2026-01-01T00:00:00Z', keys: ['1'] }

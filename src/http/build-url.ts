@@ -18,7 +18,7 @@ export type QueryValue = string | number | boolean | null | undefined | readonly
  *
  * @example
  * ```ts
- * import type { BuildUrlArgs } from 'sluice'
+ * import type { BuildUrlArgs } from './build-url.js'
  * const args: BuildUrlArgs = { baseUrl: 'https://api.example.com/v1', path: '/orders', query: { status: ['open', 'paid'] } }
  * ```
  */

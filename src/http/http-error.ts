@@ -27,7 +27,7 @@ const EXCERPT_CHARS = 200
  *
  * @example
  * ```ts
- * import { bodyExcerpt } from 'sluice'
+ * import { bodyExcerpt } from './http-error.js'
  * bodyExcerpt('<html>\n  Not found </html>', (s) => s) // '<html> Not found </html>'
  * ```
  */
@@ -43,7 +43,7 @@ export function bodyExcerpt(text: string, redact: (text: string) => string): str
  *
  * @example
  * ```ts
- * import { httpStatusError } from 'sluice'
+ * import { httpStatusError } from './http-error.js'
  * httpStatusError({ method: 'GET', url: 'https://api.example.com/x' }, { status: 404 }).retryable // false
  * ```
  */
@@ -79,7 +79,7 @@ export function httpStatusError(
  *
  * @example
  * ```ts
- * import { httpNetworkError } from 'sluice'
+ * import { httpNetworkError } from './http-error.js'
  * const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
  * httpNetworkError({ method: 'GET', url: 'https://api.example.com/x' }, reset).code // 'HTTP_NETWORK'
  * ```
@@ -125,7 +125,7 @@ export function httpTotalTimeoutError(label: RequestLabel, totalMs: number, opti
  *
  * @example
  * ```ts
- * import { httpBodyError } from 'sluice'
+ * import { httpBodyError } from './http-error.js'
  * httpBodyError({ method: 'GET', url: 'https://api.example.com/x' }, { status: 200, problem: 'is not valid JSON' }).code // 'HTTP_BODY'
  * ```
  */

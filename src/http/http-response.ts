@@ -29,7 +29,7 @@ export interface HttpResponse {
  *
  * @example
  * ```ts
- * import { httpResponse } from 'sluice'
+ * import { httpResponse } from './http-response.js'
  * const res = httpResponse({ method: 'GET', url: 'https://api.example.com/x' }, 200, {}, Buffer.from('{"a":1}'), (s) => s)
  * res.json<{ a: number }>().a // 1
  * ```

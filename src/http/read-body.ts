@@ -39,7 +39,8 @@ export type ReadBodyOptions =
  * @example
  * ```ts
  * import { Readable } from 'node:stream'
- * import { readBody, SluiceError } from 'sluice'
+ * import { SluiceError } from 'sluice'
+ * import { readBody } from './read-body.js'
  * const fail = () => new SluiceError({ code: 'HTTP_BODY', message: 'too large' })
  * const buf = await readBody(Readable.from([Buffer.from('{}')]), { encoding: undefined, maxBytes: 1024, overflow: 'throw', tooLarge: fail, undecodable: fail })
  * ```

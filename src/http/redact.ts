@@ -33,7 +33,7 @@ const MARK = '[REDACTED]'
  *
  * @example
  * ```ts
- * import type { RedactOptions } from 'sluice'
+ * import type { RedactOptions } from './redact.js'
  * const options: RedactOptions = { params: ['subscription-key'], secrets: ['k_123456'] }
  * ```
  */

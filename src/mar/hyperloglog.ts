@@ -15,7 +15,8 @@ const HEADER = 2
  *
  * @example
  * ```ts
- * import { HyperLogLog, marKeys, batchFromRows } from 'sluice'
+ * import { HyperLogLog, batchFromRows } from 'sluice'
+ * import { marKeys } from './key-hash.js'
  * const a = new HyperLogLog()
  * a.addKeys(marKeys(batchFromRows([{ id: 1 }, { id: 2 }]), ['id']))
  * const b = HyperLogLog.fromBytes(a.toBytes())

@@ -117,7 +117,8 @@ function integerWords(column: Column, n: number, out: Uint32Array): boolean {
  *
  * @example
  * ```ts
- * import { batchFromRows, marKeys } from 'sluice'
+ * import { batchFromRows } from 'sluice'
+ * import { marKeys } from './key-hash.js'
  * const keys = marKeys(batchFromRows([{ id: 1 }, { id: 1 }]), ['id'])
  * keys.length // 4: two rows, two words each, both the same key
  * ```

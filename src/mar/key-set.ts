@@ -10,7 +10,7 @@ const MIN_CAPACITY = 1024
  *
  * @example
  * ```ts
- * import { KeySet } from 'sluice'
+ * import { KeySet } from './key-set.js'
  * const set = new KeySet()
  * set.addAll(new Uint32Array([0, 1, 0, 1, 0, 2])).length // 4: keys (0,1) and (0,2) are new
  * ```

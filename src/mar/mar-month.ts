@@ -9,7 +9,7 @@ const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/
  *
  * @example
  * ```ts
- * import { marMonth } from 'sluice'
+ * import { marMonth } from './mar-month.js'
  * marMonth(Date.UTC(2026, 10, 30, 23, 59)) // '2026-11'
  * ```
  */
@@ -23,7 +23,7 @@ export function marMonth(ms: number): string {
  *
  * @example
  * ```ts
- * import { parseMarMonth } from 'sluice'
+ * import { parseMarMonth } from './mar-month.js'
  * parseMarMonth('2026-11', 'month') // '2026-11'
  * ```
  */

@@ -56,7 +56,7 @@ function invalid(what: string, expected: string, value: unknown): SluiceError {
  *
  * @example
  * ```ts
- * import { marSettings } from 'sluice'
+ * import { marSettings } from './mar-options.js'
  * marSettings({ budget: { monthly: 1000 } }).warnAt // [0.5, 0.8, 1]
  * ```
  */

@@ -47,7 +47,8 @@ type Metered = Sink & MarStore
  *
  * @example
  * ```ts
- * import { memory, meteredSink } from 'sluice'
+ * import { memory } from 'sluice'
+ * import { meteredSink } from './metered-sink.js'
  * const sink = meteredSink(memory(), { mode: 'exact' }, { requestStop: () => {}, threshold: (e) => console.warn(e) })
  * ```
  */

@@ -6,7 +6,7 @@ import { SluiceError } from '../core/sluice-error.js'
  *
  * @example
  * ```ts
- * import { abortedError } from 'sluice'
+ * import { abortedError } from './abort.js'
  * const controller = new AbortController()
  * controller.abort()
  * abortedError(controller.signal, 'waiting to retry').code // 'ABORTED'
@@ -26,7 +26,7 @@ export function abortedError(signal: AbortSignal | undefined, during: string): S
  *
  * @example
  * ```ts
- * import { throwIfAborted } from 'sluice'
+ * import { throwIfAborted } from './abort.js'
  * throwIfAborted(undefined, 'starting a request') // does nothing
  * ```
  */

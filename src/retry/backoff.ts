@@ -155,7 +155,8 @@ export function constantBackoff(options: ConstantBackoffOptions): ConstantBackof
  *
  * @example
  * ```ts
- * import { backoffDelay, exponentialBackoff } from 'sluice'
+ * import { exponentialBackoff } from 'sluice'
+ * import { backoffDelay } from './backoff.js'
  * backoffDelay(exponentialBackoff({ jitter: 'none' }), 3) // 2000
  * ```
  */

@@ -28,7 +28,7 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_
  *
  * @example
  * ```ts
- * import { transientNetworkCode } from 'sluice'
+ * import { transientNetworkCode } from './classify.js'
  * transientNetworkCode(Object.assign(new Error('reset'), { code: 'ECONNRESET' })) // 'ECONNRESET'
  * ```
  */
@@ -56,7 +56,7 @@ export function transientNetworkCode(error: unknown): string | undefined {
  *
  * @example
  * ```ts
- * import { isTimeoutCode } from 'sluice'
+ * import { isTimeoutCode } from './classify.js'
  * isTimeoutCode('UND_ERR_HEADERS_TIMEOUT') // true
  * ```
  */

@@ -6,7 +6,7 @@ import { SluiceError } from '../../core/sluice-error.js'
  *
  * @example
  * ```ts
- * import { requireSecret } from 'sluice'
+ * import { requireSecret } from './require-secret.js'
  * requireSecret('bearerAuth.token', process.env.API_TOKEN ?? 'dev-token')
  * ```
  */

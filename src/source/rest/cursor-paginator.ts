@@ -46,7 +46,7 @@ export function cursor(options: CursorOptions): Paginator {
 /** `cursor` with option names prefixed by `where`, for sources that take paginators as data.  *
  * @example
  * ```ts
- * import { cursorPaginator } from 'sluice'
+ * import { cursorPaginator } from './cursor-paginator.js'
  * const paginator = cursorPaginator({ next: 'meta.next' }, 'streams[0].paginate')
  * ```
  */

@@ -45,7 +45,7 @@ export function linkHeader(options: LinkHeaderOptions = {}): Paginator {
 /** `linkHeader` with option names prefixed by `where`, for sources that take paginators as data.  *
  * @example
  * ```ts
- * import { linkHeaderPaginator } from 'sluice'
+ * import { linkHeaderPaginator } from './link-header-paginator.js'
  * const paginator = linkHeaderPaginator({ rel: 'next' }, 'streams[0].paginate')
  * ```
  */

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import type { LinkValue } from 'sluice'
+ * import type { LinkValue } from './link-header.js'
  * const link: LinkValue = { target: '/orders?page=2', params: { rel: 'next' } }
  * ```
  */
@@ -20,7 +20,7 @@ export interface LinkValue {
  *
  * @example
  * ```ts
- * import { parseLinkHeader } from 'sluice'
+ * import { parseLinkHeader } from './link-header.js'
  * parseLinkHeader('<https://api.example.com/x?page=2>; rel="next", <https://api.example.com/x?page=9>; rel=last')[1]?.params.rel // 'last'
  * ```
  */
@@ -103,7 +103,7 @@ export function parseLinkHeader(header: string | readonly string[] | undefined):
  *
  * @example
  * ```ts
- * import { findLink } from 'sluice'
+ * import { findLink } from './link-header.js'
  * findLink('</orders?page=3>; rel="next last"', 'next', 'https://api.example.com/orders?page=2') // 'https://api.example.com/orders?page=3'
  * ```
  */

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { mergeIterators } from 'sluice'
+ * import { mergeIterators } from './merge-iterators.js'
  * async function* count(n: number) { for (let i = 0; i < n; i++) yield i }
  * for await (const i of mergeIterators([() => count(2), () => count(3)], 2)) console.log(i)
  * ```

@@ -44,7 +44,7 @@ export function nextUrl(options: string | NextUrlOptions): Paginator {
 /** `nextUrl` with option names prefixed by `where`, for sources that take paginators as data.  *
  * @example
  * ```ts
- * import { nextUrlPaginator } from 'sluice'
+ * import { nextUrlPaginator } from './next-url-paginator.js'
  * const paginator = nextUrlPaginator({ path: 'next' }, 'streams[0].paginate')
  * ```
  */

@@ -46,7 +46,7 @@ export function offset(options: OffsetOptions): Paginator {
 /** `offset` with the option names prefixed by `where` (e.g. `streams[0].paginate`), for sources that take paginators as data.  *
  * @example
  * ```ts
- * import { offsetPaginator } from 'sluice'
+ * import { offsetPaginator } from './offset-paginator.js'
  * const paginator = offsetPaginator({ limit: 100 }, 'streams[0].paginate')
  * ```
  */

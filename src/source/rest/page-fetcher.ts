@@ -68,7 +68,7 @@ export function pageFetcher(args: {
 /** The absolute URL of a page: a next link gets the stream's parameters it lacks; a path gets them all.  *
  * @example
  * ```ts
- * import { targetUrl } from 'sluice'
+ * import { targetUrl } from './page-fetcher.js'
  * targetUrl('https://api.example.com/v1', { path: '/orders', params: { status: 'open' }, request: { query: { page: 2 } }, records: undefined, recordsPath: undefined, where: 'streams[0]' }).href
  * // 'https://api.example.com/v1/orders?status=open&page=2'
  * ```

@@ -48,7 +48,7 @@ export function pageNumber(options: PageNumberOptions = {}): Paginator {
 /** `pageNumber` with option names prefixed by `where`, for sources that take paginators as data.  *
  * @example
  * ```ts
- * import { pageNumberPaginator } from 'sluice'
+ * import { pageNumberPaginator } from './page-number-paginator.js'
  * const paginator = pageNumberPaginator({ size: 100 }, 'streams[0].paginate')
  * ```
  */

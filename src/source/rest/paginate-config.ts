@@ -31,7 +31,7 @@ const TYPES = ['offset', 'pageNumber', 'cursor', 'linkHeader', 'nextUrl'] as con
  *
  * @example
  * ```ts
- * import { paginatorFrom } from 'sluice'
+ * import { paginatorFrom } from './paginate-config.js'
  * const paginator = paginatorFrom({ type: 'offset', limit: 100 }, 'streams[0].paginate')
  * ```
  */

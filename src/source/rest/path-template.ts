@@ -7,7 +7,7 @@ import { fieldPath, type FieldGetter } from '../../cursor/field-path.js'
   *
  * @example
  * ```ts
- * import { pathTemplate, type PathTemplate } from 'sluice'
+ * import { pathTemplate, type PathTemplate } from './path-template.js'
  * const lines: PathTemplate = pathTemplate('/orders/{id}/lines', 'streams[1].path')
  * ```
  */
@@ -25,7 +25,7 @@ const PLACEHOLDER = /\{([^{}]*)\}/g
  *
  * @example
  * ```ts
- * import { pathTemplate } from 'sluice'
+ * import { pathTemplate } from './path-template.js'
  * pathTemplate('/customers/{id}/orders', 'path').expand({ id: 7 }, () => 'customer 7') // '/customers/7/orders'
  * ```
  */

@@ -58,7 +58,7 @@ export function recordKey(stream: ResolvedStream): ((record: unknown) => string)
 /** The response's `Date` header in ms, when it has a valid one.  *
  * @example
  * ```ts
- * import { responseDate } from 'sluice'
+ * import { responseDate } from './rest-event.js'
  * responseDate({ date: 'Sun, 22 Nov 2026 12:00:00 GMT' }) // 1795348800000
  * ```
  */

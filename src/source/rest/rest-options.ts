@@ -168,7 +168,7 @@ const OPTION_KEYS = ['baseUrl', 'auth', 'headers', 'streams', 'retry', 'timeouts
   *
  * @example
  * ```ts
- * import { resolveRest } from 'sluice'
+ * import { resolveRest } from './rest-options.js'
  * const config = resolveRest({ baseUrl: 'https://api.example.com', streams: [{ table: 'users', path: '/users' }] })
  * ```
  */

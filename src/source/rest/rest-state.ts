@@ -28,7 +28,7 @@ export interface StreamRunState extends CursorRunState {
  *
  * @example
  * ```ts
- * import type { RestStreamState } from 'sluice'
+ * import type { RestStreamState } from './rest-state.js'
  * const s: RestStreamState = { cursor: '2026-01-01T00:00:00Z', keys: ['7'] }
  * ```
  */
@@ -39,7 +39,7 @@ export interface RestStreamState extends CursorState {
 /** The per-stream states in a connector state (`{ streams: { orders: … } }`); STATE_INVALID when malformed.  *
  * @example
  * ```ts
- * import { readStreamStates } from 'sluice'
+ * import { readStreamStates } from './rest-state.js'
  * readStreamStates({ streams: { orders: { cursor: '2026-01-01T00:00:00Z', keys: ['7'] } } }).get('orders')
  * ```
  */

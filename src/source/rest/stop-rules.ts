@@ -47,7 +47,7 @@ const KNOWN = new Set(['emptyPage', 'shortPage', 'total', 'hasMore', 'maxPages']
  *
  * @example
  * ```ts
- * import { compileStopRules } from 'sluice'
+ * import { compileStopRules } from './stop-rules.js'
  * const rules = compileStopRules({ maxPages: 10 }, 'offset', { emptyPage: true })
  * ```
  */
@@ -81,7 +81,7 @@ export function compileStopRules(stop: StopRules | undefined, where: string, def
   *
  * @example
  * ```ts
- * import { canStopCounter, compileStopRules } from 'sluice'
+ * import { canStopCounter, compileStopRules } from './stop-rules.js'
  * canStopCounter(compileStopRules({ emptyPage: false }, 'offset'), 100) // false
  * ```
  */
@@ -95,7 +95,7 @@ export function canStopCounter(rules: CompiledStopRules, pageSize: number | unde
  *
  * @example
  * ```ts
- * import { compileStopRules, stopReason } from 'sluice'
+ * import { compileStopRules, stopReason } from './stop-rules.js'
  * stopReason(compileStopRules({}, 'offset'), { data: {}, headers: {}, records: [], url: 'https://x/', number: 2, received: 10 }, 10) // 'empty page'
  * ```
  */

@@ -7,7 +7,7 @@ import { SluiceError } from '../../core/sluice-error.js'
  *
  * @example
  * ```ts
- * import type { CalendarStep } from 'sluice'
+ * import type { CalendarStep } from './calendar-step.js'
  * const quarter: CalendarStep = { months: 3 }
  * const fortnight: CalendarStep = { ms: 14 * 86_400_000 }
  * ```
@@ -24,7 +24,7 @@ const DAY_MS = 86_400_000
  *
  * @example
  * ```ts
- * import { calendarStep } from 'sluice'
+ * import { calendarStep } from './calendar-step.js'
  * calendarStep('3 months', 'window') // { months: 3 }
  * calendarStep('14 days', 'window') // { ms: 1_209_600_000 }
  * ```
@@ -62,7 +62,7 @@ export function shortestMs(step: CalendarStep): number {
  *
  * @example
  * ```ts
- * import { addCalendarStep } from 'sluice'
+ * import { addCalendarStep } from './calendar-step.js'
  * new Date(addCalendarStep(Date.UTC(2026, 0, 31), { months: 1 })).toISOString() // '2026-02-28T00:00:00.000Z'
  * ```
  */

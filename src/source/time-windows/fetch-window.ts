@@ -51,7 +51,8 @@ const WINDOW_CODES = new Set(['HTTP_TIMEOUT', 'WINDOW_TIMEOUT', 'RETRY_EXHAUSTED
  *
  * @example
  * ```ts
- * import { isWindowFailure, SluiceError } from 'sluice'
+ * import { SluiceError } from 'sluice'
+ * import { isWindowFailure } from './fetch-window.js'
  * isWindowFailure(new SluiceError({ code: 'HTTP_TIMEOUT', message: 'no headers within 30000 ms', retryable: true })) // true
  * ```
  */
