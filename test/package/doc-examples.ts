@@ -14,10 +14,13 @@ export interface DocExample {
 const ROOT = resolve(import.meta.dirname, '../..')
 const FENCE = /^```(ts|typescript)\s*$/
 
-/** Every ```ts example in README.md, docs/*.md and the TSDoc of src/. */
+// Not documentation: dependencies, build output, hidden folders (.git, .tmp …).
+const SKIP = (name: string): boolean => name === 'node_modules' || name === 'dist' || name.startsWith('.')
+
+/** Every ```ts example in the repository's Markdown (README.md, docs/, templates/, bench/ …) and the TSDoc of src/. */
 export function collectExamples(): DocExample[] {
   const found: DocExample[] = []
-  for (const file of ['README.md', ...walk('docs', '.md')]) found.push(...fromMarkdown(file, readFileSync(join(ROOT, file), 'utf8')))
+  for (const file of walk('.', '.md')) found.push(...fromMarkdown(file, readFileSync(join(ROOT, file), 'utf8')))
   for (const file of walk('src', '.ts')) found.push(...fromTsDoc(file, readFileSync(join(ROOT, file), 'utf8')))
   return found
 }
@@ -31,6 +34,7 @@ function walk(dir: string, ext: string): string[] {
     return []
   }
   return names.flatMap((name) => {
+    if (SKIP(name)) return []
     const path = join(abs, name)
     if (statSync(path).isDirectory()) return walk(relative(ROOT, path), ext)
     return name.endsWith(ext) ? [relative(ROOT, path)] : []
@@ -79,9 +83,9 @@ function blocks(file: string, lines: readonly string[], clean: (line: string) =>
 export function typecheckExamples(examples: readonly DocExample[]): string[] {
   const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile)
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT)
-  const entries: Record<string, string[]> = { sluice: ['./src/index.ts'] }
-  for (const entry of ['postgres', 'mysql', 'duckdb', 'files', 'bullmq']) entries[`sluice/${entry}`] = [`./src/${entry}.ts`]
   // Only the exports map's entries resolve, as for a user of the package: no `sluice/*` deep imports.
+  const entries: Record<string, string[]> = {}
+  for (const entry of packageEntries()) entries[entry === '.' ? 'sluice' : `sluice/${entry.slice(2)}`] = [`./src/${entry === '.' ? 'index' : entry.slice(2)}.ts`]
   const options: ts.CompilerOptions = { ...parsed.options, paths: entries, baseUrl: ROOT, noEmit: true, noUnusedLocals: false }
   const virtual = new Map<string, DocExample>()
   // Each snippet sits beside the file it documents, so an internal helper's example imports it as `./name.js`.
@@ -107,12 +111,23 @@ export function typecheckExamples(examples: readonly DocExample[]): string[] {
   for (const [name, example] of virtual) {
     const source = program.getSourceFile(name)!
     const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
-    if (diagnostics.length === 0) continue
     const first = diagnostics.slice(0, 3).map((d) => {
       const line = d.start === undefined ? 0 : source.getLineAndCharacterOfPosition(d.start).line
       return `  line ${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`
     })
-    failures.push(`${example.where}\n${first.join('\n')}`)
+    // A page of Markdown shows the package as its users import it; only a TSDoc example may import its neighbours.
+    if (example.file.endsWith('.md')) {
+      for (const { fileName } of ts.preProcessFile(example.code, true, true).importedFiles) {
+        if (/^[./]/.test(fileName)) first.push(`  imports '${fileName}': a Markdown example imports the package ('sluice', 'sluice/postgres' …), not its files`)
+      }
+    }
+    if (first.length > 0) failures.push(`${example.where}\n${first.join('\n')}`)
   }
   return failures
+}
+
+/** The `exports` keys of package.json that are code entries (`.`, `./postgres` …), not `./package.json`. */
+function packageEntries(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
+  return Object.keys(pkg.exports).filter((key) => key !== './package.json')
 }
