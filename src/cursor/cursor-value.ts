@@ -13,7 +13,9 @@ import { SluiceError } from '../core/sluice-error.js'
  */
 export type CursorType = 'timestamp' | 'number' | 'string'
 
-/** A cursor value reduced to something `<` orders correctly: a number, or normalised UTC text.  *
+/**
+ * A cursor value reduced to something `<` orders correctly: a number, or normalised UTC text.
+ *
  * @example
  * ```ts
  * import { cursorKey, type CursorKey } from './cursor-value.js'
@@ -48,7 +50,9 @@ export function timestampKey(text: string): string | undefined {
   return parseTimestamp(text)?.key
 }
 
-/** A parsed ISO timestamp: its UTC instant as normalised text, and how it was written (to write a shifted value back alike).  *
+/**
+ * A parsed ISO timestamp: its UTC instant as normalised text, and how it was written (to write a shifted value back alike).
+ *
  * @example
  * ```ts
  * import { parseTimestamp, type ParsedTimestamp } from './cursor-value.js'
@@ -178,7 +182,9 @@ function numberKey(value: unknown): number | bigint | undefined {
   return Number.isSafeInteger(n) || !/^[-+]?\d+$/.test(text) ? n : BigInt(text)
 }
 
-/** -1, 0 or 1: the order of two keys of the same cursor type.  *
+/**
+ * -1, 0 or 1: the order of two keys of the same cursor type.
+ *
  * @example
  * ```ts
  * import { compareKeys } from './cursor-value.js'

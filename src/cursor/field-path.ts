@@ -1,6 +1,8 @@
 import { SluiceError } from '../core/sluice-error.js'
 
-/** Reads one value out of a JSON value; undefined when any step of the path is missing.  *
+/**
+ * Reads one value out of a JSON value; undefined when any step of the path is missing.
+ *
  * @example
  * ```ts
  * import { fieldPath, type FieldGetter } from './field-path.js'

@@ -40,7 +40,9 @@ export interface IncrementalOptions {
   readonly maxBoundaryKeys?: number
 }
 
-/** Validated incremental settings (what `parseIncremental` returns).  *
+/**
+ * Validated incremental settings (what `parseIncremental` returns).
+ *
  * @example
  * ```ts
  * import { parseIncremental, type IncrementalConfig } from './incremental-options.js'

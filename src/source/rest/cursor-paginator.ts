@@ -43,7 +43,9 @@ export function cursor(options: CursorOptions): Paginator {
   return cursorPaginator(options, 'cursor')
 }
 
-/** `cursor` with option names prefixed by `where`, for sources that take paginators as data.  *
+/**
+ * `cursor` with option names prefixed by `where`, for sources that take paginators as data.
+ *
  * @example
  * ```ts
  * import { cursorPaginator } from './cursor-paginator.js'

@@ -42,7 +42,9 @@ export function linkHeader(options: LinkHeaderOptions = {}): Paginator {
   return linkHeaderPaginator(options, 'linkHeader')
 }
 
-/** `linkHeader` with option names prefixed by `where`, for sources that take paginators as data.  *
+/**
+ * `linkHeader` with option names prefixed by `where`, for sources that take paginators as data.
+ *
  * @example
  * ```ts
  * import { linkHeaderPaginator } from './link-header-paginator.js'

@@ -41,7 +41,9 @@ export function nextUrl(options: string | NextUrlOptions): Paginator {
   return nextUrlPaginator(typeof options === 'string' ? { path: options } : options, 'nextUrl')
 }
 
-/** `nextUrl` with option names prefixed by `where`, for sources that take paginators as data.  *
+/**
+ * `nextUrl` with option names prefixed by `where`, for sources that take paginators as data.
+ *
  * @example
  * ```ts
  * import { nextUrlPaginator } from './next-url-paginator.js'

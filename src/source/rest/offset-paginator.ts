@@ -43,7 +43,9 @@ export function offset(options: OffsetOptions): Paginator {
   return offsetPaginator(options, 'offset')
 }
 
-/** `offset` with the option names prefixed by `where` (e.g. `streams[0].paginate`), for sources that take paginators as data.  *
+/**
+ * `offset` with the option names prefixed by `where` (e.g. `streams[0].paginate`), for sources that take paginators as data.
+ *
  * @example
  * ```ts
  * import { offsetPaginator } from './offset-paginator.js'

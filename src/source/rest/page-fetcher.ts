@@ -65,7 +65,9 @@ export function pageFetcher(args: {
   }
 }
 
-/** The absolute URL of a page: a next link gets the stream's parameters it lacks; a path gets them all.  *
+/**
+ * The absolute URL of a page: a next link gets the stream's parameters it lacks; a path gets them all.
+ *
  * @example
  * ```ts
  * import { targetUrl } from './page-fetcher.js'

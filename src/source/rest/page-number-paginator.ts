@@ -45,7 +45,9 @@ export function pageNumber(options: PageNumberOptions = {}): Paginator {
   return pageNumberPaginator(options, 'pageNumber')
 }
 
-/** `pageNumber` with option names prefixed by `where`, for sources that take paginators as data.  *
+/**
+ * `pageNumber` with option names prefixed by `where`, for sources that take paginators as data.
+ *
  * @example
  * ```ts
  * import { pageNumberPaginator } from './page-number-paginator.js'

@@ -55,7 +55,9 @@ export function recordKey(stream: ResolvedStream): ((record: unknown) => string)
   }
 }
 
-/** The response's `Date` header in ms, when it has a valid one.  *
+/**
+ * The response's `Date` header in ms, when it has a valid one.
+ *
  * @example
  * ```ts
  * import { responseDate } from './rest-event.js'

@@ -36,7 +36,9 @@ export interface RestStreamState extends CursorState {
   readonly run?: StreamRunState
 }
 
-/** The per-stream states in a connector state (`{ streams: { orders: … } }`); STATE_INVALID when malformed.  *
+/**
+ * The per-stream states in a connector state (`{ streams: { orders: … } }`); STATE_INVALID when malformed.
+ *
  * @example
  * ```ts
  * import { readStreamStates } from './rest-state.js'
