@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js'
 import type { Alert } from './alert.js'
 
 /**
- * Options of {@link logAlert}.
+ * Options of {@link logAlert}, exported from 'sluice' as `log`.
  *
  * @example
  * ```ts
