@@ -82,7 +82,7 @@ export function resolveConnectorOptions(options: ConnectorOptions): ConnectorSet
   if (options.logger !== undefined && !isLogger(options.logger)) throw invalid('createConnector.logger', 'a logger with debug/info/warn/error methods (pino works)', options.logger)
   const alerts = options.alerts ?? []
   if (!Array.isArray(alerts) || alerts.some((a) => typeof a?.notify !== 'function' || typeof a?.flush !== 'function')) {
-    throw invalid('createConnector.alerts', 'an array of alerts such as [webhook({ url }), logAlert()]', alerts)
+    throw invalid('createConnector.alerts', 'an array of alerts such as [webhook({ url }), log()]', alerts)
   }
   const redact = options.redact ?? {}
   const logger = options.logger ? redactLogger(options.logger, redact) : jsonLogger({ redact })
