@@ -6,6 +6,7 @@ import { KIND, kindOf, looksZonedIso, typeOfKinds } from './infer-type.js'
 import { SluiceError } from './sluice-error.js'
 import { singlePass, type Scan } from './single-pass.js'
 import { parseCanonicalUtcMicros } from './temporal.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link batchFromRows}. */
 export interface FromRowsOptions {
@@ -30,6 +31,7 @@ export interface FromRowsOptions {
  * ```
  */
 export function batchFromRows(input: readonly RowInput[], options: FromRowsOptions = {}): Batch {
+  knownOptions(options, { columns: true, table: true }, 'batchFromRows')
   const rows = input as readonly Row[]
   const { names, cells, built } = singlePass(rows, options.columns) ?? transpose(rows, options.table)
   const columns: Column[] = new Array(names.length)

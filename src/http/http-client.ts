@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { isSluiceError, type SluiceError } from '../core/sluice-error.js'
 import { abortedError, throwIfAborted } from '../retry/abort.js'
 import type { RetryPolicy } from '../retry/backoff.js'
-import { nonNegativeMs, positiveInteger, positiveMs } from '../retry/check-option.js'
+import { knownOptions, nonNegativeMs, positiveInteger, positiveMs } from '../retry/check-option.js'
 import { systemClock, type Clock } from '../retry/clock.js'
 import type { RateLimiter } from '../retry/rate-limit.js'
 import { retry, type RetryEvent } from '../retry/retry.js'
@@ -137,6 +137,8 @@ const EXCERPT_BYTES = 64 * 1024
  * ```
  */
 export function httpClient(options: HttpClientOptions = {}): HttpClient {
+  knownOptions(options, { baseUrl: true, auth: true, headers: true, timeouts: true, maxResponseBytes: true, connections: true, keepAliveMs: true, rateLimit: true, retry: true, redactParams: true, clock: true, userAgent: true, dispatcher: true }, 'httpClient')
+  knownOptions(options.timeouts, { connectMs: true, headersMs: true, bodyMs: true }, 'httpClient.timeouts')
   const timeouts: TimeoutsMs = {
     connectMs: positiveMs('httpClient.timeouts.connectMs', options.timeouts?.connectMs ?? 10_000),
     headersMs: positiveMs('httpClient.timeouts.headersMs', options.timeouts?.headersMs ?? 30_000),

@@ -57,6 +57,21 @@ export function knownKeys(options: unknown, allowed: readonly string[], where: s
   for (const key of Object.keys(options)) if (!allowed.includes(key)) throw unknownOption(key, allowed, where)
 }
 
+/**
+ * {@link knownKeys} with the names written as `{ name: true, … }` and checked by the compiler
+ * against the options type: a name missing from the list, or one the type lacks, fails the
+ * typecheck, so the list can't fall behind the interface.
+ *
+ * @example
+ * ```ts
+ * interface SizeOptions { readonly min?: number; readonly max?: number }
+ * const size = (options: SizeOptions) => knownOptions(options, { min: true, max: true }, 'size')
+ * ```
+ */
+export function knownOptions<T>(options: T, names: NoInfer<{ readonly [K in keyof Required<NonNullable<T>>]: true }>, where: string): void {
+  knownKeys(options, Object.keys(names), where)
+}
+
 function unknownOption(key: string, allowed: readonly string[], where: string): SluiceError {
   const near = allowed.find((a) => editDistance(a.toLowerCase(), key.toLowerCase()) <= Math.min(2, a.length >> 2 || 1))
   const hint = near ? ` (did you mean \`${near}\`?)` : ''

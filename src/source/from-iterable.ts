@@ -5,6 +5,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type WriteMode } from '../core/table-spec.js'
 import { op } from './op.js'
 import type { Source } from './source.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link fromIterable}. */
 export interface FromIterableOptions {
@@ -31,6 +32,7 @@ export interface FromIterableOptions {
  * ```
  */
 export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIterable<RowInput>, options: FromIterableOptions = {}): Source {
+  knownOptions(options, { primaryKey: true, columns: true, mode: true, batchSize: true, id: true }, 'fromIterable')
   const batchSize = options.batchSize ?? 10_000
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `fromIterable.batchSize must be a positive integer, got ${String(batchSize)}` })

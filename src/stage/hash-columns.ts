@@ -10,6 +10,7 @@ import { memoize2, parseRefs, type ColumnRef } from './name-pattern.js'
 import { readAhead } from './read-ahead.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link hashColumns}. */
 export interface HashColumnsOptions {
@@ -48,6 +49,7 @@ export interface HashColumnsOptions {
  * ```
  */
 export function hashColumns(options: HashColumnsOptions): Stage {
+  knownOptions(options, { columns: true, salt: true, workerMinRows: true }, 'hashColumns')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'hashColumns(options) needs { columns, salt }' })
   }

@@ -5,6 +5,7 @@ import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { isNameKeeping } from './keeps-names.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
@@ -63,6 +64,7 @@ export type SelectStage = Stage & { readonly selection: Selection }
  * ```
  */
 export function select(options: SelectOptions): SelectStage {
+  knownOptions(options, { include: true, exclude: true }, 'select')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'select(options) needs { include?, exclude? }' })
   }

@@ -41,18 +41,9 @@ export function checkSyncOptions(options: SyncOptions): CheckedSyncOptions {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `sync(options) takes an options object such as { source, destination }, got ${shown(options)}`, context: { option: 'sync' } })
   }
   knownKeys(options, SYNC_OPTIONS, 'sync')
-  const given = options.source as unknown
-  const isSource = typeof (given as Source | undefined)?.read === 'function' || typeof (given as AsyncIterable<unknown> | undefined)?.[Symbol.asyncIterator] === 'function'
-  if (!isSource) throw invalid('sync.source', 'a source such as rest({ … }), fromIterable(…) or connector({ … }), or an async iterable of messages', given)
+  checkPipe(options, 'sync')
   const source = toSource(options.source)
   checkSink(options.destination)
-  const stages = options.stages as unknown
-  if (stages !== undefined) {
-    if (!Array.isArray(stages)) throw invalid('sync.stages', 'an array of stages such as [schemaDrift()]', stages)
-    stages.forEach((stage: unknown, i) => {
-      if (typeof stage !== 'function') throw invalid(`sync.stages[${i}]`, 'a stage such as schemaDrift() or select({ … }) (a function)', stage)
-    })
-  }
   if (options.connectorId !== undefined && (typeof options.connectorId !== 'string' || options.connectorId.trim() === '')) {
     throw invalid('sync.connectorId', 'a non-empty string', options.connectorId)
   }
@@ -74,6 +65,22 @@ export function checkSyncOptions(options: SyncOptions): CheckedSyncOptions {
     for (const [name, handler] of Object.entries(on)) if (typeof handler !== 'function' && handler !== undefined) throw invalid(`sync.on.${name}`, 'a function', handler)
   }
   return { source, deadlineMs: duration(options.deadline, 'sync.deadline'), graceMs: duration(options.grace, 'sync.grace') }
+}
+
+/**
+ * Checks `source` and `stages` of `sync()` or `createConnector()` options (named under `where`):
+ * a source or async iterable of messages, and an array of stage functions.
+ */
+export function checkPipe(options: { readonly source?: unknown; readonly stages?: unknown }, where: string): void {
+  const given = options.source
+  const isSource = typeof (given as Source | undefined)?.read === 'function' || typeof (given as AsyncIterable<unknown> | undefined)?.[Symbol.asyncIterator] === 'function'
+  if (!isSource) throw invalid(`${where}.source`, 'a source such as rest({ … }), fromIterable(…) or connector({ … }), or an async iterable of messages', given)
+  const stages = options.stages
+  if (stages === undefined) return
+  if (!Array.isArray(stages)) throw invalid(`${where}.stages`, 'an array of stages such as [schemaDrift()]', stages)
+  stages.forEach((stage: unknown, i) => {
+    if (typeof stage !== 'function') throw invalid(`${where}.stages[${i}]`, 'a stage such as schemaDrift() or select({ … }) (a function)', stage)
+  })
 }
 
 function checkSink(sink: Sink | undefined): void {
