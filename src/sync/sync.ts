@@ -134,6 +134,8 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const tables = selection ? selectTables(declared, selection) : declared
     const destinationSelection = selectionOfAll(stages)
     const destinationTables = destinationSelection ? selectTables(tables, destinationSelection) : tables
+    // Every table the sync writes has counts, zeros included: `report.tables.orders` on a quiet run.
+    for (const t of destinationTables) counts[t.table] = { ...ZERO }
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
     const { state: sinkState } = await sink.open({ connectorId, syncId, tables: destinationTables })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fromIterable, memory, schemaDrift, sync, type SluiceError, type SyncOptions } from '../../src/index.js'
+import { connector, fromIterable, memory, op, schemaDrift, select, sync, type SluiceError, type SyncOptions } from '../../src/index.js'
 
 const source = () => fromIterable('t', [{ id: 1 }], { primaryKey: ['id'] })
 
@@ -55,5 +55,39 @@ describe('sync() options', () => {
       signal: new AbortController().signal, on: { syncComplete: () => {} }, mar: {},
     })
     expect(report.status).toBe('succeeded')
+  })
+})
+
+describe('sync() report.tables', () => {
+  // Regression: a table with no changes had no entry (`report.tables.orders` was undefined), so
+  // the README's `report.tables.orders.upserts` threw on a quiet run.
+  it('has an entry, zeros included, for every declared table and every table written', async () => {
+    const source = connector({
+      id: 'shop',
+      schema: () => [{ table: 'orders', primaryKey: ['id'] }, { table: 'customers', primaryKey: ['id'] }],
+      async *update() {
+        yield op.upsert('customers', [{ id: 1 }])
+        yield op.checkpoint({ done: true })
+      },
+    })
+    const report = await sync({ source, destination: memory() })
+    expect(report.tables).toEqual({
+      orders: { upserts: 0, updates: 0, deletes: 0, truncates: 0 },
+      customers: { upserts: 1, updates: 0, deletes: 0, truncates: 0 },
+    })
+    const quiet = await sync({ source: fromIterable('orders', [], { primaryKey: ['id'] }), destination: memory() })
+    expect(quiet.tables.orders).toEqual({ upserts: 0, updates: 0, deletes: 0, truncates: 0 })
+  })
+
+  it('leaves out the declared tables a select() blocks', async () => {
+    const source = connector({
+      id: 'shop',
+      schema: () => [{ table: 'orders', primaryKey: ['id'] }, { table: 'customers', primaryKey: ['id'] }],
+      async *update() {
+        yield op.checkpoint({ done: true })
+      },
+    })
+    const report = await sync({ source, destination: memory(), stages: [select({ exclude: ['customers'] })] })
+    expect(Object.keys(report.tables)).toEqual(['orders'])
   })
 })
