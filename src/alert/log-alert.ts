@@ -1,6 +1,7 @@
 import { jsonLogger } from '../log/json-logger.js'
 import type { Logger } from '../log/logger.js'
 import type { Alert } from './alert.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * Options of {@link logAlert}, exported from 'sluice' as `log`.
@@ -29,6 +30,7 @@ export interface LogAlertOptions {
  * ```
  */
 export function logAlert(options: LogAlertOptions = {}): Alert {
+  knownOptions(options, { logger: true }, 'log')
   const logger = options.logger ?? jsonLogger()
   return {
     name: 'log',

@@ -2,7 +2,7 @@ import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import { httpClient, type HttpClient } from '../http/http-client.js'
 import { redactSecrets } from '../http/redact.js'
 import { exponentialBackoff, type RetryPolicy } from '../retry/backoff.js'
-import { positiveInteger, positiveMs } from '../retry/check-option.js'
+import { knownOptions, positiveInteger, positiveMs } from '../retry/check-option.js'
 import type { Clock } from '../retry/clock.js'
 import { jsonLogger } from '../log/json-logger.js'
 import type { Logger } from '../log/logger.js'
@@ -53,6 +53,7 @@ export interface WebhookOptions {
  * ```
  */
 export function webhook(options: WebhookOptions): Alert {
+  knownOptions(options, { url: true, headers: true, retry: true, timeoutMs: true, maxQueue: true, logger: true, clock: true }, 'webhook')
   let target: URL
   try {
     target = new URL(options?.url)

@@ -12,6 +12,8 @@ import { ConnectorEmitter, type ConnectorEvent, type ConnectorEventMap, type Ski
 import { resolveConnectorOptions, type ConnectorOptions } from './connector-options.js'
 import type { ConnectorStore } from './connector-store.js'
 import { LeaseKeeper } from './lease-keeper.js'
+import { knownOptions } from '../retry/check-option.js'
+import { checkPipe } from '../sync/check-sync-options.js'
 
 /** What `connector.sync()` resolves to: the sync's report, or why it did not run. */
 export type ConnectorRunResult = SyncReport | SkippedRun
@@ -101,6 +103,9 @@ export interface Connector {
  * ```
  */
 export function createConnector(options: ConnectorOptions): Connector {
+  knownOptions(options, { id: true, source: true, destination: true, stages: true, schedule: true, mar: true, alerts: true, logger: true, redact: true, configuration: true, state: true, deadline: true, grace: true, lease: true, clock: true, random: true }, 'createConnector')
+  knownOptions(options?.lease, { ttl: true }, 'createConnector.lease')
+  if (typeof options === 'object' && options !== null) checkPipe(options, 'createConnector')
   const settings = resolveConnectorOptions(options)
   const { logger, clock } = settings
   const id = options.id

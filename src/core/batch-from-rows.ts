@@ -1,10 +1,12 @@
 import { Batch, type Column, type ColumnValues, type Row, type RowInput } from './batch.js'
 import { baseType, widenType, type ColumnType } from './column-type.js'
+import { describeUnstorable } from './describe-unstorable.js'
 import { encodeValue, NO_FIT } from './encode-value.js'
 import { KIND, kindOf, looksZonedIso, typeOfKinds } from './infer-type.js'
 import { SluiceError } from './sluice-error.js'
 import { singlePass, type Scan } from './single-pass.js'
 import { parseCanonicalUtcMicros } from './temporal.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link batchFromRows}. */
 export interface FromRowsOptions {
@@ -18,7 +20,8 @@ export interface FromRowsOptions {
  * Builds a columnar batch from plain rows: the union of their keys becomes the columns (a
  * missing key is NULL), declared types are used where the values fit, other columns are
  * inferred (see `inferType`). A value no column type can hold (function, symbol, invalid Date,
- * cyclic object) throws `UNSUPPORTED_VALUE` with the table, column and row index.
+ * cyclic object, an array nested too deep for JSON text) throws `UNSUPPORTED_VALUE` with the
+ * table, column and row index, saying which it is.
  *
  * @example
  * ```ts
@@ -28,6 +31,7 @@ export interface FromRowsOptions {
  * ```
  */
 export function batchFromRows(input: readonly RowInput[], options: FromRowsOptions = {}): Batch {
+  knownOptions(options, { columns: true, table: true }, 'batchFromRows')
   const rows = input as readonly Row[]
   const { names, cells, built } = singlePass(rows, options.columns) ?? transpose(rows, options.table)
   const columns: Column[] = new Array(names.length)
@@ -123,11 +127,14 @@ function inferColumn(values: readonly unknown[], name: string, declared: ColumnT
 }
 
 function unsupported(v: unknown, name: string, row: number, table: string | undefined): SluiceError {
-  const what = typeof v === 'object' && v !== null ? (v instanceof Date ? 'an invalid Date' : 'a cyclic or unserialisable object') : `a ${typeof v}`
+  // An object is described by what stops it (a cycle, nesting too deep, a throwing toJSON), never "cyclic or unserialisable".
+  const object = typeof v === 'object' && v !== null && !(v instanceof Date) ? describeUnstorable(v) : undefined
+  const what = object?.what ?? (v instanceof Date ? 'an invalid Date' : `a ${typeof v}`)
+  const fix = object?.fix ?? 'convert it to a string, number, boolean, Date, Uint8Array, plain object or array first'
   return new SluiceError({
     code: 'UNSUPPORTED_VALUE',
-    message: `column ${JSON.stringify(name)}${table ? ` of table ${table}` : ''}, row ${row}: ${what} can't be stored; convert it to a string, number, boolean, Date, Uint8Array, plain object or array first`,
-    context: { table, column: name, row },
+    message: `column ${JSON.stringify(name)}${table ? ` of table ${table}` : ''}, row ${row}: ${what} can't be stored; ${fix}`,
+    context: { table, column: name, row, ...(object ? { reason: object.reason } : {}), ...(object?.depth !== undefined ? { depth: object.depth } : {}) },
   })
 }
 

@@ -1,4 +1,5 @@
 import { SluiceError } from '../core/sluice-error.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * A query value: arrays repeat the parameter; `undefined` and `null` leave it out.
@@ -44,6 +45,7 @@ export interface BuildUrlArgs {
  * ```
  */
 export function buildUrl(args: BuildUrlArgs): URL {
+  knownOptions(args, { baseUrl: true, url: true, path: true, query: true }, 'buildUrl')
   const target = args.url ?? args.path ?? ''
   const text = String(target)
   let url: URL

@@ -2,7 +2,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { isSluiceError, type SluiceError } from '../core/sluice-error.js'
 import { abortedError, throwIfAborted } from '../retry/abort.js'
 import type { RetryPolicy } from '../retry/backoff.js'
-import { nonNegativeMs, positiveInteger } from '../retry/check-option.js'
+import { knownOptions, nonNegativeMs, positiveInteger } from '../retry/check-option.js'
 import { systemClock, type Clock } from '../retry/clock.js'
 import type { RateLimiter } from '../retry/rate-limit.js'
 import { retry, type RetryEvent } from '../retry/retry.js'
@@ -162,6 +162,7 @@ const EXCERPT_BYTES = 64 * 1024
  * ```
  */
 export function httpClient(options: HttpClientOptions = {}): HttpClient {
+  knownOptions(options, { baseUrl: true, auth: true, headers: true, timeouts: true, maxResponseBytes: true, connections: true, keepAliveMs: true, rateLimit: true, retry: true, redactParams: true, clock: true, userAgent: true, dispatcher: true, credentialOrigins: true, optionsPath: true }, options.optionsPath ?? 'httpClient')
   const at = options.optionsPath ?? 'httpClient'
   const { timeouts, maxResponseBytes: maxBytes } = httpLimits(options, (path) => `${at}.${path}`)
   const said = (path: string) => optionText(at, path)

@@ -1,3 +1,4 @@
+import { knownOptions } from '../retry/check-option.js'
 /**
  * Query parameter names whose values are always hidden in URLs that reach errors and logs (case-insensitive).
  * Auths add their own (an API key's parameter name) through `Auth.secretParams`.
@@ -55,6 +56,7 @@ export interface RedactOptions {
  * ```
  */
 export function redactUrl(url: URL | string, options: RedactOptions = {}): string {
+  knownOptions(options, { params: true, secrets: true }, 'redactUrl')
   let parsed: URL
   try {
     parsed = typeof url === 'string' ? new URL(url) : url

@@ -2,6 +2,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import { LEVELS, type Logger, type LogFields, type LogLevel } from './logger.js'
 import { redactFields, type RedactList } from './redact-fields.js'
 import { redactSecrets } from '../http/redact.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * Options of {@link jsonLogger}, with defaults.
@@ -38,6 +39,7 @@ export interface JsonLoggerOptions {
  * ```
  */
 export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
+  knownOptions(options, { level: true, write: true, base: true, redact: true, now: true }, 'jsonLogger')
   const level = options.level ?? 'info'
   if (!Object.hasOwn(LEVELS, level)) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `\`jsonLogger.level\` must be one of 'debug', 'info', 'warn', 'error', got ${JSON.stringify(level)}`, context: { option: 'jsonLogger.level' } })

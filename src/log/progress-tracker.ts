@@ -1,5 +1,6 @@
 import type { Stage } from '../sync/sync.js'
 import { matchColumn } from '../core/match-column.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * How a running sync is going: the table being written, rows so far, rows per second, elapsed
@@ -75,6 +76,7 @@ export interface ProgressTracker {
  * ```
  */
 export function progressTracker(options: ProgressTrackerOptions = {}): ProgressTracker {
+  knownOptions(options, { onProgress: true, intervalMs: true, now: true }, 'progressTracker')
   const now = options.now ?? Date.now
   const intervalMs = options.intervalMs ?? 1000
   let started: number | undefined

@@ -1,6 +1,7 @@
 import { isSluiceError } from '../core/sluice-error.js'
 import { redactSecrets } from '../http/redact.js'
 import type { Logger, LogFields } from './logger.js'
+import { knownOptions } from '../retry/check-option.js'
 
 const MARK = '[REDACTED]'
 
@@ -41,6 +42,7 @@ export interface RedactList {
  * ```
  */
 export function redactFields<T>(value: T, redact: RedactList = {}): T {
+  knownOptions(redact, { keys: true, values: true }, 'redact')
   const keys = new Set([...SECRET_KEYS, ...(redact.keys ?? [])].map((k) => k.toLowerCase()))
   const values = (redact.values ?? []).filter((v) => typeof v === 'string' && v.length > 0)
   const seen = new WeakSet<object>()
@@ -74,6 +76,7 @@ export function redactFields<T>(value: T, redact: RedactList = {}): T {
  * ```
  */
 export function redactLogger(logger: Logger, redact: RedactList = {}): Logger {
+  knownOptions(redact, { keys: true, values: true }, 'redact')
   const values = (redact.values ?? []).filter((v) => typeof v === 'string' && v.length > 0)
   const line = (level: keyof Logger) => (fields: LogFields, message?: string) => {
     const safe = redactFields(fields ?? {}, redact) as LogFields

@@ -3,6 +3,7 @@ import { parseTableSpecs } from '../core/table-spec.js'
 import { toSource, type Configuration, type Source, type SourceLike } from '../source/source.js'
 import { marKeys } from './key-hash.js'
 import { KeySet } from './key-set.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * A source that can say how many rows each table holds (a `COUNT(*)`, an API's `total` field),
@@ -92,6 +93,7 @@ export interface MarEstimate {
  * ```
  */
 export async function estimateMar(source: SourceLike | CountingSource, options: EstimateMarOptions = {}): Promise<MarEstimate> {
+  knownOptions(options, { sample: true, configuration: true, rows: true, signal: true }, 'estimateMar')
   const sample = options.sample ?? 100_000
   if (!Number.isInteger(sample) || sample < 1) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `\`estimateMar.sample\` must be a positive integer (rows), got ${JSON.stringify(sample)}`, context: { option: 'estimateMar.sample' } })

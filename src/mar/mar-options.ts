@@ -1,4 +1,5 @@
 import { SluiceError } from '../core/sluice-error.js'
+import { knownKeys } from '../retry/check-option.js'
 import type { Clock } from '../retry/clock.js'
 import { systemClock } from '../retry/clock.js'
 import type { MarMode } from './mar-store.js'
@@ -62,6 +63,8 @@ function invalid(what: string, expected: string, value: unknown): SluiceError {
  */
 export function marSettings(options: MarOptions, where = 'mar'): MarSettings {
   if (typeof options !== 'object' || options === null) throw invalid(where, "an object such as { mode: 'exact' }", options)
+  knownKeys(options, ['mode', 'budget', 'onExceed', 'clock'], where)
+  knownKeys(options.budget, ['monthly', 'warnAt'], `${where}.budget`)
   const mode = options.mode ?? 'exact'
   if (mode !== 'exact' && mode !== 'approximate') throw invalid(`${where}.mode`, "'exact' or 'approximate'", mode)
   const onExceed = options.onExceed ?? 'warn'

@@ -2,6 +2,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { Sink } from '../sink/sink.js'
 import { parseMarMonth } from './mar-month.js'
 import type { MarStore, MarUsage } from './mar-store.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * Options of {@link marReport}: the destination to read and optional filters.
@@ -36,6 +37,7 @@ export interface MarReportOptions {
  * ```
  */
 export async function marReport(options: MarReportOptions): Promise<MarUsage[]> {
+  knownOptions(options, { destination: true, month: true, connector: true, table: true }, 'marReport')
   const store = options?.destination as (Sink & MarStore) | undefined
   if (!store || typeof store.readMar !== 'function') {
     throw new SluiceError({

@@ -1,4 +1,4 @@
-import { configInvalid, positiveInteger } from './check-option.js'
+import { configInvalid, knownOptions, positiveInteger } from './check-option.js'
 
 /**
  * Options for `adaptiveSize`: the size ladder and how many successes earn a step back up.
@@ -52,6 +52,7 @@ export interface AdaptiveSize {
  * ```
  */
 export function adaptiveSize(options: AdaptiveSizeOptions = {}): AdaptiveSize {
+  knownOptions(options, { sizes: true, growAfter: true }, 'adaptiveSize')
   const sizes = [...(options.sizes ?? [1000, 500, 250, 50, 10, 1])]
   if (sizes.length === 0) throw configInvalid('adaptiveSize.sizes', 'a non-empty list of sizes, largest first', '[]')
   sizes.forEach((size, i) => {

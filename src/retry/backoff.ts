@@ -1,4 +1,4 @@
-import { configInvalid, nonNegativeMs, numberAtLeast, oneOf, positiveInteger, positiveMs } from './check-option.js'
+import { configInvalid, knownOptions, nonNegativeMs, numberAtLeast, oneOf, positiveInteger, positiveMs } from './check-option.js'
 
 /**
  * Exponential backoff as plain, frozen data, made by `exponentialBackoff`.
@@ -91,6 +91,7 @@ export interface ExponentialBackoffOptions {
  * ```
  */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): ExponentialBackoff {
+  knownOptions(options, { initialMs: true, factor: true, maxMs: true, attempts: true, maxElapsedMs: true, jitter: true, maxRetryAfterMs: true }, 'exponentialBackoff')
   const initialMs = positiveMs('exponentialBackoff.initialMs', options.initialMs ?? 500)
   const maxMs = positiveMs('exponentialBackoff.maxMs', options.maxMs ?? 30_000)
   if (maxMs < initialMs) throw configInvalid('exponentialBackoff.maxMs', `≥ initialMs (${initialMs})`, maxMs)
@@ -139,6 +140,7 @@ export interface ConstantBackoffOptions {
  * ```
  */
 export function constantBackoff(options: ConstantBackoffOptions): ConstantBackoff {
+  knownOptions(options, { delayMs: true, attempts: true, maxElapsedMs: true, maxRetryAfterMs: true }, 'constantBackoff')
   return Object.freeze({
     kind: 'constant',
     delayMs: nonNegativeMs('constantBackoff.delayMs', options?.delayMs),

@@ -1,4 +1,5 @@
 import { abortedError } from './abort.js'
+import { knownOptions } from './check-option.js'
 
 /**
  * The time source retry, rate limits and token caches use, injected so tests never really sleep.
@@ -106,6 +107,7 @@ interface Timer {
  * ```
  */
 export function fakeClock(options: FakeClockOptions = {}): FakeClock {
+  knownOptions(options, { now: true, autoAdvance: true }, 'fakeClock')
   let now = options.now ?? 0
   let seq = 0
   const timers = new Set<Timer>()

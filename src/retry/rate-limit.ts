@@ -1,6 +1,6 @@
 import { abortedError } from './abort.js'
 import { systemClock, type Clock } from './clock.js'
-import { positiveInteger, positiveMs } from './check-option.js'
+import { knownOptions, positiveInteger, positiveMs } from './check-option.js'
 
 /**
  * Options for `rateLimit`: the quota as requests per window.
@@ -51,6 +51,7 @@ export interface RateLimiter {
  * ```
  */
 export function rateLimit(options: RateLimitOptions): RateLimiter {
+  knownOptions(options, { requests: true, perMs: true, clock: true }, 'rateLimit')
   const requests = positiveInteger('rateLimit.requests', options?.requests)
   const perMs = positiveMs('rateLimit.perMs', options?.perMs)
   const clock = options.clock ?? systemClock

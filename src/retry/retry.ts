@@ -4,6 +4,7 @@ import { backoffDelay, type RetryPolicy } from './backoff.js'
 import { systemClock, type Clock } from './clock.js'
 import { isRetryable } from './classify.js'
 import { retryAfterDelay } from './retry-after.js'
+import { knownOptions } from './check-option.js'
 
 /**
  * What `onRetry` is told before each wait: the failed attempt, the wait, and the error.
@@ -60,6 +61,7 @@ export interface RetryOptions {
  * ```
  */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, options: RetryOptions = {}): Promise<T> {
+  knownOptions(options, { signal: true, clock: true, onRetry: true, random: true, isRetryable: true }, 'retry')
   const { signal, onRetry } = options
   const clock = options.clock ?? systemClock
   const retryable = options.isRetryable ?? isRetryable

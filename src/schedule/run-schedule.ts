@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js'
 import type { Clock } from '../retry/clock.js'
 import { retry } from '../retry/retry.js'
 import type { Schedule } from './schedule.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** How one scheduled run ended, as the scheduler sees it: only `failed` is retried. */
 export type RunOutcome = 'succeeded' | 'failed' | 'skipped'
@@ -37,7 +38,7 @@ class RunFailed extends Error {}
  * Runs `run` at each slot of a schedule until `signal` aborts: never two at once (a run that
  * overruns its next slot makes the scheduler skip that slot), a failed run retried with the
  * schedule's backoff only while the next slot is still ahead. All waiting goes through `clock`,
- * so a fake clock drives it in tests. Resolves when stopped; never rejects.
+ * so a fake clock drives it in tests. Resolves when stopped; never rejects once running (an unknown option rejects at once with CONFIG_INVALID).
  *
  * @example
  * ```ts
@@ -49,6 +50,7 @@ class RunFailed extends Error {}
  * ```
  */
 export async function runSchedule(options: RunScheduleOptions): Promise<void> {
+  knownOptions(options, { schedule: true, clock: true, logger: true, run: true, lastRunAt: true, random: true, onNext: true, signal: true }, 'runSchedule')
   const { schedule, clock, logger, signal } = options
   const random = options.random ?? Math.random
   let previous = options.lastRunAt

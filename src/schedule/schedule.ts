@@ -2,6 +2,7 @@ import { CronExpressionParser } from 'cron-parser'
 import { parseDuration, type Duration } from '../core/duration.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { exponentialBackoff, type RetryPolicy } from '../retry/backoff.js'
+import { knownKeys } from '../retry/check-option.js'
 
 /** Fields every schedule takes besides when it fires. */
 interface ScheduleCommon {
@@ -60,6 +61,7 @@ function invalid(what: string, expected: string, value: unknown, cause?: unknown
  * ```
  */
 export function parseSchedule(spec: ScheduleSpec, where = 'schedule'): Schedule {
+  knownKeys(spec, ['every', 'cron', 'tz', 'jitter', 'retry'], where)
   if (typeof spec !== 'object' || spec === null) throw invalid(where, "{ every: '15m' } or { cron: '0 */6 * * *' }", spec)
   const jitterMs = spec.jitter === undefined ? 0 : parseDuration(spec.jitter, `${where}.jitter`)
   const retry = spec.retry ?? exponentialBackoff({ initialMs: 30_000, maxMs: 600_000, attempts: 4 })

@@ -3,6 +3,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec, type TableSpecInput } from '../core/table-spec.js'
 import { RowsMessage } from './op.js'
 import type { Configuration, Source } from './source.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** A Fivetran-style custom connector: an id, the tables it writes, and an `update` generator. */
 export interface ConnectorDefinition {
@@ -36,6 +37,7 @@ export interface ConnectorDefinition {
  * ```
  */
 export function connector(definition: ConnectorDefinition): Source {
+  knownOptions(definition, { id: true, schema: true, required: true, update: true }, 'connector')
   if (typeof definition?.id !== 'string' || definition.id.trim() === '') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'connector({ id }) needs a non-empty string id' })
   }

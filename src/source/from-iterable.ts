@@ -5,6 +5,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type WriteMode } from '../core/table-spec.js'
 import { op } from './op.js'
 import type { Source } from './source.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link fromIterable}. */
 export interface FromIterableOptions {
@@ -19,8 +20,10 @@ export interface FromIterableOptions {
 
 /**
  * A source over rows you already have (an array, a generator, an async iterable): batches of
- * `batchSize` rows, each followed by a checkpoint holding how many rows are written, so a
- * resumed sync skips them. Resuming assumes the iterable yields the same rows in the same order.
+ * `batchSize` rows, each followed by a checkpoint holding how many rows are written, so a sync
+ * that was interrupted mid-pass resumes after them (assuming the iterable yields the same rows in
+ * the same order). The last checkpoint of a pass also says it is complete, so the next sync reads
+ * the iterable again from its first row.
  *
  * @example
  * ```ts
@@ -29,6 +32,7 @@ export interface FromIterableOptions {
  * ```
  */
 export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIterable<RowInput>, options: FromIterableOptions = {}): Source {
+  knownOptions(options, { primaryKey: true, columns: true, mode: true, batchSize: true, id: true }, 'fromIterable')
   const batchSize = options.batchSize ?? 10_000
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `fromIterable.batchSize must be a positive integer, got ${String(batchSize)}` })
@@ -44,7 +48,9 @@ export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIter
     tables: () => [spec!],
     readAhead: true,
     async *read({ state, signal }) {
-      const done = typeof state?.rows === 'number' ? state.rows : 0
+      // A completed pass is not resumed: the next sync reads new data from its first row. The marker
+      // commits with the last rows (the final checkpoint), so a crash before it resumes mid-pass.
+      const done = typeof state?.rows === 'number' && state.complete !== true ? state.rows : 0
       let index = 0
       let chunk: RowInput[] = []
       // A plain for…of over a sync iterable: `for await` would cost a promise and a microtask per row.
@@ -69,7 +75,7 @@ export function fromIterable(table: string, rows: Iterable<RowInput> | AsyncIter
         await (iterator?.return?.() ?? asyncIterator?.return?.())
       }
       if (chunk.length > 0) yield emit(chunk)
-      yield op.checkpoint({ rows: Math.max(index, done) })
+      yield op.checkpoint({ rows: Math.max(index, done), complete: true })
     },
   }
 }

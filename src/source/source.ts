@@ -1,4 +1,5 @@
 import type { RecordError } from '../core/error-record.js'
+import { SluiceError } from '../core/sluice-error.js'
 import type { Message, State } from '../core/message.js'
 import type { TableSpecInput } from '../core/table-spec.js'
 import type { Selection } from '../stage/select.js'
@@ -62,5 +63,5 @@ export function toSource(value: SourceLike): Source {
     const iterable = value as AsyncIterable<Message>
     return { read: () => iterable }
   }
-  throw new TypeError('source must be a Source ({ read }) or an async iterable of messages')
+  throw new SluiceError({ code: 'CONFIG_INVALID', message: 'source must be a Source ({ read }) or an async iterable of messages', context: { option: 'source' } })
 }

@@ -8,6 +8,7 @@ import type { Stage } from '../sync/sync.js'
 import { matchColumn } from '../core/match-column.js'
 import { CHILD_KEY, ChildTables, ROOT_ID, type ChildTable } from './child-tables.js'
 import { memoize2, namePattern } from './name-pattern.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link flatten}. */
 export interface FlattenOptions {
@@ -48,6 +49,7 @@ export interface FlattenOptions {
  * ```
  */
 export function flatten(options: FlattenOptions = {}): Stage {
+  knownOptions(options, { maxDepth: true, arrays: true, tables: true }, 'flatten')
   const maxDepth = options.maxDepth ?? 10
   if (!Number.isInteger(maxDepth) || maxDepth < 1) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `flatten.maxDepth must be a positive integer (levels), got ${String(maxDepth)}` })

@@ -11,6 +11,7 @@ import { readAhead } from './read-ahead.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link hashColumns}. */
 export interface HashColumnsOptions {
@@ -59,6 +60,7 @@ export interface HashColumnsOptions {
  * ```
  */
 export function hashColumns(options: HashColumnsOptions): Stage {
+  knownOptions(options, { columns: true, salt: true, workerMinRows: true }, 'hashColumns')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'hashColumns(options) needs { columns, salt }' })
   }

@@ -6,6 +6,7 @@ import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-patt
 import { matchColumn } from '../core/match-column.js'
 import { isNameKeeping, keepsNames } from './keeps-names.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /**
  * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
@@ -70,6 +71,7 @@ export type SelectStage = Stage & { readonly selection: Selection }
  * ```
  */
 export function select(options: SelectOptions): SelectStage {
+  knownOptions(options, { include: true, exclude: true }, 'select')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'select(options) needs { include?, exclude? }' })
   }

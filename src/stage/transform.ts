@@ -5,6 +5,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { Stage } from '../sync/sync.js'
 import { memoize2, namePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
+import { knownKeys } from '../retry/check-option.js'
 
 /** Where a row comes from, for a row transform. */
 export interface RowInfo {
@@ -46,6 +47,7 @@ export type TransformOptions =
  * ```
  */
 export function transform(options: RowTransform | TransformOptions): Stage {
+  if (typeof options !== 'function') knownKeys(options, ['rows', 'batch', 'tables'], 'transform')
   const o: TransformOptions = typeof options === 'function' ? { rows: options } : options
   const rows = (o as { rows?: unknown })?.rows
   const batch = (o as { batch?: unknown })?.batch

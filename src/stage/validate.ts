@@ -7,6 +7,7 @@ import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** A record contract: an `effect/Schema` that decodes one row (no context requirements). */
 export type RecordContract = Schema.Schema<any, any, never>
@@ -50,6 +51,7 @@ export interface ValidateOptions {
  * ```
  */
 export function validate(contracts: RecordContract | Readonly<Record<string, RecordContract>>, options: ValidateOptions): Stage {
+  knownOptions(options, { onError: true, tables: true, ops: true }, 'validate')
   if (typeof options !== 'object' || options === null || (options.onError !== 'fail' && options.onError !== 'skip')) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `validate(contract, { onError }) needs onError 'fail' or 'skip', got ${JSON.stringify((options as { onError?: unknown } | null)?.onError)}` })
   }

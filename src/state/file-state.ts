@@ -4,6 +4,7 @@ import { parseState, serializeState } from '../core/json-state.js'
 import type { State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { StateStore } from './state-store.js'
+import { knownOptions } from '../retry/check-option.js'
 
 /** Options of {@link fileState}. */
 export interface FileStateOptions {
@@ -25,6 +26,7 @@ export interface FileStateOptions {
  * ```
  */
 export function fileState(options: FileStateOptions): StateStore {
+  knownOptions(options, { path: true, shared: true }, 'fileState')
   const path = options.path
   const readAll = async (): Promise<Record<string, State> | State | undefined> => {
     let text: string

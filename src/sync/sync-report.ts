@@ -32,6 +32,7 @@ export interface SyncReport {
   schemaChanges: number
   /** Records and requests skipped by an `onError: 'continue'` policy (see `_sluice_errors`). */
   errors?: number
+  /** Per table: every declared table the sync writes (zeros when nothing changed; not those a `select()` blocks) and every other table written. */
   tables: Record<string, TableCounts>
   /** Newly active rows this sync per table (with MAR metering). */
   mar?: Record<string, number>

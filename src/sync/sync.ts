@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto'
-import { parseDuration, type Duration } from '../core/duration.js'
+import type { Duration } from '../core/duration.js'
 import type { ErrorRecord, RecordError } from '../core/error-record.js'
 import { serializeState } from '../core/json-state.js'
 import type { Message, RecordsMessage, State } from '../core/message.js'
 import { SluiceError, toSluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
 import type { Sink, TableDescription } from '../sink/sink.js'
-import { toSource, type Configuration, type SourceLike, type SourceReadArgs } from '../source/source.js'
+import type { Configuration, SourceLike, SourceReadArgs } from '../source/source.js'
 import { selectionOf, selectionOfAll, selectTables, type Selection } from '../stage/select.js'
 import { isNameKeeping } from '../stage/keeps-names.js'
 import type { StateStore } from '../state/state-store.js'
 import { checkPrimaryKey } from './check-primary-key.js'
+import { checkSyncOptions } from './check-sync-options.js'
 import { prefetch } from './prefetch.js'
 import { StopController } from './stop-controller.js'
 import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
@@ -86,6 +87,12 @@ const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
  * throws for a failed sync (the report has `status: 'failed'` and the error); the saved state
  * is always that of the last checkpoint the destination acknowledged.
  *
+ * Options that can't be honoured are refused before anything runs: `sync()` throws (rejects
+ * with) a `SluiceError` `CONFIG_INVALID` naming the option — an unknown option name, a
+ * missing or wrong `source`, a `destination` that is not a sink, `stages` that is not an array
+ * of stages, a malformed `deadline` or `grace`, an unknown event in `on`, bad `mar` options.
+ * What only reading can tell (a source's own configuration, its tables) fails the report instead.
+ *
  * @example
  * ```ts
  * import { fromIterable, sqlite, sync } from 'sluice'
@@ -98,17 +105,13 @@ const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
  * ```
  */
 export async function sync(options: SyncOptions): Promise<SyncReport> {
-  const source = toSource(options.source)
+  const { source, deadlineMs, graceMs: givenGraceMs } = checkSyncOptions(options)
   let sink = options.destination
-  if (!sink || typeof sink.write !== 'function' || typeof sink.checkpoint !== 'function') {
-    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sync({ destination }) must be a sink such as sqlite({ path }) or memory()' })
-  }
   // MAR metering wraps the destination: each batch's key hashes go into its open transaction.
   if (options.mar !== undefined) sink = meteredSink(sink, options.mar, { requestStop: (reason) => stop.request(reason), threshold: (event) => emit('marThreshold', event) })
   const connectorId = options.connectorId ?? source.id ?? 'default'
   const configuration = options.configuration ?? {}
-  const deadlineMs = options.deadline === undefined ? undefined : parseDuration(options.deadline, 'sync.deadline')
-  const graceMs = options.grace !== undefined ? parseDuration(options.grace, 'sync.grace') : Math.min(10_000, deadlineMs === undefined ? 10_000 : deadlineMs / 10)
+  const graceMs = givenGraceMs ?? Math.min(10_000, deadlineMs === undefined ? 10_000 : deadlineMs / 10)
   const syncId = randomUUID()
   const started = Date.now()
   const counts: Record<string, TableCounts> = {}
@@ -139,6 +142,8 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     const tables = selection ? selectTables(declared, selection) : declared
     const destinationSelection = selectionOfAll(stages)
     const destinationTables = destinationSelection ? selectTables(tables, destinationSelection) : tables
+    // Every table the sync writes has counts, zeros included: `report.tables.orders` on a quiet run.
+    for (const t of destinationTables) counts[t.table] = { ...ZERO }
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
     const { state: sinkState } = await sink.open({ connectorId, syncId, tables: destinationTables })

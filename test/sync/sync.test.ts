@@ -188,13 +188,15 @@ describe('connector()', () => {
 })
 
 describe('fromIterable()', () => {
-  it('checkpoints each batch and resumes after the rows already written', async () => {
+  // Resuming an interrupted pass is tested in test/source/from-iterable.test.ts. This test used to
+  // expect 0 rows from the second sync: that was the bug (a completed pass was "resumed" past its end).
+  it('checkpoints each batch and reads the iterable again after a completed pass', async () => {
     const rows = Array.from({ length: 25 }, (_, i) => ({ id: i }))
     const sink = memory()
     const report = await sync({ destination: sink, source: fromIterable('t', rows, { primaryKey: ['id'], batchSize: 10 }) })
     expect(report.checkpoints).toBe(3)
     const again = await sync({ destination: sink, source: fromIterable('t', rows, { primaryKey: ['id'], batchSize: 10 }) })
-    expect(again.rows).toBe(0)
+    expect(again.rows).toBe(25)
     expect(() => fromIterable('t', rows, { batchSize: 0 })).toThrow(/batchSize must be a positive integer, got 0/)
   })
 })

@@ -1,4 +1,4 @@
-import { oneOf } from '../../retry/check-option.js'
+import { knownOptions, oneOf } from '../../retry/check-option.js'
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 
@@ -33,6 +33,7 @@ export interface ApiKeyAuthOptions {
  * ```
  */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Auth {
+  knownOptions(options, { key: true, in: true, name: true, prefix: true }, 'apiKeyAuth')
   const key = requireSecret('apiKeyAuth.key', options?.key)
   const where = oneOf('apiKeyAuth.in', options.in ?? 'header', ['header', 'query'] as const)
   const name = options.name ?? (where === 'header' ? 'x-api-key' : 'api_key')

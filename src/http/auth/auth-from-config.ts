@@ -1,4 +1,5 @@
 import { SluiceError } from '../../core/sluice-error.js'
+import { knownKeys } from '../../retry/check-option.js'
 import { apiKeyAuth, type ApiKeyAuthOptions } from './api-key-auth.js'
 import type { Auth } from './auth.js'
 import { basicAuth, type BasicAuthOptions } from './basic-auth.js'
@@ -35,6 +36,10 @@ export type AuthConfig =
 export function authFromConfig(config: AuthConfig): Auth {
   if (typeof config === 'object' && config !== null) {
     if ('apply' in config && typeof config.apply === 'function') return config
+    // One kind of auth, named by its key: a second or misspelt key beside it would otherwise be ignored
+    // (a lone unknown key falls through to the error below, which lists the kinds).
+    if (Object.keys(config).length > 1) knownKeys(config, ['bearer', 'apiKey', 'basic', 'oauth2'], 'auth')
+    if (Object.keys(config).length > 1) throw new SluiceError({ code: 'CONFIG_INVALID', message: `\`auth\` must name one kind of auth, got ${Object.keys(config).join(' and ')}`, context: { option: 'auth' } })
     if ('bearer' in config) return bearerAuth({ token: config.bearer })
     if ('apiKey' in config) return apiKeyAuth(config.apiKey)
     if ('basic' in config) return basicAuth(config.basic)

@@ -1,5 +1,6 @@
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /**
  * Options for `basicAuth`: username and password.
@@ -27,6 +28,7 @@ export interface BasicAuthOptions {
  * ```
  */
 export function basicAuth(options: BasicAuthOptions): Auth {
+  knownOptions(options, { username: true, password: true }, 'basicAuth')
   const username = requireSecret('basicAuth.username', options?.username)
   const password = typeof options.password === 'string' ? options.password : requireSecret('basicAuth.password', options.password)
   const encoded = Buffer.from(`${username}:${password}`).toString('base64')

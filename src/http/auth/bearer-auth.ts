@@ -1,5 +1,6 @@
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /**
  * Options for `bearerAuth`: a token, or a function returning the current one.
@@ -27,6 +28,7 @@ export interface BearerAuthOptions {
  * ```
  */
 export function bearerAuth(options: BearerAuthOptions): Auth {
+  knownOptions(options, { token: true }, 'bearerAuth')
   const source = options?.token
   const seen = new Set<string>()
   if (typeof source !== 'function') seen.add(requireSecret('bearerAuth.token', source))

@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici'
 import { SluiceError } from '../../core/sluice-error.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
-import { nonNegativeMs, oneOf, positiveMs } from '../../retry/check-option.js'
+import { knownOptions, nonNegativeMs, oneOf, positiveMs } from '../../retry/check-option.js'
 import { retryAfterFromHeaders } from '../../retry/retry-after.js'
 import { httpBodyError, httpNetworkError, httpStatusError, httpTotalTimeoutError, type RequestLabel } from '../http-error.js'
 import { readBody } from '../read-body.js'
@@ -59,6 +59,7 @@ interface Token {
  * ```
  */
 export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions): Auth {
+  knownOptions(options, { tokenUrl: true, clientId: true, clientSecret: true, scope: true, audience: true, extraParams: true, clientAuth: true, expiryMarginMs: true, timeoutMs: true, clock: true, dispatcher: true }, 'oauth2ClientCredentials')
   const tokenUrl = new URL(requireSecret('oauth2ClientCredentials.tokenUrl', options?.tokenUrl))
   const clientId = requireSecret('oauth2ClientCredentials.clientId', options.clientId)
   const clientSecret = requireSecret('oauth2ClientCredentials.clientSecret', options.clientSecret)

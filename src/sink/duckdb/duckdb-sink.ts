@@ -14,6 +14,7 @@ import { duckdbOperations, type DuckDbAccess } from './duckdb-operations.js'
 import { DuckDbRun } from './duckdb-run.js'
 import { duckdbValueView } from './duckdb-values.js'
 import { loadDuckDb, type DuckDbModule } from './load-duckdb.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /** Options of {@link duckdb}. */
 export interface DuckDbOptions {
@@ -46,6 +47,7 @@ interface Handle {
  * ```
  */
 export function duckdb(options: DuckDbOptions): Sink {
+  knownOptions(options, { path: true }, 'duckdb')
   if (typeof options?.path !== 'string' || options.path.trim() === '') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `duckdb({ path }) needs a file path such as "files/warehouse.duckdb", got ${JSON.stringify(options?.path)}` })
   }

@@ -11,6 +11,7 @@ import { readFilesMar } from './files-mar.js'
 import { FilesRun, type Rotate } from './files-run.js'
 import type { FileFormat } from './part-writer.js'
 import { replayTable } from './replay-log.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /** Options of {@link files}. */
 export interface FilesOptions {
@@ -56,6 +57,7 @@ const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows
  * ```
  */
 export function files(options: FilesOptions): Sink {
+  knownOptions(options, { dir: true, format: true, rotate: true }, 'files')
   const { dir, format, rotate } = check(options)
   let run: FilesRun | undefined
 

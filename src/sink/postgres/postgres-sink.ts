@@ -11,6 +11,7 @@ import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from
 import type { PostgresAccess } from './postgres-ops-ddl.js'
 import { readTable } from './postgres-read.js'
 import { PostgresRun } from './postgres-run.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /** Options of {@link postgres}. */
 export interface PostgresOptions {
@@ -38,6 +39,7 @@ export interface PostgresOptions {
  * ```
  */
 export function postgres(options: PostgresOptions): Sink {
+  knownOptions(options, { connection: true, schema: true }, 'postgres')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'postgres({ connection, schema }) needs an options object' })
   }

@@ -11,6 +11,7 @@ import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from '.
 import { sqliteOperations } from './sqlite-operations.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { describeLayout, SqliteRun } from './sqlite-run.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -50,6 +51,7 @@ export interface SqliteOptions {
  * ```
  */
 export function sqlite(options: SqliteOptions): Sink {
+  knownOptions(options, { path: true, busyTimeoutMs: true, thread: true }, 'sqlite')
   if (typeof options?.path !== 'string' || options.path.trim() === '') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sqlite({ path }) needs a file path such as "files/warehouse.db"' })
   }

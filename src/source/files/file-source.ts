@@ -9,6 +9,7 @@ import { op } from '../op.js'
 import type { Source } from '../source.js'
 import { fileRecords, type CsvOptions, type SourceFormat } from './file-records.js'
 import { compareFiles, listFiles, type ListedFile } from './list-files.js'
+import { knownOptions } from '../../retry/check-option.js'
 
 /** Options of {@link fileSource}. */
 export interface FileSourceOptions {
@@ -61,6 +62,8 @@ const EXTENSIONS: Record<string, SourceFormat> = { '.csv': 'csv', '.tsv': 'csv',
  * ```
  */
 export function fileSource(options: FileSourceOptions): Source {
+  knownOptions(options, { path: true, format: true, table: true, primaryKey: true, columns: true, mode: true, batchSize: true, csv: true, id: true }, 'fileSource')
+  knownOptions(options?.csv, { delimiter: true, header: true, inferTypes: true }, 'fileSource.csv')
   const checked = check(options)
   const batchSize = checked.batchSize
   const keep = (path: string) => options.format !== undefined || EXTENSIONS[extname(path).toLowerCase()] !== undefined

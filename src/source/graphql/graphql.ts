@@ -8,7 +8,7 @@ import { baseUrlCredentials } from '../../http/base-url-credentials.js'
 import { httpClient, type HttpClientOptions } from '../../http/http-client.js'
 import { redactUrl } from '../../http/redact.js'
 import { exponentialBackoff, type RetryPolicy } from '../../retry/backoff.js'
-import { configInvalid, oneOf, positiveInteger } from '../../retry/check-option.js'
+import { configInvalid, knownOptions, oneOf, positiveInteger } from '../../retry/check-option.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { retry } from '../../retry/retry.js'
 import { op } from '../op.js'
@@ -137,6 +137,7 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/
  * ```
  */
 export function graphql(options: GraphqlOptions): Source {
+  knownOptions(options, { endpoint: true, query: true, variables: true, connection: true, pageSize: true, pageVariables: true, auth: true, http: true, table: true, primaryKey: true, columns: true, incremental: true, fieldsVariable: true, onPartialData: true, throttledCodes: true, retry: true, clock: true, id: true }, 'graphql')
   const o = checkOptions(options)
   const [spec] = parseTableSpecs([{ table: o.table, ...(options.primaryKey ? { primaryKey: options.primaryKey } : {}), ...(options.columns ? { columns: options.columns } : {}) }], 'graphql')
   const columns = spec!.columns

@@ -5,7 +5,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import { parseTableSpecs } from '../../core/table-spec.js'
 import { adaptiveSize } from '../../retry/adaptive-size.js'
 import { exponentialBackoff, type RetryPolicy } from '../../retry/backoff.js'
-import { configInvalid, oneOf, positiveInteger } from '../../retry/check-option.js'
+import { configInvalid, knownOptions, oneOf, positiveInteger } from '../../retry/check-option.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { op } from '../op.js'
 import type { Source } from '../source.js'
@@ -93,6 +93,7 @@ const DEFAULT_SIZES = [1000, 500, 250, 50, 10, 1] as const
  * ```
  */
 export function idCursor<Id extends IdValue = number>(options: IdCursorOptions<Id>): Source {
+  knownOptions(options, { table: true, fetch: true, idField: true, idType: true, sizes: true, growAfter: true, span: true, maxId: true, concurrency: true, start: true, onError: true, maxErrors: true, retry: true, clock: true, primaryKey: true, columns: true, id: true }, 'idCursor')
   const o = checkOptions(options as unknown as IdCursorOptions<IdValue>)
   const [spec] = parseTableSpecs([{ table: o.table, primaryKey: options.primaryKey ?? [o.idField], ...(options.columns ? { columns: options.columns } : {}) }], 'idCursor')
   const columns = spec!.columns

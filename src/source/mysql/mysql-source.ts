@@ -1,8 +1,10 @@
 import type mysql from 'mysql2/promise'
 import { SluiceError } from '../../core/sluice-error.js'
+import { knownOptions } from '../../retry/check-option.js'
 import { readKeyset } from '../postgres/keyset-reader.js'
 import { selected } from '../postgres/selected-tables.js'
 import { checkBatchSize, parseTables, type DatabaseTable } from '../postgres/table-options.js'
+import { refuseReplication } from '../postgres/no-replication.js'
 import type { Source } from '../source.js'
 import { discoverMysqlTables, type MysqlTable } from './mysql-catalog.js'
 import { checkMysqlConnection, mysqlError, mysqlPoolFor, type MysqlConnection, type MysqlPoolHandle } from './mysql-connection.js'
@@ -39,6 +41,8 @@ export interface MysqlSourceOptions {
  * ```
  */
 export function mysqlSource(options: MysqlSourceOptions): Source {
+  refuseReplication(options, 'mysqlSource')
+  knownOptions(options, { connection: true, tables: true, database: true, batchSize: true, id: true }, 'mysqlSource')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'mysqlSource({ connection, tables }) needs an options object' })
   }

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { SluiceError } from '../../core/sluice-error.js'
+import { knownOptions } from '../../retry/check-option.js'
 import { checkConnection, connectClient, pgError, poolFor, type PostgresConnection } from '../../sink/postgres/postgres-connection.js'
 import type { Source } from '../source.js'
 import { readKeyset } from './keyset-reader.js'
@@ -7,6 +8,7 @@ import { selected } from './selected-tables.js'
 import { discoverPgTables, type PgTable } from './postgres-catalog.js'
 import { pgPageReader } from './postgres-pages.js'
 import { checkBatchSize, parseTables, type DatabaseTable } from './table-options.js'
+import { refuseReplication } from './no-replication.js'
 
 /** Options of {@link postgresSource}. */
 export interface PostgresSourceOptions {
@@ -44,6 +46,8 @@ export interface PostgresSourceOptions {
  * ```
  */
 export function postgresSource(options: PostgresSourceOptions): Source {
+  refuseReplication(options, 'postgresSource')
+  knownOptions(options, { connection: true, tables: true, schema: true, batchSize: true, id: true }, 'postgresSource')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'postgresSource({ connection, tables }) needs an options object' })
   }

@@ -22,10 +22,8 @@ export function optionalSize(value: unknown, what: string): number | undefined {
   return value === undefined ? undefined : positiveInteger(what, value)
 }
 
-/** Rejects option names the factory does not know (a typo would otherwise be silently ignored). */
-export function knownKeys(options: object, allowed: readonly string[], where: string): void {
-  for (const key of Object.keys(options)) if (!allowed.includes(key)) throw configInvalid(`${where}.${key}`, `one of the known options (${allowed.join(', ')})`, key)
-}
+/** Rejects option names the factory does not know: the package's one check, re-exported for the paginators. */
+export { knownKeys } from '../../retry/check-option.js'
 
 /** The options object itself: an object (not null, not an array). */
 export function optionsObject<T>(value: T, where: string, example: string): T & object {

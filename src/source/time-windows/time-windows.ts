@@ -4,7 +4,7 @@ import { parseDuration, type Duration } from '../../core/duration.js'
 import type { Message, State } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { parseTableSpecs } from '../../core/table-spec.js'
-import { configInvalid, oneOf, positiveInteger } from '../../retry/check-option.js'
+import { configInvalid, knownOptions, oneOf, positiveInteger } from '../../retry/check-option.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { requestErrorRecord } from '../id-cursor/request-error-record.js'
 import { op } from '../op.js'
@@ -90,6 +90,7 @@ const BATCH_ROWS = 10_000
  * ```
  */
 export function timeWindows(options: TimeWindowsOptions): Source {
+  knownOptions(options, { table: true, start: true, end: true, window: true, minWindow: true, maxRetries: true, concurrency: true, fetch: true, timeout: true, onError: true, splitOn: true, clock: true, primaryKey: true, columns: true, id: true }, 'timeWindows')
   const o = checkOptions(options)
   const [spec] = parseTableSpecs([{ table: o.table, ...(options.primaryKey ? { primaryKey: options.primaryKey } : {}), ...(options.columns ? { columns: options.columns } : {}) }], 'timeWindows')
   const columns = spec!.columns
