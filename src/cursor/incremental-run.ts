@@ -74,6 +74,7 @@ export class IncrementalRun {
   #lastKey: CursorKey | undefined
   #boundary: BoundaryKeys<Row> | undefined // what the saved state says is already written
   #seen: BoundaryKeys<Row> | undefined // the highest value written (starts at the saved / resumed one)
+  #tail: BoundaryKeys<Row> | undefined // sorted: the highest value written in this run (below #seen within a lookback)
   readonly #resume: CursorRunState | undefined
   readonly #now: () => number
   #signpost: number | undefined
@@ -161,8 +162,22 @@ export class IncrementalRun {
       return false
     }
     if (this.#boundary !== undefined && key === this.#boundary.key && this.#boundary.has(key, this.#rowKey(row) ?? '')) return false
-    this.#seen!.observe(key, typeof raw === 'number' || typeof raw === 'string' ? raw : String(raw), row)
+    const value = typeof raw === 'number' || typeof raw === 'string' ? raw : String(raw)
+    if (this.#tail) {
+      // A sorted stream paged by its cursor asks again from the last value it read: rows written there come back.
+      if (key === this.#tail.key && this.#tail.has(key, this.#rowKey(row) ?? '')) return false
+      this.#tail.observe(key, value, row)
+    }
+    this.#seen!.observe(key, value, row)
     return true
+  }
+
+  /**
+   * The next rows are read again from a lower value than rows already accepted (a sorted stream paged by its cursor
+   * reads the rows at one value again when they moved): the sorted-order check starts over with them.
+   */
+  restartOrder(): void {
+    this.#lastKey = undefined
   }
 
   /** The saved cursor and run state to checkpoint after a page (sorted streams advance the saved cursor; unsorted ones the run state). */
@@ -226,6 +241,7 @@ export class IncrementalRun {
     if (saved !== undefined) this.#boundary = new BoundaryKeys({ cap, keyOf, start: { key: key(saved, 'saved cursor')!, value: saved, keys: this.#saved.keys } })
     const start = this.#resume?.max !== undefined ? { value: this.#resume.max, keys: this.#resume.maxKeys } : saved !== undefined ? { value: saved, keys: this.#saved.keys } : undefined
     this.#seen = new BoundaryKeys({ cap, keyOf, ...(start ? { start: { key: key(start.value, 'saved cursor')!, value: start.value, keys: start.keys } } : {}) })
+    if (this.#config.sorted) this.#tail = new BoundaryKeys({ cap, keyOf })
   }
 
   #missing(row: Row): boolean {

@@ -63,11 +63,24 @@ export function offsetPaginator(options: OffsetOptions, where: string): Paginato
   if (!canStopCounter(stop, limit)) {
     throw configInvalid(`${where}.stop`, 'a rule that can end the pagination (emptyPage, shortPage, total, hasMore or maxPages): offsets alone never stop', JSON.stringify(options.stop))
   }
-  return {
+  const paginator: Paginator = {
     kind: 'offset',
     stop: stop.rules,
     pageSize: limit,
     first: () => ({ query: { [offsetParam]: start, [limitParam]: limit } }),
     next: ({ request, page }) => ({ query: { [offsetParam]: Number(request.query?.[offsetParam] ?? start) + page.records.length, [limitParam]: limit } }),
   }
+  ROW_OFFSETS.add(paginator)
+  return paginator
+}
+
+const ROW_OFFSETS = new WeakSet<Paginator>()
+
+/**
+ * True for a paginator made by `offset`: its next request moves by exactly the records received, so a page handed
+ * to `next` one record short asks for a page that starts at that record (how a sorted incremental stream checks
+ * that rows sharing one cursor value did not move between two requests).
+ */
+export function movesByRows(paginator: Paginator): boolean {
+  return ROW_OFFSETS.has(paginator)
 }
