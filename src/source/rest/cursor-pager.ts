@@ -1,11 +1,11 @@
 import { SluiceError } from '../../core/sluice-error.js'
 import { compareKeys, cursorKey, cursorTypeOf, type CursorKey, type CursorType } from '../../cursor/cursor-value.js'
 import type { IncrementalConfig } from '../../cursor/incremental-options.js'
-import { movesByRows } from './offset-paginator.js'
+import { rowRequest } from './offset-paginator.js'
 import type { PageSteer, SteeredRequest } from './page-loop.js'
 import type { Page, PageRequest, Paginator } from './paginator.js'
 
-/** Restarts of the rows at one cursor value before giving up: each one means rows there moved between two requests. */
+/** Times in a row the rows at one cursor value are read again from their first one before giving up. */
 const MAX_RESTARTS = 20
 
 /** What a `CursorPager` needs of its stream. */
@@ -28,56 +28,65 @@ export interface CursorPagerArgs {
  * unread row into the pages already read: a changed row gets a higher value and comes later, an unchanged one keeps
  * its place in the order, wherever it sits.
  *
- * Only when a whole page sits at the bound (more rows share one value than the page had room for) does it step by
- * position, with `offset` only: each request starts one row early, and when that row is not the last one read the
- * rows at that value moved, so they are read again from their first one. Other paginators can't be checked that
- * way: the stream then fails with CURSOR_TIES, saying how to page it.
+ * Only when a whole page sits at the bound (more rows share one value than a page holds) does it step by position,
+ * and only with `offset`: each request starts at the last row read (the anchor). When the page doesn't start with it,
+ * rows before it left the result (or arrived): the anchor is looked for in the page, then in the page before its old
+ * place, and the rows after it are read from there; lost (it changed itself), the value is read again from its first
+ * row. Other paginators can't be checked that way: the stream then fails with CURSOR_TIES, saying how to page it.
  */
 export class CursorPager implements PageSteer {
   readonly #args: CursorPagerArgs
+  readonly #at: ((rows: number) => PageRequest) | undefined
   #type: CursorType | undefined
   #bound: string | number | undefined
   #boundKey: CursorKey | undefined
+  #position = 0 // where in the current query's result the page being answered starts
+  #expected = 0 // where the anchor was when it was last seen
   #anchor: string | undefined // the last row read at the bound, when stepping by offset
+  #searching = 0 // the page being answered is the 1st or 2nd one asked for to find the anchor again
   #restarts = 0
 
   constructor(args: CursorPagerArgs) {
     this.#args = args
+    this.#at = rowRequest(args.paginator)
     this.#type = args.incremental.type ?? cursorTypeOf(args.from)
     this.#bound = args.from
     this.#boundKey = args.from === undefined ? undefined : this.#key(args.from)
   }
 
-  next({ request, page, proposed }: { readonly request: PageRequest; readonly page: Page; readonly proposed: PageRequest | undefined }): SteeredRequest | undefined {
+  next({ page, proposed }: { readonly request: PageRequest; readonly page: Page; readonly proposed: PageRequest | undefined }): SteeredRequest | undefined {
     const records = page.records
     let start = 0
     if (this.#anchor !== undefined) {
-      const first = records[0]
       // Even on a last page: rows after the anchor may have moved before it, unread.
-      if (first === undefined || this.#args.keyOf(first) !== this.#anchor || this.#cursorKey(first) !== this.#boundKey) return this.#restart()
-      start = 1
+      const i = records.findIndex((r) => this.#args.keyOf(r) === this.#anchor && this.#cursorKey(r) === this.#boundKey)
+      if (i < 0) return this.#searching < 2 ? this.#search(page) : this.#restart()
+      this.#searching = 0
+      this.#restarts = 0
+      start = i + 1
     }
     if (proposed === undefined || records.length <= start) return undefined // this query's result ended: so did the stream
     const last = this.#lastCursor(records, start)
     const order = last === undefined ? 0 : this.#boundKey === undefined ? 1 : compareKeys(last.key, this.#boundKey)
     if (order > 0) return this.#query(last!.value, last!.key)
     if (order < 0) throw this.#below(last!.value)
-    return this.#step(request, page)
+    return this.#step(page, start)
   }
 
-  /** A new query from `value` on: the first page, its bound moved. */
+  /** A new query from `value` on: its first page. */
   #query(value: string | number, key: CursorKey): SteeredRequest {
     this.#bound = value
     this.#boundKey = key
     this.#anchor = undefined
     this.#restarts = 0
+    this.#position = 0
     return { request: this.#bounded(this.#args.paginator.first({ path: this.#args.path })), fresh: true, restarted: false }
   }
 
-  /** Every row of `page` sits at the bound: the next page of the same query, starting at the last row read. */
-  #step(request: PageRequest, page: Page): SteeredRequest | undefined {
+  /** The rows of `page` from `start` on all sit at the bound: the next page starts at the last of them. */
+  #step(page: Page, start: number): SteeredRequest {
     const { paginator, table, incremental } = this.#args
-    if (!movesByRows(paginator)) {
+    if (this.#at === undefined) {
       throw new SluiceError({
         code: 'CURSOR_TIES',
         message: `${table}: a whole page of ${page.records.length} rows has ${incremental.field} = ${JSON.stringify(this.#bound)}: more rows share that value than a page holds, and ${paginator.kind} pagination can't step through them safely (one of them changing meanwhile would shift the pages); ask for larger pages than the most rows sharing one ${incremental.field}, use offset pagination (sluice checks its position there), or a paginator that continues after the last row returned (keyset: true)`,
@@ -85,14 +94,29 @@ export class CursorPager implements PageSteer {
       })
     }
     const records = page.records
-    // A one-row page can't overlap the next one. Stepping past it unchecked is safe: it was the whole result, unless
-    // the API serves one row per page, and rows that arrive later come with later cursor values.
-    this.#anchor = records.length > 1 ? this.#args.keyOf(records.at(-1)) : undefined
-    const next = paginator.next({ request, page: records.length > 1 ? { ...page, records: records.slice(0, -1) } : page })
-    return next && { request: this.#bounded(next), fresh: false, restarted: false }
+    const lastAt = this.#position + records.length - 1
+    // A page holding one new row and no anchor before it can't overlap the next one: step past it unchecked. It was
+    // the whole result then (unless the API serves one row per page), and rows arriving later have later values.
+    const overlap = !(start === 0 && records.length === 1)
+    this.#anchor = overlap ? this.#args.keyOf(records.at(-1)) : undefined
+    return this.#go(overlap ? lastAt : lastAt + 1, false)
   }
 
-  /** The rows at the bound moved between two requests: read them again from the first one. */
+  /**
+   * The page didn't start with the anchor, so rows before it left: look for it a little before where it was (most
+   * moves are a few rows, and the rest of that page is new), then in the whole page that ends there.
+   */
+  #search(page: Page): SteeredRequest {
+    const size = Math.max(2, this.#args.paginator.pageSize ?? page.records.length)
+    const back = ++this.#searching === 1 ? Math.min(size - 1, Math.ceil(size / 16)) : size - 1
+    // The page the anchor should be in was asked for last: both searches look back from where it was expected.
+    const expected = this.#searching === 1 ? this.#position : this.#expected
+    this.#expected = expected
+    // Rows read before are read again there: the request may repeat an earlier one, and the order starts over.
+    return this.#go(Math.max(0, expected - back), true)
+  }
+
+  /** The anchor is gone (it changed, or moved further than a page): read the rows at the bound from the first one. */
   #restart(): SteeredRequest {
     const { table, incremental } = this.#args
     if (++this.#restarts > MAX_RESTARTS) {
@@ -103,7 +127,14 @@ export class CursorPager implements PageSteer {
       })
     }
     this.#anchor = undefined
-    return { request: this.#bounded(this.#args.paginator.first({ path: this.#args.path })), fresh: true, restarted: true }
+    this.#searching = 0
+    return this.#go(0, true)
+  }
+
+  /** The page at `position` of the current query; `again` when it reads rows read before. */
+  #go(position: number, again: boolean): SteeredRequest {
+    this.#position = position
+    return { request: this.#bounded(this.#at!(position)), fresh: again, restarted: again }
   }
 
   #bounded(request: PageRequest): PageRequest {

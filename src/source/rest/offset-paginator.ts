@@ -1,5 +1,5 @@
 import { configInvalid, positiveInteger } from '../../retry/check-option.js'
-import type { Paginator } from './paginator.js'
+import type { PageRequest, Paginator } from './paginator.js'
 import { knownKeys, optionsObject, paramName } from './paginator-options.js'
 import { canStopCounter, compileStopRules, type StopRules } from './stop-rules.js'
 
@@ -70,17 +70,17 @@ export function offsetPaginator(options: OffsetOptions, where: string): Paginato
     first: () => ({ query: { [offsetParam]: start, [limitParam]: limit } }),
     next: ({ request, page }) => ({ query: { [offsetParam]: Number(request.query?.[offsetParam] ?? start) + page.records.length, [limitParam]: limit } }),
   }
-  ROW_OFFSETS.add(paginator)
+  ROW_REQUESTS.set(paginator, (rows) => ({ query: { [offsetParam]: start + rows, [limitParam]: limit } }))
   return paginator
 }
 
-const ROW_OFFSETS = new WeakSet<Paginator>()
+const ROW_REQUESTS = new WeakMap<Paginator, (rows: number) => PageRequest>()
 
 /**
- * True for a paginator made by `offset`: its next request moves by exactly the records received, so a page handed
- * to `next` one record short asks for a page that starts at that record (how a sorted incremental stream checks
- * that rows sharing one cursor value did not move between two requests).
+ * For a paginator made by `offset`: the request of the page that starts `rows` records into the result. A sorted
+ * incremental stream steps with it through rows sharing one cursor value, one row of overlap at a time, to see
+ * whether they moved between two requests (and finds the row it stopped at again when they did).
  */
-export function movesByRows(paginator: Paginator): boolean {
-  return ROW_OFFSETS.has(paginator)
+export function rowRequest(paginator: Paginator): ((rows: number) => PageRequest) | undefined {
+  return ROW_REQUESTS.get(paginator)
 }
