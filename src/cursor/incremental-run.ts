@@ -74,7 +74,7 @@ export class IncrementalRun {
   #lastKey: CursorKey | undefined
   #boundary: BoundaryKeys<Row> | undefined // what the saved state says is already written
   #seen: BoundaryKeys<Row> | undefined // the highest value written (starts at the saved / resumed one)
-  #tail: BoundaryKeys<Row> | undefined // sorted: the highest value written in this run (below #seen within a lookback)
+  #tail: BoundaryKeys<Row> | undefined // sorted: the highest value written in this run below #seen (a lookback's)
   readonly #resume: CursorRunState | undefined
   readonly #now: () => number
   #signpost: number | undefined
@@ -163,12 +163,15 @@ export class IncrementalRun {
     }
     if (this.#boundary !== undefined && key === this.#boundary.key && this.#boundary.has(key, this.#rowKey(row) ?? '')) return false
     const value = typeof raw === 'number' || typeof raw === 'string' ? raw : String(raw)
+    const seen = this.#seen!
     if (this.#tail) {
       // A sorted stream paged by its cursor asks again from the last value it read: rows written there come back.
-      if (key === this.#tail.key && this.#tail.has(key, this.#rowKey(row) ?? '')) return false
-      this.#tail.observe(key, value, row)
+      // That value is the highest seen, or one below it while a lookback re-reads what the last sync saved.
+      const last = seen.key === undefined || key >= seen.key ? seen : this.#tail
+      if (key === last.key && last.has(key, this.#rowKey(row) ?? '')) return false
+      if (last === this.#tail) this.#tail.observe(key, value, row)
     }
-    this.#seen!.observe(key, value, row)
+    seen.observe(key, value, row)
     return true
   }
 
