@@ -63,8 +63,10 @@ describe('incremental paging over an API whose rows change while it is paged', (
     const moving = api
     const sink = memory()
     const s = source(moving.url)
-    const first = await sync({ source: s, destination: sink, deadline: 1 }) // stops at the first checkpoint
+    // A deadline already past: the sync stops at its first checkpoint (the grace is long enough to reach it).
+    const first = await sync({ source: s, destination: sink, deadline: 1, grace: 60_000 })
     expect(first).toMatchObject({ status: 'stopped', stopReason: 'deadline' })
+    expect(first.rows).toBeGreaterThan(0)
     const rand = prng(11)
     for (let stop = 0; stop < 3; stop++) {
       // A stop requested after a few dozen more requests: the same path as a deadline, at a place the test chooses.
@@ -84,8 +86,9 @@ describe('incremental paging over an API whose rows change while it is paged', (
   it('killed with SIGKILL three times mid-sync and resumed: no row lost', { timeout: 300_000 }, async () => {
     api = await movingApi({ rows: 20_000, perRequest: PER_REQUEST, budget: BUDGET, seed: 3 })
     const db = join(dir, 'killed.db')
-    const rand = prng(Number(process.env.MOVING_SEED ?? Math.floor(Math.random() * 2 ** 31)))
-    const log: string[] = []
+    const seed = Number(process.env.MOVING_SEED ?? Math.floor(Math.random() * 2 ** 31))
+    const rand = prng(seed)
+    const log: string[] = [`replay with MOVING_SEED=${seed}`]
     let landed = 0
     for (let attempt = 0; landed < 3 && attempt < 9; attempt++) {
       const plan = { checkpoints: 5 + Math.floor(rand() * 60), delayMs: Math.floor(rand() * 30) }
