@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { sqlite, sync, type Message } from '../../src/index.js'
+import { cursor } from '../../src/source/rest/cursor-paginator.js'
 import { offset } from '../../src/source/rest/offset-paginator.js'
 import { rest } from '../../src/source/rest/rest-source.js'
 import type { RestOptions } from '../../src/source/rest/rest-options.js'
@@ -166,7 +167,9 @@ const scenario: Scenario<Data> = {
       label: 'sluice sync(rest → sqlite) + incremental cursor',
       kind: 'library',
       prepare,
-      run: (p) => librarySync(p, { streams: [{ table: 'orders', path: '/offset/orders', records: 'data', primaryKey: ['id'], paginate: offset({ limit: PAGE, stop: { shortPage: true } }), incremental: { cursor: 'updated_at', param: 'updated_since' } }] }),
+      // Keyset tokens (an incremental stream paged by offset must be sorted, and would then ask again from each
+      // page's last updated_at): the same pages and requests as the other cases.
+      run: (p) => librarySync(p, { streams: [{ table: 'orders', path: '/cursor/orders', records: 'data', primaryKey: ['id'], paginate: cursor({ next: 'meta.next_cursor', limit: PAGE, keyset: true }), incremental: { cursor: 'updated_at', param: 'updated_since' } }] }),
       verify,
       cleanup,
     }),

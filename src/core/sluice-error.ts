@@ -35,6 +35,7 @@ export type SluiceErrorCode =
   | 'INTERNAL'
   | 'CURSOR_INVALID'
   | 'CURSOR_UNSORTED'
+  | 'CURSOR_TIES'
   | 'PARENT_FIELD_MISSING'
   | 'ID_CURSOR_CONTRACT'
   | 'ID_FETCH_FAILED'

@@ -32,7 +32,16 @@ export interface IncrementalOptions {
   readonly lookback?: Duration
   /** Rows whose cursor field is missing or null: `'fail'` (CURSOR_MISSING), `'include'` (write, cursor unchanged), `'exclude'` (recorded in `_sluice_errors`, skipped). Default 'fail'. */
   readonly onMissing?: 'fail' | 'include' | 'exclude'
-  /** The API returns rows in ascending cursor order: the saved cursor then advances after every page, not only when the stream completes. */
+  /**
+   * The API returns rows in ascending cursor order (then by a unique key, for rows sharing a value). The saved cursor
+   * then advances after every page, not only when the stream completes, and a REST stream whose paginator counts
+   * rows or pages (offset, pageNumber, or tokens not declared `keyset`) is paged by the cursor instead: each page asks
+   * again from the last row's value (`param` ≥ it; rows already written there are skipped by key), so rows changing,
+   * arriving or deleted during the sync can't shift an unread row past the pages. Without it, such a stream is refused:
+   * counting positions over a result that changes skips rows whose cursor the next sync no longer asks for.
+   * `'desc'` is refused: newest-first pages shift with every change and can't be read by the cursor's lower bound.
+   * See docs/incremental-paging.md.
+   */
   readonly sorted?: 'asc'
   /** How values compare. Default: inferred from `initial`, else the saved cursor, else the first row. */
   readonly type?: CursorType

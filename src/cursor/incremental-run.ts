@@ -75,6 +75,7 @@ export class IncrementalRun {
   #lastKey: CursorKey | undefined
   #boundary: BoundaryKeys<Row> | undefined // what the saved state says is already written
   #seen: BoundaryKeys<Row> | undefined // the highest value written (starts at the saved / resumed one)
+  #tail: BoundaryKeys<Row> | undefined // sorted: the highest value written in this run below #seen (a lookback's)
   readonly #resume: CursorRunState | undefined
   readonly #now: () => number
   #signpost: number | undefined
@@ -162,8 +163,25 @@ export class IncrementalRun {
       return false
     }
     if (this.#boundary !== undefined && key === this.#boundary.key && this.#boundary.has(key, this.#rowKey(row) ?? '')) return false
-    this.#seen!.observe(key, typeof raw === 'number' || typeof raw === 'string' ? raw : String(raw), row)
+    const value = typeof raw === 'number' || typeof raw === 'string' ? raw : String(raw)
+    const seen = this.#seen!
+    if (this.#tail) {
+      // A sorted stream paged by its cursor asks again from the last value it read: rows written there come back.
+      // That value is the highest seen, or one below it while a lookback re-reads what the last sync saved.
+      const last = seen.key === undefined || key >= seen.key ? seen : this.#tail
+      if (key === last.key && last.has(key, this.#rowKey(row) ?? '')) return false
+      if (last === this.#tail) this.#tail.observe(key, value, row)
+    }
+    seen.observe(key, value, row)
     return true
+  }
+
+  /**
+   * The next rows are read again from a lower value than rows already accepted (a sorted stream paged by its cursor
+   * reads the rows at one value again when they moved): the sorted-order check starts over with them.
+   */
+  restartOrder(): void {
+    this.#lastKey = undefined
   }
 
   /** The saved cursor and run state to checkpoint after a page (sorted streams advance the saved cursor; unsorted ones the run state). */
@@ -227,6 +245,7 @@ export class IncrementalRun {
     if (saved !== undefined) this.#boundary = new BoundaryKeys({ cap, keyOf, start: { key: key(saved, 'saved cursor')!, value: saved, keys: this.#saved.keys } })
     const start = this.#resume?.max !== undefined ? { value: this.#resume.max, keys: this.#resume.maxKeys } : saved !== undefined ? { value: saved, keys: this.#saved.keys } : undefined
     this.#seen = new BoundaryKeys({ cap, keyOf, ...(start ? { start: { key: key(start.value, 'saved cursor')!, value: start.value, keys: start.keys } } : {}) })
+    if (this.#config.sorted) this.#tail = new BoundaryKeys({ cap, keyOf })
   }
 
   #missing(row: Row): boolean {

@@ -26,7 +26,11 @@ function ordersApi(configuration: Configuration): Source {
         primaryKey: ['id'],
         columns: { id: 'LONG', updated_at: 'UTC_DATETIME' },
         // The body's `meta.next_cursor` is sent back as `?cursor=`; a missing token ends the stream.
-        paginate: cursor({ next: 'meta.next_cursor', param: 'cursor', limit: pageSize }),
+        // `keyset: true` says the token continues after the last order returned (not a page number or
+        // offset), so orders changing during a sync can't shift one past the pages. If your API's token
+        // counts rows, drop it and add `sorted: 'asc'` below with the API sorting by updated_at
+        // (see sluice's docs/incremental-paging.md).
+        paginate: cursor({ next: 'meta.next_cursor', param: 'cursor', limit: pageSize, keyset: true }),
         // `?updated_since=` gets the largest `updated_at` of the last sync (a closed bound: rows at
         // that instant are read again and de-duplicated by key); `lookback` widens it for late writes.
         incremental: {

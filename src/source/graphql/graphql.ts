@@ -242,6 +242,10 @@ function checkOptions(options: GraphqlOptions): Checked {
     if (!declared(variable)) throw configInvalid('graphql.incremental.variable', `declared in the query as $${variable}`, variable)
     if (reserved.includes(variable)) throw configInvalid('graphql.incremental.variable', `different from the page variables (${reserved.join(', ')})`, variable)
     reserved.push(variable)
+    // The rows at the saved cursor come back at every sync (a closed bound): only a key tells them from new ones.
+    if (!Array.isArray(options.primaryKey) || options.primaryKey.length === 0) {
+      throw configInvalid('graphql.primaryKey', "set on an incremental stream (the rows at the saved cursor are read again at each sync, and without a key every changed row piles up as a copy): the node field(s) that identify a row, e.g. ['id']", options.primaryKey)
+    }
   }
   // user:password in the endpoint becomes Basic auth, as in rest({ baseUrl }): requests go to the bare origin.
   const { baseUrl: endpoint, auth } = baseUrlCredentials(options.endpoint, options.auth === undefined ? undefined : authFromConfig(options.auth), 'graphql.endpoint')

@@ -1,7 +1,7 @@
 import { fieldPath } from '../../cursor/field-path.js'
 import { configInvalid } from '../../retry/check-option.js'
 import type { Paginator } from './paginator.js'
-import { bodyPath, knownKeys, optionalSize, optionsObject, paramName } from './paginator-options.js'
+import { bodyPath, keysetFlag, knownKeys, optionalSize, optionsObject, paramName } from './paginator-options.js'
 import { compileStopRules, type StopRules } from './stop-rules.js'
 
 /**
@@ -11,7 +11,7 @@ import { compileStopRules, type StopRules } from './stop-rules.js'
  * @example
  * ```ts
  * import type { CursorOptions } from 'sluice'
- * const options: CursorOptions = { next: 'response_metadata.next_cursor', param: 'cursor', limit: 200 }
+ * const options: CursorOptions = { next: 'response_metadata.next_cursor', param: 'cursor', limit: 200, keyset: true }
  * ```
  */
 export interface CursorOptions {
@@ -25,9 +25,15 @@ export interface CursorOptions {
   readonly limitParam?: string
   /** Default: none besides the missing token (a cursor API may legitimately return an empty page with a next token). */
   readonly stop?: StopRules
+  /**
+   * The token continues after the last row returned (Stripe's `starting_after`, Slack's `next_cursor`), rather than
+   * encoding a row offset or page number: then an incremental stream may be read in any order (see `Paginator.keyset`).
+   * Default false: an incremental stream needs `sorted: 'asc'`.
+   */
+  readonly keyset?: boolean
 }
 
-const KEYS = ['next', 'param', 'limit', 'limitParam', 'stop'] as const
+const KEYS = ['next', 'param', 'limit', 'limitParam', 'stop', 'keyset'] as const
 
 /**
  * Cursor-token pagination: each page's body holds an opaque token for the next page, sent back as a parameter.
@@ -61,10 +67,12 @@ export function cursorPaginator(options: CursorOptions, where: string): Paginato
   const limitParam = paramName(options.limitParam, `${where}.limitParam`, 'limit')
   if (limit !== undefined && limitParam === param) throw configInvalid(`${where}.limitParam`, `different from param ('${param}')`, limitParam)
   const stop = compileStopRules(options.stop, where, { emptyPage: false })
+  const keyset = keysetFlag(options.keyset, `${where}.keyset`)
   const base = limit === undefined ? {} : { [limitParam]: limit }
   return {
     kind: 'cursor',
     stop: stop.rules,
+    ...(keyset ? { keyset } : {}),
     ...(limit !== undefined ? { pageSize: limit } : {}),
     first: () => ({ query: base }),
     next: ({ page }) => {

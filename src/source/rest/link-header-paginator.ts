@@ -1,7 +1,7 @@
 import { configInvalid } from '../../retry/check-option.js'
 import { findLink } from './link-header.js'
 import type { Paginator } from './paginator.js'
-import { knownKeys, optionalSize, paramName } from './paginator-options.js'
+import { keysetFlag, knownKeys, optionalSize, paramName } from './paginator-options.js'
 import { compileStopRules, type StopRules } from './stop-rules.js'
 
 /**
@@ -23,9 +23,14 @@ export interface LinkHeaderOptions {
   readonly limitParam?: string
   /** Default: none besides the missing link. */
   readonly stop?: StopRules
+  /**
+   * The next link continues after the last row returned (Shopify's `page_info`), not a `page=` number (GitHub's): then an incremental stream may be read in any
+   * order (see `Paginator.keyset`). Default false: an incremental stream needs `sorted: 'asc'`.
+   */
+  readonly keyset?: boolean
 }
 
-const KEYS = ['rel', 'limit', 'limitParam', 'stop'] as const
+const KEYS = ['rel', 'limit', 'limitParam', 'stop', 'keyset'] as const
 
 /**
  * Pagination by the RFC 8288 `Link` response header (`<…?page=2>; rel="next"`), as GitHub and many others do.
@@ -58,9 +63,11 @@ export function linkHeaderPaginator(options: LinkHeaderOptions, where: string): 
   const limit = optionalSize(options.limit, `${where}.limit`)
   const limitParam = paramName(options.limitParam, `${where}.limitParam`, 'limit')
   const stop = compileStopRules(options.stop, where, { emptyPage: false })
+  const keyset = keysetFlag(options.keyset, `${where}.keyset`)
   return {
     kind: 'linkHeader',
     stop: stop.rules,
+    ...(keyset ? { keyset } : {}),
     ...(limit !== undefined ? { pageSize: limit } : {}),
     first: () => ({ query: limit === undefined ? {} : { [limitParam]: limit } }),
     next: ({ page }) => {

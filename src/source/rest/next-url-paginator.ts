@@ -1,7 +1,7 @@
 import { fieldPath } from '../../cursor/field-path.js'
 import { configInvalid } from '../../retry/check-option.js'
 import type { Paginator } from './paginator.js'
-import { bodyPath, knownKeys, optionalSize, paramName } from './paginator-options.js'
+import { bodyPath, keysetFlag, knownKeys, optionalSize, paramName } from './paginator-options.js'
 import { compileStopRules, type StopRules } from './stop-rules.js'
 
 /**
@@ -23,9 +23,14 @@ export interface NextUrlOptions {
   readonly limitParam?: string
   /** Default: none besides the missing URL. */
   readonly stop?: StopRules
+  /**
+   * The next link continues after the last row returned (an `after=`/`cursor=` token), not a `page=` or `offset=` number: then an incremental stream may be read in any
+   * order (see `Paginator.keyset`). Default false: an incremental stream needs `sorted: 'asc'`.
+   */
+  readonly keyset?: boolean
 }
 
-const KEYS = ['path', 'limit', 'limitParam', 'stop'] as const
+const KEYS = ['path', 'limit', 'limitParam', 'stop', 'keyset'] as const
 
 /**
  * Pagination by a next-page URL in the body (`{ "next": "https://…?page=2" }`); relative URLs resolve against the request URL.
@@ -57,9 +62,11 @@ export function nextUrlPaginator(options: NextUrlOptions, where: string): Pagina
   const limit = optionalSize(options.limit, `${where}.limit`)
   const limitParam = paramName(options.limitParam, `${where}.limitParam`, 'limit')
   const stop = compileStopRules(options.stop, where, { emptyPage: false })
+  const keyset = keysetFlag(options.keyset, `${where}.keyset`)
   return {
     kind: 'nextUrl',
     stop: stop.rules,
+    ...(keyset ? { keyset } : {}),
     ...(limit !== undefined ? { pageSize: limit } : {}),
     first: () => ({ query: limit === undefined ? {} : { [limitParam]: limit } }),
     next: ({ page }) => {

@@ -1,5 +1,5 @@
 import { configInvalid, positiveInteger } from '../../retry/check-option.js'
-import type { Paginator } from './paginator.js'
+import type { PageRequest, Paginator } from './paginator.js'
 import { knownKeys, optionsObject, paramName } from './paginator-options.js'
 import { canStopCounter, compileStopRules, type StopRules } from './stop-rules.js'
 
@@ -65,11 +65,24 @@ export function offsetPaginator(options: OffsetOptions, where: string): Paginato
   if (!canStopCounter(stop, limit)) {
     throw configInvalid(`${where}.stop`, 'a rule that can end the pagination (emptyPage, shortPage, total, hasMore or maxPages): offsets alone never stop', JSON.stringify(options.stop))
   }
-  return {
+  const paginator: Paginator = {
     kind: 'offset',
     stop: stop.rules,
     pageSize: limit,
     first: () => ({ query: { [offsetParam]: start, [limitParam]: limit } }),
     next: ({ request, page }) => ({ query: { [offsetParam]: Number(request.query?.[offsetParam] ?? start) + page.records.length, [limitParam]: limit } }),
   }
+  ROW_REQUESTS.set(paginator, (rows) => ({ query: { [offsetParam]: start + rows, [limitParam]: limit } }))
+  return paginator
+}
+
+const ROW_REQUESTS = new WeakMap<Paginator, (rows: number) => PageRequest>()
+
+/**
+ * For a paginator made by `offset`: the request of the page that starts `rows` records into the result. A sorted
+ * incremental stream steps with it through rows sharing one cursor value, one row of overlap at a time, to see
+ * whether they moved between two requests (and finds the row it stopped at again when they did).
+ */
+export function rowRequest(paginator: Paginator): ((rows: number) => PageRequest) | undefined {
+  return ROW_REQUESTS.get(paginator)
 }

@@ -71,7 +71,7 @@ export function pageNumberPaginator(options: PageNumberOptions, where: string): 
     throw configInvalid(`${where}.stop`, 'a rule that can end the pagination (emptyPage, shortPage, total, hasMore, maxPages or totalPages): page numbers alone never stop', JSON.stringify(options.stop))
   }
   const query = (page: number) => (sizeParam !== undefined ? { [pageParam]: page, [sizeParam]: size! } : { [pageParam]: page })
-  return {
+  const paginator: Paginator = {
     kind: 'pageNumber',
     stop: stop.rules,
     ...(size !== undefined ? { pageSize: size } : {}),
@@ -84,4 +84,17 @@ export function pageNumberPaginator(options: PageNumberOptions, where: string): 
       return { query: query(current + 1) }
     },
   }
+  if (totalPages !== undefined || stop.shortPage || stop.hasMore !== undefined || stop.total !== undefined) KNOWS_LAST.add(paginator)
+  return paginator
+}
+
+const KNOWS_LAST = new WeakSet<Paginator>()
+
+/**
+ * True for a paginator made by `pageNumber` that recognises the last page by itself (totalPages, or a shortPage,
+ * hasMore or total stop rule) rather than by asking for one more page: a sorted incremental stream needs that to tell
+ * the last page from a page full of rows sharing one cursor value.
+ */
+export function knowsLastPage(paginator: Paginator): boolean {
+  return KNOWS_LAST.has(paginator)
 }

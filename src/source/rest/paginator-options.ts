@@ -30,3 +30,10 @@ export function optionsObject<T>(value: T, where: string, example: string): T & 
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as T & object
   throw configInvalid(where, `an options object such as ${example}`, value)
 }
+
+/** The `keyset` flag of a token paginator: true or false, default false. */
+export function keysetFlag(value: unknown, what: string): boolean {
+  if (value === undefined || value === false) return false
+  if (value === true) return true
+  throw configInvalid(what, 'true (the token continues after the last row returned) or false', value)
+}

@@ -54,6 +54,7 @@ export interface Page {
  * // An API that takes `?after=<last id>`:
  * const afterId: Paginator = {
  *   kind: 'afterId',
+ *   keyset: true, // `after` names the last row read, so rows changing meanwhile can't shift the pages
  *   first: () => ({ query: { limit: 100 } }),
  *   next: ({ page }) => {
  *     const last = page.records.at(-1) as { id: number } | undefined
@@ -69,6 +70,13 @@ export interface Paginator {
   readonly stop?: StopRules
   /** Records asked for per page, for the short-page rule. */
   readonly pageSize?: number
+  /**
+   * True when each next request continues after the last row returned (a keyset token such as Stripe's
+   * `starting_after` or Slack's `next_cursor`), not at a row or page count: rows changing, arriving or deleted during a
+   * sync then can't shift a later row into pages already read. An incremental stream needs this or `sorted: 'asc'`
+   * (see docs/incremental-paging.md). Default false.
+   */
+  readonly keyset?: boolean
   /** The first request of a stream (or of one child endpoint). */
   first(args: { readonly path: string }): PageRequest
   /** The request after `request`, whose response is `page`; undefined when there is no next page. */

@@ -16,6 +16,7 @@ import { exponentialBackoff } from '../../retry/backoff.js'
 import type { ColumnProjection } from '../column-projection.js'
 import { originPolicy, type AllowOrigin, type OriginPolicy } from './allow-origins.js'
 import { parseFieldsParam, type FieldsParam, type ResolvedFieldsParam } from './fields-param.js'
+import { incrementalPaging, type IncrementalPaging } from './incremental-paging.js'
 import { paginatorFrom, type PaginateConfig } from './paginate-config.js'
 import type { Paginator } from './paginator.js'
 import { pathTemplate, type PathTemplate } from './path-template.js'
@@ -30,8 +31,9 @@ import { compileStopRules, type CompiledStopRules } from './stop-rules.js'
  * import { offset, type RestStream } from 'sluice'
  * const orders: RestStream = {
  *   table: 'orders', path: '/orders', records: 'data', primaryKey: ['id'],
+ *   params: { sort: 'updated_at' }, // the API returns the oldest change first: sluice pages by the cursor
  *   paginate: offset({ limit: 1000 }),
- *   incremental: { cursor: 'updated_at', param: 'updated_since', lookback: '5m' },
+ *   incremental: { cursor: 'updated_at', param: 'updated_since', sorted: 'asc', lookback: '5m' },
  * }
  * ```
  */
@@ -62,6 +64,11 @@ export interface RestStream {
   readonly mode?: WriteMode
   /** Default: a single request. */
   readonly paginate?: Paginator | PaginateConfig
+  /**
+   * Read only what changed since the last sync. Needs `primaryKey`, and paging that rows changing during the sync can't
+   * shift: `sorted: 'asc'` (sluice then pages by the cursor), a paginator with `keyset: true`, or no `paginate`;
+   * other shapes are refused (docs/incremental-paging.md).
+   */
   readonly incremental?: IncrementalOptions
   /** Query parameter that asks the API for only the fields a `select()` stage lets through (`?fields=id,name`); needs `columns`. */
   readonly fields?: FieldsParam
@@ -128,6 +135,8 @@ export interface ResolvedStream {
   readonly paginator: Paginator
   readonly stop: CompiledStopRules
   readonly incremental: IncrementalConfig | undefined
+  /** How an incremental stream pages (undefined when not incremental): see `incrementalPaging`. */
+  readonly paging: IncrementalPaging | undefined
   readonly children: ResolvedStream[]
   /** Top-level fields of the parent record this (child) stream reads: path placeholders and `parentFields`. */
   readonly needs: readonly string[]
@@ -261,9 +270,10 @@ function resolveStream(stream: RestStream, where: string): ResolvedStream {
     ...(stream.mode !== undefined ? { mode: stream.mode } : {}),
   }
   const primaryKey = Array.isArray(stream.primaryKey) && stream.primaryKey.length > 0 ? stream.primaryKey : undefined
+  const incrementalPages = incremental && incrementalPaging({ where, table: stream.table, paginator, single: paginator === SINGLE, incremental, parent, primaryKey })
   return {
     where, table: stream.table, path, parent, parentFields, params, records, recordsPath: stream.records, primaryKey,
-    spec, paginator, stop, incremental, children: [], needs: [...new Set(needs)], fields, emit: true, project: undefined,
+    spec, paginator, stop, incremental, paging: incrementalPages, children: [], needs: [...new Set(needs)], fields, emit: true, project: undefined,
   }
 }
 

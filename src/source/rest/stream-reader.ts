@@ -1,4 +1,5 @@
 import { ChildStream } from './child-stream.js'
+import { CursorPager } from './cursor-pager.js'
 import { pageLoop } from './page-loop.js'
 import { acceptRecords, incrementalRun, recordKey, upsertMessage, type ReadContext, type RestEvent } from './rest-event.js'
 import type { ResolvedStream } from './rest-options.js'
@@ -10,7 +11,8 @@ import type { PagePosition, RestStreamState } from './rest-state.js'
  *
  * The state after a page holds the pagination position and, for an unsorted incremental stream, the highest cursor
  * seen; the saved cursor itself moves only on completion (or, with `sorted: 'asc'`, after every page, when the run
- * then resumes from the cursor instead of the position).
+ * then resumes from the cursor instead of the position). A sorted stream over a paginator that counts rows or pages
+ * is paged by its cursor (`CursorPager`), never by position: see docs/incremental-paging.md.
  *
  * A stream read only to drive its children (`emit` false: a selection blocks its table) writes no rows and keeps its
  * saved cursor: it saves only its run, marked `drives`, so rows it did not write are read again once it is unblocked
@@ -24,6 +26,11 @@ export async function* readStream(stream: ResolvedStream, ctx: ReadContext): Asy
   const children = stream.children.map((child) => new ChildStream(child, ctx))
   const path = stream.path.expand({}, () => stream.table)
   const start = resume?.page ? { page: resume.page, pages: resume.pages, received: resume.received } : { page: stream.paginator.first({ path }), pages: 0, received: 0 }
+  const keyOf = recordKey(stream)
+  const param = stream.incremental?.param
+  const steer = inc && keyOf && param !== undefined && stream.paging === 'byCursor'
+    ? new CursorPager({ table: stream.table, incremental: { ...stream.incremental!, param }, paginator: stream.paginator, path, from: inc.from, keyOf })
+    : undefined
 
   const own = (next: RestStreamState): RestStreamState => (stream.emit ? next : keepCursor(saved, next))
   const progress = (after: PagePosition): Record<string, RestStreamState> => {
@@ -46,8 +53,10 @@ export async function* readStream(stream: ResolvedStream, ctx: ReadContext): Asy
     fetch: ctx.fetch,
     signal: ctx.signal,
     clean: ctx.clean,
-    keyOf: recordKey(stream),
+    keyOf,
+    steer,
   })) {
+    if (step.restarted) inc?.restartOrder()
     const rows = acceptRecords(stream, step.page, inc)
     if (rows.length > 0 && stream.emit) yield upsertMessage(stream, rows)
     for (const child of children) if (rows.length > 0) yield* child.readFor(rows, stream.table)

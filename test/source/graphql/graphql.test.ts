@@ -274,6 +274,7 @@ describe('graphql: stopping and configuration', () => {
     [{ connection: 'orders' }, 'graphql.connection'],
     [{ variables: { first: 5 } }, 'graphql.variables.first'],
     [{ incremental: { cursor: 'updatedAt', variable: 'since' } }, 'graphql.incremental.variable'],
+    [{ query: INCREMENTAL, incremental: { cursor: 'updatedAt', variable: 'updatedSince' } }, 'graphql.primaryKey'],
     [{ pageSize: 0 }, 'graphql.pageSize'],
     [{ onPartialData: 'ignore' }, 'graphql.onPartialData'],
     [{ endpoint: '/graphql' }, 'graphql.endpoint'],

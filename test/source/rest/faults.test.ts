@@ -100,7 +100,7 @@ describe('faults while paginating', () => {
   })
 
   it('an empty first page ends the stream without moving the cursor; the next sync reads everything', async () => {
-    const { source: s } = await source({ rows: 30 }, { streams: [ordersStream({ incremental: { cursor: 'updated_at', param: 'updated_since' } })] })
+    const { source: s } = await source({ rows: 30, order: 'cursor' }, { streams: [ordersStream({ incremental: { cursor: 'updated_at', param: 'updated_since', sorted: 'asc' } })] })
     api.fault(1, { kind: 'empty' })
     const sink = memory()
     const states: unknown[] = []
@@ -134,9 +134,9 @@ describe('faults while paginating', () => {
   })
 
   it('after every fault at once, a SQLite destination equals the source exactly', { timeout: 10_000 }, async () => {
-    const { source: s } = await source({ rows: 95, order: 'shuffled' }, {
+    const { source: s } = await source({ rows: 95, order: 'cursor' }, {
       timeouts: { headersMs: 100 },
-      streams: [ordersStream({ paginate: offset({ limit: 10 }), incremental: { cursor: 'updated_at', param: 'updated_since' } })],
+      streams: [ordersStream({ paginate: offset({ limit: 10 }), incremental: { cursor: 'updated_at', param: 'updated_since', sorted: 'asc' } })],
     })
     api.fault(2, { kind: 'status', status: 500 })
     api.fault(3, { kind: 'status', status: 500 })

@@ -28,11 +28,14 @@ async function setup(options: FaultApiOptions, incremental: Partial<IncrementalO
   return { sink, states, run, lastState: () => states.at(-1) as { streams: Record<string, Record<string, unknown>> } }
 }
 
+/** The fault API's cursor endpoint: keyset tokens (rows changing meanwhile can't shift the pages), rows in id order. */
+const keysetStream: Partial<RestStream> = { path: '/cursor/orders', paginate: cursor({ next: 'meta.next_cursor', limit: 10, keyset: true }) }
+
 const upserts = (report: { tables: Record<string, { upserts: number }> }) => report.tables['orders']?.upserts ?? 0
 
 describe('incremental sync', () => {
   it('first sync reads from initial; the next reads only rows changed since, from the saved cursor', async () => {
-    const { sink, run, lastState } = await setup({ rows: 30 }, { initial: T(5) })
+    const { sink, run, lastState } = await setup({ rows: 30, order: 'cursor' }, { initial: T(5), sorted: 'asc' })
     const first = await run()
     expectSucceeded(first)
     expect(upserts(first)).toBe(25) // ids 6…30
@@ -71,26 +74,28 @@ describe('incremental sync', () => {
   })
 
   it('an unsorted API: the cursor moves only when the stream completes, and a resumed run loses nothing', async () => {
-    const { sink, run, lastState } = await setup({ rows: 30, order: 'shuffled' })
+    // Keyset tokens over rows in id order, the stream not declared sorted.
+    const { sink, run, lastState } = await setup({ rows: 30 }, {}, keysetStream)
     api.fault(3, { kind: 'status', status: 503 })
     const failed = await run()
     expect(failed.status).toBe('failed')
     const mid = lastState().streams['orders']!
     expect(mid['cursor']).toBeUndefined() // not advanced past rows an unsorted API may still return
-    expect(mid['run']).toMatchObject({ position: { page: { query: { offset: 20, limit: 10 } }, pages: 2, received: 20 } })
+    expect(mid['run']).toMatchObject({ position: { page: { query: { cursor: expect.any(String), limit: 10 } }, pages: 2, received: 20 } })
     expect(typeof (mid['run'] as { max?: unknown }).max).toBe('string')
+    const token = (mid['run'] as { position: { page: { query: { cursor: string } } } }).position.page.query.cursor
 
     api.resetLog()
     const resumed = await run()
     expectSucceeded(resumed)
-    expect(requests(api)[0]?.query['offset']).toBe('20') // resumes at the page after the last checkpoint
+    expect(requests(api)[0]?.query['cursor']).toBe(token) // resumes at the page after the last checkpoint
     expect(upserts(failed) + upserts(resumed)).toBe(30)
     expectSameAsSource(sink, api)
     expect(lastState().streams['orders']).toEqual({ cursor: T(29), keys: ['30'] })
   })
 
   it('lookback re-reads the overlap window as idempotent upserts', async () => {
-    const { sink, run } = await setup({ rows: 30 }, { lookback: '10s' })
+    const { sink, run } = await setup({ rows: 30, order: 'cursor' }, { lookback: '10s', sorted: 'asc' })
     expectSucceeded(await run())
     api.resetLog()
     api.insert(1)
@@ -101,7 +106,7 @@ describe('incremental sync', () => {
   })
 
   it('end bounds a backfill: rows at or past end are not written', async () => {
-    const { sink, run, lastState } = await setup({ rows: 30 }, { initial: T(0), end: T(10) })
+    const { sink, run, lastState } = await setup({ rows: 30 }, { initial: T(0), end: T(10) }, keysetStream)
     expectSucceeded(await run())
     expect(destRows(sink).map((r) => r['id'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     expect(lastState().streams['orders']).toEqual({ cursor: T(9), keys: ['10'] })
@@ -120,7 +125,7 @@ describe('incremental sync', () => {
     ['include', 'succeeded', 30],
     ['exclude', 'succeeded', 29],
   ] as const)('a row without a cursor value under onMissing %s', async (onMissing, status, written) => {
-    const { sink, run, lastState } = await setup({ rows: 30 }, { onMissing })
+    const { sink, run, lastState } = await setup({ rows: 30 }, { onMissing }, keysetStream)
     api.dropCursor([5])
     const report = await run()
     expect(report.status).toBe(status)
@@ -135,7 +140,7 @@ describe('incremental sync', () => {
   })
 
   it('compares timestamps with offsets and microseconds as instants', async () => {
-    const { sink, run, lastState } = await setup({ rows: 12, format: 'micro' }, {}, { paginate: offset({ limit: 5 }) })
+    const { sink, run, lastState } = await setup({ rows: 12, format: 'micro', order: 'cursor' }, { sorted: 'asc' }, { paginate: offset({ limit: 5 }) })
     expectSucceeded(await run())
     const saved = lastState().streams['orders']!['cursor'] as string
     expect(saved).toMatch(/\.\d{6}\+02:00$/)
@@ -150,7 +155,7 @@ describe('incremental sync', () => {
   })
 
   it('rows updated while paginating: the next sync brings the destination level with the source', async () => {
-    const { sink, run } = await setup({ rows: 40, order: 'cursor' }, {}, { path: '/cursor/orders', paginate: cursor({ next: 'meta.next_cursor', limit: 10 }) })
+    const { sink, run } = await setup({ rows: 40, order: 'cursor' }, {}, { path: '/cursor/orders', paginate: cursor({ next: 'meta.next_cursor', limit: 10, keyset: true }) })
     api.fault(2, { kind: 'run', fn: () => api.update([3, 25, 33]) }) // one row already read, two not yet
     api.fault(3, { kind: 'run', fn: () => api.insert(2) })
     expectSucceeded(await run())

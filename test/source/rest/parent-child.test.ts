@@ -55,9 +55,9 @@ describe('child streams read an endpoint per parent record', () => {
   })
 
   it('an incremental parent reads children only for the parents that changed', async () => {
-    api = await faultApi({ rows: 12 })
+    api = await faultApi({ rows: 12, order: 'cursor' })
     const sink = memory()
-    const s = source({ incremental: { cursor: 'updated_at', param: 'updated_since' } })
+    const s = source({ incremental: { cursor: 'updated_at', param: 'updated_since', sorted: 'asc' } })
     expectSucceeded(await syncInto(s, sink))
     api.resetLog()
     api.update([5])

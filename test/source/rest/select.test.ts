@@ -25,7 +25,7 @@ const lines: RestStream = {
   records: 'data', primaryKey: ['line_id'], paginate: offset({ limit: 2, stop: { shortPage: true } }),
 }
 const ordersByPage: RestStream = { table: 'orders_by_page', path: '/page/orders', records: 'data', primaryKey: ['id'], paginate: pageNumber({ size: 5, sizeParam: 'per_page' }) }
-const incremental = { cursor: 'updated_at', param: 'updated_since' } as const
+const incremental = { cursor: 'updated_at', param: 'updated_since', sorted: 'asc' } as const
 
 const withSelect = (options: SelectOptions) => ({ stages: [select(options)] })
 const columnsOf = async (sink: ReturnType<typeof sqlite>, table: string) =>
@@ -55,7 +55,8 @@ describe('rest() under select(): blocked streams', () => {
     const source = rest({ baseUrl: api.url, retry: false, streams: [ordersStream({ paginate: offset({ limit: 5 }), incremental }), lines] })
     const report = await syncInto(source, sink, { ...withSelect({ exclude: ['orders'] }), on: { checkpoint: (e) => void states.push(e.state) } })
     expectSucceeded(report)
-    expect(requests(api).filter((r) => r.path === '/offset/orders')).toHaveLength(4) // 5, 5, 2, then the empty page
+    // Paged by the cursor, each page from the last one's updated_at: 1–5, 5–9, 9–12, 12, then the empty page.
+    expect(requests(api).filter((r) => r.path === '/offset/orders')).toHaveLength(5)
     expect(new Set(requests(api, '/offset/orders/').map((r) => r.path)).size).toBe(12)
     expect(Object.keys(report.tables)).toEqual(['lines'])
     expect(sink.rows('orders')).toEqual([])
@@ -105,7 +106,7 @@ describe('rest() under select(): blocked streams', () => {
 
 describe('rest() under select(): blocked columns', () => {
   it('never reach the destination; the key is kept and a blocked cursor still moves the state (SQLite)', async () => {
-    api = await faultApi({ rows: 12 })
+    api = await faultApi({ rows: 12, order: 'cursor' })
     const sink = sqlite({ path: join(dir, `cols-${files++}.db`) })
     const states: State[] = []
     const source = rest({ baseUrl: api.url, retry: false, streams: [ordersStream({ incremental })] })
