@@ -120,6 +120,17 @@ export function describeSinkConformance(name: string, make: SinkFactory): void {
       expect(described.find((t) => t.table === 'order')?.name).toBe('order')
     })
 
+    it('tables named like SQLite internals (sqlite_master, sqlite_stat1) get a stable, unique name shown in describe()', async () => {
+      const sink = await make()
+      const tables = ['sqlite_master', '_sqlite_master', 'sqlite_stat1', 'SQLITE_Sequence']
+      const run = (n: number) => sync({ destination: sink, source: scripted([...tables.map((t) => op.upsert(t, { id: n, t })), op.checkpoint({ n })]) })
+      expect((await run(1)).error).toBeUndefined()
+      expect((await run(2)).error).toBeUndefined()
+      const names = Object.fromEntries((await sink.describe!()).map((d) => [d.table, d.name]))
+      expect(names).toMatchObject({ sqlite_master: '_sqlite_master', _sqlite_master: '_sqlite_master_2', sqlite_stat1: '_sqlite_stat1', SQLITE_Sequence: '_sqlite_sequence' })
+      for (const t of tables) expect(byId(await read(sink, t)).map((r) => [r.id, r.t])).toEqual([[1, t], [2, t]])
+    })
+
     it('a keyless table is keyed by _sluice_id (a replayed row is idempotent); append mode keeps every row', async () => {
       const sink = await make()
       const rows = [{ a: 1, b: 'x' }, { b: 'x', a: 1 }, { a: 2, b: 'y' }]

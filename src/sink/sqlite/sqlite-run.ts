@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange } from '../../core/message.js'
+import { isSluiceError, SluiceError } from '../../core/sluice-error.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { quoteIdent } from '../layout/normalize-name.js'
@@ -112,7 +113,22 @@ export class SqliteRun {
     return addColumns(layout, Object.entries(this.#specs.get(table)?.columns ?? {}))
   }
 
+  /** Applies a layout step; a failure of SQLite's (not ours) is the destination's, never reported as the source's. */
   #apply(before: TableLayout, after: TableLayout, changes: readonly SchemaChange[]): SchemaChange[] {
+    try {
+      return this.#applyDdl(before, after, changes)
+    } catch (cause) {
+      if (isSluiceError(cause)) throw cause
+      throw new SluiceError({
+        code: 'DESTINATION_WRITE',
+        message: `sqlite: changing table ${after.name} (source table ${after.table}) failed: ${(cause as Error).message}`,
+        cause,
+        context: { table: after.table },
+      })
+    }
+  }
+
+  #applyDdl(before: TableLayout, after: TableLayout, changes: readonly SchemaChange[]): SchemaChange[] {
     const table = after.table
     if (!this.#created.has(table)) {
       const typed = new Set(after.columns.map((c) => c.source))
@@ -157,7 +173,8 @@ export class SqliteRun {
   }
 
   #takenNames(): Set<string> {
-    const rows = this.#db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+    // Tables and indexes share one namespace in SQLite.
+    const rows = this.#db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger')`).all() as { name: string }[]
     return new Set([...rows.map((r) => r.name), ...[...this.#layouts.values()].map((l) => l.name)])
   }
 
