@@ -1,6 +1,8 @@
 import { Schema } from 'effect'
 import { parseColumnType, type ColumnType } from './column-type.js'
 import { decodeConfig } from './decode-config.js'
+import { SluiceError } from './sluice-error.js'
+import { WRITE_MODES } from './write-mode.js'
 
 /**
  * How a table is written: `upsert` by primary key (default with a key), `append` every row,
@@ -42,7 +44,7 @@ const TableSpecSchema = Schema.Struct({
   table: Schema.NonEmptyTrimmedString,
   primaryKey: Schema.optional(Schema.Array(Schema.NonEmptyString)),
   columns: Schema.optional(Schema.Record({ key: Schema.NonEmptyString, value: Schema.String })),
-  mode: Schema.optional(Schema.Literal('upsert', 'append', 'replace', 'history')),
+  mode: Schema.optional(Schema.Literal(...WRITE_MODES)),
 })
 
 /**
@@ -53,6 +55,7 @@ export function parseTableSpecs(input: unknown, where = 'schema'): TableSpec[] {
   if (!Array.isArray(input)) return decodeConfig(Schema.Array(TableSpecSchema), input, where) as never
   const seen = new Set<string>()
   return input.map((raw: unknown, i) => {
+    checkMode(raw, `${where}[${i}]`)
     const spec = decodeConfig(TableSpecSchema, withoutUndefinedColumns(raw), `${where}[${i}]`)
     if (seen.has(spec.table)) return duplicate(where, spec.table)
     seen.add(spec.table)
@@ -65,6 +68,21 @@ export function parseTableSpecs(input: unknown, where = 'schema'): TableSpec[] {
       ...(spec.mode ? { mode: spec.mode } : {}),
     }
     return out
+  })
+}
+
+/**
+ * A literal union's own error names only its first member (`Expected "upsert", actual "hist"`),
+ * which reads as if upsert were the one valid mode: list them all.
+ */
+function checkMode(raw: unknown, where: string): void {
+  const mode = (raw as { mode?: unknown } | null)?.mode
+  if (mode === undefined || (WRITE_MODES as readonly unknown[]).includes(mode)) return
+  const got = typeof mode === 'string' ? `'${mode}'` : String(JSON.stringify(mode) ?? mode)
+  throw new SluiceError({
+    code: 'CONFIG_INVALID',
+    message: `\`${where}.mode\` must be one of ${WRITE_MODES.join(', ')}; got ${got}`,
+    context: { option: `${where}.mode`, got: mode },
   })
 }
 

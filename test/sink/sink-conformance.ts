@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { op, sync, type Message, type Row, type SchemaChange, type Sink, type Source, type State, type TableSpec } from '../../src/index.js'
 import { norm, normRows, page, scripted } from '../support/sources.js'
+import { describeWriteModeConformance, type SinkCapabilities } from './write-mode-conformance.js'
 
 /** A fresh, empty destination for one test. */
 export type SinkFactory = () => Sink | Promise<Sink>
@@ -8,8 +9,13 @@ export type SinkFactory = () => Sink | Promise<Sink>
 const read = async (sink: Sink, table: string): Promise<Row[]> => normRows(await sink.read!({ table }), undefined)
 const byId = (rows: Row[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id))
 
-/** The behaviour every sink must have; run with `describeSinkConformance('sqlite', () => sqlite({ path }))`. */
-export function describeSinkConformance(name: string, make: SinkFactory): void {
+/**
+ * The behaviour every sink must have; run with `describeSinkConformance('sqlite', () => sqlite({ path }))`.
+ * Includes every write mode × operation (write-mode-conformance.ts): a sink that lacks a mode
+ * says so in `capabilities`, and the suite asserts it refuses that mode at `open()`.
+ */
+export function describeSinkConformance(name: string, make: SinkFactory, capabilities: SinkCapabilities = {}): void {
+  describeWriteModeConformance(name, make, capabilities)
   describe(`sink conformance: ${name}`, () => {
     it('upsert writes whole rows by key: a column missing from a later upsert becomes NULL', async () => {
       const sink = await make()
@@ -118,6 +124,17 @@ export function describeSinkConformance(name: string, make: SinkFactory): void {
       expect(got).toEqual({ id: 1, select: 's', first_name: 'f', drop_table_x: 'e', ünïcödé: 'u', email: 'E', email_2: 'e2', order_id: 7, _sluice_deleted: 0 })
       const described = await sink.describe!()
       expect(described.find((t) => t.table === 'order')?.name).toBe('order')
+    })
+
+    it('tables named like SQLite internals (sqlite_master, sqlite_stat1) get a stable, unique name shown in describe()', async () => {
+      const sink = await make()
+      const tables = ['sqlite_master', '_sqlite_master', 'sqlite_stat1', 'SQLITE_Sequence']
+      const run = (n: number) => sync({ destination: sink, source: scripted([...tables.map((t) => op.upsert(t, { id: n, t })), op.checkpoint({ n })]) })
+      expect((await run(1)).error).toBeUndefined()
+      expect((await run(2)).error).toBeUndefined()
+      const names = Object.fromEntries((await sink.describe!()).map((d) => [d.table, d.name]))
+      expect(names).toMatchObject({ sqlite_master: '_sqlite_master', _sqlite_master: '_sqlite_master_2', sqlite_stat1: '_sqlite_stat1', SQLITE_Sequence: '_sqlite_sequence' })
+      for (const t of tables) expect(byId(await read(sink, t)).map((r) => [r.id, r.t])).toEqual([[1, t], [2, t]])
     })
 
     it('a keyless table is keyed by _sluice_id (a replayed row is idempotent); append mode keeps every row', async () => {

@@ -5,7 +5,8 @@ import { baseType, type ColumnType } from '../../core/column-type.js'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
-import type { TableSpec } from '../../core/table-spec.js'
+import type { TableSpec, WriteMode } from '../../core/table-spec.js'
+import { requireSupportedModes } from '../layout/supported-modes.js'
 import type { MeterArgs, MeterResult } from '../../mar/mar-store.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
@@ -16,6 +17,9 @@ import { writeManifest, writeStateFile, type Committed, type Manifest, type Part
 import { FilesMar } from './files-mar.js'
 import { logBatch, logMatchingDelete, logSchema } from './log-batch.js'
 import { EXTENSIONS, startPart, type FileFormat, type PartWriter } from './part-writer.js'
+
+/** The write modes a lake keeps: it is a log replayed to the latest row per key, so no SCD2 history. */
+export const FILES_MODES: readonly WriteMode[] = ['upsert', 'append', 'replace']
 
 /** When a data file is closed and a new one started. */
 export interface Rotate {
@@ -107,6 +111,7 @@ export class FilesRun {
     }
     // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.
     const announced = message.kind === 'schema' && message.change.type === 'create_table' ? { ...message.change.spec, table } : undefined
+    if (announced && !this.#layouts.has(table)) requireSupportedModes('files', [announced], FILES_MODES)
     const before = this.#layouts.get(table) ?? planTable(announced ?? { table, ...(this.#specs.get(table) ?? {}) }, this.#takenNames())
     const declared = this.#declaredColumns(before)
     const { layout, changes } = message.kind === 'records' ? reconcile(declared.layout, message.batch) : applySchemaChange(declared.layout, message.change)

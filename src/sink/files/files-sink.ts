@@ -8,10 +8,11 @@ import { atomicWrite } from './atomic-write.js'
 import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
 import { filesLeases } from './files-lease.js'
 import { readFilesMar } from './files-mar.js'
-import { FilesRun, type Rotate } from './files-run.js'
+import { FILES_MODES, FilesRun, type Rotate } from './files-run.js'
 import type { FileFormat } from './part-writer.js'
 import { replayTable } from './replay-log.js'
 import { knownOptions } from '../../retry/check-option.js'
+import { requireSupportedModes } from '../layout/supported-modes.js'
 
 /** Options of {@link files}. */
 export interface FilesOptions {
@@ -64,6 +65,7 @@ export function files(options: FilesOptions): Sink {
   return {
     name: 'files',
     async open({ connectorId, syncId, tables }) {
+      requireSupportedModes('files', tables, FILES_MODES)
       try {
         await mkdir(dir, { recursive: true })
       } catch (cause) {

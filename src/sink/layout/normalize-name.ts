@@ -32,6 +32,16 @@ export function normalizeName(name: string): string {
   return truncate(out, name)
 }
 
+/**
+ * A table's destination name: {@link normalizeName}, and a `_` before a name SQLite reserves for
+ * itself (any `sqlite_` prefix: `sqlite_master`, `sqlite_stat1`), applied in every sink so that
+ * a table is named alike everywhere. Column names may start with `sqlite_`: only tables can't.
+ */
+export function normalizeTableName(name: string): string {
+  const out = normalizeName(name)
+  return out.startsWith('sqlite_') ? truncate(`_${out}`, name) : out
+}
+
 function snakePart(part: string): string {
   return part
     .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')

@@ -11,13 +11,16 @@ import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTE
 import { rowHashes } from '../layout/row-hash.js'
 import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
+import { closeVersions, writeVersions, type GivenRow, type VersionJournal } from './memory-history.js'
 import { memoryOperations } from './memory-operations.js'
 
 interface MemoryTable {
   layout: TableLayout
-  /** Keyed tables: key → row; append tables use `log`. */
+  /** Keyed tables: key → row; history tables: version id → version; append tables use `log`. */
   readonly rows: Map<string, Row>
   readonly log: Row[]
+  /** History tables: key → id of its active version. */
+  readonly active: Map<string, string>
 }
 
 type Undo = () => void
@@ -71,7 +74,7 @@ export function memory(): MemorySink {
       const taken = new Set([...tables.values()].map((x) => x.layout.name))
       // A declared spec wins over the `create_table` message that may announce a table (e.g. a `flatten` child).
       const spec = specs.get(name) ?? (announced ? { ...announced, table: name } : { table: name })
-      t = { layout: planTable(spec, taken), rows: new Map(), log: [] }
+      t = { layout: planTable(spec, taken), rows: new Map(), log: [], active: new Map() }
       const created = t
       tables.set(name, t)
       undo.push(() => tables.delete(name) && void created)
@@ -88,6 +91,15 @@ export function memory(): MemorySink {
     t.rows.set(key, row)
     undo.push(() => (prev === undefined ? t.rows.delete(key) : t.rows.set(key, prev)))
   }
+  const journal = (t: MemoryTable): VersionJournal => ({
+    put: (key, row) => put(t, key, row),
+    setActive: (key, version) => {
+      const prev = t.active.get(key)
+      if (version === undefined) t.active.delete(key)
+      else t.active.set(key, version)
+      undo.push(() => (prev === undefined ? t.active.delete(key) : t.active.set(key, prev)))
+    },
+  })
   /** Old rows hold the widened value a fresh write would hold (see `widenStoredValue`). */
   const migrate = (t: MemoryTable, changes: readonly SchemaChange[]) => {
     for (const change of changes) {
@@ -120,20 +132,30 @@ export function memory(): MemorySink {
     }
     undo.push(() => history.splice(history.length - changes.length, changes.length))
   }
-  const writeRecords = (t: MemoryTable, message: RecordsMessage) => {
+  /** `synced`: the write time of the batch's rows (history tables: a time of the batch's own). */
+  const writeRecords = (t: MemoryTable, message: RecordsMessage, synced: string) => {
     const { batch, op } = message
     const layout = t.layout
     const names = new Map(layout.columns.map((c) => [c.source, c.name]))
     const hashes = layout.primaryKey.length === 0 ? rowHashes(batch) : undefined
+    const versions: GivenRow[] = []
+    const deletedKeys = new Set<string>()
     for (let i = 0; i < batch.length; i++) {
       const given: Row = {}
       for (const c of batch.columns) given[names.get(c.name)!] = valueAt(c, i)
       if (hashes) given[SYSTEM.id] = hashes[i]
       // jsonText, not JSON.stringify: a LONG key beyond 2^53 is a bigint, written as its exact digits.
       const key = hashes ? hashes[i]! : jsonText(layout.primaryKey.map((k) => given[names.get(k)!]))!
-      if (layout.mode === 'append' && op !== 'delete') {
-        t.log.push({ ...nulls(layout), ...given, [SYSTEM.synced]: synced, [SYSTEM.deleted]: false })
-        undo.push(() => t.log.pop())
+      if (layout.mode === 'history') {
+        versions.push({ key, given })
+        continue
+      }
+      if (layout.mode === 'append') {
+        if (op === 'delete') deletedKeys.add(key)
+        else {
+          t.log.push({ ...nulls(layout), ...given, [SYSTEM.synced]: synced, [SYSTEM.deleted]: false })
+          undo.push(() => t.log.pop())
+        }
         continue
       }
       const prev = t.rows.get(key)
@@ -143,6 +165,16 @@ export function memory(): MemorySink {
       }
       const base = op === 'upsert' || !prev ? nulls(layout) : prev
       put(t, key, { ...base, ...given, [SYSTEM.synced]: synced, [SYSTEM.deleted]: false })
+    }
+    if (versions.length > 0) writeVersions(t, layout, op, versions, synced, journal(t))
+    // An append table's delete soft-deletes every row of the key, as a SQL sink's keyed UPDATE does.
+    if (deletedKeys.size > 0) {
+      const keyOf = (row: Row) => (hashes ? (row[SYSTEM.id] as string) : jsonText(layout.primaryKey.map((k) => row[names.get(k)!]))!)
+      t.log.forEach((row, i) => {
+        if (!deletedKeys.has(keyOf(row))) return
+        t.log[i] = { ...row, [SYSTEM.synced]: synced, [SYSTEM.deleted]: true }
+        undo.push(() => (t.log[i] = row))
+      })
     }
   }
 
@@ -154,6 +186,7 @@ export function memory(): MemorySink {
     const wanted = new Set<unknown>()
     for (let i = 0; i < message.batch.length; i++) wanted.add(comparable(valueAt(source, i)))
     const hit = (row: Row) => !row[SYSTEM.deleted] && wanted.has(comparable(row[name]))
+    if (t.layout.mode === 'history') return closeVersions(t, journal(t), synced, hit)
     for (const [key, row] of t.rows) if (hit(row)) put(t, key, { ...row, [SYSTEM.synced]: synced, [SYSTEM.deleted]: true })
     t.log.forEach((row, i) => {
       if (!hit(row)) return
@@ -205,7 +238,8 @@ export function memory(): MemorySink {
       const { layout, changes } = message.kind === 'records' ? reconcile(declared.layout, message.batch) : applySchemaChange(declared.layout, message.change)
       if (!isNew) migrate(t, changes)
       if (layout !== t.layout) setLayout(t, layout)
-      if (message.kind === 'records') writeRecords(t, message)
+      // History versions need a start time of their own per batch: two batches of one key in one transaction are two versions.
+      if (message.kind === 'records') writeRecords(t, message, layout.mode === 'history' ? new Date(truncates.tick()).toISOString() : synced)
       const applied: SchemaChange[] = isNew ? [createTable(layout)] : [...declared.changes, ...changes]
       if (applied.length > 0) recordHistory(message.table, applied)
       return applied.map((change): AppliedSchemaChange => ({ table: message.table, change }))
@@ -231,6 +265,12 @@ export function memory(): MemorySink {
         for (const [table, before] of truncates.entries()) {
           const t = tables.get(table)
           if (!t) continue
+          // History tables: the active versions written before the truncate are closed (no undo: the sync succeeded).
+          if (t.layout.mode === 'history') {
+            const direct: VersionJournal = { put: (key, row) => t.rows.set(key, row), setActive: (key, id) => (id === undefined ? t.active.delete(key) : t.active.set(key, id)) }
+            closeVersions(t, direct, synced, (row) => (row[SYSTEM.synced] as string) < before)
+            continue
+          }
           for (const [key, row] of t.rows) if ((row[SYSTEM.synced] as string) < before && !row[SYSTEM.deleted]) t.rows.set(key, { ...row, [SYSTEM.deleted]: true, [SYSTEM.synced]: synced })
         }
         truncates.clear()

@@ -1,7 +1,9 @@
 import type { Database } from 'better-sqlite3'
+import { createHash } from 'node:crypto'
 import type { Row } from '../../core/batch.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import { SluiceError } from '../../core/sluice-error.js'
+import { HISTORY } from '../layout/history-columns.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { keyNames, SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 
@@ -27,14 +29,38 @@ export function sqliteType(type: ColumnType): 'INTEGER' | 'REAL' | 'TEXT' | 'BLO
   }
 }
 
-/** CREATE TABLE for a layout: its columns, the system columns, and the key (none for append tables). */
+/**
+ * CREATE TABLE for a layout: its columns, the system columns, and the key (none for append
+ * tables). History tables add the version columns (ISO text, as `_sluice_synced`), are keyed by
+ * (key, `_sluice_start`), and get a partial unique index: one active version per key.
+ */
 export function createTableSql(layout: TableLayout): string {
+  const table = tableSql(layout, layout.name)
+  return layout.mode === 'history' ? `${table};\n${activeIndexSql(layout)}` : table
+}
+
+/** The CREATE TABLE of a layout under `name` (a history-table migration builds it beside the old one). */
+export function tableSql(layout: TableLayout, name: string): string {
   const cols = layout.columns.map((c) => `${quoteIdent(c.name)} ${sqliteType(c.type)}`)
   cols.push(`${quoteIdent(SYSTEM.synced)} TEXT NOT NULL`, `${quoteIdent(SYSTEM.deleted)} INTEGER NOT NULL DEFAULT 0`)
   if (layout.primaryKey.length === 0) cols.push(`${quoteIdent(SYSTEM.id)} TEXT NOT NULL`)
-  const keyed = layout.mode !== 'append'
-  if (keyed) cols.push(`PRIMARY KEY (${keyNames(layout).map(quoteIdent).join(', ')})`)
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(layout.name)} (${cols.join(', ')})`
+  const keys = keyNames(layout).map(quoteIdent)
+  if (layout.mode === 'history') {
+    cols.push(
+      `${quoteIdent(HISTORY.start)} TEXT NOT NULL`,
+      `${quoteIdent(HISTORY.end)} TEXT NOT NULL`,
+      `${quoteIdent(HISTORY.active)} INTEGER NOT NULL DEFAULT 1`,
+      `PRIMARY KEY (${[...keys, quoteIdent(HISTORY.start)].join(', ')})`,
+    )
+  } else if (layout.mode !== 'append') cols.push(`PRIMARY KEY (${keys.join(', ')})`)
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(name)} (${cols.join(', ')})`
+}
+
+/** The partial unique index of a history table (named by a hash: indexes share the tables' namespace). */
+export function activeIndexSql(layout: TableLayout): string {
+  const index = `_sluice_active_${createHash('sha256').update(layout.name).digest('hex').slice(0, 16)}`
+  const keys = keyNames(layout).map(quoteIdent)
+  return `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(index)} ON ${quoteIdent(layout.name)} (${keys.join(', ')}) WHERE ${quoteIdent(HISTORY.active)}`
 }
 
 /** The JS view (as `valueAt` gives it) of a value SQLite stores for a column of `type` (integers read as bigint). */

@@ -2,12 +2,15 @@ import type Database from 'better-sqlite3'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange } from '../../core/message.js'
+import { isSluiceError, SluiceError } from '../../core/sluice-error.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
+import { HISTORY } from '../layout/history-columns.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import type { AppliedSchemaChange, SinkMessage, TableDescription } from '../sink.js'
 import { createTableSql, migrateColumn, sqliteType, widenRewrites } from './sqlite-ddl.js'
+import { migrateToHistory } from './sqlite-history-migration.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout } from './sqlite-meta.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
 
@@ -33,6 +36,8 @@ export class SqliteRun {
     this.#specs = new Map(tables.map((t) => [t.table, t]))
     this.#layouts = loadLayouts(db)
     for (const t of this.#layouts.keys()) this.#created.add(t)
+    // Earlier versions wrote history tables as upserts: give them their version columns first.
+    for (const layout of this.#layouts.values()) if (layout.mode === 'history') migrateToHistory(db, layout)
     const saved = loadState(db, connectorId)
     this.#truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
     for (const spec of tables) {
@@ -65,7 +70,11 @@ export class SqliteRun {
       message.kind === 'records' ? reconcile(declared.layout, message.batch) : applySchemaChange(declared.layout, message.change)
     const applied = this.#apply(layout, next, [...declared.changes, ...changes])
     layout = next
-    if (message.kind === 'records') this.#writer(layout).write(message.op, message.batch, this.#synced)
+    if (message.kind === 'records') {
+      // History versions need a start time of their own per batch: two batches of one key in one transaction are two versions.
+      const synced = layout.mode === 'history' ? new Date(this.#truncates.tick()).toISOString() : this.#synced
+      this.#writer(layout).write(message.op, message.batch, synced)
+    }
     return applied.map((change) => ({ table, change }))
   }
 
@@ -94,7 +103,11 @@ export class SqliteRun {
       if (!layout || !this.#created.has(table)) continue
       const deleted = quoteIdent(SYSTEM.deleted)
       const synced = quoteIdent(SYSTEM.synced)
-      this.#db.prepare(`UPDATE ${quoteIdent(layout.name)} SET ${deleted} = 1, ${synced} = ? WHERE ${synced} < ? AND ${deleted} = 0`).run(now, before)
+      // History tables: the active versions written before the truncate are closed, at its application.
+      const history = layout.mode === 'history'
+      const close = history ? `, ${quoteIdent(HISTORY.active)} = 0, ${quoteIdent(HISTORY.end)} = @now` : ''
+      const live = history ? quoteIdent(HISTORY.active) : `${deleted} = 0`
+      this.#db.prepare(`UPDATE ${quoteIdent(layout.name)} SET ${deleted} = 1, ${synced} = @now${close} WHERE ${synced} < @before AND ${live}`).run({ now, before })
     }
     this.#truncates.clear()
     this.#db
@@ -112,7 +125,22 @@ export class SqliteRun {
     return addColumns(layout, Object.entries(this.#specs.get(table)?.columns ?? {}))
   }
 
+  /** Applies a layout step; a failure of SQLite's (not ours) is the destination's, never reported as the source's. */
   #apply(before: TableLayout, after: TableLayout, changes: readonly SchemaChange[]): SchemaChange[] {
+    try {
+      return this.#applyDdl(before, after, changes)
+    } catch (cause) {
+      if (isSluiceError(cause)) throw cause
+      throw new SluiceError({
+        code: 'DESTINATION_WRITE',
+        message: `sqlite: changing table ${after.name} (source table ${after.table}) failed: ${(cause as Error).message}`,
+        cause,
+        context: { table: after.table },
+      })
+    }
+  }
+
+  #applyDdl(before: TableLayout, after: TableLayout, changes: readonly SchemaChange[]): SchemaChange[] {
     const table = after.table
     if (!this.#created.has(table)) {
       const typed = new Set(after.columns.map((c) => c.source))
@@ -157,7 +185,8 @@ export class SqliteRun {
   }
 
   #takenNames(): Set<string> {
-    const rows = this.#db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+    // Tables and indexes share one namespace in SQLite.
+    const rows = this.#db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger')`).all() as { name: string }[]
     return new Set([...rows.map((r) => r.name), ...[...this.#layouts.values()].map((l) => l.name)])
   }
 

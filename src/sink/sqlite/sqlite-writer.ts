@@ -6,6 +6,8 @@ import { quoteIdent } from '../layout/normalize-name.js'
 import { rowHashes } from '../layout/row-hash.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { matchIndex } from '../layout/match-index.js'
+import { HISTORY } from '../layout/history-columns.js'
+import { SqliteHistoryWriter } from './sqlite-history.js'
 
 /** Rows bound per statement execution: multi-row VALUES amortise the per-call cost (see LIMITS.md 3c). */
 const ROWS_PER_STATEMENT = 16
@@ -23,6 +25,7 @@ export class SqliteTableWriter {
   /** Keyless table: rows are keyed by `_sluice_id`, the row hash. */
   readonly #hashKeyed: boolean
   readonly #matchIndexed = new Set<string>()
+  #history: SqliteHistoryWriter | undefined
 
   constructor(db: Database, layout: TableLayout) {
     this.#db = db
@@ -38,6 +41,8 @@ export class SqliteTableWriter {
   /** Applies one records batch with `synced` as the write time of every row. */
   write(op: RecordOp, batch: Batch, synced: string): void {
     if (batch.length === 0) return
+    if (op === 'delete') this.#requireKeys(batch)
+    if (this.#layout.mode === 'history') return this.#writeHistory(op, batch, synced)
     if (op === 'delete') return this.#delete(batch, synced)
     const n = batch.length
     const columns = batch.columns
@@ -72,6 +77,28 @@ export class SqliteTableWriter {
     }
   }
 
+  /** History mode (SCD2): versions instead of overwrites (sqlite-history.ts). */
+  #writeHistory(op: RecordOp, batch: Batch, synced: string): void {
+    this.#history ??= new SqliteHistoryWriter(this.#db, this.#layout)
+    let row = 0
+    try {
+      this.#history.write(op, batch, batch.columns.map(bindable), synced, (i) => (row = i))
+    } catch (cause) {
+      throw this.#failed(op, row, cause)
+    }
+  }
+
+  /** A delete of a keyed table must give its key columns (other columns of a delete are ignored). */
+  #requireKeys(batch: Batch): void {
+    const missing = this.#layout.primaryKey.filter((k) => !batch.column(k))
+    if (missing.length === 0) return
+    throw new SluiceError({
+      code: 'PRIMARY_KEY_MISSING',
+      message: `table ${this.#layout.table}: a delete must give the primary key column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
+      context: { table: this.#layout.table },
+    })
+  }
+
   /** Soft-deletes by key (or by row hash for a keyless table); other columns of a delete are ignored. */
   #delete(batch: Batch, synced: string): void {
     const table = quoteIdent(this.#layout.name)
@@ -82,14 +109,6 @@ export class SqliteTableWriter {
       keys = [rowHashes(batch)]
       sql = `${set} WHERE ${quoteIdent(SYSTEM.id)} = ?`
     } else {
-      const missing = this.#layout.primaryKey.filter((k) => !batch.column(k))
-      if (missing.length > 0) {
-        throw new SluiceError({
-          code: 'PRIMARY_KEY_MISSING',
-          message: `table ${this.#layout.table}: a delete must give the primary key column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
-          context: { table: this.#layout.table },
-        })
-      }
       keys = this.#layout.primaryKey.map((k) => bindable(batch.column(k)!))
       sql = `${set} WHERE ${this.#layout.primaryKey.map((k) => `${quoteIdent(this.#names.get(k)!)} = ?`).join(' AND ')}`
     }
@@ -120,7 +139,11 @@ export class SqliteTableWriter {
     const name = this.#names.get(column)
     if (name === undefined || batch.length === 0) return
     this.#indexMatch(name)
-    const sql = `UPDATE ${quoteIdent(this.#layout.name)} SET ${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = ? WHERE ${quoteIdent(name)} = ? AND ${quoteIdent(SYSTEM.deleted)} = 0`
+    const history = this.#layout.mode === 'history'
+    // History tables: close the active versions too (their end is the delete's time).
+    const set = history ? `${quoteIdent(HISTORY.end)} = @synced, ${quoteIdent(HISTORY.active)} = 0, ` : ''
+    const live = history ? quoteIdent(HISTORY.active) : `${quoteIdent(SYSTEM.deleted)} = 0`
+    const sql = `UPDATE ${quoteIdent(this.#layout.name)} SET ${set}${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = @synced WHERE ${quoteIdent(name)} = @value AND ${live}`
     let stmt = this.#statements.get(sql)
     if (!stmt) {
       stmt = this.#db.prepare(sql)
@@ -130,7 +153,7 @@ export class SqliteTableWriter {
     const values = bindable(source)
     let i = 0
     try {
-      for (; i < batch.length; i++) if (!isNull(source, i)) stmt.run(synced, values[i])
+      for (; i < batch.length; i++) if (!isNull(source, i)) stmt.run({ synced, value: values[i] })
     } catch (cause) {
       throw this.#failed('delete', i, cause)
     }
