@@ -4,6 +4,7 @@
 // real API and this file is no longer used; delete it then if you like.
 //
 // It serves `GET /orders?limit=&cursor=&updated_since=` → `{ data: [...], meta: { next_cursor } }`
+// (the cursor continues after the last id returned)
 // over deterministic orders. Time moves on one step each time it starts (counted in
 // files/mock-api.json): a few orders change and a few new ones arrive, so a second
 // `sluice debug` visibly reads only those.
@@ -127,13 +128,16 @@ function serve(orders: readonly MockOrder[], request: IncomingMessage, response:
   if (Number.isNaN(bound)) return reply(400, { error: `updated_since must be an ISO 8601 time, got ${since}` })
   const limit = Number(url.searchParams.get('limit') ?? 100)
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return reply(400, { error: 'limit must be an integer from 1 to 1000' })
-  const offset = Number(Buffer.from(url.searchParams.get('cursor') ?? '', 'base64url').toString() || 0)
-  if (!Number.isInteger(offset) || offset < 0) return reply(400, { error: 'cursor must be a next_cursor this API returned' })
+  // The token is the last id returned: the next page continues after it in id order (a keyset, which
+  // `keyset: true` in connector.ts declares), so rows that change while the API is paged never shift
+  // an unread row onto an earlier page, as an offset token would.
+  const after = Number(Buffer.from(url.searchParams.get('cursor') ?? '', 'base64url').toString() || 0)
+  if (!Number.isInteger(after) || after < 0) return reply(400, { error: 'cursor must be a next_cursor this API returned' })
   // `updated_since` is inclusive (>=), as most APIs have it.
-  const matching = orders.filter((order) => Date.parse(order.updated_at) >= bound)
-  const page = matching.slice(offset, offset + limit)
-  const more = offset + limit < matching.length
-  reply(200, { data: page, meta: { next_cursor: more ? Buffer.from(String(offset + limit)).toString('base64url') : null } })
+  const matching = orders.filter((order) => Date.parse(order.updated_at) >= bound && order.id > after).sort((a, b) => a.id - b.id)
+  const page = matching.slice(0, limit)
+  const more = matching.length > limit
+  reply(200, { data: page, meta: { next_cursor: more ? Buffer.from(String(page.at(-1)!.id)).toString('base64url') : null } })
 }
 
 /** Reads the step this start serves from `file`, and saves the next one there. */
