@@ -64,6 +64,7 @@ export function knownKeys(options: unknown, allowed: readonly string[], where: s
  *
  * @example
  * ```ts
+ * import { knownOptions } from './check-option.js'
  * interface SizeOptions { readonly min?: number; readonly max?: number }
  * const size = (options: SizeOptions) => knownOptions(options, { min: true, max: true }, 'size')
  * ```
