@@ -170,6 +170,32 @@ describe('graphql: incremental', () => {
     expect(stopped.states).toEqual([{ cursor: sorted[99], keys: [String(byTime[99]!.id)] }])
   })
 
+  it('refuses an incremental stream neither sorted nor keyset when built, saying how to page it safely (CONFIG_INVALID)', () => {
+    const build = (extra: Partial<GraphqlOptions>) => () =>
+      graphql({ endpoint: 'http://127.0.0.1:1/graphql', query: INCREMENTAL, connection: 'data.orders', table: 'orders', primaryKey: ['id'], incremental: { cursor: 'updatedAt', variable: 'updatedSince' }, ...extra })
+    // endCursor may encode a position (graphql-relay's arrayconnection:<n>): nodes changing meanwhile shift past it.
+    expect(build({})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ option: 'graphql.incremental.sorted' }) }))
+    expect(build({})).toThrow(/incremental\.sorted: true if the query returns nodes ascending by updatedAt.*keyset: true/)
+    expect(build({ keyset: 'yes' as unknown as boolean })).toThrow('graphql.keyset')
+    expect(build({ keyset: true })).not.toThrow()
+    expect(build({ incremental: { cursor: 'updatedAt', variable: 'updatedSince', sorted: true } })).not.toThrow()
+    // Not incremental: every sync reads everything, so a shifted node is read by the next one.
+    expect(build({ incremental: undefined as never })).not.toThrow()
+  })
+
+  it('with sorted: true and no keyset, pages by the cursor: each page is a first page (no $after) from the last node\'s updatedAt', async () => {
+    const s = await server()
+    const byTime = [...s.orders].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
+    const sink = memory()
+    const { report, states } = await run(s, sink, { query: SORTED, incremental: { cursor: 'updatedAt', variable: 'since', sorted: true } })
+    expect(report.status).toBe('succeeded')
+    // Page 2 starts at the last node of page 1 (closed bound), which is skipped by key: 99 new nodes a page after the first.
+    expect(s.requests.map((r) => [r.variables.after, r.variables.since])).toEqual([[null, null], [null, byTime[99]!.updatedAt], [null, byTime[198]!.updatedAt]])
+    expect(report.rows).toBe(250)
+    expect(states.map((st) => st.cursor)).toEqual([byTime[99]!.updatedAt, byTime[198]!.updatedAt, byTime[249]!.updatedAt])
+    expect(committed(sink)).toEqual(expected(s))
+  })
+
   it('refuses sorted: true when the nodes are not ascending (GRAPHQL_UNSORTED)', async () => {
     const s = await server()
     const { report } = await run(s, memory(), { query: INCREMENTAL, incremental: { cursor: 'updatedAt', variable: 'updatedSince', sorted: true } })
