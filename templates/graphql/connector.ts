@@ -1,6 +1,6 @@
-// A sluice connector over a GraphQL API: `graphql()` pages through a Relay connection
-// (`first`/`after` ← `pageInfo.endCursor`) and reads incrementally through the `$updatedSince`
-// variable, so a second run asks only for what changed. Run it with `npx sluice debug` (see README.md).
+// A sluice connector over a GraphQL API: `graphql()` reads a Relay connection page by page and
+// incrementally through the `$updatedSince` variable, so a second run asks only for what changed.
+// Run it with `npx sluice debug` (see README.md).
 //
 // Adapt it to your API: the query (keep `$first`, `$after` and the bound variable), the
 // `connection` path to it in the response, and the cursor field of the nodes.
@@ -10,8 +10,10 @@ import { withMockApi } from './mock-api.js'
 /** Keys configuration.json must hold (all values are strings). */
 const REQUIRED = ['endpoint', 'token']
 
-// Nodes come sorted by updatedAt, so the saved bound advances after every page: a stopped sync
-// resumes from the last page read instead of starting the stream over.
+// `orderBy: UPDATED_AT` returns the nodes ascending by updatedAt (then id), which `sorted: true`
+// below declares: sluice pages by that cursor (each page asks again from the last node's
+// updatedAt), so orders changing, arriving or deleted while it reads can't make it skip one, and
+// a stopped sync resumes from the last page read. Your API must sort the same way.
 const QUERY = `query Orders($first: Int, $after: String, $updatedSince: String) {
   orders(first: $first, after: $after, updatedSince: $updatedSince, orderBy: UPDATED_AT) {
     nodes { id name total updatedAt }
@@ -34,7 +36,10 @@ function ordersGraph(configuration: Configuration): Source {
     primaryKey: ['id'],
     columns: { id: 'LONG', updatedAt: 'UTC_DATETIME' },
     // `$updatedSince` gets the largest updatedAt read so far (a closed bound: the nodes at that
-    // instant are read again, harmless upserts), or start_date on the first sync.
+    // instant come back and are skipped by id), or start_date on the first sync.
+    // If your API's endCursor continues after the last node returned (a keyset, as Shopify's and
+    // GitHub's do), add `keyset: true` next to pageSize: sluice then follows endCursor, and more
+    // orders than a page holds may share one updatedAt. Never for cursors that count positions.
     incremental: {
       cursor: 'updatedAt',
       variable: 'updatedSince',

@@ -3,10 +3,13 @@
 // free local port when a sync starts and stops when it ends. Set endpoint (and token) to your
 // real API and this file is no longer used; delete it then if you like.
 //
-// It answers `POST /graphql` for the connection `orders(first, after, updatedSince)`, nodes
-// sorted by updatedAt, with the node fields the query selects (id, name, total, updatedAt, and
-// status if you add it). It is no GraphQL engine: it reads the variables and the `nodes { … }` selection
-// only. Time moves on one step each time it starts (counted in files/mock-api.json): a few
+// It answers `POST /graphql` for the connection `orders(first, after, updatedSince, orderBy)`:
+// nodes with `updatedAt` ≥ `$updatedSince`, sorted by id, or by updatedAt then id when the query
+// says `orderBy: UPDATED_AT` (as connector.ts does, and declares with `sorted: true`), with the
+// node fields the query selects (id, name, total, updatedAt, and status if you add it). Its
+// endCursor is a position (as graphql-relay's are), not a keyset: connector.ts doesn't declare
+// `keyset`, so sluice pages by updatedAt instead of following it. It is no GraphQL engine: it reads
+// the variables and the query's `nodes { … }` selection and `orderBy` only. Time moves on one step each time it starts (counted in files/mock-api.json): a few
 // orders change and a few new ones arrive, so a second `sluice debug` visibly reads only those.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
@@ -70,8 +73,6 @@ export interface MockApi {
  */
 export async function startMockApi(options: { readonly step?: number; readonly stepFile?: string } = {}): Promise<MockApi> {
   const orders = mockOrders(options.step ?? nextStep(options.stepFile ?? defaultStepFile()))
-  // Sorted as `orderBy: UPDATED_AT` asks: the connector saves its bound after every page.
-  orders.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.id - b.id)
   const server = createServer((request, response) => {
     let body = ''
     request.setEncoding('utf8')
@@ -146,8 +147,12 @@ function serve(orders: readonly MockOrder[], request: IncomingMessage, body: str
   if (Number.isNaN(bound)) return fail(`$updatedSince must be an ISO 8601 time, got ${JSON.stringify(since)}`)
   const offset = variables.after == null ? 0 : Number(Buffer.from(String(variables.after), 'base64url').toString())
   if (!Number.isInteger(offset) || offset < 0) return fail('$after must be an endCursor this API returned')
+  const orderBy = /\borderBy\s*:\s*(\w+)/.exec(query)?.[1] ?? 'ID'
+  if (orderBy !== 'ID' && orderBy !== 'UPDATED_AT') return fail(`orderBy must be ID or UPDATED_AT, got ${orderBy}`)
   // `updatedSince` is inclusive (>=), as most APIs have it.
-  const matching = orders.filter((order) => Date.parse(order.updatedAt) >= bound)
+  const matching = orders
+    .filter((order) => Date.parse(order.updatedAt) >= bound)
+    .sort((a, b) => (orderBy === 'UPDATED_AT' ? a.updatedAt.localeCompare(b.updatedAt) : 0) || a.id - b.id)
   const page = matching.slice(offset, offset + (first as number))
   const end = offset + page.length
   const nodes = page.map((order) => Object.fromEntries(selection.map((field) => [field, order[field as keyof MockOrder]])))

@@ -1,7 +1,7 @@
 import type { Row, RowInput } from '../../core/batch.js'
 import type { ColumnType } from '../../core/column-type.js'
 import type { Json, Message, State } from '../../core/message.js'
-import { SluiceError } from '../../core/sluice-error.js'
+import { isSluiceError, SluiceError } from '../../core/sluice-error.js'
 import { parseTableSpecs } from '../../core/table-spec.js'
 import { authFromConfig, type AuthConfig } from '../../http/auth/auth-from-config.js'
 import { baseUrlCredentials } from '../../http/base-url-credentials.js'
@@ -11,20 +11,25 @@ import { exponentialBackoff, type RetryPolicy } from '../../retry/backoff.js'
 import { configInvalid, knownOptions, oneOf, positiveInteger } from '../../retry/check-option.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { retry } from '../../retry/retry.js'
+import { IncrementalRun } from '../../cursor/incremental-run.js'
+import { parseIncremental, type IncrementalConfig } from '../../cursor/incremental-options.js'
 import { op } from '../op.js'
+import { responseDate } from '../rest/rest-event.js'
 import type { Source } from '../source.js'
-import { at, graphqlErrors, readConnectionPage, type ReadPageOptions } from './graphql-response.js'
+import { graphqlErrors, readConnectionPage, type ReadPageOptions } from './graphql-response.js'
 import { checkFieldsVariable, graphqlSelection } from './graphql-selection.js'
-import { maxCursor } from './max-cursor.js'
+import { GraphqlBound, graphqlPaging, type GraphqlPaging } from './graphql-paging.js'
+import { cursorState, readGraphqlState, stateJson } from './graphql-state.js'
 
 /**
  * Incremental reads for `graphql`: the node field holding the cursor, and the query variable that takes the
- * lower bound (closed: the server returns cursor ≥ bound; re-read boundary rows are idempotent upserts).
+ * lower bound (closed: the server returns cursor ≥ bound; nodes already written at the bound are skipped by key).
+ * Needs `sorted: true` or `graphql({ keyset: true })`: see docs/incremental-paging.md.
  *
  * @example
  * ```ts
  * import type { GraphqlIncremental } from 'sluice'
- * const incremental: GraphqlIncremental = { cursor: 'updatedAt', variable: 'updatedSince', initial: '2026-01-01T00:00:00Z' }
+ * const incremental: GraphqlIncremental = { cursor: 'updatedAt', variable: 'updatedSince', initial: '2026-01-01T00:00:00Z', sorted: true }
  * ```
  */
 export interface GraphqlIncremental {
@@ -32,11 +37,15 @@ export interface GraphqlIncremental {
   readonly cursor: string
   /** Query variable that receives the lower bound, e.g. 'updatedSince' for `$updatedSince`. */
   readonly variable: string
-  /** Bound of the first sync. Default: none (the variable is null: read everything). */
+  /** Bound of the first sync: a timestamp text or a number. Default: none (the variable is null: read everything). */
   readonly initial?: Json
   /**
-   * Nodes come ascending by the cursor: the bound then advances at every page, so a stopped sync resumes from
-   * the last page's cursor. Default false: the bound advances only once the stream completed.
+   * The query returns nodes ascending by the cursor (then by a unique key), e.g. with `orderBy: UPDATED_AT`. The saved
+   * bound then advances at every page, so a stopped sync resumes from the last page's cursor; and unless `keyset` is
+   * set, sluice pages by the cursor instead of `endCursor`: each next page is the first page again with the variable
+   * set to the last node's value (`$after` null), so nodes changing, arriving or deleted meanwhile can't shift an unread
+   * node past the pages read (an `endCursor` may encode a position). Default false: the stream then needs
+   * `graphql({ keyset: true })`, and its bound advances only once it completed (capped at the run's start).
    */
   readonly sorted?: boolean
 }
@@ -78,6 +87,12 @@ export interface GraphqlOptions {
   readonly pageSize?: number
   /** Names of the page-size and cursor variables. Default { first: 'first', after: 'after' }. */
   readonly pageVariables?: { readonly first?: string; readonly after?: string }
+  /**
+   * Each `endCursor` continues after the last node returned (a keyset, as Shopify's and GitHub's cursors do), never a
+   * position (graphql-relay's `arrayconnection:<n>` is one). Your statement about the server: sluice can't see what a
+   * cursor encodes. It lets an incremental stream follow `endCursor` (required when not `sorted`). Default false.
+   */
+  readonly keyset?: boolean
   readonly auth?: AuthConfig
   readonly http?: GraphqlHttpOptions
   readonly table: string
@@ -110,8 +125,10 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/
 /**
  * A source over a GraphQL Relay connection: POSTs the query page by page (`$first`, `$after` ← `endCursor`),
  * reads `edges { node }` or `nodes`, and checkpoints after each page so a stopped sync resumes mid-stream.
- * Incremental through a query variable holding a closed lower bound on a cursor field; the bound advances when
- * the stream completes (or every page when `sorted`). Throttling (HTTP 429, or an error coded `THROTTLED` /
+ * Incremental through a query variable holding a closed lower bound on a cursor field, safe while nodes change during
+ * the sync: a `sorted` stream is paged by its cursor (or follows `endCursor` with `keyset: true`) and its bound advances
+ * every page; an unsorted one needs `keyset: true` and its bound advances when it completes, capped at its start
+ * (docs/incremental-paging.md). Throttling (HTTP 429, or an error coded `THROTTLED` /
  * `RATE_LIMITED`, with Shopify's cost data honoured) and 5xx are retried with backoff; GraphQL `errors` fail
  * the sync, and partial data does too unless `onPartialData: 'continue'` records it in `_sluice_errors`.
  *
@@ -127,22 +144,23 @@ const NAME = /^[_A-Za-z][_0-9A-Za-z]*$/
  *     endpoint: 'https://shop.example.com/admin/api/2025-01/graphql.json',
  *     auth: { apiKey: { key: 'shpat_123456', in: 'header', name: 'X-Shopify-Access-Token' } },
  *     query: `query($first: Int!, $after: String, $since: String) {
- *       orders(first: $first, after: $after, updatedSince: $since) {
+ *       orders(first: $first, after: $after, updatedSince: $since, sortKey: UPDATED_AT) {
  *         edges { node { id name updatedAt } } pageInfo { hasNextPage endCursor } } }`,
  *     connection: 'data.orders', table: 'orders', primaryKey: ['id'],
- *     incremental: { cursor: 'updatedAt', variable: 'since' },
+ *     // Ascending by updatedAt: paged by the cursor, the bound saved after every page.
+ *     incremental: { cursor: 'updatedAt', variable: 'since', sorted: true },
  *   }),
  *   destination: sqlite({ path: 'warehouse.db' }),
  * })
  * ```
  */
 export function graphql(options: GraphqlOptions): Source {
-  knownOptions(options, { endpoint: true, query: true, variables: true, connection: true, pageSize: true, pageVariables: true, auth: true, http: true, table: true, primaryKey: true, columns: true, incremental: true, fieldsVariable: true, onPartialData: true, throttledCodes: true, retry: true, clock: true, id: true }, 'graphql')
+  knownOptions(options, { endpoint: true, query: true, variables: true, connection: true, pageSize: true, pageVariables: true, auth: true, http: true, table: true, primaryKey: true, columns: true, incremental: true, keyset: true, fieldsVariable: true, onPartialData: true, throttledCodes: true, retry: true, clock: true, id: true }, 'graphql')
   const o = checkOptions(options)
   const [spec] = parseTableSpecs([{ table: o.table, ...(options.primaryKey ? { primaryKey: options.primaryKey } : {}), ...(options.columns ? { columns: options.columns } : {}) }], 'graphql')
   const columns = spec!.columns
   const emit = (rows: readonly RowInput[]): Message => (columns ? op.upsert(o.table, rows).withTypes(columns) : op.upsert(o.table, rows))
-  const inc = options.incremental
+  const inc = o.incremental
 
   return {
     id: options.id ?? `graphql:${o.table}`,
@@ -150,29 +168,35 @@ export function graphql(options: GraphqlOptions): Source {
     readAhead: true,
     async *read({ state, signal, recordError, selection }) {
       const selected = graphqlSelection(
-        { table: o.table, primaryKey: options.primaryKey, columns: options.columns, cursor: inc?.cursor, fieldsVariable: o.fieldsVariable },
+        { table: o.table, primaryKey: options.primaryKey, columns: options.columns, cursor: options.incremental?.cursor, fieldsVariable: o.fieldsVariable },
         selection,
       )
       if (selected.skip) return
-      const saved = savedState(state, o.table, inc)
-      let after = saved.after
-      let bound = saved.bound
-      let max = saved.max
+      const saved = readGraphqlState(state, o.table)
+      const run = inc
+        ? new IncrementalRun({ config: inc, table: o.table, primaryKey: options.primaryKey, recordError, saved: cursorState(saved), resume: inc.sorted ? undefined : saved.run })
+        : undefined
+      // A sorted stream resumes from its saved cursor; one that follows endCursor from where it stood.
+      let after = inc?.sorted ? null : (saved.after ?? null)
+      const bound = run && o.paging === 'byCursor' ? new GraphqlBound({ table: o.table, incremental: inc!, from: run.from }) : undefined
       // Credentials and `http.headers` go to the endpoint's origin only; errors name `graphql({ http: { … } })`.
       const client = httpClient({ ...options.http, ...(o.auth ? { auth: o.auth } : {}), clock: o.clock, credentialOrigins: [o.origin], optionsPath: 'graphql.http' })
       const url = client.redact(redactUrl(o.endpoint, { params: [...(o.auth?.secretParams ?? []), ...(options.http?.redactParams ?? [])] }))
       const reading: ReadPageOptions = { table: o.table, connection: o.connection, throttledCodes: o.throttledCodes, url, redact: client.redact }
       const midState = (): State => {
-        if (!inc) return after === null ? {} : { after }
-        if (inc.sorted) return defined({ cursor: max ?? bound })
-        return defined({ cursor: bound, after: after ?? undefined, max })
+        if (!run) return stateJson({}, undefined, after)
+        const progress = run.progress()
+        return stateJson(progress.saved, progress.run, progress.run ? after : null)
       }
       try {
         for (;;) {
           const variables: Record<string, Json> = { ...options.variables, ...selected.variables, [o.first]: o.pageSize, [o.after]: after }
-          if (inc) variables[inc.variable] = bound ?? null
-          const page = await retry(
-            async () => readConnectionPage((await client.requestJson({ method: 'POST', url: o.endpoint, json: { query: options.query, variables }, signal, retry: false })).data, reading),
+          if (inc) variables[inc.param!] = (bound ? bound.value : run!.from) ?? null
+          const { page, date } = await retry(
+            async () => {
+              const response = await client.requestJson({ method: 'POST', url: o.endpoint, json: { query: options.query, variables }, signal, retry: false })
+              return { page: readConnectionPage(response.data, reading), date: responseDate(response.headers) }
+            },
             o.retry,
             { clock: o.clock, signal },
           )
@@ -181,16 +205,20 @@ export function graphql(options: GraphqlOptions): Source {
               throw graphqlErrors(reading, page.errors, 'GRAPHQL_PARTIAL', "returned partial data (errors next to data); set onPartialData: 'continue' to keep the data and record the errors")
             }
             const partial = graphqlErrors(reading, page.errors, 'GRAPHQL_PARTIAL', 'returned partial data')
-            recordError({ kind: 'request', table: o.table, code: partial.code, message: partial.message, context: { ...partial.context, variables: pageVariables(variables, o, inc), nullNodes: page.nullNodes } })
+            recordError({ kind: 'request', table: o.table, code: partial.code, message: partial.message, context: { ...partial.context, variables: pageVariables(variables, o), nullNodes: page.nullNodes } })
           }
-          if (inc) for (const node of page.nodes) max = nextMax(max, at(node, o.cursorPath), inc.sorted === true, o.table)
-          if (page.nodes.length > 0) yield emit(selected.project ? selected.project(page.nodes as Row[]) : page.nodes)
+          run?.markStart(date)
+          const nodes = run ? page.nodes.filter((node) => accept(run, node as Row, o.table)) : page.nodes
+          if (nodes.length > 0) yield emit(selected.project ? selected.project(nodes as Row[]) : nodes)
           if (!page.hasNextPage) break
-          if (page.endCursor === null || page.endCursor === after) throw loop(o.table, url, after, page.endCursor)
-          after = page.endCursor
+          if (bound) bound.advance(page.nodes, o.pageSize)
+          else {
+            if (page.endCursor === null || page.endCursor === after) throw loop(o.table, url, after, page.endCursor)
+            after = page.endCursor
+          }
           yield op.checkpoint(midState())
         }
-        yield op.checkpoint(inc ? defined({ cursor: max ?? bound }) : {})
+        yield op.checkpoint(run ? stateJson(run.completed(), undefined, null) : {})
       } catch (error) {
         if (signal.aborted) return
         throw error
@@ -212,12 +240,14 @@ interface Checked {
   readonly first: string
   readonly after: string
   readonly auth: ReturnType<typeof authFromConfig> | undefined
-  readonly cursorPath: readonly string[]
   readonly onPartialData: 'fail' | 'continue'
   readonly throttledCodes: ReadonlySet<string>
   readonly retry: RetryPolicy
   readonly clock: Clock
   readonly fieldsVariable: string | undefined
+  /** The incremental settings, the variable as `param`. */
+  readonly incremental: IncrementalConfig | undefined
+  readonly paging: GraphqlPaging
 }
 
 function checkOptions(options: GraphqlOptions): Checked {
@@ -255,7 +285,11 @@ function checkOptions(options: GraphqlOptions): Checked {
   for (const name of Object.keys(options.variables ?? {})) {
     if (reserved.includes(name)) throw configInvalid(`graphql.variables.${name}`, 'left out: sluice sets it for each page', name)
   }
+  if (options.keyset !== undefined && typeof options.keyset !== 'boolean') throw configInvalid('graphql.keyset', 'true or false', options.keyset)
+  const incremental = inc === undefined ? undefined : incrementalConfig(inc)
   return {
+    incremental,
+    paging: graphqlPaging({ table: options.table, incremental, keyset: options.keyset === true }),
     endpoint,
     origin,
     table: options.table,
@@ -264,7 +298,6 @@ function checkOptions(options: GraphqlOptions): Checked {
     first,
     after,
     auth,
-    cursorPath: inc ? inc.cursor.split('.') : [],
     onPartialData: oneOf('graphql.onPartialData', options.onPartialData ?? 'fail', ['fail', 'continue'] as const),
     throttledCodes: new Set(options.throttledCodes ?? ['THROTTLED', 'RATE_LIMITED', 'RATE_LIMIT_EXCEEDED']),
     retry: options.retry ?? exponentialBackoff({ attempts: 6 }),
@@ -278,41 +311,32 @@ function variableName(what: string, value: unknown): string {
   throw configInvalid(what, 'a GraphQL variable name without the $ (letters, digits, _)', value)
 }
 
-function savedState(state: State | undefined, table: string, inc: GraphqlIncremental | undefined): { after: string | null; bound: Json | undefined; max: Json | undefined } {
-  const after = state?.after
-  if (after !== undefined && typeof after !== 'string') {
-    throw new SluiceError({ code: 'STATE_INVALID', message: `graphql(${table}): saved state { after } must be a cursor string, got ${JSON.stringify(after)}; reset the connector's state`, context: { table } })
-  }
-  return {
-    after: after ?? null,
-    bound: inc ? (state && 'cursor' in state ? state.cursor : inc.initial) : undefined,
-    max: inc ? state?.max : undefined,
-  }
+/** The shared incremental settings of `incremental`: the variable is the bound's `param`; nodes without a cursor are written. */
+function incrementalConfig(inc: GraphqlIncremental): IncrementalConfig {
+  if (inc.sorted !== undefined && typeof inc.sorted !== 'boolean') throw configInvalid('graphql.incremental.sorted', 'true or false', inc.sorted)
+  const initial = inc.initial === null ? undefined : (inc.initial as string | number | undefined)
+  return parseIncremental({ cursor: inc.cursor, param: inc.variable, ...(initial !== undefined ? { initial } : {}), onMissing: 'include', ...(inc.sorted ? { sorted: 'asc' as const } : {}) }, 'graphql.incremental')
 }
 
-function nextMax(max: Json | undefined, value: unknown, sorted: boolean, table: string): Json | undefined {
-  const next = maxCursor(max, value)
-  if (sorted && max !== undefined && max !== null && (typeof value === 'string' || typeof value === 'number') && next === max && value !== max) {
+/** Whether to write `node`; a sorted stream's order check is named as `graphql()` has it. */
+function accept(run: IncrementalRun, node: Row, table: string): boolean {
+  try {
+    return run.accept(node)
+  } catch (error) {
+    if (!isSluiceError(error) || error.code !== 'CURSOR_UNSORTED') throw error
     throw new SluiceError({
       code: 'GRAPHQL_UNSORTED',
-      message: `graphql(${table}): incremental.sorted is set but a node's cursor ${JSON.stringify(value)} comes after ${JSON.stringify(max)}; sort the query ascending by the cursor or unset sorted`,
-      context: { table },
+      message: `graphql(${table}): incremental.sorted is set but ${error.message.replace(/^[^:]*: /, '').replace(/; remove sorted.*$/, '')}; sort the query ascending by the cursor (e.g. orderBy: UPDATED_AT), or unset sorted and set keyset: true if endCursor continues after the last node returned`,
+      context: { ...error.context, table },
+      cause: error,
     })
   }
-  return next
 }
 
 /** The variables worth recording (page and bound only: user variables may hold anything). */
-function pageVariables(variables: Record<string, Json>, o: Checked, inc: GraphqlIncremental | undefined): Record<string, Json> {
+function pageVariables(variables: Record<string, Json>, o: Checked): Record<string, Json> {
   const out: Record<string, Json> = { [o.first]: variables[o.first]!, [o.after]: variables[o.after]! }
-  if (inc) out[inc.variable] = variables[inc.variable]!
-  return out
-}
-
-/** Drops undefined fields: a state is JSON. */
-function defined(state: Record<string, Json | undefined>): State {
-  const out: Record<string, Json> = {}
-  for (const [k, v] of Object.entries(state)) if (v !== undefined) out[k] = v
+  if (o.incremental) out[o.incremental.param!] = variables[o.incremental.param!]!
   return out
 }
 

@@ -48,14 +48,12 @@ for (const { template, key, cursor, orders } of TEMPLATES) {
       const changed = after.filter((o) => seen.get(o.id) !== JSON.stringify(o))
       expect(changed.length).toBeGreaterThan(0)
       expect(changed.length).toBeLessThan(after.length / 10)
-      // rest() de-duplicates the orders at the saved bound by key; graphql() reads them again.
-      const bound = before.map((o) => String(o[cursor])).sort().at(-1)
-      const atBound = template === 'graphql' ? after.filter((o) => o[cursor] === bound && !changed.includes(o)).length : 0
+      // rest() and graphql() both skip the orders at the saved bound (read again: a closed bound) by key.
 
       const result = await runCli(['debug', `shop_${template}`], { cwd })
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
-      expect(calls(result.stdout, 'Upserts')).toBe(changed.length + atBound)
+      expect(calls(result.stdout, 'Upserts')).toBe(changed.length)
       expect(warehouseValue(dir, 'SELECT COUNT(*) FROM orders')).toBe(after.length)
       const last = changed.at(-1)!
       // The destination column is snake case: updatedAt lands in updated_at.

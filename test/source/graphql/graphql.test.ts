@@ -130,12 +130,14 @@ describe('graphql: incremental', () => {
     const s = await server()
     const sink = memory()
     const incremental = { cursor: 'updatedAt', variable: 'updatedSince' }
-    const first = await run(s, sink, { query: INCREMENTAL, incremental })
+    const keyset = true // the test server's endCursor continues after the last node returned
+    const first = await run(s, sink, { query: INCREMENTAL, incremental, keyset })
     expect(first.report.status).toBe('succeeded')
     const max = s.orders.map((o) => o.updatedAt).sort().at(-1)!
     expect(s.requests[0]!.variables.updatedSince).toBeNull()
     expect(first.states.slice(0, -1).every((st) => st.cursor === undefined)).toBe(true)
-    expect(first.states.at(-1)).toEqual({ cursor: max })
+    const keysAt = (value: string) => s.orders.filter((o) => o.updatedAt === value).map((o) => String(o.id))
+    expect(first.states.at(-1)).toEqual({ cursor: max, keys: keysAt(max) })
 
     // Three orders change, one is added; the next sync asks only for what changed since the bound.
     const later = (min: number) => new Date(Date.parse(max) + min * 60_000).toISOString()
@@ -144,27 +146,54 @@ describe('graphql: incremental', () => {
     Object.assign(s.orders[0]!, { name: 'changed 1', updatedAt: later(1) })
     s.orders.push({ id: 251, name: 'new', total: 3, updatedAt: later(3), customer: { email: 'n@shop.io', tier: 'gold' } })
     s.requests.length = 0
-    const second = await run(s, sink, { query: INCREMENTAL, incremental, pageSize: 2 })
+    const second = await run(s, sink, { query: INCREMENTAL, incremental, keyset, pageSize: 2 })
     expect(second.report.status).toBe('succeeded')
     expect(s.requests.every((r) => r.variables.updatedSince === max)).toBe(true)
-    expect(second.report.rows).toBe(5) // the boundary row (closed bound) and the four changes
+    expect(second.report.rows).toBe(4) // the four changes: the boundary row (closed bound) is read again and skipped by key
     // Mid-stream checkpoints keep the old bound: a crash there resumes without skipping.
     expect(second.states.slice(0, -1).every((st) => st.cursor === max)).toBe(true)
-    expect(second.states.at(-1)).toEqual({ cursor: later(3) })
+    expect(second.states.at(-1)).toEqual({ cursor: later(3), keys: ['251'] })
     expect(committed(sink)).toEqual(expected(s))
   })
 
-  it('with sorted: true, advances the bound at every page and resumes from it', async () => {
+  it('with sorted: true and keyset: true, follows endCursor, advances the bound at every page and resumes from it', async () => {
     const s = await server()
     const incremental = { cursor: 'updatedAt', variable: 'since', sorted: true }
-    const sorted = s.orders.map((o) => o.updatedAt).sort()
-    const first = await run(s, memory(), { query: SORTED, incremental })
+    const byTime = [...s.orders].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
+    const sorted = byTime.map((o) => o.updatedAt)
+    const first = await run(s, memory(), { query: SORTED, incremental, keyset: true })
     expect(first.report.status).toBe('succeeded')
     expect(first.states.map((st) => st.cursor)).toEqual([sorted[99], sorted[199], sorted[249]])
 
     s.requests.length = 0
-    const stopped = await run(s, memory(), { query: SORTED, incremental }, { signal: AbortSignal.abort() })
-    expect(stopped.states).toEqual([{ cursor: sorted[99] }])
+    const stopped = await run(s, memory(), { query: SORTED, incremental, keyset: true }, { signal: AbortSignal.abort() })
+    expect(stopped.states).toEqual([{ cursor: sorted[99], keys: [String(byTime[99]!.id)] }])
+  })
+
+  it('refuses an incremental stream neither sorted nor keyset when built, saying how to page it safely (CONFIG_INVALID)', () => {
+    const build = (extra: Partial<GraphqlOptions>) => () =>
+      graphql({ endpoint: 'http://127.0.0.1:1/graphql', query: INCREMENTAL, connection: 'data.orders', table: 'orders', primaryKey: ['id'], incremental: { cursor: 'updatedAt', variable: 'updatedSince' }, ...extra })
+    // endCursor may encode a position (graphql-relay's arrayconnection:<n>): nodes changing meanwhile shift past it.
+    expect(build({})).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', context: expect.objectContaining({ option: 'graphql.incremental.sorted' }) }))
+    expect(build({})).toThrow(/incremental\.sorted: true if the query returns nodes ascending by updatedAt.*keyset: true/)
+    expect(build({ keyset: 'yes' as unknown as boolean })).toThrow('graphql.keyset')
+    expect(build({ keyset: true })).not.toThrow()
+    expect(build({ incremental: { cursor: 'updatedAt', variable: 'updatedSince', sorted: true } })).not.toThrow()
+    // Not incremental: every sync reads everything, so a shifted node is read by the next one.
+    expect(build({ incremental: undefined as never })).not.toThrow()
+  })
+
+  it('with sorted: true and no keyset, pages by the cursor: each page is a first page (no $after) from the last node\'s updatedAt', async () => {
+    const s = await server()
+    const byTime = [...s.orders].sort((a, b) => a.updatedAt.localeCompare(b.updatedAt))
+    const sink = memory()
+    const { report, states } = await run(s, sink, { query: SORTED, incremental: { cursor: 'updatedAt', variable: 'since', sorted: true } })
+    expect(report.status).toBe('succeeded')
+    // Page 2 starts at the last node of page 1 (closed bound), which is skipped by key: 99 new nodes a page after the first.
+    expect(s.requests.map((r) => [r.variables.after, r.variables.since])).toEqual([[null, null], [null, byTime[99]!.updatedAt], [null, byTime[198]!.updatedAt]])
+    expect(report.rows).toBe(250)
+    expect(states.map((st) => st.cursor)).toEqual([byTime[99]!.updatedAt, byTime[198]!.updatedAt, byTime[249]!.updatedAt])
+    expect(committed(sink)).toEqual(expected(s))
   })
 
   it('refuses sorted: true when the nodes are not ascending (GRAPHQL_UNSORTED)', async () => {
