@@ -3,10 +3,15 @@ import { SluiceError } from '../core/sluice-error.js'
 import { knownKeys } from '../retry/check-option.js'
 import type { Sink } from '../sink/sink.js'
 import { toSource, type Source } from '../source/source.js'
-import type { SyncOptions } from './sync.js'
+import type { SyncEvents, SyncOptions } from './sync.js'
 
-const SYNC_OPTIONS = ['source', 'destination', 'stages', 'connectorId', 'configuration', 'state', 'deadline', 'signal', 'grace', 'on', 'mar'] as const
-const SYNC_EVENTS = ['syncStart', 'checkpoint', 'schemaChange', 'syncComplete', 'syncError', 'marThreshold'] as const
+// Written as objects so the compiler checks each list against its interface (none missing, none extra).
+const SYNC_OPTIONS = Object.keys({
+  source: true, destination: true, stages: true, connectorId: true, configuration: true, state: true, deadline: true, signal: true, grace: true, on: true, mar: true,
+} satisfies Record<keyof SyncOptions, true>)
+const SYNC_EVENTS = Object.keys({
+  syncStart: true, checkpoint: true, schemaChange: true, syncComplete: true, syncError: true, marThreshold: true,
+} satisfies Record<keyof SyncEvents, true>)
 
 /** SyncOptions checked, the durations parsed. */
 export interface CheckedSyncOptions {
