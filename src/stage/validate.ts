@@ -1,4 +1,4 @@
-import { Either, ParseResult, Schema } from 'effect'
+import type { ParseResult, Schema } from 'effect'
 import type { Row } from '../core/batch.js'
 import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
@@ -52,14 +52,37 @@ export function validate(contracts: RecordContract | Readonly<Record<string, Rec
     }
   }
   const entries = contractEntries(contracts, options.tables)
-  const decoders = entries.map(([pattern, schema]) => [pattern, Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'ignore' })] as const)
-  const contractOf = memoize2((table) => decoders.some(([p]) => p.matches(table)))
-  const decoderOf = (table: string) => decoders.find(([p]) => p.matches(table))![1]
-  return keepsNames((messages, context) => validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined)))
+  const checkers = lazyCheckers(entries)
+  const contractOf = memoize2((table) => entries.some(([p]) => p.matches(table)))
+  return keepsNames((messages, context) => validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? checkers(m.table) : undefined)))
+}
+
+/** What is wrong with a row (`undefined`: it keeps its contract). */
+type Check = (row: unknown) => { text: string; issues: string[] } | undefined
+
+/**
+ * The check of each table's contract, built when the first row is checked: effect is loaded then,
+ * not with `sluice` (loading it cost a serverless cold start 0.6–1.2 s, README, cold-start). The
+ * contracts' own effect is already loaded by then, so this import costs nothing in ESM.
+ */
+function lazyCheckers(entries: readonly [NamePattern, RecordContract][]): (table: string) => Promise<Check> {
+  let checks: Promise<(readonly [NamePattern, Check])[]> | undefined
+  const load = async () => {
+    const [schema, parseResult] = await Promise.all([import('effect/Schema'), import('effect/ParseResult')])
+    return entries.map(([pattern, contract]) => {
+      const decode = schema.decodeUnknownEither(contract, { errors: 'all', onExcessProperty: 'ignore' })
+      const check: Check = (row) => {
+        const result = decode(row)
+        return result._tag === 'Right' ? undefined : describe(parseResult, result.left)
+      }
+      return [pattern, check] as const
+    })
+  }
+  return async (table) => (await (checks ??= load())).find(([p]) => p.matches(table))![1]
 }
 
 function contractEntries(contracts: unknown, tables: readonly string[] | undefined): [NamePattern, RecordContract][] {
-  if (Schema.isSchema(contracts)) {
+  if (isSchema(contracts)) {
     const patterns = (tables ?? ['*']).map((t, i) => namePattern(t, `validate.tables[${i}]`))
     return patterns.map((p) => [p, contracts as RecordContract])
   }
@@ -70,34 +93,41 @@ function contractEntries(contracts: unknown, tables: readonly string[] | undefin
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'validate(contract) needs an effect Schema, or an object of table name → Schema' })
   }
   return Object.entries(contracts).map(([table, schema]) => {
-    if (!Schema.isSchema(schema)) {
+    if (!isSchema(schema)) {
       throw new SluiceError({ code: 'CONFIG_INVALID', message: `validate: the contract of table ${JSON.stringify(table)} must be an effect Schema (import { Schema } from 'effect')` })
     }
     return [namePattern(table, `validate[${JSON.stringify(table)}]`), schema as RecordContract]
   })
 }
 
-type Decoder = (row: unknown) => Either.Either<unknown, ParseResult.ParseError>
+const SCHEMA_TYPE_ID = Symbol.for('effect/Schema')
+
+/** effect's `Schema.isSchema`, without loading effect: a schema carries an object under `Symbol.for('effect/Schema')`. */
+function isSchema(value: unknown): value is RecordContract {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || !(SCHEMA_TYPE_ID in value)) return false
+  const variance = (value as { [SCHEMA_TYPE_ID]: unknown })[SCHEMA_TYPE_ID]
+  return (typeof variance === 'object' && variance !== null) || typeof variance === 'function'
+}
 
 async function* validateMessages(
   messages: AsyncIterable<Message>,
   context: StageContext,
   onError: 'fail' | 'skip',
-  decoderFor: (m: RecordsMessage) => Decoder | undefined,
+  checkerFor: (m: RecordsMessage) => Promise<Check> | undefined,
 ): AsyncIterable<Message> {
   const keys = new Map(context.tables.map((t) => [t.table, t.primaryKey ?? []]))
   for await (const message of messages) {
-    const decode = message.kind === 'records' && matchColumn(message) === undefined ? decoderFor(message) : undefined
-    if (!decode || message.kind !== 'records') {
+    const checker = message.kind === 'records' && matchColumn(message) === undefined ? checkerFor(message) : undefined
+    if (!checker || message.kind !== 'records') {
       yield message
       continue
     }
+    const check = await checker
     const rows = message.batch.toRows()
     let keep: Uint8Array | undefined
     for (let i = 0; i < rows.length; i++) {
-      const result = decode(rows[i])
-      if (Either.isRight(result)) continue
-      const failure = describe(result.left)
+      const failure = check(rows[i])
+      if (!failure) continue
       const key = keyOf(rows[i]!, keys.get(message.table) ?? [])
       if (onError === 'fail') {
         throw new SluiceError({
@@ -121,8 +151,8 @@ async function* validateMessages(
   }
 }
 
-function describe(error: ParseResult.ParseError): { text: string; issues: string[] } {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.length ? i.path.join('.') : '(row)'}: ${i.message}`)
+function describe(parseResult: typeof ParseResult, error: ParseResult.ParseError): { text: string; issues: string[] } {
+  const issues = parseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.length ? i.path.join('.') : '(row)'}: ${i.message}`)
   return { text: issues.join('; '), issues }
 }
 
