@@ -6,11 +6,12 @@ import { createRequire } from 'node:module'
  * Importing `sluice` therefore never loads it (a static import would, in both builds: serverless
  * cold starts paid 0.6–1.2 s for effect alone, see README, cold-start).
  *
- * It is `require`, also in the ESM build, because the callers are synchronous (factories throw
- * when built, `toArrow` returns a batch): an ESM caller then holds the CommonJS copy of the package
- * next to its own ESM copy. That is safe for the two packages loaded this way: effect/Schema decodes
- * schemas built by either copy (schemas are data, tagged with `Symbol.for` ids), and apache-arrow's
- * `RecordBatch`, `Table`, `Schema`, `Field` and `Data` answer `instanceof` across copies.
+ * It is `require`, also in the ESM build, because its caller is synchronous (`decodeConfig` throws
+ * when a factory is built): an ESM caller then holds the CommonJS copy of effect next to its own ESM
+ * copy. effect/Schema decodes schemas built by either copy (schemas are data tagged with
+ * `Symbol.for` ids; `test/core/decode-config.test.ts` runs exactly that mix). Not every package is
+ * like that: apache-arrow batches from one copy wrote broken IPC through the other's `Table`, which
+ * is why `toArrow` lives behind the `sluice/arrow` entry instead.
  */
 export function lazyRequire<T>(specifier: string): () => T {
   let module: T | undefined
