@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { isSluiceError, type SluiceError } from '../core/sluice-error.js'
+import { lazyAgent } from './lazy-agent.js'
 import { abortedError, throwIfAborted } from '../retry/abort.js'
 import type { RetryPolicy } from '../retry/backoff.js'
 import { nonNegativeMs, positiveInteger, positiveMs } from '../retry/check-option.js'
@@ -145,9 +146,9 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
   const maxBytes = positiveInteger('httpClient.maxResponseBytes', options.maxResponseBytes ?? 64 * 1024 * 1024)
   const { auth, rateLimit: limiter } = options
   const clock = options.clock ?? systemClock
-  const dispatcher =
-    options.dispatcher ??
-    new Agent({
+  const agent = options.dispatcher
+    ? undefined
+    : lazyAgent({
       connections: positiveInteger('httpClient.connections', options.connections ?? 8),
       keepAliveTimeout: nonNegativeMs('httpClient.keepAliveMs', options.keepAliveMs ?? 4_000),
       connectTimeout: timeouts.connectMs,
@@ -185,7 +186,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
     }
     let res: Dispatcher.ResponseData
     try {
-      res = await dispatcher.request({
+      res = await (options.dispatcher ?? (await agent!.ready(signal))).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
@@ -245,7 +246,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
       }),
     redact,
     close: async () => {
-      if (!options.dispatcher) await dispatcher.close()
+      await agent?.close()
     },
   }
 }

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { SluiceError } from '../../core/sluice-error.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { nonNegativeMs, oneOf, positiveMs } from '../../retry/check-option.js'
@@ -86,6 +86,7 @@ export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions)
     let res: Dispatcher.ResponseData
     let body: Buffer | undefined
     try {
+      const { request } = await import('undici') // with the first token, not with sluice (README, cold-start)
       res = await request(tokenUrl, {
         method: 'POST', headers, body: form.toString(), signal: signal ?? null,
         headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
