@@ -1,6 +1,7 @@
 import type { ParseResult, Schema } from 'effect'
 import type { Row } from '../core/batch.js'
 import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
+import { importAsBuilt } from '../core/lazy-require.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
@@ -68,7 +69,7 @@ type Check = (row: unknown) => { text: string; issues: string[] } | undefined
 function lazyCheckers(entries: readonly [NamePattern, RecordContract][]): (table: string) => Promise<Check> {
   let checks: Promise<(readonly [NamePattern, Check])[]> | undefined
   const load = async () => {
-    const [schema, parseResult] = await Promise.all([import('effect/Schema'), import('effect/ParseResult')])
+    const [schema, parseResult] = await Promise.all([importAsBuilt<typeof Schema>('effect/Schema'), importAsBuilt<typeof ParseResult>('effect/ParseResult')])
     return entries.map(([pattern, contract]) => {
       const decode = schema.decodeUnknownEither(contract, { errors: 'all', onExcessProperty: 'ignore' })
       const check: Check = (row) => {
