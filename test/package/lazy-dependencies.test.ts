@@ -108,4 +108,30 @@ describe('the main entry loads effect, apache-arrow and undici only on the paths
       })()`)
     expect(out).toEqual({ status: 'succeeded', afterSync: [], afterHttpAndArrow: ['apache-arrow', 'undici'] })
   })
+
+  /** Script text: decodeConfig and validate with a schema from the caller's own effect, leaving `outcome`. */
+  const effectPaths = `
+    const Order = Schema.Struct({ id: Schema.Number, total: Schema.Number.pipe(Schema.nonNegative()) })
+    const decoded = decodeConfig(Order, { id: 1, total: 2 }, 'order')
+    let refused
+    try { decodeConfig(Order, { id: 1, total: -1 }, 'order') } catch (error) { refused = error.code + ': ' + error.message }
+    const sink = memory()
+    const report = await sync({ source: fromIterable('orders', [{ id: 1, total: 5 }, { id: 2, total: -1 }], { primaryKey: ['id'] }), stages: [validate({ orders: Order }, { onError: 'skip' })], destination: sink })
+    const outcome = { decoded, refused, status: report.status, kept: sink.rows('orders').map((r) => r.id), errors: report.errors }`
+  const effectOutcome = {
+    decoded: { id: 1, total: 2 }, refused: 'CONFIG_INVALID: order.total: Expected a non-negative number, actual -1', status: 'succeeded', kept: [1], errors: 1,
+  }
+
+  it('decodeConfig and validate, which load effect when called, work from the ESM and the CommonJS build', () => {
+    const esm = node('esm', `
+      const { Schema } = await import('effect')
+      const { sync, fromIterable, memory, decodeConfig, validate } = await import('sluice')
+      ${effectPaths}; console.log(JSON.stringify(outcome))`)
+    expect(esm).toEqual(effectOutcome)
+    const cjs = node('cjs', `
+      const { Schema } = require('effect')
+      const { sync, fromIterable, memory, decodeConfig, validate } = require('sluice')
+      ;(async () => { ${effectPaths}; console.log(JSON.stringify(outcome)) })()`)
+    expect(cjs).toEqual(effectOutcome)
+  })
 })
