@@ -35,7 +35,8 @@ beforeAll(async () => {
   })
 }, 180_000)
 
-const HEAVY = ['effect', 'apache-arrow', 'undici'] as const
+// better-sqlite3 and cron-parser cost less (~30 and ~50 ms) but are as unneeded on this path.
+const HEAVY = ['effect', 'apache-arrow', 'undici', 'better-sqlite3', 'cron-parser'] as const
 
 /** Runs `body` in a fresh node process in `root`; returns its last stdout line as JSON. */
 function node(kind: 'cjs' | 'esm', body: string): Record<string, unknown> {
@@ -79,7 +80,7 @@ const esmRecorder = `
     return [...urls, ...Object.keys(require.cache)]
   }`
 
-describe('the main entry loads effect, apache-arrow and undici only on the paths that use them', () => {
+describe('the main entry loads effect, apache-arrow, undici, better-sqlite3 and cron-parser only on the paths that use them', () => {
   it('ESM: import("sluice") and a fromIterable → memory sync load none of them; httpClient loads undici, sluice/arrow apache-arrow', () => {
     const out = node('esm', `
       ${esmRecorder}
