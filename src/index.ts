@@ -9,7 +9,6 @@ export { Batch, isNull, valueAt, takeRows, type Column, type ColumnValues, type 
 export { batchFromRows, type FromRowsOptions } from './core/batch-from-rows.js'
 export { matchColumn } from './core/match-column.js'
 export { inferType } from './core/infer-type.js'
-export { toArrow } from './core/batch-to-arrow.js'
 export { decodeConfig } from './core/decode-config.js'
 export type { ErrorRecord, RecordError } from './core/error-record.js'
 export { serializeState, parseState } from './core/json-state.js'

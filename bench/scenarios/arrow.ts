@@ -11,7 +11,8 @@ import {
   Bool, Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, tableFromJSON, TimestampMicrosecond, Utf8, vectorFromArray,
   type Data, type Vector,
 } from 'apache-arrow'
-import { batchFromRows, toArrow, type Batch } from '../../src/index.js'
+import { batchFromRows, type Batch } from '../../src/index.js'
+import { toArrow } from '../../src/arrow.js'
 import { chunks, ORDER_COLUMNS, type Order } from '../harness/generate-orders.js'
 import { loadOrders } from '../harness/orders-file.js'
 import { defineCase, type Scenario } from '../harness/scenario.js'

@@ -1,10 +1,16 @@
-import { Either, ParseResult, Schema } from 'effect'
+import type { ParseResult as ParseResultModule, Schema } from 'effect'
+import { lazyRequire } from './lazy-require.js'
 import { SluiceError } from './sluice-error.js'
+
+// Loaded on the first call, not with `sluice`: effect is the heaviest module a cold start could load.
+const effectSchema = lazyRequire<typeof Schema>('effect/Schema')
+const parseResult = lazyRequire<typeof ParseResultModule>('effect/ParseResult')
 
 /**
  * Decodes user configuration with an `effect/Schema`, turning every problem into one
  * `CONFIG_INVALID` error whose message lists each offending path (`streams.0.path: …`).
- * Factories call it when built, so a bad option fails at once, never on the first batch.
+ * Call it in a factory, so a bad option fails when built, never on the first batch. effect is
+ * loaded on the first call (importing `sluice` does not load it).
  *
  * @example
  * ```ts
@@ -14,9 +20,9 @@ import { SluiceError } from './sluice-error.js'
  * ```
  */
 export function decodeConfig<A, I>(schema: Schema.Schema<A, I, never>, input: unknown, what: string): A {
-  const result = Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'error' })(input)
-  if (Either.isRight(result)) return result.right
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(result.left)
+  const result = effectSchema().decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'error' })(input)
+  if (result._tag === 'Right') return result.right
+  const issues = parseResult().ArrayFormatter.formatErrorSync(result.left)
   // A union reports one issue per member at the same path: keep the first, it reads best.
   const seen = new Set<string>()
   const lines: string[] = []

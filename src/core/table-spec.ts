@@ -1,6 +1,5 @@
-import { Schema } from 'effect'
 import { parseColumnType, type ColumnType } from './column-type.js'
-import { decodeConfig } from './decode-config.js'
+import { ConfigIssues, isRecord } from './config-issues.js'
 import { SluiceError } from './sluice-error.js'
 import { WRITE_MODES } from './write-mode.js'
 
@@ -40,23 +39,21 @@ export interface TableSpecInput {
   readonly mode?: WriteMode
 }
 
-const TableSpecSchema = Schema.Struct({
-  table: Schema.NonEmptyTrimmedString,
-  primaryKey: Schema.optional(Schema.Array(Schema.NonEmptyString)),
-  columns: Schema.optional(Schema.Record({ key: Schema.NonEmptyString, value: Schema.String })),
-  mode: Schema.optional(Schema.Literal(...WRITE_MODES)),
-})
+const SPEC_KEYS = ['table', 'primaryKey', 'columns', 'mode'] as const
+// The shape as the messages name it (the words effect/Schema printed when it checked these).
+const SPEC_SHAPE =
+  '{ readonly table: NonEmptyTrimmedString; readonly primaryKey?: ReadonlyArray<NonEmptyString> | undefined; readonly columns?: { readonly [x: NonEmptyString]: string } | undefined; readonly mode?: "upsert" | "append" | "replace" | "history" | undefined }'
 
 /**
  * Validates table declarations (from a connector's `schema()` or a source's options) and
  * returns them with canonical column types; throws `CONFIG_INVALID` naming what is wrong.
  */
 export function parseTableSpecs(input: unknown, where = 'schema'): TableSpec[] {
-  if (!Array.isArray(input)) return decodeConfig(Schema.Array(TableSpecSchema), input, where) as never
+  if (!Array.isArray(input)) new ConfigIssues(where).fail(`ReadonlyArray<${SPEC_SHAPE}>`, input)
   const seen = new Set<string>()
-  return input.map((raw: unknown, i) => {
+  return (input as unknown[]).map((raw: unknown, i) => {
     checkMode(raw, `${where}[${i}]`)
-    const spec = decodeConfig(TableSpecSchema, withoutUndefinedColumns(raw), `${where}[${i}]`)
+    const spec = checkSpec(raw, `${where}[${i}]`)
     if (seen.has(spec.table)) return duplicate(where, spec.table)
     seen.add(spec.table)
     const columns: Record<string, ColumnType> = {}
@@ -69,6 +66,40 @@ export function parseTableSpecs(input: unknown, where = 'schema'): TableSpec[] {
     }
     return out
   })
+}
+
+interface CheckedSpec {
+  readonly table: string
+  readonly primaryKey?: readonly string[]
+  readonly columns?: Readonly<Record<string, string>>
+  readonly mode?: WriteMode
+}
+
+/** One declaration's shape: every issue at once, each at its path (`schema[0].primaryKey.1: …`). */
+function checkSpec(raw: unknown, at: string): CheckedSpec {
+  const issues = new ConfigIssues(at)
+  if (!isRecord(raw)) return issues.fail(SPEC_SHAPE, raw)
+  const spec = raw
+  issues.unexpectedKeys(spec, SPEC_KEYS)
+  issues.string(spec['table'], 'table', { trimmed: true })
+  if (spec['primaryKey'] !== undefined) issues.names(spec['primaryKey'], 'primaryKey', 'ReadonlyArray<NonEmptyString>')
+  const columns = spec['columns']
+  // Entries that are `undefined` are ignored: TypeScript widens an array of specs with different columns that way.
+  if (columns !== undefined && !isRecord(columns)) issues.expected('columns', '{ readonly [x: NonEmptyString]: string }', columns)
+  else if (columns !== undefined) {
+    for (const [name, type] of Object.entries(columns)) {
+      if (name === '') issues.add('columns', 'a column name must be a non empty string, got ""')
+      else if (type !== undefined && typeof type !== 'string') issues.expected(`columns.${name}`, 'string', type)
+    }
+  }
+  const mode = spec['mode'] // checked by checkMode
+  issues.throwIfAny()
+  return {
+    table: spec['table'] as string,
+    ...(spec['primaryKey'] !== undefined ? { primaryKey: spec['primaryKey'] as readonly string[] } : {}),
+    ...(isRecord(columns) ? { columns: Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) as Record<string, string> } : {}),
+    ...(mode !== undefined ? { mode: mode as WriteMode } : {}),
+  }
 }
 
 /**
@@ -86,14 +117,8 @@ function checkMode(raw: unknown, where: string): void {
   })
 }
 
-function withoutUndefinedColumns(raw: unknown): unknown {
-  const columns = (raw as { columns?: unknown } | null)?.columns
-  if (typeof columns !== 'object' || columns === null) return raw
-  return { ...(raw as object), columns: Object.fromEntries(Object.entries(columns).filter(([, v]) => v !== undefined)) }
-}
-
 function duplicate(where: string, table: string): never {
-  return decodeConfig(Schema.Never, { table }, `${where}: table ${JSON.stringify(table)} is declared twice`)
+  throw new SluiceError({ code: 'CONFIG_INVALID', message: `${where}: table ${JSON.stringify(table)} is declared twice; declare each table once`, context: { option: where, table } })
 }
 
 export { modeOf } from './write-mode.js'

@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { isSluiceError, type SluiceError } from '../core/sluice-error.js'
+import { lazyAgent } from './lazy-agent.js'
 import { abortedError, throwIfAborted } from '../retry/abort.js'
 import type { RetryPolicy } from '../retry/backoff.js'
 import { knownOptions, nonNegativeMs, positiveInteger } from '../retry/check-option.js'
@@ -170,9 +171,9 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
   const trusted = credentialOrigins(options, baseUrl, at)
   const { rateLimit: limiter } = options
   const clock = options.clock ?? systemClock
-  const dispatcher =
-    options.dispatcher ??
-    new Agent({
+  const agent = options.dispatcher
+    ? undefined
+    : lazyAgent({
       connections: positiveInteger(`${at}.connections`, options.connections ?? 8),
       keepAliveTimeout: nonNegativeMs(`${at}.keepAliveMs`, options.keepAliveMs ?? 4_000),
       connectTimeout: timeouts.connectMs,
@@ -220,7 +221,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
     let res: Dispatcher.ResponseData
     try {
       try {
-        res = await dispatcher.request({
+        res = await (options.dispatcher ?? (await agent!.ready(deadline.signal))).request({
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
           method: method as Dispatcher.HttpMethod,
@@ -283,7 +284,7 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
       }),
     redact,
     close: async () => {
-      if (!options.dispatcher) await dispatcher.close()
+      await agent?.close()
     },
   }
 }

@@ -1,8 +1,11 @@
-import { CronExpressionParser } from 'cron-parser'
+import { lazyRequire } from '../core/lazy-require.js'
 import { parseDuration, type Duration } from '../core/duration.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { exponentialBackoff, type RetryPolicy } from '../retry/backoff.js'
 import { knownKeys } from '../retry/check-option.js'
+
+// cron-parser (with luxon) is loaded by the first cron schedule, not with sluice: 40-60 ms of every cold start (README, cold-start).
+const cronParser = lazyRequire<typeof import('cron-parser')>('cron-parser')
 
 /** Fields every schedule takes besides when it fires. */
 interface ScheduleCommon {
@@ -78,7 +81,8 @@ export function parseSchedule(spec: ScheduleSpec, where = 'schedule'): Schedule 
   }
   if (!('cron' in spec) || typeof spec.cron !== 'string' || spec.cron.trim() === '') throw invalid(`${where}.cron`, "a cron expression such as '0 */6 * * *'", (spec as { cron?: unknown }).cron)
   const tz = spec.tz ?? 'UTC'
-  const next = (after: number) => CronExpressionParser.parse(spec.cron, { currentDate: new Date(after), tz }).next().getTime()
+  const { CronExpressionParser: parser } = cronParser()
+  const next = (after: number) => parser.parse(spec.cron, { currentDate: new Date(after), tz }).next().getTime()
   try {
     if (!Number.isFinite(next(Date.now()))) throw new Error('no next time')
   } catch (cause) {

@@ -1,13 +1,14 @@
-import { Either, ParseResult, Schema, SchemaAST } from 'effect'
+import type { ParseResult, Schema, SchemaAST } from 'effect'
 import type { Row } from '../core/batch.js'
 import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
+import { importAsBuilt } from '../core/lazy-require.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Stage, StageContext } from '../sync/sync.js'
 import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
-import { UnmatchedNames, type WantedName } from './unmatched-names.js'
 import { knownOptions } from '../retry/check-option.js'
+import { UnmatchedNames, type WantedName } from './unmatched-names.js'
 
 /** A record contract: an `effect/Schema` that decodes one row (no context requirements). */
 export type RecordContract = Schema.Schema<any, any, never>
@@ -30,13 +31,6 @@ export interface ValidateOptions {
  * batch row and its key (`onError: 'fail'`), or is left out and written to `_sluice_errors` with
  * the decode error (`onError: 'skip'`). Rows are checked, not converted: use `transform` to change
  * values. Give one contract (optionally limited with `tables`) or one per table.
- *
- * Names are checked as `hashColumns` checks its own: a contract keyed by (or `tables` naming) a
- * table the source doesn't declare fails the sync with `CONFIG_INVALID`, and so does a required
- * field of a struct contract that matches no column of its table (in the first upsert batch,
- * declared, or in the destination), since every row would fail it. An optional field may be absent
- * (sparse rows), unless the batch has a column no field names a typo away from it (`nickname`,
- * `nick_name`). Fields compare by exact name, and are checked only when upserts are.
  *
  * @example
  * ```ts
@@ -62,14 +56,38 @@ export function validate(contracts: RecordContract | Readonly<Record<string, Rec
     }
   }
   const entries = contractEntries(contracts, options.tables)
-  const wanted = wantedNames(entries, ops.has('upsert'))
-  const decoders = entries.map(([pattern, schema]) => [pattern, Schema.decodeUnknownEither(schema, { errors: 'all', onExcessProperty: 'ignore' })] as const)
-  const contractOf = memoize2((table) => decoders.some(([p]) => p.matches(table)))
-  const decoderOf = (table: string) => decoders.find(([p]) => p.matches(table))![1]
+  const checkers = lazyCheckers(entries)
+  const contractOf = memoize2((table) => entries.some(([p]) => p.matches(table)))
+  // The names the contracts expect are read from their ASTs when a sync starts (effect loads then, not with sluice).
+  let wanted: Promise<WantedName[]> | undefined
   return keepsNames((messages, context) => {
-    const names = () => new UnmatchedNames(wanted, context, { blockedIsFound: true })
-    return validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? decoderOf(m.table) : undefined), names)
+    const names = async () => new UnmatchedNames(await (wanted ??= wantedNames(entries, ops.has('upsert'))), context, { blockedIsFound: true })
+    return validateMessages(messages, context, options.onError, (m) => (ops.has(m.op) && contractOf(m.table, '') ? checkers(m.table) : undefined), names)
   })
+}
+
+/** What is wrong with a row (`undefined`: it keeps its contract). */
+type Check = (row: unknown) => { text: string; issues: string[] } | undefined
+
+/**
+ * The check of each table's contract, built when the first row is checked: effect is loaded then,
+ * not with `sluice` (loading it cost a serverless cold start 0.6–1.2 s, README, cold-start). The
+ * contracts' own effect is already loaded by then, so this import costs nothing in ESM.
+ */
+function lazyCheckers(entries: readonly [NamePattern, RecordContract][]): (table: string) => Promise<Check> {
+  let checks: Promise<(readonly [NamePattern, Check])[]> | undefined
+  const load = async () => {
+    const [schema, parseResult] = await Promise.all([importAsBuilt<typeof Schema>('effect/Schema'), importAsBuilt<typeof ParseResult>('effect/ParseResult')])
+    return entries.map(([pattern, contract]) => {
+      const decode = schema.decodeUnknownEither(contract, { errors: 'all', onExcessProperty: 'ignore' })
+      const check: Check = (row) => {
+        const result = decode(row)
+        return result._tag === 'Right' ? undefined : describe(parseResult, result.left)
+      }
+      return [pattern, check] as const
+    })
+  }
+  return async (table) => (await (checks ??= load())).find(([p]) => p.matches(table))![1]
 }
 
 /**
@@ -78,13 +96,14 @@ export function validate(contracts: RecordContract | Readonly<Record<string, Rec
  * only for contracts that decode an object with known fields (`Schema.Struct`, `Schema.Class`, a
  * filtered struct); unions and records are not checked.
  */
-function wantedNames(entries: readonly (readonly [NamePattern, RecordContract])[], upserts: boolean): WantedName[] {
+async function wantedNames(entries: readonly (readonly [NamePattern, RecordContract])[], upserts: boolean): Promise<WantedName[]> {
   const tables = entries.map(([table]): WantedName => ({ label: `validate: the contract of ${JSON.stringify(table.text)}`, table, consequence: 'it would check nothing' }))
   if (!upserts) return tables
+  const ast = await importAsBuilt<typeof SchemaAST>('effect/SchemaAST')
   const fields = entries.flatMap(([table, schema]) => {
-    const ast = SchemaAST.encodedAST(schema.ast)
-    if (!SchemaAST.isTypeLiteral(ast)) return []
-    return ast.propertySignatures.flatMap((p): WantedName[] => {
+    const encoded = ast.encodedAST(schema.ast)
+    if (!ast.isTypeLiteral(encoded)) return []
+    return encoded.propertySignatures.flatMap((p): WantedName[] => {
       if (typeof p.name !== 'string') return []
       const field = p.name
       return [{
@@ -103,7 +122,7 @@ function wantedNames(entries: readonly (readonly [NamePattern, RecordContract])[
 }
 
 function contractEntries(contracts: unknown, tables: readonly string[] | undefined): [NamePattern, RecordContract][] {
-  if (Schema.isSchema(contracts)) {
+  if (isSchema(contracts)) {
     const patterns = (tables ?? ['*']).map((t, i) => namePattern(t, `validate.tables[${i}]`))
     return patterns.map((p) => [p, contracts as RecordContract])
   }
@@ -114,38 +133,45 @@ function contractEntries(contracts: unknown, tables: readonly string[] | undefin
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'validate(contract) needs an effect Schema, or an object of table name → Schema' })
   }
   return Object.entries(contracts).map(([table, schema]) => {
-    if (!Schema.isSchema(schema)) {
+    if (!isSchema(schema)) {
       throw new SluiceError({ code: 'CONFIG_INVALID', message: `validate: the contract of table ${JSON.stringify(table)} must be an effect Schema (import { Schema } from 'effect')` })
     }
     return [namePattern(table, `validate[${JSON.stringify(table)}]`), schema as RecordContract]
   })
 }
 
-type Decoder = (row: unknown) => Either.Either<unknown, ParseResult.ParseError>
+const SCHEMA_TYPE_ID = Symbol.for('effect/Schema')
+
+/** effect's `Schema.isSchema`, without loading effect: a schema carries an object under `Symbol.for('effect/Schema')`. */
+function isSchema(value: unknown): value is RecordContract {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || !(SCHEMA_TYPE_ID in value)) return false
+  const variance = (value as { [SCHEMA_TYPE_ID]: unknown })[SCHEMA_TYPE_ID]
+  return (typeof variance === 'object' && variance !== null) || typeof variance === 'function'
+}
 
 async function* validateMessages(
   messages: AsyncIterable<Message>,
   context: StageContext,
   onError: 'fail' | 'skip',
-  decoderFor: (m: RecordsMessage) => Decoder | undefined,
-  names: () => UnmatchedNames,
+  checkerFor: (m: RecordsMessage) => Promise<Check> | undefined,
+  names: () => Promise<UnmatchedNames>,
 ): AsyncIterable<Message> {
-  const check = names()
+  const seen = await names()
   const keys = new Map(context.tables.map((t) => [t.table, t.primaryKey ?? []]))
   for await (const message of messages) {
-    const checking = check.see(message)
+    const checking = seen.see(message)
     if (checking) await checking
-    const decode = message.kind === 'records' && matchColumn(message) === undefined ? decoderFor(message) : undefined
-    if (!decode || message.kind !== 'records') {
+    const checker = message.kind === 'records' && matchColumn(message) === undefined ? checkerFor(message) : undefined
+    if (!checker || message.kind !== 'records') {
       yield message
       continue
     }
+    const check = await checker
     const rows = message.batch.toRows()
     let keep: Uint8Array | undefined
     for (let i = 0; i < rows.length; i++) {
-      const result = decode(rows[i])
-      if (Either.isRight(result)) continue
-      const failure = describe(result.left)
+      const failure = check(rows[i])
+      if (!failure) continue
       const key = keyOf(rows[i]!, keys.get(message.table) ?? [])
       if (onError === 'fail') {
         throw new SluiceError({
@@ -167,11 +193,11 @@ async function* validateMessages(
       if (batch.length > 0) yield { kind: 'records', table: message.table, op: message.op, batch }
     }
   }
-  await check.end()
+  await seen.end()
 }
 
-function describe(error: ParseResult.ParseError): { text: string; issues: string[] } {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.length ? i.path.join('.') : '(row)'}: ${i.message}`)
+function describe(parseResult: typeof ParseResult, error: ParseResult.ParseError): { text: string; issues: string[] } {
+  const issues = parseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.length ? i.path.join('.') : '(row)'}: ${i.message}`)
   return { text: issues.join('; '), issues }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { batchFromRows, inferType, isNull, SluiceError, toArrow, valueAt, widenType } from '../../src/index.js'
+import { batchFromRows, inferType, isNull, SluiceError, valueAt, widenType } from '../../src/index.js'
+import { toArrow } from '../../src/arrow.js'
 
 describe('batchFromRows', () => {
   it('infers Fivetran types from JS values and round-trips rows', () => {

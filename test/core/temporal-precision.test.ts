@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { batchFromRows, toArrow } from '../../src/index.js'
+import { batchFromRows } from '../../src/index.js'
+import { toArrow } from '../../src/arrow.js'
 import { encodeValue, NO_FIT } from '../../src/core/encode-value.js'
 import { formatMicros, parseNaiveMicrosExact, parseUtcMicrosExact } from '../../src/core/temporal.js'
 

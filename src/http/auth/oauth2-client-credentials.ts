@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { SluiceError } from '../../core/sluice-error.js'
 import { systemClock, type Clock } from '../../retry/clock.js'
 import { knownOptions, nonNegativeMs, oneOf, positiveMs } from '../../retry/check-option.js'
@@ -91,6 +91,7 @@ export function oauth2ClientCredentials(options: OAuth2ClientCredentialsOptions)
     let body: Buffer | undefined
     const deadline = requestDeadline(timeoutMs, signal) // a token endpoint trickling bytes must not hold the sync
     try {
+      const { request } = await import('undici') // with the first token, not with sluice (README, cold-start)
       res = await request(tokenUrl, {
         method: 'POST', headers, body: form.toString(), signal: deadline.signal,
         headersTimeout: timeoutMs, bodyTimeout: timeoutMs,

@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
 import type { Column } from '../../core/batch.js'
 import { baseType } from '../../core/column-type.js'
-import { utf8 } from '../../core/batch-to-arrow.js'
+import { utf8 } from '../../core/utf8-column.js'
 import { parseNaiveDays, parseNaiveMicros, parseUtcMicros } from '../../core/temporal.js'
 import { exactMicros } from '../files/epoch-micros.js'
 import type { DuckDbModule } from './load-duckdb.js'

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Row } from '../../core/batch.js'
 import { parseState, serializeState } from '../../core/json-state.js'
+import { lazyRequire } from '../../core/lazy-require.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import type { Sink } from '../sink.js'
@@ -12,6 +13,9 @@ import { sqliteOperations } from './sqlite-operations.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { describeLayout, SqliteRun } from './sqlite-run.js'
 import { knownOptions } from '../../retry/check-option.js'
+
+// better-sqlite3 is loaded by the first database opened, not with sluice: ~30 ms of every cold start (README, cold-start).
+const betterSqlite3 = lazyRequire<typeof Database>('better-sqlite3')
 
 /** Options of {@link sqlite}. */
 export interface SqliteOptions {
@@ -71,7 +75,7 @@ export function sqlite(options: SqliteOptions): Sink {
     if (db) return db
     if (path !== ':memory:') checkDirectory(path)
     try {
-      const handle = new Database(path, readonly ? { readonly: true, fileMustExist: true } : {})
+      const handle = new (betterSqlite3())(path, readonly ? { readonly: true, fileMustExist: true } : {})
       if (!readonly) {
         handle.pragma('journal_mode = WAL')
         handle.pragma('synchronous = NORMAL')

@@ -1,5 +1,4 @@
-import { Schema } from 'effect'
-import { decodeConfig } from '../../core/decode-config.js'
+import { ConfigIssues, isRecord } from '../../core/config-issues.js'
 import type { Duration } from '../../core/duration.js'
 import { parseDuration } from '../../core/duration.js'
 import { SluiceError } from '../../core/sluice-error.js'
@@ -43,14 +42,36 @@ export interface TablePlan {
   readonly named: readonly string[]
 }
 
-const Names = Schema.Array(Schema.NonEmptyString)
-const TableSchema = Schema.Struct({
-  table: Schema.NonEmptyTrimmedString,
-  cursor: Schema.optional(Schema.NonEmptyString),
-  primaryKey: Schema.optional(Schema.NonEmptyArray(Schema.NonEmptyString)),
-  lookback: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
-  columns: Schema.optional(Schema.Union(Schema.Struct({ include: Schema.NonEmptyArray(Schema.NonEmptyString) }), Schema.Struct({ exclude: Names }))),
-})
+const TABLE_KEYS = ['table', 'cursor', 'primaryKey', 'lookback', 'columns'] as const
+const SELECTION = '{ readonly include: readonly [NonEmptyString, ...NonEmptyString[]] } | { readonly exclude: ReadonlyArray<NonEmptyString> }'
+// The shape as the messages name it (the words effect/Schema printed when it checked these).
+const TABLE_SHAPE =
+  `{ readonly table: NonEmptyTrimmedString; readonly cursor?: NonEmptyString | undefined; readonly primaryKey?: readonly [NonEmptyString, ...NonEmptyString[]] | undefined; readonly lookback?: number | string | undefined; readonly columns?: ${SELECTION} | undefined }`
+
+/** One entry's shape: every issue at once, each at its path (`postgresSource.tables[0].columns.include.1: …`). */
+function checkTable(raw: unknown, at: string): DatabaseTable {
+  const issues = new ConfigIssues(at)
+  if (!isRecord(raw)) return issues.fail(TABLE_SHAPE, raw)
+  issues.unexpectedKeys(raw, TABLE_KEYS)
+  issues.string(raw['table'], 'table', { trimmed: true })
+  issues.string(raw['cursor'], 'cursor', { optional: true })
+  const primaryKey = raw['primaryKey']
+  if (Array.isArray(primaryKey) && primaryKey.length === 0) issues.expected('primaryKey', 'a non-empty array of column names', primaryKey)
+  else if (primaryKey !== undefined) issues.names(primaryKey, 'primaryKey', 'readonly [NonEmptyString, ...NonEmptyString[]]')
+  const lookback = raw['lookback']
+  if (lookback !== undefined && typeof lookback !== 'number' && typeof lookback !== 'string') issues.expected('lookback', 'number | string', lookback)
+  const columns = raw['columns']
+  if (columns !== undefined) {
+    const [key, ...more] = isRecord(columns) ? Object.keys(columns) : []
+    const names = isRecord(columns) && key ? columns[key] : undefined
+    if (more.length > 0 || (key !== 'include' && key !== 'exclude')) issues.expected('columns', SELECTION, columns)
+    else if (key === 'include' && Array.isArray(names) && names.length === 0) {
+      issues.add('columns.include', 'Expected at least one column, actual []; leave `columns` out to read every column')
+    } else issues.names(names, `columns.${key}`, key === 'include' ? 'readonly [NonEmptyString, ...NonEmptyString[]]' : 'ReadonlyArray<NonEmptyString>')
+  }
+  issues.throwIfAny()
+  return raw as unknown as DatabaseTable
+}
 
 /** Validates `tables` of a database source (names or objects); throws `CONFIG_INVALID` naming the offending entry. */
 export function parseTables(input: unknown, where: string): TablePlan[] {
@@ -60,7 +81,7 @@ export function parseTables(input: unknown, where: string): TablePlan[] {
   const seen = new Set<string>()
   return input.map((raw, i) => {
     const at = `${where}.tables[${i}]`
-    const t = decodeConfig(TableSchema, typeof raw === 'string' ? { table: raw } : raw, at)
+    const t = checkTable(typeof raw === 'string' ? { table: raw } : raw, at)
     if (seen.has(t.table)) throw new SluiceError({ code: 'CONFIG_INVALID', message: `${at}: table ${JSON.stringify(t.table)} is listed twice`, context: { option: at } })
     seen.add(t.table)
     const lookback = t.lookback === undefined ? { value: 0, text: false } : { value: parseDuration(t.lookback, `${at}.lookback`), text: typeof t.lookback === 'string' }

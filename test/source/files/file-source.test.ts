@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { batchFromRows, memory, op, sync, toArrow, type Row, type Stage } from '../../../src/index.js'
+import { batchFromRows, memory, op, sync, type Row, type Stage } from '../../../src/index.js'
+import { toArrow } from '../../../src/arrow.js'
 import { files, fileSource } from '../../../src/files.js'
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-file-source-'))
