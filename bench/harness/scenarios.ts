@@ -3,6 +3,7 @@ import type { Scenario } from './scenario.js'
 /** Every scenario, in the order `npm run bench` runs them. Loaded lazily: a child imports only its own. */
 export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario<any>>>> = {
   'sqlite-upsert': async () => (await import('../scenarios/sqlite-upsert.js')).default,
+  keyless: async () => (await import('../scenarios/keyless.js')).default,
   arrow: async () => (await import('../scenarios/arrow.js')).default,
   'drift-hash': async () => (await import('../scenarios/drift-hash.js')).default,
   mar: async () => (await import('../scenarios/mar.js')).default,
