@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { op, sync, type Message, type Row, type SchemaChange, type Sink, type Source, type State, type TableSpec } from '../../src/index.js'
 import { norm, normRows, page, scripted } from '../support/sources.js'
+import { describeExactNumberConformance } from './exact-number-conformance.js'
 
 /** A fresh, empty destination for one test. */
 export type SinkFactory = () => Sink | Promise<Sink>
@@ -10,6 +11,7 @@ const byId = (rows: Row[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.i
 
 /** The behaviour every sink must have; run with `describeSinkConformance('sqlite', () => sqlite({ path }))`. */
 export function describeSinkConformance(name: string, make: SinkFactory): void {
+  describeExactNumberConformance(name, make)
   describe(`sink conformance: ${name}`, () => {
     it('upsert writes whole rows by key: a column missing from a later upsert becomes NULL', async () => {
       const sink = await make()

@@ -6,6 +6,7 @@ import { quoteIdent } from '../layout/normalize-name.js'
 import { widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 import { duckdbType } from './duckdb-ddl.js'
 import type { DuckDbModule } from './load-duckdb.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 const NUMERIC = new Set(['BOOLEAN', 'SHORT', 'INT', 'LONG', 'FLOAT', 'DOUBLE'])
 const MAX_SAFE = 9007199254740991n
@@ -97,7 +98,7 @@ function viewOf(text: string, from: ColumnType): unknown {
     case 'BINARY':
       return new Uint8Array(Buffer.from(text, 'base64'))
     case 'JSON':
-      return JSON.parse(text) as unknown
+      return parseJsonExact(text) // JSON.parse would round numbers beyond a double
     default:
       return text
   }

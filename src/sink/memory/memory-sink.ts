@@ -12,6 +12,7 @@ import { rowHashes } from '../layout/row-hash.js'
 import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { memoryOperations } from './memory-operations.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 interface MemoryTable {
   layout: TableLayout
@@ -278,7 +279,7 @@ function viewOf(stored: StoredValue, type: ColumnType): unknown {
     case 'LONG':
       return typeof stored === 'bigint' && stored >= -9007199254740991n && stored <= 9007199254740991n ? Number(stored) : stored
     case 'JSON':
-      return JSON.parse(stored as string) as unknown
+      return parseJsonExact(stored as string) // JSON.parse would round numbers beyond a double
     default:
       return stored
   }

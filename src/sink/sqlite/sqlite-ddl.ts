@@ -4,6 +4,7 @@ import { baseType, type ColumnType } from '../../core/column-type.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { keyNames, SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 /**
  * SQLite storage class of a sluice type. DECIMAL and temporal values are TEXT: NUMERIC affinity
@@ -52,7 +53,7 @@ export function sqliteValueView(stored: unknown, type: ColumnType): unknown {
     case 'DOUBLE':
       return typeof stored === 'bigint' ? Number(stored) : stored
     case 'JSON':
-      return typeof stored === 'string' ? (JSON.parse(stored) as unknown) : stored
+      return typeof stored === 'string' ? parseJsonExact(stored) : stored // JSON.parse would round numbers beyond a double
     default:
       return stored
   }

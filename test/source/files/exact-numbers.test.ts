@@ -24,8 +24,8 @@ async function read(name: string, columns?: Record<string, ColumnType>): Promise
   const sink = memory()
   const report = await sync({ source: fileSource({ path: dir, table: 't', primaryKey: ['id'], ...(columns ? { columns } : {}) }), destination: sink })
   expect(report.status).toBe('succeeded')
-  const layout = (await sink.describe()).find((l) => l.table === 't')!
-  return { rows: sink.rows('t').map((r) => ({ id: r['id'], d: r['d'] })), types: Object.fromEntries(layout.columns.map((c) => [c.source, c.type])) }
+  const layout = (await sink.describe!()).find((l) => l.table === 't')!
+  return { rows: sink.rows('t').map((r) => ({ id: r['id'], d: r['d'] })), types: Object.fromEntries(layout.columns.map((c) => [c.source, c.type])) as Record<string, ColumnType> }
 }
 
 describe('fileSource keeps numbers beyond a double exact', () => {

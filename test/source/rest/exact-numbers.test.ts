@@ -21,7 +21,7 @@ async function read(over: Partial<RestStream> = {}) {
   const sink = memory()
   const report = await syncInto(rest({ baseUrl: server.url, retry: false, streams: [{ table: 't', path: '/', primaryKey: ['id'], ...over }] }), sink)
   expectSucceeded(report)
-  return { report, rows: destRows(sink, 't'), layout: (await sink.describe()).find((l) => l.table === 't')! }
+  return { report, rows: destRows(sink, 't'), layout: (await sink.describe!()).find((l) => l.table === 't')! }
 }
 
 describe('rest keeps numbers beyond a double exact', () => {
