@@ -102,5 +102,18 @@ export function describeExactNumberConformance(name: string, make: SinkFactory):
       const [row] = await sink.read!({ table: 'docs' })
       expect(jsonText(parseJsonExact(row!['doc'] as string))).toBe(DOCUMENT)
     })
+
+    it('a DOUBLE column refuses an integer beyond 2^53 with DESTINATION_WRITE (sqlite and postgres rounded it); declared STRING it lands exactly', async () => {
+      const sink = await make()
+      const write = (rows: Row[], columns: Record<string, 'STRING'> = {}) =>
+        sync({ destination: sink, source: { id: 'c', tables: () => [{ table: 'd', primaryKey: ['id'], columns }], async *read() { yield op.upsert('d', rows).withTypes(columns); yield op.checkpoint({}) } } })
+      expect((await write([{ id: 1, w: 1.5 }])).error).toBeUndefined()
+      const refused = await write(parseJsonExact('[{"id":2,"w":9007199254740993}]') as Row[])
+      expect(refused.status).toBe('failed')
+      expect(refused.error).toMatchObject({ code: 'DESTINATION_WRITE', message: expect.stringContaining('declare the column STRING') })
+      expect(await rowsOf(sink, 'd', ['id', 'w'])).toEqual([['1', '1.5']])
+      expect((await write(parseJsonExact('[{"id":2,"w":9007199254740993}]') as Row[], { w: 'STRING' })).error).toBeUndefined()
+      expect(await rowsOf(sink, 'd', ['id', 'w'])).toEqual([['1', '1.5'], ['2', '9007199254740993']])
+    })
   })
 }

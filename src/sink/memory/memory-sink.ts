@@ -9,6 +9,7 @@ import type { TableSpec } from '../../core/table-spec.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, widenStoredValue, type StoredValue, type TableLayout } from '../layout/table-layout.js'
 import { rowHashes } from '../layout/row-hash.js'
+import { columnAsType } from '../files/column-as-type.js'
 import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { memoryOperations } from './memory-operations.js'
@@ -126,9 +127,12 @@ export function memory(): MemorySink {
     const layout = t.layout
     const names = new Map(layout.columns.map((c) => [c.source, c.name]))
     const hashes = layout.primaryKey.length === 0 ? rowHashes(batch) : undefined
+    // Values as the destination column's type stores them (or DESTINATION_WRITE): a bigint in a DOUBLE column is no DOUBLE.
+    const types = new Map(layout.columns.map((c) => [c.source, c.type]))
+    const columns = batch.columns.map((c) => (types.get(c.name) === c.type ? c : columnAsType(c, types.get(c.name)!, `memory: table ${layout.table}`)))
     for (let i = 0; i < batch.length; i++) {
       const given: Row = {}
-      for (const c of batch.columns) given[names.get(c.name)!] = valueAt(c, i)
+      for (const c of columns) given[names.get(c.name)!] = valueAt(c, i)
       if (hashes) given[SYSTEM.id] = hashes[i]
       // jsonText, not JSON.stringify: a LONG key beyond 2^53 is a bigint, written as its exact digits.
       const key = hashes ? hashes[i]! : jsonText(layout.primaryKey.map((k) => given[names.get(k)!]))!
