@@ -1,5 +1,9 @@
+import Database from 'better-sqlite3'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { memory } from '../../../src/index.js'
+import { memory, sqlite, sync } from '../../../src/index.js'
 import { rest } from '../../../src/source/rest/rest-source.js'
 import type { RestStream } from '../../../src/source/rest/rest-options.js'
 import { localServer, type LocalServer } from '../../http/local-server.js'
@@ -15,7 +19,11 @@ beforeAll(async () => {
     res.end(PAGE)
   })
 })
-afterAll(() => server.close())
+const dir = mkdtempSync(join(tmpdir(), 'sluice-rest-exact-'))
+afterAll(async () => {
+  await server.close()
+  rmSync(dir, { recursive: true, force: true })
+})
 
 async function read(over: Partial<RestStream> = {}) {
   const sink = memory()
@@ -39,5 +47,25 @@ describe('rest keeps numbers beyond a double exact', () => {
       { id: 9007199254740993n, d: '12345678901234567890.123', v: 'b' },
     ])
     expect(Object.fromEntries(layout.columns.map((c) => [c.source, c.type]))).toMatchObject({ id: 'LONG', d: 'DECIMAL(38,3)' })
+  })
+  it('makes a declared LONG an INTEGER column in SQLite holding the exact ids, and DECIMAL(38,3) exact text (it became REAL)', async () => {
+    const path = join(dir, 'w.db')
+    const report = await sync({
+      source: rest({ baseUrl: server.url, retry: false, streams: [{ table: 't', path: '/', primaryKey: ['id'], columns: { id: 'LONG', d: 'DECIMAL(38,3)' } }] }),
+      destination: sqlite({ path }),
+    })
+    expect(report.status).toBe('succeeded')
+    const db = new Database(path, { readonly: true })
+    try {
+      const types = db.prepare(`SELECT name, type FROM pragma_table_info('t') WHERE name IN ('id', 'd') ORDER BY name`).all()
+      expect(types).toEqual([{ name: 'd', type: 'TEXT' }, { name: 'id', type: 'INTEGER' }])
+      const rows = db.prepare('SELECT id, typeof(id) AS kind, d FROM t ORDER BY id').safeIntegers(true).all()
+      expect(rows).toEqual([
+        { id: 9007199254740992n, kind: 'integer', d: '1' },
+        { id: 9007199254740993n, kind: 'integer', d: '12345678901234567890.123' },
+      ])
+    } finally {
+      db.close()
+    }
   })
 })
