@@ -7,8 +7,7 @@
  * A column declared `DECIMAL(p,s)` or `STRING` stores {@link ExactDecimal.text} digit for digit; `LONG`
  * stores an integral one exactly; an undeclared column infers `DOUBLE`, as for any other JSON number
  * (declare the column to keep the digits). Arithmetic and comparisons use the nearest double
- * (`valueOf`); `String(d)` is the text. Like a bigint, `JSON.stringify` refuses it (a `TypeError`)
- * rather than write a rounded number.
+ * (`valueOf`); `String(d)` is the text, and `JSON.stringify` writes the text as a JSON string.
  *
  * @example
  * ```ts
@@ -37,10 +36,23 @@ export class ExactDecimal {
     return this.text
   }
 
-  /** Refuses, like a bigint: `JSON.stringify` can only write a rounded double here. */
-  toJSON(): never {
-    throw new TypeError(`Do not know how to serialize an ExactDecimal (${this.text}) without rounding; write its .text`)
+  /**
+   * The text, so `JSON.stringify` keeps every digit (as a JSON string, as bigint replacers do) instead
+   * of throwing in an error record or a log line. sluice's own JSON writer (`jsonText`, used for JSON
+   * columns and keys) notices the call and writes the exact number instead.
+   */
+  toJSON(): string {
+    written++
+    return this.text
   }
+}
+
+/** `toJSON` calls so far: `jsonText` compares it around `JSON.stringify` to see whether one was written as a string. */
+let written = 0
+
+/** How many times an `ExactDecimal` has been written by `JSON.stringify` (see `toJSON`). */
+export function exactDecimalWrites(): number {
+  return written
 }
 
 /** The JSON number grammar. */

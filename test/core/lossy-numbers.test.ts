@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ExactDecimal } from '../../src/core/exact-decimal.js'
+import { jsonText } from '../../src/core/json-text.js'
 import { keptByDouble, lossyNumbers, normalDecimal } from '../../src/core/lossy-numbers.js'
 
 /** The tokens the scan lists, as text. */
@@ -47,11 +48,13 @@ describe('keptByDouble', () => {
 })
 
 describe('ExactDecimal', () => {
-  it('is its text as a string, the nearest double in arithmetic, and refuses JSON.stringify like a bigint', () => {
+  it('is its text as a string, the nearest double in arithmetic, its digits as a string to JSON.stringify, the number to jsonText', () => {
     const d = new ExactDecimal('12345678901234567890.123')
     expect(String(d)).toBe('12345678901234567890.123')
     expect(+d).toBe(12345678901234567890.123)
-    expect(() => JSON.stringify({ d })).toThrow(TypeError)
+    expect(JSON.stringify({ d })).toBe('{"d":"12345678901234567890.123"}')
+    expect(jsonText({ d, n: [1] })).toBe('{"d":12345678901234567890.123,"n":[1]}')
+    expect(jsonText({ n: [1] })).toBe('{"n":[1]}')
     expect(() => new ExactDecimal('1.')).toThrow(SyntaxError)
   })
 })
