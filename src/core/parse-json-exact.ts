@@ -11,7 +11,8 @@ import { exactNumber, lossyNumbers } from './lossy-numbers.js'
  * Text with some takes it too, with each of those numbers rewritten as a marked string that a
  * walk then turns into its exact value; text where that can't be done (it holds the marker
  * escape, or a run of digits inside a string looked like a number) goes through a small exact
- * parser.
+ * parser. Measured on 1000-row pages with one or with every id beyond 2^53: the marker path cost
+ * 1.9–2.6× `JSON.parse` of the page (it builds and parses a copy of the text), the parser 5–6×.
  *
  * @example
  * ```ts
