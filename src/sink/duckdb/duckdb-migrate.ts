@@ -1,12 +1,12 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { baseType, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { formatEpochMicros } from '../files/epoch-micros.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 import { duckdbType } from './duckdb-ddl.js'
 import type { DuckDbModule } from './load-duckdb.js'
-import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 const NUMERIC = new Set(['BOOLEAN', 'SHORT', 'INT', 'LONG', 'FLOAT', 'DOUBLE'])
 const MAX_SAFE = 9007199254740991n

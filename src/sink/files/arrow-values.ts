@@ -1,8 +1,8 @@
 import type { Data, Table } from 'apache-arrow'
 import { baseType, decimalParams, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { formatMicros } from '../../core/temporal.js'
 import { formatEpochMicros } from './epoch-micros.js'
-import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 const decoder = new TextDecoder()
 const MAX_SAFE = 9007199254740991n

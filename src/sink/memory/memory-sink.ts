@@ -5,15 +5,15 @@ import type { ErrorRecord } from '../../core/error-record.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import type { TableSpec } from '../../core/table-spec.js'
+import { columnAsType } from '../files/column-as-type.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, widenStoredValue, type StoredValue, type TableLayout } from '../layout/table-layout.js'
 import { rowHashes } from '../layout/row-hash.js'
-import { columnAsType } from '../files/column-as-type.js'
 import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { memoryOperations } from './memory-operations.js'
-import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 interface MemoryTable {
   layout: TableLayout

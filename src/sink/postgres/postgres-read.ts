@@ -10,8 +10,9 @@ const OID = { int8: 20, json: 114, jsonb: 3802, date: 1082, timestamp: 1114, tim
 /**
  * Type parsers for reading a table back the way a batch holds values: bigint as a number when it
  * is safe (else a bigint), the temporal types as ISO text with their microseconds (pg's default
- * `Date` would drop them), numeric as exact text, jsonb parsed exactly (see `parseJsonExact`), bytea as a Buffer. Needs
- * `TimeZone = UTC` and `DateStyle = ISO` in the session (set locally by {@link readTable}).
+ * `Date` would drop them), numeric as exact text, json and jsonb parsed exactly (`parseJsonExact`:
+ * pg's `JSON.parse` would round numbers beyond a double), bytea as a Buffer. Needs `TimeZone = UTC`
+ * and `DateStyle = ISO` in the session (set locally by {@link readTable}).
  */
 export const READ_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
@@ -23,7 +24,7 @@ export const READ_TYPES: pg.CustomTypesConfig = {
         }
       case OID.json:
       case OID.jsonb:
-        return (text: string) => parseJsonExact(text) // pg's JSON.parse would round numbers beyond a double
+        return (text: string) => parseJsonExact(text)
       case OID.date:
         return (text: string) => text
       case OID.timestamp:

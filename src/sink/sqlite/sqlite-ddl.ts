@@ -1,10 +1,10 @@
 import type { Database } from 'better-sqlite3'
 import type { Row } from '../../core/batch.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { keyNames, SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
-import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 /**
  * SQLite storage class of a sluice type. DECIMAL and temporal values are TEXT: NUMERIC affinity
