@@ -116,6 +116,8 @@ function inferColumn(values: readonly unknown[], name: string, declared: ColumnT
   }
   let type = typeOfKinds(mask) ?? declared ?? 'STRING'
   if (declared) type = widenType(declared, type)
+  // widenType ranks DOUBLE above LONG, but a double rounds an integer beyond 2^53: text keeps it.
+  if (mask & KIND.WIDE && (type === 'DOUBLE' || type === 'FLOAT')) type = 'STRING'
   const column = encodeColumn(values, name, type, canonicalUtc)
   if (column) return column
   // Only reachable for values that even STRING can't hold (cyclic objects): find and name one.

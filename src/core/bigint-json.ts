@@ -1,6 +1,8 @@
+import { ExactDecimal } from './exact-decimal.js'
+
 /**
- * `JSON.stringify(value)` with one difference: a bigint is written as the exact JSON number it
- * is (`12345678901234567890`) where `JSON.stringify` throws. Node 20 has no `JSON.rawJSON`, so
+ * `JSON.stringify(value)` with one difference: a bigint or an `ExactDecimal` is written as the
+ * exact JSON number it is (`12345678901234567890`) where `JSON.stringify` throws. Node 20 has no `JSON.rawJSON`, so
  * this walks the value itself, following the standard's SerializeJSONProperty step by step:
  * `toJSON` (also on a bigint, if someone defined one), boxed primitives unwrapped, non-finite
  * numbers as `null`, `undefined`/functions/symbols omitted from objects and `null` in arrays,
@@ -23,10 +25,14 @@ export function stringifyWithBigints(value: unknown, seen?: { bigints: number })
   }
 }
 
-/** Bigints written by the current call (module state: the walk is synchronous and allocation-free to count). */
+/** Bigints (and exact decimals) written by the current call (module state: the walk is synchronous and allocation-free to count). */
 let bigints = 0
 
 function property(key: string, value: unknown, stack: object[]): string | undefined {
+  if (value instanceof ExactDecimal) {
+    bigints++
+    return value.text // before toJSON, which refuses: the exact text is the JSON number
+  }
   let v = value
   if ((typeof v === 'object' && v !== null) || typeof v === 'bigint') {
     const toJSON = (v as { toJSON?: unknown }).toJSON

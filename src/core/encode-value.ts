@@ -1,4 +1,5 @@
 import { baseType, decimalParams, type ColumnType } from './column-type.js'
+import { ExactDecimal, integerOfText } from './exact-decimal.js'
 import { jsonText } from './json-text.js'
 import { naiveText, normalizeUtc, parseNaiveDays, parseNaiveMicros, parseUtcMicros } from './temporal.js'
 
@@ -21,6 +22,28 @@ function toNumber(v: unknown): number | typeof NO_FIT {
 function intIn(v: unknown, min: number, max: number): number | typeof NO_FIT {
   const n = toNumber(v)
   return n !== NO_FIT && Number.isInteger(n) && n >= min && n <= max ? n : NO_FIT
+}
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+function int64(big: bigint | undefined): bigint | typeof NO_FIT {
+  return big !== undefined && big >= INT64_MIN && big <= INT64_MAX ? big : NO_FIT
+}
+
+/**
+ * A LONG: bigints, integer text and exact decimals by their digits; a number that is an integer
+ * beyond 2^53 (`1e18`, which a 15-digit JSON token can spell) by the digits it prints as, which are
+ * the token's: `BigInt(n)` would give the double's binary value (`123456789012345e4` is
+ * …450112 as a double).
+ */
+function longOf(v: unknown): bigint | typeof NO_FIT {
+  if (typeof v === 'bigint') return int64(v)
+  if (typeof v === 'string' && /^[-+]?\d+$/.test(v.trim())) return int64(BigInt(v.trim()))
+  if (v instanceof ExactDecimal) return int64(integerOfText(v.text))
+  const n = toNumber(v)
+  if (n === NO_FIT || !Number.isInteger(n)) return NO_FIT
+  return Number.isSafeInteger(n) ? BigInt(n) : Math.abs(n) < 2 ** 63 ? BigInt(String(n)) : NO_FIT
 }
 
 /**
@@ -53,6 +76,7 @@ function decimalText(v: unknown, type: ColumnType): string | typeof NO_FIT {
   let text: string
   if (typeof v === 'string') text = v.trim()
   else if (typeof v === 'bigint') text = v.toString()
+  else if (v instanceof ExactDecimal) text = v.text
   else if (typeof v === 'number' && Number.isFinite(v)) text = String(v)
   else return NO_FIT
   if (/e/i.test(text)) {
@@ -84,18 +108,12 @@ export function encodeValue(v: unknown, type: ColumnType): Encoded {
       return intIn(v, -32768, 32767)
     case 'INT':
       return intIn(v, -2147483648, 2147483647)
-    case 'LONG': {
-      if (typeof v === 'bigint') return v >= -(2n ** 63n) && v < 2n ** 63n ? v : NO_FIT
-      if (typeof v === 'string' && /^[-+]?\d+$/.test(v.trim())) {
-        const big = BigInt(v.trim())
-        return big >= -(2n ** 63n) && big < 2n ** 63n ? big : NO_FIT
-      }
-      const n = toNumber(v)
-      return n !== NO_FIT && Number.isSafeInteger(n) ? BigInt(n) : NO_FIT
-    }
+    case 'LONG':
+      return longOf(v)
     case 'FLOAT':
     case 'DOUBLE':
-      return typeof v === 'bigint' ? NO_FIT : toNumber(v)
+      // A declared DOUBLE takes the nearest double of an exact decimal, as it does of decimal text.
+      return typeof v === 'bigint' ? NO_FIT : v instanceof ExactDecimal ? v.valueOf() : toNumber(v)
     case 'DECIMAL':
       return decimalText(v, type)
     case 'UTC_DATETIME':
@@ -135,6 +153,7 @@ export function stringOf(v: unknown): string | typeof NO_FIT {
     case 'bigint':
       return String(v)
     case 'object':
+      if (v instanceof ExactDecimal) return v.text
       if (v instanceof Date) return Number.isNaN(v.getTime()) ? NO_FIT : v.toISOString()
       if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')
       return jsonText(v) ?? NO_FIT

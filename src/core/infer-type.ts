@@ -1,4 +1,5 @@
 import { widenType, type ColumnType } from './column-type.js'
+import { ExactDecimal, integerOfText } from './exact-decimal.js'
 import { parseUtcMicros } from './temporal.js'
 
 /** Bits describing which kinds of JS value a column holds; computed in one pass over the rows. */
@@ -13,6 +14,7 @@ export const KIND = {
   BINARY: 128,
   BAD: 256, // function, symbol, invalid Date, bigint beyond int64
   BIG: 512, // bigint beyond int64 (kept exact as text)
+  WIDE: 1024, // with LONG: an integer beyond 2^53, which a DOUBLE column would round
 } as const
 
 const INT64_MIN = -(2n ** 63n)
@@ -37,8 +39,14 @@ export function kindOf(v: unknown, isoChecks: boolean): number {
     case 'boolean':
       return KIND.BOOLEAN
     case 'bigint':
-      return v >= INT64_MIN && v <= INT64_MAX ? KIND.LONG : KIND.BIG
+      if (v < INT64_MIN || v > INT64_MAX) return KIND.BIG
+      return v >= -9007199254740991n && v <= 9007199254740991n ? KIND.LONG : KIND.LONG | KIND.WIDE
     case 'object':
+      if (v instanceof ExactDecimal) {
+        // An integer written with a fraction or exponent is LONG; any other is a JSON number like the rest (DOUBLE).
+        const int = integerOfText(v.text)
+        return int !== undefined && int >= INT64_MIN && int <= INT64_MAX ? KIND.LONG | KIND.WIDE : KIND.DOUBLE
+      }
       if (v instanceof Date) {
         if (Number.isNaN(v.getTime())) return KIND.BAD
         const year = v.getUTCFullYear() // beyond 0000–9999 ISO text has an expanded year no temporal type stores
@@ -60,7 +68,8 @@ export function typeOfKinds(mask: number): ColumnType | undefined {
   if (mask & KIND.BOOLEAN) add('BOOLEAN')
   if (mask & KIND.INT) add('INT')
   if (mask & KIND.LONG) add('LONG')
-  if (mask & KIND.DOUBLE) add('DOUBLE')
+  // A DOUBLE would round an integer beyond 2^53: together they take text, which keeps both exactly.
+  if (mask & KIND.DOUBLE) add(mask & KIND.WIDE ? 'STRING' : 'DOUBLE')
   if (mask & KIND.UTC) add('UTC_DATETIME')
   if (mask & KIND.JSON) add('JSON')
   if (mask & (KIND.STRING | KIND.BIG)) add('STRING')

@@ -1,11 +1,13 @@
 import { stringifyWithBigints } from './bigint-json.js'
+import { exactDecimalWrites } from './exact-decimal.js'
 
 /**
  * JSON text of a value for a JSON (or STRING) column, or `undefined` when it has none (`undefined`
  * at the top, a cycle). Plain `JSON.stringify(v)` first: a replacer function turns off V8's fast
  * serializer, and no value needs one except a bigint, which makes the native call throw a
- * `TypeError`; then the value is written again by {@link stringifyWithBigints}, which keeps the
- * bigint as the exact JSON number (a cycle throws there too and ends as `undefined`). Everything else
+ * `TypeError`, or an `ExactDecimal`, whose `toJSON` made it a string; then the value is written
+ * again by {@link stringifyWithBigints}, which keeps either as the exact JSON number (a cycle
+ * throws there too and ends as `undefined`). Everything else
  * (Date through `toJSON`, Buffer as `{type,data}`, typed arrays as index objects, undefined members
  * dropped) is what `JSON.stringify` does, on either path.
  *
@@ -21,7 +23,10 @@ import { stringifyWithBigints } from './bigint-json.js'
 export function jsonText(v: unknown): string | undefined {
   if (walking.bigints > 0) return walk(v)
   try {
-    return JSON.stringify(v) as string | undefined
+    const before = exactDecimalWrites()
+    const text = JSON.stringify(v) as string | undefined
+    // An ExactDecimal's toJSON wrote its digits as a JSON string: write it again, as the number.
+    return exactDecimalWrites() === before ? text : walk(v)
   } catch (e) {
     if (!(e instanceof TypeError)) return undefined // a throwing getter or toJSON: no text to store
     return walk(v)

@@ -1,3 +1,4 @@
+import { parseJsonExact } from '../core/parse-json-exact.js'
 import type { ResponseHeaders } from '../retry/retry-after.js'
 import { bodyExcerpt, httpBodyError, type RequestLabel } from './http-error.js'
 
@@ -19,7 +20,11 @@ export interface HttpResponse {
   readonly body: Buffer
   /** The body decoded as UTF-8. */
   text(): string
-  /** The body parsed as JSON; throws `HTTP_BODY` (with status, redacted URL and an excerpt) if it is not. */
+  /**
+   * The body parsed as JSON, every number exact: an integer beyond 2^53 as a `bigint`, a decimal with more
+   * digits than a double holds as an `ExactDecimal` (where `JSON.parse` would round both); throws `HTTP_BODY`
+   * (with status, redacted URL and an excerpt) if it is not JSON.
+   */
   json<T = unknown>(): T
 }
 
@@ -58,7 +63,7 @@ function parseJson<T>(label: RequestLabel, status: number, headers: ResponseHead
     throw httpBodyError(label, { status, problem: 'is empty where JSON was expected; check the path and baseUrl' })
   }
   try {
-    return JSON.parse(text) as T
+    return parseJsonExact(text) as T
   } catch {
     // No `cause`: V8's SyntaxError quotes the body, which may hold secrets we have not seen.
     const truncated = /^\s*[[{]/.test(text) && !/[}\]]\s*$/.test(text)

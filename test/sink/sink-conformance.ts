@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { op, sync, type Message, type Row, type SchemaChange, type Sink, type Source, type State, type TableSpec } from '../../src/index.js'
 import { norm, normRows, page, scripted } from '../support/sources.js'
 import { describeWriteModeConformance, type SinkCapabilities } from './write-mode-conformance.js'
+import { describeExactNumberConformance } from './exact-number-conformance.js'
 
 /** A fresh, empty destination for one test. */
 export type SinkFactory = () => Sink | Promise<Sink>
@@ -16,6 +17,7 @@ const byId = (rows: Row[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.i
  */
 export function describeSinkConformance(name: string, make: SinkFactory, capabilities: SinkCapabilities = {}): void {
   describeWriteModeConformance(name, make, capabilities)
+  describeExactNumberConformance(name, make)
   describe(`sink conformance: ${name}`, () => {
     it('upsert writes whole rows by key: a column missing from a later upsert becomes NULL', async () => {
       const sink = await make()

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
 import { baseType, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { formatEpochMicros } from '../files/epoch-micros.js'
 import { quoteIdent } from '../layout/normalize-name.js'
@@ -97,7 +98,7 @@ function viewOf(text: string, from: ColumnType): unknown {
     case 'BINARY':
       return new Uint8Array(Buffer.from(text, 'base64'))
     case 'JSON':
-      return JSON.parse(text) as unknown
+      return parseJsonExact(text) // JSON.parse would round numbers beyond a double
     default:
       return text
   }

@@ -1,5 +1,6 @@
 import type { DuckDBValue } from '@duckdb/node-api'
 import { baseType, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { formatMicros } from '../../core/temporal.js'
 import { formatEpochMicros } from '../files/epoch-micros.js'
 
@@ -18,7 +19,7 @@ export function duckdbValueView(value: DuckDBValue, type: ColumnType | undefined
     case 'bigint':
       return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value
     case 'string':
-      return base === 'JSON' ? (JSON.parse(value) as unknown) : value
+      return base === 'JSON' ? parseJsonExact(value) : value // JSON.parse would round numbers beyond a double
     case 'number':
     case 'boolean':
       return value

@@ -1,5 +1,6 @@
 import type { Data, Table } from 'apache-arrow'
 import { baseType, decimalParams, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { formatMicros } from '../../core/temporal.js'
 import { formatEpochMicros } from './epoch-micros.js'
 
@@ -66,7 +67,7 @@ function reader(data: Data, type: ColumnType): (i: number) => unknown {
     case 'BINARY':
       return (i) => bytesAt(data, o + i).slice()
     case 'JSON':
-      return (i) => JSON.parse(decoder.decode(bytesAt(data, o + i))) as unknown
+      return (i) => parseJsonExact(decoder.decode(bytesAt(data, o + i))) // JSON.parse would round numbers beyond a double
     default:
       return (i) => decoder.decode(bytesAt(data, o + i))
   }

@@ -32,7 +32,7 @@ export function columnAsType(column: Column, type: ColumnType, where: string, na
     if (out === NO_FIT) {
       throw new SluiceError({
         code: 'DESTINATION_WRITE',
-        message: `${where}, column ${column.name}, row ${i}: a ${column.type} value does not fit the destination type ${type}`,
+        message: `${where}, column ${column.name}, row ${i}: a ${column.type} value does not fit the destination type ${type} exactly; declare the column STRING (or a wide enough DECIMAL) in the table spec`,
         context: { column: column.name, row: i, from: column.type, to: type },
       })
     }

@@ -106,7 +106,7 @@ function viewOf(stored: unknown, type: ColumnType): unknown {
     case 'LONG':
       return typeof stored === 'bigint' && stored >= -MAX_SAFE && stored <= MAX_SAFE ? Number(stored) : stored
     case 'JSON':
-      return JSON.parse(stored as string) as unknown
+      return parseJsonExact(stored as string)
     default:
       return stored
   }

@@ -5,7 +5,9 @@ import type { ErrorRecord } from '../../core/error-record.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import type { TableSpec } from '../../core/table-spec.js'
+import { columnAsType } from '../files/column-as-type.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, widenStoredValue, type StoredValue, type TableLayout } from '../layout/table-layout.js'
 import { rowHashes } from '../layout/row-hash.js'
@@ -140,9 +142,12 @@ export function memory(): MemorySink {
     const hashes = layout.primaryKey.length === 0 ? rowHashes(batch) : undefined
     const versions: GivenRow[] = []
     const deletedKeys = new Set<string>()
+    // Values as the destination column's type stores them (or DESTINATION_WRITE): a bigint in a DOUBLE column is no DOUBLE.
+    const types = new Map(layout.columns.map((c) => [c.source, c.type]))
+    const columns = batch.columns.map((c) => (types.get(c.name) === c.type ? c : columnAsType(c, types.get(c.name)!, `memory: table ${layout.table}`)))
     for (let i = 0; i < batch.length; i++) {
       const given: Row = {}
-      for (const c of batch.columns) given[names.get(c.name)!] = valueAt(c, i)
+      for (const c of columns) given[names.get(c.name)!] = valueAt(c, i)
       if (hashes) given[SYSTEM.id] = hashes[i]
       // jsonText, not JSON.stringify: a LONG key beyond 2^53 is a bigint, written as its exact digits.
       const key = hashes ? hashes[i]! : jsonText(layout.primaryKey.map((k) => given[names.get(k)!]))!
@@ -318,7 +323,7 @@ function viewOf(stored: StoredValue, type: ColumnType): unknown {
     case 'LONG':
       return typeof stored === 'bigint' && stored >= -9007199254740991n && stored <= 9007199254740991n ? Number(stored) : stored
     case 'JSON':
-      return JSON.parse(stored as string) as unknown
+      return parseJsonExact(stored as string) // JSON.parse would round numbers beyond a double
     default:
       return stored
   }

@@ -78,6 +78,8 @@ export function fieldEncoder(column: Column, target: ColumnType, where: (i: numb
 function compatible(from: string, to: string): boolean {
   if (to === 'JSON') return false // a string must become a JSON string literal, a NaN must become null
   if (from === 'BOOLEAN') return to !== 'BINARY'
+  // Postgres would parse the digits of a LONG beyond 2^53 into the nearest double: convert, which refuses it.
+  if (from === 'LONG' && (to === 'FLOAT' || to === 'DOUBLE')) return false
   if (from === 'SHORT' || from === 'INT' || from === 'LONG' || from === 'FLOAT' || from === 'DOUBLE') {
     return to === 'SHORT' || to === 'INT' || to === 'LONG' || to === 'FLOAT' || to === 'DOUBLE' || to === 'STRING'
   }
@@ -92,8 +94,8 @@ function converted(column: Column, target: ColumnType, where: (i: number) => str
     const e = encodeValue(valueAt(column, i), target)
     if (e === NO_FIT) {
       throw new SluiceError({
-        code: 'UNSUPPORTED_VALUE',
-        message: `postgres: ${where(i)} does not fit the destination type ${target}`,
+        code: 'DESTINATION_WRITE', // as the other sinks say it
+        message: `postgres: ${where(i)} does not fit the destination type ${target} exactly; declare the column STRING (or a wide enough DECIMAL) in the table spec`,
       })
     }
     if (typeof e === 'string') return escapeCopyText(e, () => where(i))

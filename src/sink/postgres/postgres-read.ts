@@ -1,16 +1,18 @@
 import pg from 'pg'
 import type { Row } from '../../core/batch.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { HISTORY, qualified } from './postgres-ddl.js'
 
-const OID = { int8: 20, date: 1082, timestamp: 1114, timestamptz: 1184 } as const
+const OID = { int8: 20, json: 114, jsonb: 3802, date: 1082, timestamp: 1114, timestamptz: 1184 } as const
 
 /**
  * Type parsers for reading a table back the way a batch holds values: bigint as a number when it
  * is safe (else a bigint), the temporal types as ISO text with their microseconds (pg's default
- * `Date` would drop them), numeric as exact text, jsonb parsed, bytea as a Buffer. Needs
- * `TimeZone = UTC` and `DateStyle = ISO` in the session (set locally by {@link readTable}).
+ * `Date` would drop them), numeric as exact text, json and jsonb parsed exactly (`parseJsonExact`:
+ * pg's `JSON.parse` would round numbers beyond a double), bytea as a Buffer. Needs `TimeZone = UTC`
+ * and `DateStyle = ISO` in the session (set locally by {@link readTable}).
  */
 export const READ_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
@@ -20,6 +22,9 @@ export const READ_TYPES: pg.CustomTypesConfig = {
           const n = Number(text)
           return Number.isSafeInteger(n) ? n : BigInt(text)
         }
+      case OID.json:
+      case OID.jsonb:
+        return (text: string) => parseJsonExact(text)
       case OID.date:
         return (text: string) => text
       case OID.timestamp:

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import type { Row } from '../../core/batch.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
+import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { HISTORY } from '../layout/history-columns.js'
 import { quoteIdent } from '../layout/normalize-name.js'
@@ -78,7 +79,7 @@ export function sqliteValueView(stored: unknown, type: ColumnType): unknown {
     case 'DOUBLE':
       return typeof stored === 'bigint' ? Number(stored) : stored
     case 'JSON':
-      return typeof stored === 'string' ? (JSON.parse(stored) as unknown) : stored
+      return typeof stored === 'string' ? parseJsonExact(stored) : stored // JSON.parse would round numbers beyond a double
     default:
       return stored
   }

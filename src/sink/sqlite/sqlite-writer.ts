@@ -1,7 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { isNull, type Batch, type Column } from '../../core/batch.js'
+import type { ColumnType } from '../../core/column-type.js'
 import type { RecordOp } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
+import { columnAsType } from '../files/column-as-type.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { rowHashes } from '../layout/row-hash.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
@@ -22,6 +24,7 @@ export class SqliteTableWriter {
   readonly #layout: TableLayout
   readonly #statements = new Map<string, Statement>()
   readonly #names: Map<string, string>
+  readonly #types: Map<string, ColumnType>
   /** Keyless table: rows are keyed by `_sluice_id`, the row hash. */
   readonly #hashKeyed: boolean
   readonly #matchIndexed = new Set<string>()
@@ -31,6 +34,7 @@ export class SqliteTableWriter {
     this.#db = db
     this.#layout = layout
     this.#names = new Map(layout.columns.map((c) => [c.source, c.name]))
+    this.#types = new Map(layout.columns.map((c) => [c.source, c.type]))
     this.#hashKeyed = layout.primaryKey.length === 0
   }
 
@@ -45,7 +49,7 @@ export class SqliteTableWriter {
     if (this.#layout.mode === 'history') return this.#writeHistory(op, batch, synced)
     if (op === 'delete') return this.#delete(batch, synced)
     const n = batch.length
-    const columns = batch.columns
+    const columns = batch.columns.map((c) => this.#asStored(c))
     const sources = columns.map((c) => c.name)
     const rows: RowSource = {
       values: columns.map((c) => bindable(c)),
@@ -82,7 +86,7 @@ export class SqliteTableWriter {
     this.#history ??= new SqliteHistoryWriter(this.#db, this.#layout)
     let row = 0
     try {
-      this.#history.write(op, batch, batch.columns.map(bindable), synced, (i) => (row = i))
+      this.#history.write(op, batch, batch.columns.map((c) => bindable(this.#asStored(c))), synced, (i) => (row = i))
     } catch (cause) {
       throw this.#failed(op, row, cause)
     }
@@ -97,6 +101,16 @@ export class SqliteTableWriter {
       message: `table ${this.#layout.table}: a delete must give the primary key column(s) ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
       context: { table: this.#layout.table },
     })
+  }
+
+  /**
+   * A column in its destination column's type: bound as is, a LONG beyond 2^53 in a REAL column
+   * (an older table inferred DOUBLE) became the nearest double, and a number in a TEXT column
+   * SQLite's text of it. Converted as a fresh write of that type stores it, or `DESTINATION_WRITE`.
+   */
+  #asStored(column: Column): Column {
+    const type = this.#types.get(column.name)
+    return type === undefined || type === column.type ? column : columnAsType(column, type, `sqlite: table ${this.#layout.table}`)
   }
 
   /** Soft-deletes by key (or by row hash for a keyless table); other columns of a delete are ignored. */

@@ -1,4 +1,5 @@
 import type { RowInput } from '../../core/batch.js'
+import { jsonText } from '../../core/json-text.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { IdValue } from './id-cursor-fetch.js'
 
@@ -60,8 +61,13 @@ export function idOf(row: unknown, asked: Pick<PageRequest, 'table' | 'idField' 
   if (typeof row !== 'object' || row === null) throw contract(asked, `returned ${row === null ? 'null' : typeof row} at row ${index} instead of an object`)
   const id = (row as Record<string, unknown>)[asked.idField]
   if (asked.integer ? Number.isSafeInteger(id) : typeof id === 'string' && id !== '') return id as IdValue
-  const shown = id === undefined ? 'no value' : JSON.stringify(id)
-  const want = asked.integer ? 'a safe integer (declare idType: \'string\' for string ids)' : 'a non-empty string'
+  // jsonText: a bigint id (JSON beyond 2^53) made JSON.stringify throw a raw TypeError here.
+  const shown = id === undefined ? 'no value' : (jsonText(id) ?? String(id))
+  const want = !asked.integer
+    ? 'a non-empty string'
+    : typeof id === 'bigint'
+      ? "a safe integer; ids beyond 2^53 can't be integer cursors: return them as strings (String(row.id)) with idType: 'string'"
+      : "a safe integer (declare idType: 'string' for string ids)"
   throw contract(asked, `returned a row with ${shown} in \`${asked.idField}\` at row ${index}; it must be ${want}`)
 }
 
