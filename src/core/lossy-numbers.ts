@@ -6,8 +6,8 @@ import { ExactDecimal, JSON_NUMBER } from './exact-decimal.js'
  * in its mantissa can be rounded. So the scan looks for runs of 16 digits (a '.' may sit among
  * them), which it can do by sampling: 16 consecutive characters always include one at an index
  * ≡ 15 (mod 16), so one character in 16 is read, plus probes where a sample is a digit. On the
- * LIMITS.md pages of 1000 orders (~160 KB) it took 42–73 µs against 480–840 µs for `JSON.parse` of
- * the page (7–13 %, CPU time on a loaded 2-core VM; `/\d{16}/.test`, used before, took 250–280 µs).
+ * LIMITS.md pages of 1000 orders (~160 KB) it took 36–59 µs against 440–490 µs for `JSON.parse` of
+ * the page (7–13 %, CPU time on a shared 2-core VM; `/\d{16}/.test`, used before, took 240 µs).
  * Only a page that has such a run pays for more.
  */
 

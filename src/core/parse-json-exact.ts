@@ -12,7 +12,8 @@ import { exactNumber, lossyNumbers } from './lossy-numbers.js'
  * walk then turns into its exact value; text where that can't be done (it holds the marker
  * escape, or a run of digits inside a string looked like a number) goes through a small exact
  * parser. Measured on 1000-row pages with one or with every id beyond 2^53: the marker path cost
- * 1.9–2.6× `JSON.parse` of the page (it builds and parses a copy of the text), the parser 5–6×.
+ * 1.7–2.8× `JSON.parse` of the page (it parses a copy of the text, then walks it), the parser
+ * 2.7–3.8× (CPU time, shared 2-core VM).
  *
  * @example
  * ```ts
