@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import pkg from '../../package.json' with { type: 'json' }
+import * as arrowEntry from '../../src/arrow.js'
 import * as duckdbEntry from '../../src/duckdb.js'
 import * as filesEntry from '../../src/files.js'
 import * as main from '../../src/index.js'
@@ -53,7 +55,7 @@ const SLUICE: Record<string, Entry> = {
   batchFromRows: { call: (x) => main.batchFromRows([{ id: 1 }], { table: 't', ...x }), lists: 'columns' },
   matchColumn: { notAFactory: 'reads a message' },
   inferType: { notAFactory: 'reads values' },
-  toArrow: { notAFactory: 'converts a batch' },
+  ExactDecimal: { notAFactory: 'a value class (a decimal kept as its exact text)' },
   decodeConfig: { notAFactory: 'a validator: its schema refuses excess properties itself' },
   serializeState: { notAFactory: 'serialises a state' },
   parseState: { notAFactory: 'parses a state' },
@@ -158,6 +160,10 @@ const ENTRIES: Record<string, { readonly module: Record<string, unknown>; readon
       duckdbWarehouseCounts: { notAFactory: 'reads counts from a file' },
     },
   },
+  'sluice/arrow': {
+    module: arrowEntry,
+    entries: { toArrow: { notAFactory: 'converts a batch' } },
+  },
   'sluice/files': {
     module: filesEntry,
     entries: {
@@ -177,6 +183,11 @@ async function outcome(factory: Factory, extra: Extra): Promise<unknown> {
     return error
   }
 }
+
+it('covers every entry of the package exports map (a new entry needs its factories here)', () => {
+  const entries = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'sluice' : `sluice/${k.slice(2)}`))
+  expect(Object.keys(ENTRIES).sort()).toEqual(entries.sort())
+})
 
 for (const [name, { module, entries }] of Object.entries(ENTRIES)) {
   describe(`${name}: every exported factory refuses an unknown option`, () => {
