@@ -99,9 +99,11 @@ export function historySql(layout: TableLayout, op: RecordOp, staging: Staging, 
   const close = `UPDATE ${table} AS t SET ${q(SYSTEM.synced)} = ${synced}, ${q(HISTORY.active)} = NOT ${differs},
   ${q(HISTORY.end)} = CASE WHEN ${differs} THEN ${closedAt} ELSE t.${q(HISTORY.end)} END
 FROM ${from(staging)} AS s WHERE ${on('t')} AND t.${q(HISTORY.active)}`
+  // `p`, the replaced version, is the one the close just ended (its end and write time): a version a delete
+  // closed 1 ms before this batch started also ends there, and an update must not carry its columns.
   const open = `INSERT INTO ${table} (${[...all.map(q), q(SYSTEM.synced), q(SYSTEM.deleted), q(HISTORY.start), q(HISTORY.end), q(HISTORY.active)].join(', ')})
 SELECT ${all.map((c) => value(c, 'p')).join(', ')}, ${synced}, false, ${synced}, ${END_OF_TIME}, true
-FROM ${from(staging)} AS s LEFT JOIN ${table} AS p ON ${on('p')} AND p.${q(HISTORY.end)} = ${closedAt}
+FROM ${from(staging)} AS s LEFT JOIN ${table} AS p ON ${on('p')} AND p.${q(HISTORY.end)} = ${closedAt} AND p.${q(SYSTEM.synced)} = ${synced}
 WHERE NOT EXISTS (SELECT 1 FROM ${table} AS a WHERE ${on('a')} AND a.${q(HISTORY.active)})`
   return `${close};\n${open}`
 }

@@ -85,9 +85,11 @@ export function historySql(plan: MergePlan, op: Exclude<RecordOp, 'delete'>, syn
   const close = `UPDATE ${table} AS t SET ${h.synced} = ${lit(synced)}, ${h.active} = NOT (${differs}),
   ${h.end} = CASE WHEN ${differs} THEN ${closedAt} ELSE t.${h.end} END
 FROM ${plan.stage} AS s WHERE ${joinOn('t', 's', keys)} AND t.${h.active}`
+  // `p`, the replaced version, is the one the close just ended (its end and write time): a version a delete
+  // closed 1 ms before this batch started also ends there, and an update must not carry its columns.
   const open = `INSERT INTO ${table} (${[...all.map(q), h.synced, h.deleted, h.start, h.end, h.active].join(', ')})
 SELECT ${all.map((c) => value(c, 'p')).join(', ')}, ${lit(synced)}, false, ${lit(synced)}, ${lit(END_OF_TIME)}, true
-FROM ${plan.stage} AS s LEFT JOIN ${table} AS p ON ${joinOn('p', 's', keys)} AND p.${h.end} = ${closedAt}
+FROM ${plan.stage} AS s LEFT JOIN ${table} AS p ON ${joinOn('p', 's', keys)} AND p.${h.end} = ${closedAt} AND p.${h.synced} = ${lit(synced)}
 WHERE NOT EXISTS (SELECT 1 FROM ${table} AS a WHERE ${joinOn('a', 's', keys)} AND a.${h.active})`
   return `${close};\n${open}`
 }

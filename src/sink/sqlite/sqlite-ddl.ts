@@ -32,7 +32,7 @@ export function sqliteType(type: ColumnType): 'INTEGER' | 'REAL' | 'TEXT' | 'BLO
 
 /**
  * CREATE TABLE for a layout: its columns, the system columns, and the key (none for append
- * tables). History tables add the version columns (ISO text, as `_sluice_synced`), are keyed by
+ * tables, nor for keyless ones: see `indexedByRowIndex`). History tables add the version columns (ISO text, as `_sluice_synced`), are keyed by
  * (key, `_sluice_start`), and get a partial unique index: one active version per key.
  */
 export function createTableSql(layout: TableLayout): string {
@@ -53,8 +53,17 @@ export function tableSql(layout: TableLayout, name: string): string {
       `${quoteIdent(HISTORY.active)} INTEGER NOT NULL DEFAULT 1`,
       `PRIMARY KEY (${[...keys, quoteIdent(HISTORY.start)].join(', ')})`,
     )
-  } else if (layout.mode !== 'append') cols.push(`PRIMARY KEY (${keys.join(', ')})`)
+  } else if (layout.mode !== 'append' && !indexedByRowIndex(layout)) cols.push(`PRIMARY KEY (${keys.join(', ')})`)
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(name)} (${cols.join(', ')})`
+}
+
+/**
+ * Keyless upsert and replace tables have no key constraint: their rows are found by
+ * `_sluice_id` through the row index (sqlite-row-index.ts), which a UNIQUE index on a hash
+ * would make 15–20× more costly to write. Tables created by earlier versions keep their key.
+ */
+export function indexedByRowIndex(layout: TableLayout): boolean {
+  return layout.primaryKey.length === 0 && (layout.mode === 'upsert' || layout.mode === 'replace')
 }
 
 /** The partial unique index of a history table (named by a hash: indexes share the tables' namespace). */

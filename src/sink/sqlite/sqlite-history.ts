@@ -108,9 +108,11 @@ function historySql(layout: TableLayout, op: Exclude<RecordOp, 'delete'>, source
   ${q(HISTORY.end)} = CASE WHEN ${differs} THEN s."closed" ELSE t.${q(HISTORY.end)} END
 FROM (SELECT ${row}) AS s WHERE ${on('t')} AND t.${q(HISTORY.active)}`
   const columns = [...all, SYSTEM.synced, SYSTEM.deleted, HISTORY.start, HISTORY.end, HISTORY.active].map(q)
+  // `p`, the replaced version, is the one the close just ended (its end and write time): a version a delete
+  // closed 1 ms before this batch started also ends there, and an update must not carry its columns.
   const open = `INSERT INTO ${table} (${columns.join(', ')})
 SELECT ${all.map((c) => value(c, 'p')).join(', ')}, s."start", 0, s."start", '${END_OF_TIME}', 1
-FROM (SELECT ${row}) AS s LEFT JOIN ${table} AS p ON ${on('p')} AND p.${q(HISTORY.end)} = s."closed"
+FROM (SELECT ${row}) AS s LEFT JOIN ${table} AS p ON ${on('p')} AND p.${q(HISTORY.end)} = s."closed" AND p.${q(SYSTEM.synced)} = s."start"
 WHERE NOT EXISTS (SELECT 1 FROM ${table} AS a WHERE ${on('a')} AND a.${q(HISTORY.active)})`
   return { close, open }
 }

@@ -4,6 +4,7 @@ import type { SchemaChange } from '../../core/message.js'
 import type { SchemaHistoryEntry } from '../sink.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import type { SyncReport } from '../../sync/sync-report.js'
+import { ROW_INDEX_DDL } from './sqlite-row-index.js'
 
 /** Meta tables of the SQLite destination (see DESIGN section 5). */
 export const META_DDL = `
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS "_sluice_schema_history" (
   "changed_at" TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON "_sluice_syncs" ("connector_id", "started_at");
-`
+${ROW_INDEX_DDL}`
 
 /** Reads every persisted table layout, by source name. */
 export function loadLayouts(db: Database): Map<string, TableLayout> {

@@ -9,9 +9,10 @@ import { HISTORY } from '../layout/history-columns.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import type { AppliedSchemaChange, SinkMessage, TableDescription } from '../sink.js'
-import { createTableSql, migrateColumn, sqliteType, widenRewrites } from './sqlite-ddl.js'
+import { createTableSql, indexedByRowIndex, migrateColumn, sqliteType, widenRewrites } from './sqlite-ddl.js'
 import { migrateToHistory } from './sqlite-history-migration.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout } from './sqlite-meta.js'
+import { KeylessRowIndex } from './sqlite-row-index.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
 
 /** One sync's work on an open database: layouts, writers, the open transaction and pending truncates. */
@@ -23,6 +24,8 @@ export class SqliteRun {
   readonly #layouts: Map<string, TableLayout>
   readonly #created = new Set<string>()
   readonly #writers = new Map<string, SqliteTableWriter>()
+  /** Row indexes of keyless tables (by source name), kept across the writers a schema change replaces. */
+  readonly #rowIndexes = new Map<string, KeylessRowIndex | undefined>()
   readonly #truncates: DeferredTruncates
   /** Tables whose declared columns were checked against the destination this run. */
   readonly #declaredChecked = new Set<string>()
@@ -97,6 +100,8 @@ export class SqliteRun {
       return
     }
     this.#begin()
+    // The next run then starts with no tail to read back (sqlite-row-index.ts).
+    for (const index of this.#rowIndexes.values()) index?.merge()
     const now = new Date(this.#truncates.tick()).toISOString()
     for (const [table, before] of this.#truncates.entries()) {
       const layout = this.#layouts.get(table)
@@ -178,10 +183,20 @@ export class SqliteRun {
   #writer(layout: TableLayout): SqliteTableWriter {
     let writer = this.#writers.get(layout.table)
     if (!writer) {
-      writer = new SqliteTableWriter(this.#db, layout)
+      writer = new SqliteTableWriter(this.#db, layout, this.#rowIndex(layout))
       this.#writers.set(layout.table, writer)
     }
     return writer
+  }
+
+  /** The row index of a keyless table created without a key constraint; none for other tables (or older keyless ones, which keep theirs). */
+  #rowIndex(layout: TableLayout): KeylessRowIndex | undefined {
+    if (!indexedByRowIndex(layout)) return undefined
+    if (!this.#rowIndexes.has(layout.table)) {
+      const keyed = this.#db.prepare(`SELECT 1 FROM pragma_index_list(?) WHERE "origin" = 'pk'`).get(layout.name) !== undefined
+      this.#rowIndexes.set(layout.table, keyed ? undefined : new KeylessRowIndex(this.#db, layout.name))
+    }
+    return this.#rowIndexes.get(layout.table)
   }
 
   #takenNames(): Set<string> {

@@ -10,6 +10,7 @@ import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { matchIndex } from '../layout/match-index.js'
 import { HISTORY } from '../layout/history-columns.js'
 import { SqliteHistoryWriter } from './sqlite-history.js'
+import type { KeylessRowIndex } from './sqlite-row-index.js'
 
 /** Rows bound per statement execution: multi-row VALUES amortise the per-call cost (see LIMITS.md 3c). */
 const ROWS_PER_STATEMENT = 16
@@ -29,13 +30,16 @@ export class SqliteTableWriter {
   readonly #hashKeyed: boolean
   readonly #matchIndexed = new Set<string>()
   #history: SqliteHistoryWriter | undefined
+  /** A keyless table without a UNIQUE index on `_sluice_id`: rows are found through it (sqlite-row-index.ts). */
+  readonly #rowIndex: KeylessRowIndex | undefined
 
-  constructor(db: Database, layout: TableLayout) {
+  constructor(db: Database, layout: TableLayout, rowIndex?: KeylessRowIndex) {
     this.#db = db
     this.#layout = layout
     this.#names = new Map(layout.columns.map((c) => [c.source, c.name]))
     this.#types = new Map(layout.columns.map((c) => [c.source, c.type]))
     this.#hashKeyed = layout.primaryKey.length === 0
+    this.#rowIndex = rowIndex
   }
 
   get layout(): TableLayout {
@@ -47,7 +51,13 @@ export class SqliteTableWriter {
     if (batch.length === 0) return
     if (op === 'delete') this.#requireKeys(batch)
     if (this.#layout.mode === 'history') return this.#writeHistory(op, batch, synced)
+    if (this.#rowIndex) return this.#writeIndexed(this.#rowIndex, op, batch, synced)
     if (op === 'delete') return this.#delete(batch, synced)
+    this.#upsert(op, batch, synced, this.#hashKeyed ? rowHashes(batch) : undefined)
+  }
+
+  /** Inserts or upserts every row of `batch` (`hashes`: `_sluice_id` of each row of a keyless table), 16 rows per statement. */
+  #upsert(op: RecordOp, batch: Batch, synced: string, hashes: readonly string[] | undefined): void {
     const n = batch.length
     const columns = batch.columns.map((c) => this.#asStored(c))
     const sources = columns.map((c) => c.name)
@@ -55,7 +65,7 @@ export class SqliteTableWriter {
       values: columns.map((c) => bindable(c)),
       validity: columns.map((c) => c.validity),
       synced,
-      hashes: this.#hashKeyed ? rowHashes(batch) : undefined,
+      hashes,
     }
     const width = columns.length + 1 + (rows.hashes ? 1 : 0)
     const multi = n >= ROWS_PER_STATEMENT ? this.#statement(op, sources, ROWS_PER_STATEMENT) : undefined
@@ -79,6 +89,84 @@ export class SqliteTableWriter {
     } catch (cause) {
       throw this.#failed(op, i, cause)
     }
+  }
+
+  /**
+   * A keyless table found through its row index: rows it has get an UPDATE by rowid (checked
+   * against `_sluice_id`), new rows a plain INSERT at the end of the table; a batch repeating a
+   * row inserts it once. A rowid that no longer holds its row (moved by VACUUM) rebuilds the index
+   * and the batch runs again.
+   */
+  #writeIndexed(index: KeylessRowIndex, op: RecordOp, batch: Batch, synced: string, retried = false): void {
+    const hashes = rowHashes(batch)
+    const found = index.find(hashes)
+    const fresh = new Uint8Array(batch.length)
+    const freshHashes: string[] = []
+    const seen = new Set<string>()
+    const values = batch.columns.map((c) => bindable(c))
+    const validity = batch.columns.map((c) => c.validity)
+    const update = op === 'delete' ? this.#indexedDelete() : this.#indexedUpdate(op, batch.columns.map((c) => c.name))
+    const params: unknown[] = []
+    let i = 0
+    try {
+      for (; i < batch.length; i++) {
+        const hash = hashes[i]!
+        const rid = found[i]
+        if (rid === undefined) {
+          if (op !== 'delete' && !seen.has(hash)) {
+            seen.add(hash)
+            fresh[i] = 1
+            freshHashes.push(hash)
+          }
+          continue
+        }
+        params.length = 0
+        if (op !== 'delete') {
+          for (let c = 0; c < values.length; c++) {
+            const v = validity[c]
+            params.push(v !== undefined && ((v[i >> 3]! >> (i & 7)) & 1) === 0 ? null : values[c]![i])
+          }
+        }
+        params.push(synced, rid, hash)
+        if (update.run(...params).changes === 0) {
+          if (retried) throw new Error(`row ${hash} is not at rowid ${rid} even after rebuilding the row index`)
+          index.rebuild()
+          return this.#writeIndexed(index, op, batch, synced, true)
+        }
+      }
+    } catch (cause) {
+      throw this.#failed(op, i, cause)
+    }
+    if (freshHashes.length === 0) return
+    const table = quoteIdent(this.#layout.name)
+    const before = (this.#db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 0
+    this.#upsert(op, freshHashes.length === batch.length ? batch : batch.filter(fresh), synced, freshHashes)
+    // Rows without an explicit rowid get max + 1, one after another; anything else, read back.
+    const last = this.#db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number
+    if (last === before + freshHashes.length) freshHashes.forEach((hash, k) => index.add(hash, before + 1 + k))
+    else for (const r of this.#db.prepare(`SELECT rowid AS "rid", ${quoteIdent(SYSTEM.id)} AS "id" FROM ${table} WHERE rowid > ?`).all(before) as { rid: number; id: string }[]) index.add(r.id, r.rid)
+    if (index.full) index.merge()
+  }
+
+  /** UPDATE of a found row: the given columns (an upsert NULLs the others), the write time, live again. */
+  #indexedUpdate(op: RecordOp, sources: readonly string[]): Statement {
+    const given = new Set(sources)
+    const sets = sources.map((s) => `${quoteIdent(this.#names.get(s)!)} = ?`)
+    if (op === 'upsert') for (const c of this.#layout.columns) if (!given.has(c.source)) sets.push(`${quoteIdent(c.name)} = NULL`)
+    sets.push(`${quoteIdent(SYSTEM.synced)} = ?`, `${quoteIdent(SYSTEM.deleted)} = 0`)
+    return this.#cached(`UPDATE ${quoteIdent(this.#layout.name)} SET ${sets.join(', ')} WHERE rowid = ? AND ${quoteIdent(SYSTEM.id)} = ?`)
+  }
+
+  /** A soft delete of a found row. */
+  #indexedDelete(): Statement {
+    const set = `${quoteIdent(SYSTEM.deleted)} = 1, ${quoteIdent(SYSTEM.synced)} = ?`
+    return this.#cached(`UPDATE ${quoteIdent(this.#layout.name)} SET ${set} WHERE rowid = ? AND ${quoteIdent(SYSTEM.id)} = ?`)
+  }
+
+  #cached(sql: string): Statement {
+    let stmt = this.#statements.get(sql)
+    if (!stmt) this.#statements.set(sql, (stmt = this.#db.prepare(sql)))
+    return stmt
   }
 
   /** History mode (SCD2): versions instead of overwrites (sqlite-history.ts). */
@@ -210,7 +298,7 @@ export class SqliteTableWriter {
     const insertCols = [...cols, synced, deleted, ...(this.#hashKeyed ? [id] : [])]
     const one = `(${[...cols.map(() => '?'), '?', '0', ...(this.#hashKeyed ? ['?'] : [])].join(', ')})`
     const head = `INSERT INTO ${table} (${insertCols.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`
-    if (this.#layout.mode === 'append') return head
+    if (this.#layout.mode === 'append' || this.#rowIndex) return head // a row index has told which rows are new
     const given = new Set(sources)
     const sets: string[] = []
     for (const c of this.#layout.columns) {

@@ -1,0 +1,120 @@
+import Database from 'better-sqlite3'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { batchFromRows, op, sqlite, sync, type Message, type Row, type Source } from '../../src/index.js'
+import { rowHashes } from '../../src/sink/layout/row-hash.js'
+import { KeylessRowIndex, rowKey } from '../../src/sink/sqlite/sqlite-row-index.js'
+import { META_DDL } from '../../src/sink/sqlite/sqlite-meta.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-row-index-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let n = 0
+const freshPath = () => join(dir, `w${n++}.db`)
+
+const source = (messages: Message[], fail = false): Source => ({
+  id: 'keyless',
+  async *read() {
+    yield* messages
+    if (fail) throw new Error('crash after the checkpoint')
+  },
+})
+const rows = (from: number, to: number): Row[] => Array.from({ length: to - from }, (_, i) => ({ n: from + i, s: `row ${from + i}` }))
+const count = (path: string, sql: string) => {
+  const db = new Database(path, { readonly: true })
+  try {
+    return db.prepare(sql).pluck().get() as number
+  } finally {
+    db.close()
+  }
+}
+const live = (path: string) => count(path, `SELECT count(*) FROM "k" WHERE "_sluice_deleted" = 0`)
+
+describe('sqlite: keyless tables found through the row index', () => {
+  it('replays rows committed by an earlier sync (indexed at its close) as updates, never as second copies; deletes find them too', async () => {
+    const path = freshPath()
+    expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 500)), op.checkpoint({ n: 1 })]) })).error).toBeUndefined()
+    // The first sync's rows moved into the index when it succeeded; none is a UNIQUE-index key.
+    expect(count(path, `SELECT count(*) FROM "_sluice_keyless_keys"`)).toBe(500)
+    expect(count(path, `SELECT count(*) FROM pragma_index_list('k')`)).toBe(0)
+    const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(250, 750)), op.delete('k', rows(0, 10)), op.checkpoint({ n: 2 })]) })
+    expect(r.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(750)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(750)
+    expect(live(path)).toBe(740)
+  })
+
+  it('after a crash, rows of the unindexed tail are read back from the table: the resumed sync adds no duplicates', async () => {
+    const path = freshPath()
+    const crashed = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 300)), op.checkpoint({ n: 1 }), op.upsert('k', rows(300, 400))], true) })
+    expect(crashed.status).toBe('failed')
+    expect(count(path, `SELECT count(*) FROM "_sluice_keyless_keys"`)).toBe(0) // no success, no merge: the rows are the tail
+    const resumed = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 400)), op.checkpoint({ n: 2 })]) })
+    expect(resumed.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(400)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(400)
+  })
+
+  it('a batch repeating a row writes it once', async () => {
+    const path = freshPath()
+    const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', [...rows(0, 3), ...rows(0, 3), ...rows(1, 2)]), op.checkpoint({ n: 1 })]) })
+    expect(r.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(3)
+  })
+
+  it('rowids that moved (as VACUUM may move them) rebuild the index instead of updating other rows', async () => {
+    const path = freshPath()
+    await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 100)), op.checkpoint({ n: 1 })]) })
+    const db = new Database(path)
+    db.exec(`UPDATE "k" SET rowid = 1000 - rowid`) // every indexed rowid now holds another row
+    db.close()
+    const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(50, 150)), op.delete('k', rows(0, 1)), op.checkpoint({ n: 2 })]) })
+    expect(r.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(150)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(150)
+    expect(count(path, `SELECT count(*) FROM "k" WHERE "_sluice_deleted" = 1`)).toBe(1)
+    expect(count(path, `SELECT "n" FROM "k" WHERE "_sluice_deleted" = 1`)).toBe(0)
+  })
+
+  it('keyless tables written by earlier versions (a PRIMARY KEY on _sluice_id) keep syncing through their key', async () => {
+    const path = freshPath()
+    const db = new Database(path)
+    db.exec(META_DDL)
+    // As earlier versions created a keyless table, and the layout they saved.
+    db.exec(`CREATE TABLE "k" ("n" INTEGER, "s" TEXT, "_sluice_synced" TEXT NOT NULL, "_sluice_deleted" INTEGER NOT NULL DEFAULT 0, "_sluice_id" TEXT NOT NULL, PRIMARY KEY ("_sluice_id"))`)
+    const layout = { table: 'k', name: 'k', primaryKey: [], mode: 'upsert', columns: [{ source: 'n', name: 'n', type: 'INT' }, { source: 's', name: 's', type: 'STRING' }] }
+    db.prepare(`INSERT INTO "_sluice_tables" ("name", "source_name", "layout", "updated_at") VALUES ('k', 'k', ?, '2026-01-01T00:00:00.000Z')`).run(JSON.stringify(layout))
+    const old = rows(0, 1)[0]!
+    db.prepare(`INSERT INTO "k" VALUES (?, ?, '2026-01-01T00:00:00.000Z', 1, ?)`).run(old.n, old.s, rowHashes(batchFromRows([old]))[0])
+    db.close()
+    for (const k of [1, 2]) {
+      const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 20)), op.checkpoint({ n: k })]) })
+      expect(r.error).toBeUndefined()
+    }
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(20)
+    expect(live(path)).toBe(20) // the old row, deleted, is live again: found by its key
+    expect(count(path, `SELECT count(*) FROM "_sluice_keyless_keys"`)).toBe(0)
+    expect(((await sqlite({ path }).describe!())[0])).toEqual({ table: 'k', name: 'k', primaryKey: [], mode: 'upsert', columns: layout.columns })
+  })
+
+  it('rows whose hashes share the 52-bit key are told apart by their _sluice_id', () => {
+    const db = new Database(':memory:')
+    db.exec(META_DDL)
+    db.exec(`CREATE TABLE "k" ("v" TEXT, "_sluice_id" TEXT NOT NULL)`)
+    const a = `${'a'.repeat(13)}${'0'.repeat(51)}`
+    const b = `${'a'.repeat(13)}${'1'.repeat(51)}`
+    expect(rowKey(a)).toBe(rowKey(b))
+    db.exec('BEGIN')
+    const index = new KeylessRowIndex(db, 'k')
+    for (const [i, id] of [a, b].entries()) {
+      db.prepare(`INSERT INTO "k" (rowid, "v", "_sluice_id") VALUES (?, ?, ?)`).run(i + 1, `v${i}`, id)
+      index.add(id, i + 1)
+    }
+    expect(index.find([b, a, `${'b'.repeat(64)}`])).toEqual([2, 1, undefined]) // from the tail
+    index.merge()
+    expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_keys"`).pluck().get()).toBe(2)
+    expect(new KeylessRowIndex(db, 'k').find([b, a, `${'b'.repeat(64)}`])).toEqual([2, 1, undefined]) // from the index
+    db.exec('COMMIT')
+  })
+})
