@@ -41,6 +41,12 @@ export class RowHashMap {
     this.#put(rowKey(hash), lowKey(hash), rowid + 1)
   }
 
+  /** Empties the map, keeping its size: the tail refills to the same size after each merge. */
+  clear(): void {
+    this.#rid.fill(0)
+    this.#size = 0
+  }
+
   /** Every entry as (52-bit key, rowid), in no particular order. */
   entries(): { keys: Float64Array; rowids: Float64Array } {
     const keys = new Float64Array(this.#size)

@@ -114,7 +114,7 @@ export class KeylessRowIndex {
     }
     if (this.#bloom?.full) this.#bloom = undefined // rebuilt larger when next needed
     this.#saveMark(upto, this.#keys + keys.length)
-    this.#tail = new RowHashMap()
+    tail.clear()
   }
 
   /**
