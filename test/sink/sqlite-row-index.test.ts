@@ -167,3 +167,29 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
     expect(falsePositives).toBeLessThan(2_000)
   })
 })
+
+describe('sqlite: a keyless table written by two syncs in turn', () => {
+  it('neither duplicates the rows the other wrote between its transactions', async () => {
+    const path = freshPath()
+    const report = { status: 'succeeded' as const, connectorId: 'x', syncId: 'x', startedAt: '', endedAt: '', durationMs: 0, rows: 0, checkpoints: 0, schemaChanges: 0, tables: {} }
+    const a = sqlite({ path })
+    const b = sqlite({ path })
+    const write = async (sink: typeof a, from: number, to: number, n: number) => {
+      await sink.write({ message: op.upsert('k', rows(from, to)) })
+      await sink.checkpoint({ state: { n } })
+    }
+    await a.open({ connectorId: 'a', syncId: 'a', tables: [] })
+    await write(a, 0, 100, 1)
+    await b.open({ connectorId: 'b', syncId: 'b', tables: [] })
+    await write(b, 50, 200, 1) // 50…99 are A's rows
+    await write(a, 150, 250, 2) // 150…199 are B's rows, written since A's last transaction
+    await b.close({ status: 'succeeded', report: { ...report, connectorId: 'b', syncId: 'b' } }) // B's tail moves into the index
+    await write(a, 0, 250, 3)
+    await a.close({ status: 'succeeded', report: { ...report, connectorId: 'a', syncId: 'a' } })
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(250)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(250)
+    const again = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 300)), op.checkpoint({ n: 4 })]) })
+    expect(again.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(300)
+  })
+})

@@ -36,6 +36,9 @@ export class KeylessRowIndex {
   #bloom: KeyBloom | undefined
   /** Keys looked up in the index this run without a Bloom filter. */
   #probed = 0
+  /** The table's last rowid as this run left it; checked when a transaction begins (see `newTransaction`). */
+  #maxRowid = 0
+  #checked = true
   readonly #statements = new Map<string, Statement>()
   readonly #tailRows: number
 
@@ -45,6 +48,15 @@ export class KeylessRowIndex {
     this.#table = table
     this.#tailRows = tailRows
     db.function('sluice_row_key', { deterministic: true }, (id: unknown) => rowKey(String(id)))
+  }
+
+  /**
+   * A transaction began: another writer may have written the table since the last one (another
+   * connector, or a partition on another worker, between this run's transactions). What this run
+   * keeps in memory is checked at the next use, and read again if the table or its index changed.
+   */
+  newTransaction(): void {
+    this.#checked = false
   }
 
   /** The rowid of each hash's row, or `undefined` for a row the table doesn't have. */
@@ -83,6 +95,7 @@ export class KeylessRowIndex {
   /** Registers a row just inserted at `rowid`. */
   add(hash: string, rowid: number): void {
     this.#loadTail().set(hash, rowid)
+    if (rowid > this.#maxRowid) this.#maxRowid = rowid
   }
 
   /** True when the tail should move into the index (it is full). */
@@ -92,8 +105,9 @@ export class KeylessRowIndex {
 
   /** Moves the tail into `_sluice_keyless_keys`, in key order (each index page written once). */
   merge(): void {
-    const tail = this.#tail
-    if (!tail || tail.size === 0) return
+    if (!this.#tail) return // nothing written this run
+    const tail = this.#loadTail() // as checked: rows another writer added since must move too
+    if (tail.size === 0) return
     const { keys, rowids } = tail.entries()
     const order = Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || rowids[a]! - rowids[b]!)
     const sql = (n: number) => `INSERT OR IGNORE INTO "_sluice_keyless_keys" ("tbl", "k", "rid") VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`
@@ -151,11 +165,14 @@ export class KeylessRowIndex {
     this.#saveMark(Math.max(upto, max ?? 0), this.#keys + added)
     this.#bloom = undefined
     this.#tail = new RowHashMap()
+    this.#maxRowid = max ?? 0
   }
 
   /** The tail, read from the table at the first use in a run (rows above `indexed_upto`). */
   #loadTail(): RowHashMap {
+    if (this.#tail && !this.#checked) this.#checkUnchanged()
     if (this.#tail) return this.#tail
+    this.#checked = true
     const row = this.#stmt('SELECT "id", "indexed_upto", "keys" FROM "_sluice_keyless_tables" WHERE "name" = ?').get(this.#table) as
       | { id: number; indexed_upto: number; keys: number }
       | undefined
@@ -176,7 +193,22 @@ export class KeylessRowIndex {
     const tail = new RowHashMap(above)
     const rows = this.#db.prepare(`SELECT rowid AS "rid", ${quoteIdent(SYSTEM.id)} AS "id" FROM ${table} WHERE rowid > ?`).iterate(this.#indexedUpto) as IterableIterator<{ rid: number; id: string }>
     for (const r of rows) tail.set(r.id, r.rid)
+    this.#maxRowid = this.#lastRowid()
     return (this.#tail = tail)
+  }
+
+  /** Forgets the tail and Bloom filter when another writer added rows or moved the index since this run last wrote. */
+  #checkUnchanged(): void {
+    this.#checked = true
+    const row = this.#stmt('SELECT "indexed_upto", "keys" FROM "_sluice_keyless_tables" WHERE "id" = ?').get(this.#id) as { indexed_upto: number; keys: number } | undefined
+    if (row?.indexed_upto === this.#indexedUpto && row.keys === this.#keys && this.#lastRowid() === this.#maxRowid) return
+    this.#tail = undefined
+    this.#bloom = undefined
+    this.#probed = 0
+  }
+
+  #lastRowid(): number {
+    return (this.#stmt(`SELECT max(rowid) FROM ${quoteIdent(this.#table)}`).pluck().get() as number | null) ?? 0
   }
 
   #saveMark(upto: number, keys: number): void {
