@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { batchFromRows, op, sqlite, sync, type Message, type Row, type Source } from '../../src/index.js'
 import { rowHashes } from '../../src/sink/layout/row-hash.js'
+import { KeyBloom } from '../../src/sink/sqlite/key-bloom.js'
+import { RowHashMap } from '../../src/sink/sqlite/row-hash-map.js'
 import { KeylessRowIndex, rowKey } from '../../src/sink/sqlite/sqlite-row-index.js'
 import { META_DDL } from '../../src/sink/sqlite/sqlite-meta.js'
 
@@ -116,5 +119,77 @@ describe('sqlite: keyless tables found through the row index', () => {
     expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_keys"`).pluck().get()).toBe(2)
     expect(new KeylessRowIndex(db, 'k').find([b, a, `${'b'.repeat(64)}`])).toEqual([2, 1, undefined]) // from the index
     db.exec('COMMIT')
+  })
+})
+
+describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
+  const hex = (i: number) => createHash('sha256').update(String(i)).digest('hex')
+
+  it('finds every row through a tail that moves into the index when full, then through the index and its Bloom filter in a later run', () => {
+    const db = new Database(':memory:')
+    db.exec(META_DDL)
+    db.exec(`CREATE TABLE "k" ("v" INTEGER, "_sluice_id" TEXT NOT NULL)`)
+    const insert = db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`)
+    const index = new KeylessRowIndex(db, 'k', 100)
+    db.exec('BEGIN')
+    for (let i = 0; i < 1050; i++) {
+      index.add(hex(i), Number(insert.run(i, hex(i)).lastInsertRowid))
+      if (index.full) index.merge()
+    }
+    db.exec('COMMIT')
+    expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_keys"`).pluck().get()).toBe(1000) // 50 rows still in the tail
+    const all = Array.from({ length: 1050 }, (_, i) => hex(i))
+    expect(index.find(all)).toEqual(all.map((_, i) => i + 1))
+    // A later run looking up a few rows searches the index directly (a Bloom filter would cost reading every key).
+    expect(new KeylessRowIndex(db, 'k', 100).find([hex(3), hex(1049), hex(-1)])).toEqual([4, 1050, undefined])
+    // A later run: the tail is read back from the table, the rest found through the index (behind a Bloom filter once it pays).
+    const later = new KeylessRowIndex(db, 'k', 100)
+    for (let round = 0; round < 3; round++) expect(later.find([...all, hex(-1)])).toEqual([...all.map((_, i) => i + 1), undefined])
+  })
+
+  it('RowHashMap keeps a rowid per hash through growth', () => {
+    const map = new RowHashMap()
+    for (let i = 0; i < 50_000; i++) map.set(hex(i), i * 3)
+    map.set(hex(7), 1) // replaces
+    expect(map.size).toBe(50_000)
+    expect([hex(0), hex(7), hex(49_999), hex(50_000)].map((h) => map.get(h))).toEqual([0, 1, 149_997, undefined])
+    const { keys, rowids } = map.entries()
+    expect(keys.length).toBe(50_000)
+    expect(new Set(rowids).size).toBe(50_000)
+  })
+
+  it('KeyBloom has no false negatives and about 1 % false positives at capacity', () => {
+    const bloom = new KeyBloom(100_000)
+    const key = (i: number) => rowKey(hex(i))
+    for (let i = 0; i < bloom.capacity; i++) bloom.add(key(i))
+    expect(Array.from({ length: 100_000 }, (_, i) => bloom.mightHave(key(i))).every(Boolean)).toBe(true)
+    const falsePositives = Array.from({ length: 100_000 }, (_, i) => bloom.mightHave(key(-1 - i))).filter(Boolean).length
+    expect(falsePositives).toBeLessThan(2_000)
+  })
+})
+
+describe('sqlite: a keyless table written by two syncs in turn', () => {
+  it('neither duplicates the rows the other wrote between its transactions', async () => {
+    const path = freshPath()
+    const report = { status: 'succeeded' as const, connectorId: 'x', syncId: 'x', startedAt: '', endedAt: '', durationMs: 0, rows: 0, checkpoints: 0, schemaChanges: 0, tables: {} }
+    const a = sqlite({ path })
+    const b = sqlite({ path })
+    const write = async (sink: typeof a, from: number, to: number, n: number) => {
+      await sink.write({ message: op.upsert('k', rows(from, to)) })
+      await sink.checkpoint({ state: { n } })
+    }
+    await a.open({ connectorId: 'a', syncId: 'a', tables: [] })
+    await write(a, 0, 100, 1)
+    await b.open({ connectorId: 'b', syncId: 'b', tables: [] })
+    await write(b, 50, 200, 1) // 50…99 are A's rows
+    await write(a, 150, 250, 2) // 150…199 are B's rows, written since A's last transaction
+    await b.close({ status: 'succeeded', report: { ...report, connectorId: 'b', syncId: 'b' } }) // B's tail moves into the index
+    await write(a, 0, 250, 3)
+    await a.close({ status: 'succeeded', report: { ...report, connectorId: 'a', syncId: 'a' } })
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(250)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(250)
+    const again = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 300)), op.checkpoint({ n: 4 })]) })
+    expect(again.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(300)
   })
 })

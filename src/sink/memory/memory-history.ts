@@ -83,7 +83,7 @@ function close(journal: VersionJournal, key: string, id: string, row: Row): void
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null)
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b)
-  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) return a == b // eslint-disable-line eqeqeq -- 1n == 1
+  if ((typeof a === 'bigint' || typeof a === 'number') && (typeof b === 'bigint' || typeof b === 'number')) return a == b // loose on purpose: a LONG is a number or a bigint, and 1n == 1
   if (typeof a === 'object' || typeof b === 'object') return jsonText(a) === jsonText(b)
   return a === b
 }

@@ -1,6 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3'
 import { quoteIdent } from '../layout/normalize-name.js'
 import { SYSTEM } from '../layout/table-layout.js'
+import { KeyBloom } from './key-bloom.js'
+import { RowHashMap, rowKey } from './row-hash-map.js'
+
+export { rowKey }
 
 /**
  * Where a keyless table's rows are found by `_sluice_id`, and why not with a UNIQUE index on it.
@@ -14,7 +18,8 @@ import { SYSTEM } from '../layout/table-layout.js'
  *   table at the first write of a run);
  * - `_sluice_keyless_keys`: (table, 52-bit key, rowid) of older rows, filled from the tail in key
  *   order when it is full and when a sync succeeds: each index page is then written once per
- *   merge, not once per checkpoint. Looked up a batch at a time.
+ *   merge, not once per checkpoint. Looked up a batch at a time, behind a Bloom filter once a run
+ *   has looked up enough keys to pay for reading them all.
  * The key is 52 bits of the hash (exact in a double): rows sharing it are told apart by their
  * `_sluice_id`. Every match is checked against the table's `_sluice_id` at that rowid, so a
  * rowid that moved (VACUUM renumbers a table without an INTEGER PRIMARY KEY) rebuilds the index
@@ -25,24 +30,45 @@ export class KeylessRowIndex {
   readonly #table: string
   #id = 0
   #indexedUpto = 0
-  #tail: Map<string, number> | undefined
+  /** Entries in `_sluice_keyless_keys` for this table. */
+  #keys = 0
+  #tail: RowHashMap | undefined
+  #bloom: KeyBloom | undefined
+  /** Keys looked up in the index this run without a Bloom filter. */
+  #probed = 0
+  /** The table's last rowid as this run left it; checked when a transaction begins (see `newTransaction`). */
+  #maxRowid = 0
+  #checked = true
   readonly #statements = new Map<string, Statement>()
+  readonly #tailRows: number
 
-  constructor(db: Database, table: string) {
+  /** `tailRows`: see {@link TAIL_ROWS} (smaller in tests). */
+  constructor(db: Database, table: string, tailRows = TAIL_ROWS) {
     this.#db = db
     this.#table = table
+    this.#tailRows = tailRows
     db.function('sluice_row_key', { deterministic: true }, (id: unknown) => rowKey(String(id)))
   }
 
+  /**
+   * A transaction began: another writer may have written the table since the last one (another
+   * connector, or a partition on another worker, between this run's transactions). What this run
+   * keeps in memory is checked at the next use, and read again if the table or its index changed.
+   */
+  newTransaction(): void {
+    this.#checked = false
+  }
+
   /** The rowid of each hash's row, or `undefined` for a row the table doesn't have. */
-  find(hashes: readonly string[]): (number | undefined)[] {
+  find(hashes: readonly string[], rebuilt = false): (number | undefined)[] {
     const tail = this.#loadTail()
     const out = new Array<number | undefined>(hashes.length)
     const probe: number[] = []
+    const bloom = this.#keys > 0 ? this.#bloomFor(hashes.length) : undefined
     for (let i = 0; i < hashes.length; i++) {
       const rid = tail.get(hashes[i]!)
-      if (rid === undefined && this.#indexedUpto > 0) probe.push(i)
       out[i] = rid
+      if (rid === undefined && this.#keys > 0 && (!bloom || bloom.mightHave(rowKey(hashes[i]!)))) probe.push(i)
     }
     if (probe.length === 0) return out
     // Candidates by key, then checked against the table: a key is 52 bits, the id is the whole hash.
@@ -56,8 +82,9 @@ export class KeylessRowIndex {
     for (const c of candidates) {
       // Another row with the same 52 bits is a row of its own; a row of another key (or none) means rowids moved.
       if (c.id === null || rowKey(c.id) !== c.k) {
+        if (rebuilt) throw new Error(`the row index of ${this.#table} points at rowid ${c.rid}, which doesn't hold a row of its key, even after a rebuild`)
         this.rebuild()
-        return this.find(hashes)
+        return this.find(hashes, true)
       }
       byHash.set(c.id, c.rid)
     }
@@ -68,32 +95,39 @@ export class KeylessRowIndex {
   /** Registers a row just inserted at `rowid`. */
   add(hash: string, rowid: number): void {
     this.#loadTail().set(hash, rowid)
+    if (rowid > this.#maxRowid) this.#maxRowid = rowid
   }
 
   /** True when the tail should move into the index (it is full). */
   get full(): boolean {
-    return (this.#tail?.size ?? 0) >= TAIL_ROWS
+    return (this.#tail?.size ?? 0) >= this.#tailRows
   }
 
   /** Moves the tail into `_sluice_keyless_keys`, in key order (each index page written once). */
   merge(): void {
-    const tail = this.#tail
-    if (!tail || tail.size === 0) return
-    const entries = [...tail].map(([hash, rid]) => [rowKey(hash), rid] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    if (!this.#tail) return // nothing written this run
+    const tail = this.#loadTail() // as checked: rows another writer added since must move too
+    if (tail.size === 0) return
+    const { keys, rowids } = tail.entries()
+    const order = Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || rowids[a]! - rowids[b]!)
     const sql = (n: number) => `INSERT OR IGNORE INTO "_sluice_keyless_keys" ("tbl", "k", "rid") VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`
     const many = this.#stmt(sql(MERGE_ROWS))
     const one = this.#stmt(sql(1))
     const params: number[] = []
-    let upto = this.#indexedUpto
     let i = 0
-    for (; i + MERGE_ROWS <= entries.length; i += MERGE_ROWS) {
+    for (; i + MERGE_ROWS <= order.length; i += MERGE_ROWS) {
       params.length = 0
-      for (let j = i; j < i + MERGE_ROWS; j++) params.push(this.#id, entries[j]![0], entries[j]![1])
+      for (let j = i; j < i + MERGE_ROWS; j++) params.push(this.#id, keys[order[j]!]!, rowids[order[j]!]!)
       many.run(...params)
     }
-    for (; i < entries.length; i++) one.run(this.#id, entries[i]![0], entries[i]![1])
-    for (const [, rid] of entries) if (rid > upto) upto = rid
-    this.#setIndexedUpto(upto)
+    for (; i < order.length; i++) one.run(this.#id, keys[order[i]!]!, rowids[order[i]!]!)
+    let upto = this.#indexedUpto
+    for (let j = 0; j < rowids.length; j++) {
+      if (rowids[j]! > upto) upto = rowids[j]!
+      this.#bloom?.add(keys[j]!)
+    }
+    if (this.#bloom?.full) this.#bloom = undefined // rebuilt larger when next needed
+    this.#saveMark(upto, this.#keys + keys.length)
     tail.clear()
   }
 
@@ -104,48 +138,83 @@ export class KeylessRowIndex {
   rebuild(): void {
     this.#loadTail()
     this.#stmt('DELETE FROM "_sluice_keyless_keys" WHERE "tbl" = ?').run(this.#id)
+    this.#keys = 0
     this.#indexRowsAbove(-1)
+  }
+
+  /** The Bloom filter, once this run's lookups (`more` about to be made) have cost about what reading every key does. */
+  #bloomFor(more: number): KeyBloom | undefined {
+    if (this.#bloom) return this.#bloom
+    this.#probed += more
+    if (this.#probed * BLOOM_AFTER < this.#keys) return undefined
+    const bloom = new KeyBloom(Math.max(this.#keys * 2, this.#tailRows))
+    for (const k of this.#stmt('SELECT "k" FROM "_sluice_keyless_keys" WHERE "tbl" = ?').pluck().iterate(this.#id) as IterableIterator<number>) bloom.add(k)
+    return (this.#bloom = bloom)
   }
 
   /** Indexes the rows above `upto` in SQL (sorted by SQLite, never all in memory); the tail is then empty. */
   #indexRowsAbove(upto: number): void {
     const table = quoteIdent(this.#table)
-    this.#db
+    const added = this.#db
       .prepare(
         `INSERT OR IGNORE INTO "_sluice_keyless_keys" ("tbl", "k", "rid")
          SELECT ?, sluice_row_key(${quoteIdent(SYSTEM.id)}), rowid FROM ${table} WHERE rowid > ? ORDER BY 2, 3`,
       )
-      .run(this.#id, upto)
+      .run(this.#id, upto).changes
     const max = this.#db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null
-    this.#setIndexedUpto(Math.max(upto, max ?? 0))
-    this.#tail = new Map()
+    this.#saveMark(Math.max(upto, max ?? 0), this.#keys + added)
+    this.#bloom = undefined
+    this.#tail = new RowHashMap()
+    this.#maxRowid = max ?? 0
   }
 
   /** The tail, read from the table at the first use in a run (rows above `indexed_upto`). */
-  #loadTail(): Map<string, number> {
+  #loadTail(): RowHashMap {
+    if (this.#tail && !this.#checked) this.#checkUnchanged()
     if (this.#tail) return this.#tail
-    const row = this.#stmt('SELECT "id", "indexed_upto" FROM "_sluice_keyless_tables" WHERE "name" = ?').get(this.#table) as { id: number; indexed_upto: number } | undefined
+    this.#checked = true
+    const row = this.#stmt('SELECT "id", "indexed_upto", "keys" FROM "_sluice_keyless_tables" WHERE "name" = ?').get(this.#table) as
+      | { id: number; indexed_upto: number; keys: number }
+      | undefined
     if (row) {
       this.#id = row.id
       this.#indexedUpto = row.indexed_upto
+      this.#keys = row.keys
     } else {
-      this.#id = Number(this.#stmt('INSERT INTO "_sluice_keyless_tables" ("name", "indexed_upto") VALUES (?, 0)').run(this.#table).lastInsertRowid)
+      this.#id = Number(this.#stmt('INSERT INTO "_sluice_keyless_tables" ("name", "indexed_upto", "keys") VALUES (?, 0, 0)').run(this.#table).lastInsertRowid)
     }
     const table = quoteIdent(this.#table)
     // More rows above the mark than a tail holds (the meta row was lost, or an older table): index them in SQL instead.
-    const above = this.#db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE rowid > ? LIMIT ?)`).pluck().get(this.#indexedUpto, TAIL_ROWS + 1) as number
-    if (above > TAIL_ROWS) {
+    const above = this.#db.prepare(`SELECT count(*) FROM (SELECT 1 FROM ${table} WHERE rowid > ? LIMIT ?)`).pluck().get(this.#indexedUpto, this.#tailRows + 1) as number
+    if (above > this.#tailRows) {
       this.#indexRowsAbove(this.#indexedUpto)
       return this.#tail!
     }
-    const rows = this.#db.prepare(`SELECT rowid AS "rid", ${quoteIdent(SYSTEM.id)} AS "id" FROM ${table} WHERE rowid > ?`).all(this.#indexedUpto) as { rid: number; id: string }[]
-    this.#tail = new Map(rows.map((r) => [r.id, r.rid]))
-    return this.#tail
+    const tail = new RowHashMap(above)
+    const rows = this.#db.prepare(`SELECT rowid AS "rid", ${quoteIdent(SYSTEM.id)} AS "id" FROM ${table} WHERE rowid > ?`).iterate(this.#indexedUpto) as IterableIterator<{ rid: number; id: string }>
+    for (const r of rows) tail.set(r.id, r.rid)
+    this.#maxRowid = this.#lastRowid()
+    return (this.#tail = tail)
   }
 
-  #setIndexedUpto(upto: number): void {
-    this.#stmt('UPDATE "_sluice_keyless_tables" SET "indexed_upto" = ? WHERE "id" = ?').run(upto, this.#id)
+  /** Forgets the tail and Bloom filter when another writer added rows or moved the index since this run last wrote. */
+  #checkUnchanged(): void {
+    this.#checked = true
+    const row = this.#stmt('SELECT "indexed_upto", "keys" FROM "_sluice_keyless_tables" WHERE "id" = ?').get(this.#id) as { indexed_upto: number; keys: number } | undefined
+    if (row?.indexed_upto === this.#indexedUpto && row.keys === this.#keys && this.#lastRowid() === this.#maxRowid) return
+    this.#tail = undefined
+    this.#bloom = undefined
+    this.#probed = 0
+  }
+
+  #lastRowid(): number {
+    return (this.#stmt(`SELECT max(rowid) FROM ${quoteIdent(this.#table)}`).pluck().get() as number | null) ?? 0
+  }
+
+  #saveMark(upto: number, keys: number): void {
+    this.#stmt('UPDATE "_sluice_keyless_tables" SET "indexed_upto" = ?, "keys" = ? WHERE "id" = ?').run(upto, keys, this.#id)
     this.#indexedUpto = upto
+    this.#keys = keys
   }
 
   #stmt(sql: string): Statement {
@@ -158,20 +227,22 @@ export class KeylessRowIndex {
 /** Index entries per INSERT when the tail moves into the index (one statement per entry cost ~1 µs each). */
 const MERGE_ROWS = 64
 
-/** Rows kept in memory by hash before they move into the index (~130 B each: a 64-character key and a rowid). */
-export const TAIL_ROWS = 262_144
+/**
+ * Rows kept in memory (~48 B each, see `RowHashMap`) before they move into the index: each move
+ * rewrites about every page of the index, so fewer, larger moves write less.
+ */
+export const TAIL_ROWS = 1_048_576
 
-/** The first 52 bits of a row hash (13 hex digits): exact in a double, so bound without a BigInt. */
-export function rowKey(hash: string): number {
-  return parseInt(hash.slice(0, 13), 16)
-}
+/** A Bloom filter pays once a run has looked up 1/BLOOM_AFTER of the index's keys (a lookup costs ~30 key reads). */
+const BLOOM_AFTER = 32
 
 /** The row index's tables (in the meta DDL: they must exist before any source table could take their names). */
 export const ROW_INDEX_DDL = `
 CREATE TABLE IF NOT EXISTS "_sluice_keyless_tables" (
   "id" INTEGER PRIMARY KEY,
   "name" TEXT NOT NULL UNIQUE,
-  "indexed_upto" INTEGER NOT NULL
+  "indexed_upto" INTEGER NOT NULL,
+  "keys" INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS "_sluice_keyless_keys" (
   "tbl" INTEGER NOT NULL,

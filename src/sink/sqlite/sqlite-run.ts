@@ -225,6 +225,7 @@ export class SqliteRun {
     if (this.#inTransaction) return
     this.#db.exec('BEGIN IMMEDIATE')
     this.#inTransaction = true
+    for (const index of this.#rowIndexes.values()) index?.newTransaction()
     this.#synced = new Date(this.#truncates.tick()).toISOString()
   }
 
