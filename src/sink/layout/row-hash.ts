@@ -2,6 +2,7 @@ import { hash } from 'node:crypto'
 import stableStringify from 'fast-json-stable-stringify'
 import { isNull, valueAt, type Batch, type Column } from '../../core/batch.js'
 import { baseType } from '../../core/column-type.js'
+import { isStableJson } from '../../core/stable-json.js'
 
 /**
  * `_sluice_id` of each row of a batch: SHA-256 (hex) of the stable-stringified row, so the same
@@ -36,9 +37,18 @@ export function rowHashes(batch: Batch): string[] {
 
 /** A value as `fast-json-stable-stringify` writes it; `undefined` for a JSON null (skipped, as a NULL is). */
 function valueText(c: Column, i: number, json: boolean): string | undefined {
-  // JSON through plain JSON.parse, as ids were always made: an exact bigint inside would change
-  // the id of a row already stored (and fast-json-stable-stringify can't write a bigint).
-  const v = json ? (JSON.parse((c.values as string[])[i]!) as unknown) : valueAt(c, i)
+  let v: unknown
+  if (json) {
+    const text = (c.values as string[])[i]!
+    // Already in its stable form (the common case: compact JSON from an API): the text is what
+    // parsing and stringifying would write, so write it as it is.
+    if (isStableJson(text)) return text === 'null' ? undefined : text
+    // JSON through plain JSON.parse, as ids were always made: an exact bigint inside would change
+    // the id of a row already stored (and fast-json-stable-stringify can't write a bigint).
+    v = JSON.parse(text) as unknown
+  } else {
+    v = valueAt(c, i)
+  }
   switch (typeof v) {
     case 'number':
       return Number.isFinite(v) ? `${v}` : 'null'

@@ -47,6 +47,13 @@ describe('rowHashes matches the ids stored by earlier versions', () => {
     }
   })
 
+  it('for JSON text as an API sends it: stable, unsorted, spaced, escaped, exponents, null', () => {
+    const texts = ['{"a":1,"b":[2,"x"]}', '{"b":1,"a":2}', '[1, 2]', 'null', '1.50', '"\\u0041"', '{"k":1e2,"j":[true]}', '["a","b"]', '0.1', '{}']
+    const col: Column = { name: 'doc', type: 'JSON', values: texts, validity: undefined, nullCount: 0 }
+    const batch = new Batch([col], texts.length)
+    expect(rowHashes(batch)).toEqual(referenceHashes(batch))
+  })
+
   it('for a column built by hand with a validity bitmap', () => {
     const col: Column = { name: 'n', type: 'INT', values: new Int32Array([1, 0, 3]), validity: new Uint8Array([0b101]), nullCount: 1 }
     const batch = new Batch([col], 3)
