@@ -5,7 +5,8 @@
  */
 export class KeyBloom {
   readonly #bits: Uint32Array
-  readonly #size: number
+  /** Bits - 1: the size is a power of two ≤ 2^31, so `% size` is `& mask` (a float modulo cost a tenth of a lookup). */
+  readonly #mask: number
   /** How many keys it was sized for; past that, false positives grow and it should be rebuilt larger. */
   readonly capacity: number
   #count = 0
@@ -14,7 +15,7 @@ export class KeyBloom {
     let bits = 1 << 16
     while (bits < capacity * BITS_PER_KEY) bits *= 2
     this.#bits = new Uint32Array(bits / 32)
-    this.#size = bits
+    this.#mask = bits - 1
     this.capacity = bits / BITS_PER_KEY
   }
 
@@ -23,20 +24,20 @@ export class KeyBloom {
   }
 
   add(key: number): void {
-    const h1 = key % TWO_32
+    const h1 = key >>> 0 // key % 2^32
     const h2 = Math.floor(key / TWO_32) * 2 + 1
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + i * h2) % this.#size
+      const bit = (h1 + i * h2) & this.#mask
       this.#bits[bit >>> 5]! |= 1 << (bit & 31)
     }
     this.#count++
   }
 
   mightHave(key: number): boolean {
-    const h1 = key % TWO_32
+    const h1 = key >>> 0 // key % 2^32
     const h2 = Math.floor(key / TWO_32) * 2 + 1
     for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + i * h2) % this.#size
+      const bit = (h1 + i * h2) & this.#mask
       if ((this.#bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false
     }
     return true
