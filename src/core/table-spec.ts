@@ -1,14 +1,9 @@
 import { parseColumnType, type ColumnType } from './column-type.js'
 import { ConfigIssues, isRecord } from './config-issues.js'
 import { SluiceError } from './sluice-error.js'
-import { WRITE_MODES } from './write-mode.js'
+import { WRITE_MODES, type WriteMode } from './write-mode.js'
 
-/**
- * How a table is written: `upsert` by primary key (default with a key), `append` every row,
- * `replace` (full refresh: rows not re-synced are soft-deleted when the sync succeeds),
- * `history` (SCD2 versions with `_sluice_start`, `_sluice_end`, `_sluice_active`).
- */
-export type WriteMode = 'upsert' | 'append' | 'replace' | 'history'
+export type { WriteMode } from './write-mode.js'
 
 /**
  * A table as a source declares it. `columns` may name only some columns: the others are

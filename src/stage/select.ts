@@ -1,33 +1,13 @@
+import type { Selection } from '../contracts/selection.js'
 import type { Message, RecordsMessage, SchemaMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
-import type { Stage, StageContext } from '../sync/sync.js'
+import type { Stage, StageContext } from '../contracts/stage.js'
 import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { isNameKeeping, keepsNames } from './keeps-names.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
-import { knownOptions } from '../retry/check-option.js'
-
-/**
- * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
- * `read()`'s arguments) and to stages as `context.selection`, so a source can skip a blocked
- * table's requests and leave blocked columns out of its queries (`SELECT id, total …`) instead of
- * fetching them only to drop them.
- *
- * @example
- * ```ts
- * import { select } from 'sluice'
- * const { selection } = select({ exclude: ['audit_log', 'orders.email'] })
- * selection.table('audit_log') // false
- * selection.column('orders', 'Email') // false: names compare after normalizeName
- * ```
- */
-export interface Selection {
-  /** True when rows of `table` are synced. */
-  table(table: string): boolean
-  /** True when `column` of `table` is synced (false for every column of a blocked table). */
-  column(table: string, column: string): boolean
-}
+import { knownOptions } from '../core/check-option.js'
 
 /** Options of {@link select}: each entry is `'table'`, `'table.column'` or `{ table, column? }`; globs `*` and `?` allowed. */
 export interface SelectOptions {

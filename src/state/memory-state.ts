@@ -1,6 +1,6 @@
 import type { State } from '../core/message.js'
 import { parseState, serializeState } from '../core/json-state.js'
-import type { StateStore } from './state-store.js'
+import type { StateStore } from '../contracts/state-store.js'
 
 /**
  * A state store in process memory (tests, one-off scripts). States are copied on save and load,

@@ -5,79 +5,22 @@ import { serializeState } from '../core/json-state.js'
 import type { Message, RecordsMessage, State } from '../core/message.js'
 import { SluiceError, toSluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
-import type { Sink, TableDescription } from '../sink/sink.js'
-import type { Configuration, SourceLike, SourceReadArgs } from '../source/source.js'
-import { selectionOf, selectionOfAll, selectTables, type Selection } from '../stage/select.js'
+import type { Sink, TableDescription } from '../contracts/sink.js'
+import type { Configuration, SourceLike, SourceReadArgs } from '../contracts/source.js'
+import { selectionOf, selectionOfAll, selectTables } from '../stage/select.js'
+import { type Selection } from '../contracts/selection.js'
 import { isNameKeeping } from '../stage/keeps-names.js'
-import type { StateStore } from '../state/state-store.js'
+import type { StateStore } from '../contracts/state-store.js'
 import { checkPrimaryKey } from './check-primary-key.js'
 import { checkSyncOptions } from './check-sync-options.js'
+import type { SyncEvents, SyncOptions } from './sync-options.js'
 import { prefetch } from './prefetch.js'
 import { StopController } from './stop-controller.js'
-import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
+import type { Stage, StageContext } from '../contracts/stage.js'
+import type { SyncReport, SyncStatus, TableCounts } from '../contracts/sync-report.js'
 import type { MarOptions } from '../mar/mar-options.js'
 import { matchColumn } from '../core/match-column.js'
 import { meteredSink, type MarThresholdEvent } from '../mar/metered-sink.js'
-
-/** What a stage gets besides the messages. */
-export interface StageContext {
-  readonly connectorId: string
-  readonly syncId: string
-  /** Declared tables (by source name). */
-  readonly tables: readonly TableSpec[]
-  readonly signal: AbortSignal
-  /** Records a row or value a policy skipped (lands in `_sluice_errors` with the next checkpoint). */
-  readonly recordError: RecordError
-  /**
-   * The destination's tables as they stood when the sync began (`sink.describe()`, read once on
-   * first call; empty when the sink can't describe itself). Schema drift compares batches with it.
-   */
-  readonly describeDestination?: () => Promise<readonly TableDescription[]>
-  /** What the `select` stages let through (also handed to the source as `selection`); absent without one. */
-  readonly selection?: Selection
-  /**
-   * Present when this stage sees the source's own names (no stage before it renames, see
-   * `keepsNames`): every table the source declares, before `select` narrows them (empty when it
-   * declares none). Stages that take names (`hashColumns`, `select`, `validate`) refuse a table
-   * outside a non-empty list before the first message.
-   */
-  readonly sourceTables?: readonly TableSpec[]
-}
-
-/** A pipeline step: messages in, messages out. Never mutates an input batch. */
-export type Stage = (messages: AsyncIterable<Message>, context: StageContext) => AsyncIterable<Message>
-
-/** Handlers for sync events. A handler that throws is ignored: events never fail a sync. */
-export interface SyncEvents {
-  syncStart?(event: { connectorId: string; syncId: string; state: State | undefined }): void
-  checkpoint?(event: { connectorId: string; syncId: string; state: State; rows: number }): void
-  schemaChange?(event: { connectorId: string; table: string; change: unknown }): void
-  syncComplete?(report: SyncReport): void
-  syncError?(report: SyncReport): void
-  /** A monthly MAR budget threshold was crossed (with `mar.budget`): once per threshold and month, after the commit. */
-  marThreshold?(event: MarThresholdEvent): void
-}
-
-/** Options of {@link sync}. */
-export interface SyncOptions {
-  readonly source: SourceLike
-  readonly destination: Sink
-  readonly stages?: readonly Stage[]
-  /** Key of state and history (default: the source's id, else `'default'`). */
-  readonly connectorId?: string
-  readonly configuration?: Configuration
-  /** Where state lives when not in the destination; with a destination that keeps state it is a mirror. */
-  readonly state?: StateStore
-  /** Stop at the first checkpoint after this long (serverless: leave room before the platform's limit). */
-  readonly deadline?: Duration
-  /** Graceful stop at the next checkpoint when aborted. */
-  readonly signal?: AbortSignal
-  /** How long after a stop request (deadline or abort) to wait for a checkpoint before aborting the source (default 10% of the deadline, at most 10 s). */
-  readonly grace?: Duration
-  readonly on?: SyncEvents
-  /** Meter Monthly Active Rows into the destination (exact unless `mode: 'approximate'`), with an optional budget. */
-  readonly mar?: MarOptions
-}
 
 const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
 

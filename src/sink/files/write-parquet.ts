@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow'
 import { tableToIPC } from 'apache-arrow'
-import { loadOptional } from './load-optional.js'
+import { loadOptional } from '../../core/load-optional.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 

@@ -2,9 +2,9 @@ import type { Row } from '../core/batch.js'
 import type { ErrorRecord } from '../core/error-record.js'
 import type { RecordsMessage, SchemaChange, SchemaMessage, State, TruncateMessage } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
-import type { SyncReport, SyncStatus } from '../sync/sync-report.js'
-import type { ConnectorStore } from '../connector/connector-store.js'
-import type { MarStore } from '../mar/mar-store.js'
+import type { SyncReport, SyncStatus } from './sync-report.js'
+import type { ConnectorStore } from './connector-store.js'
+import type { MarStore } from './mar-store.js'
 
 /** What `sync()` tells a sink when a sync starts. */
 export interface SinkOpenArgs {

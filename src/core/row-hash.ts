@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import stableStringify from 'fast-json-stable-stringify'
-import { isNull, valueAt, type Batch, type Column } from '../../core/batch.js'
-import { baseType } from '../../core/column-type.js'
+import { isNull, valueAt, type Batch, type Column } from './batch.js'
+import { baseType } from './column-type.js'
 
 /**
  * `_sluice_id` of each row of a batch: SHA-256 (hex) of the stable-stringified row, so the same
