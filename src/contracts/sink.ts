@@ -14,8 +14,31 @@ export interface SinkOpenArgs {
   readonly tables: readonly TableSpec[]
 }
 
-/** A message a sink applies. */
-export type SinkMessage = RecordsMessage | TruncateMessage | SchemaMessage
+/** What `sync()` hands `Sink.checkpoint`. */
+export interface CheckpointArgs {
+  readonly state: State
+  /**
+   * `state` serialised (`serializeState`), made once per checkpoint by `op.checkpoint` or
+   * `sync()`: store this text rather than serialising again. Absent when called by hand.
+   */
+  readonly serialized?: string
+}
+
+/** A message that changes tables: rows, a truncate or a schema change. */
+export type TableMessage = RecordsMessage | TruncateMessage | SchemaMessage
+
+/**
+ * Records and requests a policy skipped (`_sluice_errors`), in stream order: `sync()` writes them
+ * right before the message that was in the making when they were recorded, so they land in the
+ * transaction of the checkpoint that follows them, and never in an earlier one.
+ */
+export interface ErrorsMessage {
+  readonly kind: 'errors'
+  readonly errors: readonly ErrorRecord[]
+}
+
+/** A message a sink applies, in stream order. */
+export type SinkMessage = TableMessage | ErrorsMessage
 
 /** A schema change the sink applied on its own (a table or column created from data). */
 export interface AppliedSchemaChange {
@@ -82,7 +105,7 @@ export interface Sink extends MarStore, ConnectorStore {
   /** Applies one message inside the current transaction; returns schema changes it made on its own. */
   write(args: { readonly message: SinkMessage }): Promise<readonly AppliedSchemaChange[] | void>
   /** Commits everything written so far together with `state`. Durable when it resolves. */
-  checkpoint(args: { readonly state: State }): Promise<void>
+  checkpoint(args: CheckpointArgs): Promise<void>
   /** Ends the sync; records it in the sync history; releases connections. */
   close(args: { readonly status: SyncStatus; readonly report: SyncReport }): Promise<void>
   /** Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed with the next checkpoint). */

@@ -120,6 +120,7 @@ export function duckdb(options: DuckDbOptions): Sink {
       }
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

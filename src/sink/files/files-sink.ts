@@ -78,6 +78,7 @@ export function files(options: FilesOptions): Sink {
       return saved ? { state: saved.state } : {}
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

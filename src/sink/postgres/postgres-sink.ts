@@ -114,6 +114,7 @@ export function postgres(options: PostgresOptions): Sink {
       }
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

@@ -103,6 +103,7 @@ export function sqlite(options: SqliteOptions): Sink {
       return saved === undefined ? {} : { state: parseState(saved, `_sluice_state of ${connectorId}`) }
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {
