@@ -3,7 +3,7 @@ import { ConfigIssues, isRecord } from './config-issues.js'
 import { SluiceError } from './sluice-error.js'
 import { WRITE_MODES, type WriteMode } from './write-mode.js'
 
-export type { WriteMode } from './write-mode.js'
+export { type WriteMode, modeOf } from './write-mode.js'
 
 /**
  * A table as a source declares it. `columns` may name only some columns: the others are
@@ -116,4 +116,3 @@ function duplicate(where: string, table: string): never {
   throw new SluiceError({ code: 'CONFIG_INVALID', message: `${where}: table ${JSON.stringify(table)} is declared twice; declare each table once`, context: { option: where, table } })
 }
 
-export { modeOf } from './write-mode.js'

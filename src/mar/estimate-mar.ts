@@ -1,7 +1,6 @@
 import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs } from '../core/table-spec.js'
-import { toSource } from '../contracts/source.js'
-import { type Configuration, type Source, type SourceLike } from '../contracts/source.js'
+import { toSource, type Configuration, type Source, type SourceLike } from '../contracts/source.js'
 import { marKeys } from './key-hash.js'
 import { KeySet } from './key-set.js'
 import { knownOptions } from '../core/check-option.js'

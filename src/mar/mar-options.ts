@@ -1,7 +1,6 @@
 import { SluiceError } from '../core/sluice-error.js'
 import { knownKeys } from '../core/check-option.js'
-import type { Clock } from '../core/clock.js'
-import { systemClock } from '../core/clock.js'
+import { type Clock, systemClock } from '../core/clock.js'
 import type { MarMode } from '../contracts/mar-store.js'
 
 /**

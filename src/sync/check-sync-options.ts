@@ -2,8 +2,7 @@ import { parseDuration } from '../core/duration.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { knownKeys } from '../core/check-option.js'
 import type { Sink } from '../contracts/sink.js'
-import { toSource } from '../contracts/source.js'
-import { type Source } from '../contracts/source.js'
+import { toSource, type Source } from '../contracts/source.js'
 import type { SyncEvents, SyncOptions } from './sync-options.js'
 
 // Written as objects so the compiler checks each list against its interface (none missing, none extra).

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { memory, op, sqlite, sync, type Message, type Sink, type Source, type TableSpec } from '../../src/index.js'
 import { select } from '../../src/stage/select.js'
-import { type Selection } from '../../src/contracts/selection.js'
+import type { Selection } from '../../src/contracts/selection.js'
 import { flatten, hashColumns, keepsNames, schemaDrift } from '../../src/index.js'
 import { normRows } from '../support/sources.js'
 

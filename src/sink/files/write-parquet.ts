@@ -1,5 +1,4 @@
-import type { Table } from 'apache-arrow'
-import { tableToIPC } from 'apache-arrow'
+import { type Table, tableToIPC } from 'apache-arrow'
 import { loadOptional } from '../../core/load-optional.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
