@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { flatten, keepsNames, memory, memoryState, op, select, serializeState, sync, type Sink, type SinkMessage, type Stage } from '../../src/index.js'
+import { flatten, keepsNames, memory, memoryState, op, select, serializeState, sync, type Message, type Sink, type SinkMessage, type Stage } from '../../src/index.js'
 import type { SourceCatalog } from '../../src/contracts/source.js'
 import type { StateStore } from '../../src/contracts/state-store.js'
 
@@ -155,9 +155,12 @@ describe('the source gets a declared catalog', () => {
     }
     expect((await catalogSeen([keepsNames(passThrough), select({ exclude: ['audit'] })]))?.tables.map((t) => t.table)).toEqual(['users'])
     // The declaration is a plain property: a stage may carry it without the helper.
-    const declared: Stage = Object.assign(async function* (messages: AsyncIterable<never>) {
-      yield* messages
-    }, { keepsNames: true })
+    const declared: Stage = Object.assign(
+      async function* (messages: AsyncIterable<Message>) {
+        yield* messages
+      },
+      { keepsNames: true },
+    )
     expect((await catalogSeen([declared, select({ exclude: ['audit'] })]))?.tables.map((t) => t.table)).toEqual(['users'])
   })
 })
