@@ -26,11 +26,14 @@ export const LAYERS: readonly Layer[] = [
   { name: 'log', modules: ['log'] },
   { name: 'stores', modules: ['mar', 'state'] },
   { name: 'pipeline base', modules: ['source', 'stage', 'sink/layout', 'sink/thread'] },
+  { name: 'source kits', modules: ['source/sql'] },
   {
     name: 'pipeline',
-    modules: ['source/rest', 'source/postgres', 'source/files', 'source/id-cursor', 'schema-drift', 'sink/sqlite', 'sink/postgres', 'sink/duckdb', 'sink/files', 'sink/memory'],
+    modules: [
+      ...['source/rest', 'source/graphql', 'source/postgres', 'source/mysql', 'source/files', 'source/id-cursor', 'source/time-windows', 'schema-drift'],
+      ...['sink/sqlite', 'sink/postgres', 'sink/duckdb', 'sink/files', 'sink/memory'],
+    ],
   },
-  { name: 'derived sources', modules: ['source/graphql', 'source/mysql', 'source/time-windows'] },
   { name: 'sync', modules: ['sync'] },
   { name: 'operations', modules: ['alert', 'schedule'] },
   { name: 'connector', modules: ['connector'] },

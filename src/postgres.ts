@@ -5,4 +5,4 @@
 export { postgres, type PostgresOptions } from './sink/postgres/postgres-sink.js'
 export type { PostgresConnection } from './db/postgres-connection.js'
 export { postgresSource, type PostgresSourceOptions } from './source/postgres/postgres-source.js'
-export type { DatabaseTable } from './source/postgres/table-options.js'
+export type { DatabaseTable } from './source/sql/table-options.js'
