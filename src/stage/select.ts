@@ -110,16 +110,17 @@ function buildSelection(include: readonly ParsedRef[], exclude: readonly ParsedR
 
 /**
  * The selection of the `select` stages that speak of the source's names (all must let a name
- * through), or `undefined` when there is none; `sync()` uses it to filter declared tables and
- * hands it to the source. Only select stages before the first stage that may rename or derive
- * names count (`flatten`, `transform`, your own; see `keepsNames`): after `flatten()`,
+ * through), read from what the stages declare (`selection`, `keepsNames`), or `undefined` when
+ * there is none; `sync()` puts it and the declared tables it lets through in the source's
+ * catalog. Only select stages before the first stage that may rename or derive names count
+ * (`flatten`, `transform`, your own; see `keepsNames`): after `flatten()`,
  * `select({ include: ['users.address__city'] })` names a column the source doesn't have, and
  * handing it down would make the source drop `address`, the column it comes from.
  */
 export function selectionOf(stages: readonly Stage[]): Selection | undefined {
   const all: Selection[] = []
   for (const stage of stages) {
-    const own = (stage as Partial<SelectStage>).selection
+    const own = stage.selection
     if (own) all.push(own)
     else if (!isNameKeeping(stage)) break
   }
@@ -128,7 +129,7 @@ export function selectionOf(stages: readonly Stage[]): Selection | undefined {
 
 /** The selection of every `select` stage, wherever it stands: what the destination may receive of the declared tables. */
 export function selectionOfAll(stages: readonly Stage[]): Selection | undefined {
-  return combined(stages.flatMap((s) => ((s as Partial<SelectStage>).selection ? [(s as SelectStage).selection] : [])))
+  return combined(stages.flatMap((s) => (s.selection ? [s.selection] : [])))
 }
 
 function combined(all: readonly Selection[]): Selection | undefined {
