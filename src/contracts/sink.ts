@@ -102,13 +102,20 @@ export interface Sink extends MarStore, ConnectorStore {
   readonly name: string
   /** Prepares meta tables and declared tables; returns the saved state if the destination keeps it. */
   open(args: SinkOpenArgs): Promise<{ readonly state?: State }>
-  /** Applies one message inside the current transaction; returns schema changes it made on its own. */
+  /**
+   * Applies one message inside the current transaction; returns schema changes it made on its own.
+   * An `errors` message comes only to a sink that has `recordErrors`, in stream order.
+   */
   write(args: { readonly message: SinkMessage }): Promise<readonly AppliedSchemaChange[] | void>
   /** Commits everything written so far together with `state`. Durable when it resolves. */
   checkpoint(args: CheckpointArgs): Promise<void>
   /** Ends the sync; records it in the sync history; releases connections. */
   close(args: { readonly status: SyncStatus; readonly report: SyncReport }): Promise<void>
-  /** Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed with the next checkpoint). */
+  /**
+   * Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed
+   * with the next checkpoint). Its presence says the sink keeps error records: `sync()` then sends
+   * them as `errors` messages through `write`, which the built-in sinks route here.
+   */
   recordErrors?(args: { readonly errors: readonly ErrorRecord[] }): Promise<void>
   /** Reads the error records back (tests, `sluice debug`). */
   readErrors?(): Promise<ErrorRecord[]>
