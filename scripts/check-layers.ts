@@ -1,6 +1,6 @@
 /**
  * The import-direction check: every import of `src/` points down the layer picture of
- * docs/layers.md, and no import cycle exists. `npx tsx scripts/check-layers.ts` prints what
+ * docs/layers.md, and no import cycle exists. `npm run layers` prints what
  * breaks the rules and exits 1; test/package/layers.test.ts runs the same check.
  *
  * Every import counts: value and `import type`, `export … from`, side-effect `import '…'` and
