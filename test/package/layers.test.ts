@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -9,6 +9,14 @@ describe('the imports of src/ keep the layer picture (docs/layers.md)', () => {
     const graph = importGraph(SRC_DIR)
     expect(graph.size).toBeGreaterThan(250) // it read the tree, not an empty folder
     expect(checkLayers(graph)).toEqual([])
+  })
+
+  it('docs/layers.md draws every layer and module of the check', () => {
+    const doc = readFileSync(join(SRC_DIR, '..', 'docs', 'layers.md'), 'utf8')
+    const picture = doc.slice(doc.indexOf('```'), doc.indexOf('```', doc.indexOf('```') + 3))
+    for (const layer of LAYERS) {
+      for (const module of layer.modules) if (module !== '(entry)') expect(picture, module).toMatch(new RegExp(`(^|[\\s·])${module.replace('/', '\\/')}(/|\\s|$)`, 'm'))
+    }
   })
 
   it('places every folder of src/ in exactly one layer', () => {
