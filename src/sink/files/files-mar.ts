@@ -9,9 +9,6 @@ import { atomicWrite } from './atomic-write.js'
 import type { Committed } from './commit-log.js'
 import { MAR_DIR, type MarEntry, type MarThresholdEntry } from './mar-entry.js'
 
-// The manifest's MAR entries live beside the commit log that lists them (mar-entry.ts).
-export { MAR_DIR, type MarEntry, type MarThresholdEntry } from './mar-entry.js'
-
 interface Bucket {
   readonly table: string
   readonly month: string
