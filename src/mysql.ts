@@ -4,4 +4,4 @@
  */
 export { mysqlSource, type MysqlSourceOptions } from './source/mysql/mysql-source.js'
 export type { MysqlConnection } from './source/mysql/mysql-connection.js'
-export type { DatabaseTable } from './source/postgres/table-options.js'
+export type { DatabaseTable } from './source/sql/table-options.js'

@@ -3,6 +3,6 @@
  * import it load `pg` and `pg-copy-streams`.
  */
 export { postgres, type PostgresOptions } from './sink/postgres/postgres-sink.js'
-export type { PostgresConnection } from './sink/postgres/postgres-connection.js'
+export type { PostgresConnection } from './db/postgres-connection.js'
 export { postgresSource, type PostgresSourceOptions } from './source/postgres/postgres-source.js'
-export type { DatabaseTable } from './source/postgres/table-options.js'
+export type { DatabaseTable } from './source/sql/table-options.js'

@@ -1,4 +1,4 @@
-import type { SyncStatus } from '../sync/sync-report.js'
+import type { SyncStatus } from '../contracts/sync-report.js'
 
 /** Why an alert is sent: a failure streak began, it ended, or a MAR budget threshold was crossed. */
 export type AlertType = 'syncError' | 'syncRecovered' | 'marThreshold'

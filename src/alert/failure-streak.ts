@@ -1,4 +1,4 @@
-import type { SyncReport } from '../sync/sync-report.js'
+import type { SyncReport } from '../contracts/sync-report.js'
 
 /**
  * Decides when a connector alerts: once when a failure streak begins (`syncError`), once when it

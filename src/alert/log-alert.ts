@@ -1,7 +1,7 @@
 import { jsonLogger } from '../log/json-logger.js'
 import type { Logger } from '../log/logger.js'
 import type { Alert } from './alert.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * Options of {@link logAlert}, exported from 'sluice' as `log`.

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { SluiceError } from '../core/sluice-error.js'
 import { checkConfiguration } from '../source/connector.js'
-import type { Configuration } from '../source/source.js'
+import type { Configuration } from '../contracts/source.js'
 
 /**
  * Reads a `configuration.json`: a JSON object of string values, as Fivetran's. A missing file

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { SluiceError } from '../core/sluice-error.js'
-import type { Source } from '../source/source.js'
+import type { Source } from '../contracts/source.js'
 import { packageInfo } from './package-root.js'
 import { installSluiceAlias } from './sluice-alias.js'
 

@@ -1,4 +1,4 @@
-import type { Stage } from '../sync/sync.js'
+import type { Stage } from '../contracts/stage.js'
 import { count, humanDuration } from './text-table.js'
 import { matchColumn } from '../core/match-column.js'
 

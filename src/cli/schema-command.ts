@@ -1,5 +1,5 @@
 import { relative } from 'node:path'
-import type { SchemaHistoryEntry, TableDescription } from '../sink/sink.js'
+import type { SchemaHistoryEntry, TableDescription } from '../contracts/sink.js'
 import { textTable } from './text-table.js'
 import { locateWarehouse, noWarehouse, type WarehouseLocation } from './warehouse-location.js'
 import { warehouseSink } from './warehouse-sink.js'

@@ -1,4 +1,4 @@
-import type { SyncReport } from '../sync/sync-report.js'
+import type { SyncReport } from '../contracts/sync-report.js'
 import { count, humanDuration, textTable } from './text-table.js'
 import type { WarehouseTable } from './warehouse-counts.js'
 
@@ -20,7 +20,7 @@ export interface MonthMar {
  * @example
  * ```ts
  * import { formatSummary } from './summary.js'
- * import type { SyncReport } from '../sync/sync-report.js'
+ * import type { SyncReport } from '../contracts/sync-report.js'
  * declare const report: SyncReport
  * process.stdout.write(formatSummary(report, { orders: { rows: 10, deleted: 1 } }))
  * ```

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import type { TableDescription } from '../sink/sink.js'
+import type { TableDescription } from '../contracts/sink.js'
 
 /** What a warehouse table holds: all rows, and how many of them are soft-deleted. */
 export interface WarehouseTable {

@@ -1,4 +1,4 @@
-import type { Sink, TableDescription } from '../sink/sink.js'
+import type { Sink, TableDescription } from '../contracts/sink.js'
 import { sqlite } from '../sink/sqlite/sqlite-sink.js'
 import type { WarehouseFormat } from './warehouse-format.js'
 

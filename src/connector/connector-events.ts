@@ -1,8 +1,8 @@
 import type { ProgressSnapshot } from '../log/progress-tracker.js'
 import type { Logger } from '../log/logger.js'
 import type { MarThresholdEvent } from '../mar/metered-sink.js'
-import type { SyncEvents } from '../sync/sync.js'
-import type { SyncReport } from '../sync/sync-report.js'
+import type { SyncEvents } from '../sync/sync-options.js'
+import type { SyncReport } from '../contracts/sync-report.js'
 
 /**
  * A sync of a connector that did not run, and why: another run holds the connector (here or in

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from '../log/logger.js'
-import type { Clock } from '../retry/clock.js'
-import type { ConnectorStore, LeaseResult } from './connector-store.js'
+import type { Clock } from '../core/clock.js'
+import type { ConnectorStore, LeaseResult } from '../contracts/connector-store.js'
 
 /**
  * Holds a connector's lease in its destination while it syncs: acquire before the sync, renew

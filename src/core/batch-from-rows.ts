@@ -6,7 +6,7 @@ import { KIND, kindOf, looksZonedIso, typeOfKinds } from './infer-type.js'
 import { SluiceError } from './sluice-error.js'
 import { singlePass, type Scan } from './single-pass.js'
 import { parseCanonicalUtcMicros } from './temporal.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from './check-option.js'
 
 /** Options of {@link batchFromRows}. */
 export interface FromRowsOptions {

@@ -1,5 +1,5 @@
 import stableStringify from 'fast-json-stable-stringify'
-import type { State } from './message.js'
+import type { CheckpointMessage, State } from './message.js'
 import { SluiceError } from './sluice-error.js'
 
 /**
@@ -20,6 +20,21 @@ export function serializeState(state: unknown): string {
   }
   check(state, '$', new Set())
   return stableStringify(state)
+}
+
+// Keyed by the message, not the state: a message is immutable by contract, a state object may be
+// reused and changed by its source after it yielded the checkpoint.
+const TEXTS = new WeakMap<CheckpointMessage, string>()
+
+/**
+ * The stable serialisation of a checkpoint's state (see {@link serializeState}), made once per
+ * message: `op.checkpoint` makes it when the checkpoint is made (so a bad state fails there), and
+ * `sync()` hands that same text to the sink and the state store instead of serialising again.
+ */
+export function checkpointText(message: CheckpointMessage): string {
+  let text = TEXTS.get(message)
+  if (text === undefined) TEXTS.set(message, (text = serializeState(message.state)))
+  return text
 }
 
 /** Parses a saved state text back into a state object. */

@@ -1,5 +1,4 @@
 import type { Column, Row } from './batch.js'
-import type { FromRowsOptions } from './batch-from-rows.js'
 import type { ColumnType } from './column-type.js'
 import { looksZonedIso } from './infer-type.js'
 import { parseCanonicalUtcMicros } from './temporal.js'
@@ -48,7 +47,7 @@ const TYPE_OF_STATE: Record<number, ColumnType> = { [INT]: 'INT', [DOUBLE]: 'DOU
  * Results are identical to the general path's: the states above admit only values for which
  * the general path's type and storage are known from the state alone.
  */
-export function singlePass(rows: readonly Row[], declared: FromRowsOptions['columns']): Scan | undefined {
+export function singlePass(rows: readonly Row[], declared: Readonly<Record<string, ColumnType>> | undefined): Scan | undefined {
   const n = rows.length
   const first = rows[0]
   if (n === 0 || typeof first !== 'object' || first === null || Array.isArray(first)) return undefined

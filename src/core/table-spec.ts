@@ -1,14 +1,9 @@
 import { parseColumnType, type ColumnType } from './column-type.js'
 import { ConfigIssues, isRecord } from './config-issues.js'
 import { SluiceError } from './sluice-error.js'
-import { WRITE_MODES } from './write-mode.js'
+import { WRITE_MODES, type WriteMode } from './write-mode.js'
 
-/**
- * How a table is written: `upsert` by primary key (default with a key), `append` every row,
- * `replace` (full refresh: rows not re-synced are soft-deleted when the sync succeeds),
- * `history` (SCD2 versions with `_sluice_start`, `_sluice_end`, `_sluice_active`).
- */
-export type WriteMode = 'upsert' | 'append' | 'replace' | 'history'
+export { type WriteMode, modeOf } from './write-mode.js'
 
 /**
  * A table as a source declares it. `columns` may name only some columns: the others are
@@ -121,4 +116,3 @@ function duplicate(where: string, table: string): never {
   throw new SluiceError({ code: 'CONFIG_INVALID', message: `${where}: table ${JSON.stringify(table)} is declared twice; declare each table once`, context: { option: where, table } })
 }
 
-export { modeOf } from './write-mode.js'

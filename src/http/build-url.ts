@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/sluice-error.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * A query value: arrays repeat the parameter; `undefined` and `null` leave it out.

@@ -1,9 +1,15 @@
-import { configInvalid } from '../retry/check-option.js'
-import type { HttpClientOptions } from './http-client.js'
+import { configInvalid } from '../core/check-option.js'
 import { parseOrigin } from './origin.js'
 
+/** What of `HttpClientOptions` decides where credentials go (structural, so http-client.ts can import this file). */
+export interface CredentialOptions {
+  readonly auth?: unknown
+  readonly headers?: Readonly<Record<string, string>>
+  readonly credentialOrigins?: readonly string[]
+}
+
 /** The origins that receive auth and headers: that of `baseUrl` plus `credentialOrigins`; refuses credentials with nowhere to go. */
-export function credentialOrigins(options: Pick<HttpClientOptions, 'auth' | 'headers' | 'credentialOrigins'>, baseUrl: string | undefined, at: string): ReadonlySet<string> {
+export function credentialOrigins(options: CredentialOptions, baseUrl: string | undefined, at: string): ReadonlySet<string> {
   const list = options.credentialOrigins ?? []
   if (!Array.isArray(list)) throw configInvalid(`${at}.credentialOrigins`, "an array of origins such as ['https://uploads.example.com']", list)
   const origins = new Set(list.map((origin, i) => parseOrigin(origin, `${at}.credentialOrigins[${i}]`)))

@@ -1,4 +1,4 @@
-import { configInvalid, positiveInteger, positiveMs } from '../retry/check-option.js'
+import { configInvalid, positiveInteger, positiveMs } from '../core/check-option.js'
 import type { TimeoutsMs } from './http-error.js'
 
 /** The limits of an HTTP client after validation. */

@@ -1,4 +1,4 @@
-import { configInvalid } from '../retry/check-option.js'
+import { configInvalid } from '../core/check-option.js'
 import { redactUrl } from './redact.js'
 
 /**

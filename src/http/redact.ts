@@ -1,4 +1,4 @@
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 /**
  * Query parameter names whose values are always hidden in URLs that reach errors and logs (case-insensitive).
  * Auths add their own (an API key's parameter name) through `Auth.secretParams`.

@@ -2,7 +2,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import { LEVELS, type Logger, type LogFields, type LogLevel } from './logger.js'
 import { redactFields, type RedactList } from './redact-fields.js'
 import { redactSecrets } from '../http/redact.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * Options of {@link jsonLogger}, with defaults.

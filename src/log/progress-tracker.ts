@@ -1,6 +1,6 @@
-import type { Stage } from '../sync/sync.js'
+import type { Stage } from '../contracts/stage.js'
 import { matchColumn } from '../core/match-column.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * How a running sync is going: the table being written, rows so far, rows per second, elapsed

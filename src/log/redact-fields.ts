@@ -1,7 +1,7 @@
 import { isSluiceError } from '../core/sluice-error.js'
 import { redactSecrets } from '../http/redact.js'
 import type { Logger, LogFields } from './logger.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 const MARK = '[REDACTED]'
 

@@ -1,9 +1,9 @@
 import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs } from '../core/table-spec.js'
-import { toSource, type Configuration, type Source, type SourceLike } from '../source/source.js'
+import { toSource, type Configuration, type Source, type SourceLike } from '../contracts/source.js'
 import { marKeys } from './key-hash.js'
 import { KeySet } from './key-set.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * A source that can say how many rows each table holds (a `COUNT(*)`, an API's `total` field),

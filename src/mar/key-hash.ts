@@ -1,12 +1,10 @@
 import { baseType } from '../core/column-type.js'
 import { isNull, type Batch, type Column } from '../core/batch.js'
-import { rowHashes } from '../sink/layout/row-hash.js'
+import { rowHashes } from '../core/row-hash.js'
+import type { MarKeys } from '../contracts/mar-store.js'
 
-/**
- * 64-bit key hashes, two 32-bit words per key (high word, then low word), as `markKeys` makes them
- * and `Sink.meter` and `HyperLogLog.addKeys` take them.
- */
-export type MarKeys = Uint32Array
+// The type lives with the store contract that takes it (`MarStore.meter`); re-exported for the hash's users.
+export type { MarKeys } from '../contracts/mar-store.js'
 
 // The hash is part of the on-disk format of `_sluice_mar_keys` and of the sketches: changing it
 // would make every key of the current month look new. Treat it as frozen.

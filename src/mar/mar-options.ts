@@ -1,8 +1,7 @@
 import { SluiceError } from '../core/sluice-error.js'
-import { knownKeys } from '../retry/check-option.js'
-import type { Clock } from '../retry/clock.js'
-import { systemClock } from '../retry/clock.js'
-import type { MarMode } from './mar-store.js'
+import { knownKeys } from '../core/check-option.js'
+import { type Clock, systemClock } from '../core/clock.js'
+import type { MarMode } from '../contracts/mar-store.js'
 
 /**
  * MAR metering of a sync (`sync({ mar })`, `createConnector({ mar })`): how to count, the

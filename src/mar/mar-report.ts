@@ -1,8 +1,8 @@
 import { SluiceError } from '../core/sluice-error.js'
-import type { Sink } from '../sink/sink.js'
+import type { Sink } from '../contracts/sink.js'
 import { parseMarMonth } from './mar-month.js'
-import type { MarStore, MarUsage } from './mar-store.js'
-import { knownOptions } from '../retry/check-option.js'
+import type { MarStore, MarUsage } from '../contracts/mar-store.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * Options of {@link marReport}: the destination to read and optional filters.

@@ -1,11 +1,11 @@
 import { matchColumn } from '../core/match-column.js'
 import { SluiceError } from '../core/sluice-error.js'
-import type { Sink } from '../sink/sink.js'
+import type { Sink } from '../contracts/sink.js'
 import { HyperLogLog } from './hyperloglog.js'
 import { marKeys } from './key-hash.js'
 import { marMonth } from './mar-month.js'
 import { marSettings, type MarOptions } from './mar-options.js'
-import type { MarStore } from './mar-store.js'
+import type { MarStore } from '../contracts/mar-store.js'
 
 /**
  * A monthly MAR budget threshold crossed: fired once per threshold and month, after the rows that

@@ -1,4 +1,4 @@
-import { configInvalid, knownOptions, positiveInteger } from './check-option.js'
+import { configInvalid, knownOptions, positiveInteger } from '../core/check-option.js'
 
 /**
  * Options for `adaptiveSize`: the size ladder and how many successes earn a step back up.

@@ -1,4 +1,4 @@
-import { configInvalid, knownOptions, nonNegativeMs, numberAtLeast, oneOf, positiveInteger, positiveMs } from './check-option.js'
+import { configInvalid, knownOptions, nonNegativeMs, numberAtLeast, oneOf, positiveInteger, positiveMs } from '../core/check-option.js'
 
 /**
  * Exponential backoff as plain, frozen data, made by `exponentialBackoff`.

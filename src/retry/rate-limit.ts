@@ -1,6 +1,6 @@
-import { abortedError } from './abort.js'
-import { systemClock, type Clock } from './clock.js'
-import { knownOptions, positiveInteger, positiveMs } from './check-option.js'
+import { abortedError } from '../core/abort.js'
+import { systemClock, type Clock } from '../core/clock.js'
+import { knownOptions, positiveInteger, positiveMs } from '../core/check-option.js'
 
 /**
  * Options for `rateLimit`: the quota as requests per window.

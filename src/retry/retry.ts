@@ -1,10 +1,10 @@
 import { isSluiceError, SluiceError } from '../core/sluice-error.js'
-import { abortedError } from './abort.js'
+import { abortedError } from '../core/abort.js'
 import { backoffDelay, type RetryPolicy } from './backoff.js'
-import { systemClock, type Clock } from './clock.js'
+import { systemClock, type Clock } from '../core/clock.js'
 import { isRetryable } from './classify.js'
 import { retryAfterDelay } from './retry-after.js'
-import { knownOptions } from './check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /**
  * What `onRetry` is told before each wait: the failed attempt, the wait, and the error.

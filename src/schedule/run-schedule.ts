@@ -1,9 +1,9 @@
 import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import type { Logger } from '../log/logger.js'
-import type { Clock } from '../retry/clock.js'
+import type { Clock } from '../core/clock.js'
 import { retry } from '../retry/retry.js'
 import type { Schedule } from './schedule.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /** How one scheduled run ended, as the scheduler sees it: only `failed` is retried. */
 export type RunOutcome = 'succeeded' | 'failed' | 'skipped'

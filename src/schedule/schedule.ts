@@ -2,7 +2,7 @@ import { lazyRequire } from '../core/lazy-require.js'
 import { parseDuration, type Duration } from '../core/duration.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { exponentialBackoff, type RetryPolicy } from '../retry/backoff.js'
-import { knownKeys } from '../retry/check-option.js'
+import { knownKeys } from '../core/check-option.js'
 
 // cron-parser (with luxon) is loaded by the first cron schedule, not with sluice: 40-60 ms of every cold start (README, cold-start).
 const cronParser = lazyRequire<typeof import('cron-parser')>('cron-parser')

@@ -1,7 +1,7 @@
 import type { ColumnType } from '../core/column-type.js'
 import type { SchemaChange } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
-import type { TableDescription } from '../sink/sink.js'
+import type { TableDescription } from '../contracts/sink.js'
 
 /** What schema drift knows of one table: its columns (by source name) and whether the destination has it yet. */
 export interface KnownTable {

@@ -1,7 +1,7 @@
 import { widenType } from '../core/column-type.js'
 import type { Message, SchemaMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import type { Stage, StageContext } from '../sync/sync.js'
+import type { Stage, StageContext } from '../contracts/stage.js'
 import { applyDecision, SCHEMA_DISCARDED } from './apply-decision.js'
 import { decideRecords } from './drift-decision.js'
 import { DRIFT_PRESETS, parseDriftOptions, type DriftMode, type DriftPolicy, type SchemaDriftOptions } from './drift-policy.js'

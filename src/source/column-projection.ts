@@ -1,5 +1,5 @@
 import type { Row } from '../core/batch.js'
-import type { Selection } from '../stage/select.js'
+import type { Selection } from '../contracts/selection.js'
 
 /** Rows with a selection's blocked columns left out (rows with none blocked are passed on as they are). */
 export type ColumnProjection = (rows: readonly Row[]) => Row[]

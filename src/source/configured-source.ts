@@ -1,4 +1,4 @@
-import type { Configuration, Source } from './source.js'
+import type { Configuration, Source } from '../contracts/source.js'
 
 /**
  * A source built from the connector's configuration when a sync starts: `sluice debug` and

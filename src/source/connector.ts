@@ -2,8 +2,8 @@ import type { Message, State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec, type TableSpecInput } from '../core/table-spec.js'
 import { RowsMessage } from './op.js'
-import type { Configuration, Source } from './source.js'
-import { knownOptions } from '../retry/check-option.js'
+import type { Configuration, Source } from '../contracts/source.js'
+import { knownOptions } from '../core/check-option.js'
 
 /** A Fivetran-style custom connector: an id, the tables it writes, and an `update` generator. */
 export interface ConnectorDefinition {

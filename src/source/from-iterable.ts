@@ -4,8 +4,8 @@ import type { Message } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type WriteMode } from '../core/table-spec.js'
 import { op } from './op.js'
-import type { Source } from './source.js'
-import { knownOptions } from '../retry/check-option.js'
+import type { Source } from '../contracts/source.js'
+import { knownOptions } from '../core/check-option.js'
 
 /** Options of {@link fromIterable}. */
 export interface FromIterableOptions {

@@ -2,7 +2,7 @@ import type { Batch, RowInput } from '../core/batch.js'
 import { batchFromRows } from '../core/batch-from-rows.js'
 import type { ColumnType } from '../core/column-type.js'
 import type { CheckpointMessage, RecordOp, RecordsMessage, State, TruncateMessage } from '../core/message.js'
-import { serializeState } from '../core/json-state.js'
+import { checkpointText } from '../core/json-state.js'
 
 /**
  * A records message built from JS rows. Its columnar batch is built on first use, so that a
@@ -52,9 +52,10 @@ export const op = {
   update: (table: string, rows: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'update', rowsOf(rows)),
   delete: (table: string, keys: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'delete', rowsOf(keys)),
   truncate: (table: string): TruncateMessage => ({ kind: 'truncate', table }),
-  /** Validates now (throws `STATE_INVALID`), so a bad state fails where it is made. */
+  /** Serialises now (throws `STATE_INVALID`), so a bad state fails where it is made; sync() reuses the text. */
   checkpoint: (state: State): CheckpointMessage => {
-    serializeState(state)
-    return { kind: 'checkpoint', state }
+    const message: CheckpointMessage = { kind: 'checkpoint', state }
+    checkpointText(message)
+    return message
   },
 }

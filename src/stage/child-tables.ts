@@ -1,4 +1,4 @@
-import type { TableDescription } from '../sink/sink.js'
+import type { TableDescription } from '../contracts/sink.js'
 
 /** Columns that link a child table's rows to their parent row and keep the array order (the child's key). */
 export const CHILD_KEY = ['_sluice_parent_id', '_sluice_index'] as const

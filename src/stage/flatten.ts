@@ -3,12 +3,12 @@ import { batchFromRows } from '../core/batch-from-rows.js'
 import { baseType } from '../core/column-type.js'
 import type { Message, RecordsMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import { rowHashes } from '../sink/layout/row-hash.js'
-import type { Stage } from '../sync/sync.js'
+import { rowHashes } from '../core/row-hash.js'
+import type { Stage } from '../contracts/stage.js'
 import { matchColumn } from '../core/match-column.js'
 import { CHILD_KEY, ChildTables, ROOT_ID, type ChildTable } from './child-tables.js'
 import { memoize2, namePattern } from './name-pattern.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /** Options of {@link flatten}. */
 export interface FlattenOptions {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { Batch, type Column } from '../core/batch.js'
 import type { Message, RecordsMessage, SchemaChange } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import type { Stage } from '../sync/sync.js'
+import type { Stage } from '../contracts/stage.js'
 import { canonicalTexts } from './canonical-text.js'
 import { columnHmac, type ColumnHmac } from './hmac/hmac-sha256.js'
 import { HmacWorker } from './hmac/hmac-worker.js'
@@ -11,7 +11,7 @@ import { readAhead } from './read-ahead.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 
 /** Options of {@link hashColumns}. */
 export interface HashColumnsOptions {

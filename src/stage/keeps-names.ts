@@ -1,4 +1,4 @@
-import type { Stage } from '../sync/sync.js'
+import type { Stage } from '../contracts/stage.js'
 
 const KEEPING = new WeakSet<Stage>()
 
@@ -9,7 +9,8 @@ const KEEPING = new WeakSet<Stage>()
  * `hashColumns`, `schemaDrift` and `validate` are marked; `flatten`, `transform` and stages of
  * your own are not, and a `select()` after one of them only filters what reaches the destination.
  * Mark a stage of your own when it only drops or rewrites values, so the source can still skip
- * what a later `select()` blocks.
+ * what a later `select()` blocks. The mark is the stage's declared `keepsNames: true` (see
+ * `StageDeclaration`): `sync()` reads it off the stage list before anything runs.
  *
  * @example
  * ```ts
@@ -20,12 +21,12 @@ const KEEPING = new WeakSet<Stage>()
  * const stages = [dropTestOrders, select({ exclude: ['orders.email'] })] // the source still skips orders.email
  * ```
  */
-export function keepsNames<S extends Stage>(stage: S): S {
-  KEEPING.add(stage)
-  return stage
+export function keepsNames<S extends Stage>(stage: S): S & { readonly keepsNames: true } {
+  // Not `writable`: a declaration, read once by sync() when it builds the catalog.
+  return Object.defineProperty(stage, 'keepsNames', { value: true, enumerable: true }) as S & { readonly keepsNames: true }
 }
 
 /** True for a stage marked by {@link keepsNames}. */
 export function isNameKeeping(stage: Stage): boolean {
-  return KEEPING.has(stage)
+  return stage.keepsNames === true
 }

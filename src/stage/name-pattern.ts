@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/sluice-error.js'
-import { normalizeName } from '../sink/layout/normalize-name.js'
+import { normalizeName } from '../core/normalize-name.js'
 
 /**
  * A table or column name as stages take it: a plain name compares after `normalizeName` (so

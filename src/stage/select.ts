@@ -1,33 +1,13 @@
+import type { Selection } from '../contracts/selection.js'
 import type { Message, RecordsMessage, SchemaMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
-import type { Stage, StageContext } from '../sync/sync.js'
+import type { Stage, StageContext } from '../contracts/stage.js'
 import { memoize2, parseRefs, type ColumnRef, type ParsedRef } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { isNameKeeping, keepsNames } from './keeps-names.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
-import { knownOptions } from '../retry/check-option.js'
-
-/**
- * Which tables and columns a sync moves. `sync()` hands it to the source as `selection` (in
- * `read()`'s arguments) and to stages as `context.selection`, so a source can skip a blocked
- * table's requests and leave blocked columns out of its queries (`SELECT id, total …`) instead of
- * fetching them only to drop them.
- *
- * @example
- * ```ts
- * import { select } from 'sluice'
- * const { selection } = select({ exclude: ['audit_log', 'orders.email'] })
- * selection.table('audit_log') // false
- * selection.column('orders', 'Email') // false: names compare after normalizeName
- * ```
- */
-export interface Selection {
-  /** True when rows of `table` are synced. */
-  table(table: string): boolean
-  /** True when `column` of `table` is synced (false for every column of a blocked table). */
-  column(table: string, column: string): boolean
-}
+import { knownOptions } from '../core/check-option.js'
 
 /** Options of {@link select}: each entry is `'table'`, `'table.column'` or `{ table, column? }`; globs `*` and `?` allowed. */
 export interface SelectOptions {
@@ -130,16 +110,17 @@ function buildSelection(include: readonly ParsedRef[], exclude: readonly ParsedR
 
 /**
  * The selection of the `select` stages that speak of the source's names (all must let a name
- * through), or `undefined` when there is none; `sync()` uses it to filter declared tables and
- * hands it to the source. Only select stages before the first stage that may rename or derive
- * names count (`flatten`, `transform`, your own; see `keepsNames`): after `flatten()`,
+ * through), read from what the stages declare (`selection`, `keepsNames`), or `undefined` when
+ * there is none; `sync()` puts it and the declared tables it lets through in the source's
+ * catalog. Only select stages before the first stage that may rename or derive names count
+ * (`flatten`, `transform`, your own; see `keepsNames`): after `flatten()`,
  * `select({ include: ['users.address__city'] })` names a column the source doesn't have, and
  * handing it down would make the source drop `address`, the column it comes from.
  */
 export function selectionOf(stages: readonly Stage[]): Selection | undefined {
   const all: Selection[] = []
   for (const stage of stages) {
-    const own = (stage as Partial<SelectStage>).selection
+    const own = stage.selection
     if (own) all.push(own)
     else if (!isNameKeeping(stage)) break
   }
@@ -148,7 +129,7 @@ export function selectionOf(stages: readonly Stage[]): Selection | undefined {
 
 /** The selection of every `select` stage, wherever it stands: what the destination may receive of the declared tables. */
 export function selectionOfAll(stages: readonly Stage[]): Selection | undefined {
-  return combined(stages.flatMap((s) => ((s as Partial<SelectStage>).selection ? [(s as SelectStage).selection] : [])))
+  return combined(stages.flatMap((s) => (s.selection ? [s.selection] : [])))
 }
 
 function combined(all: readonly Selection[]): Selection | undefined {

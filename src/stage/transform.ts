@@ -2,10 +2,10 @@ import { Batch, type Row, type RowInput } from '../core/batch.js'
 import { batchFromRows } from '../core/batch-from-rows.js'
 import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import type { Stage } from '../sync/sync.js'
+import type { Stage } from '../contracts/stage.js'
 import { memoize2, namePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
-import { knownKeys } from '../retry/check-option.js'
+import { knownKeys } from '../core/check-option.js'
 
 /** Where a row comes from, for a row transform. */
 export interface RowInfo {

@@ -1,8 +1,8 @@
 import type { Message, RecordsMessage } from '../core/message.js'
 import { matchColumn } from '../core/match-column.js'
 import { SluiceError } from '../core/sluice-error.js'
-import { normalizeName } from '../sink/layout/normalize-name.js'
-import type { StageContext } from '../sync/sync.js'
+import { normalizeName } from '../core/normalize-name.js'
+import type { StageContext } from '../contracts/stage.js'
 import { editDistance } from './edit-distance.js'
 import type { NamePattern } from './name-pattern.js'
 

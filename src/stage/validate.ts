@@ -3,11 +3,11 @@ import type { Row } from '../core/batch.js'
 import type { Message, RecordOp, RecordsMessage } from '../core/message.js'
 import { importAsBuilt } from '../core/lazy-require.js'
 import { SluiceError } from '../core/sluice-error.js'
-import type { Stage, StageContext } from '../sync/sync.js'
+import type { Stage, StageContext } from '../contracts/stage.js'
 import { memoize2, namePattern, type NamePattern } from './name-pattern.js'
 import { matchColumn } from '../core/match-column.js'
 import { keepsNames } from './keeps-names.js'
-import { knownOptions } from '../retry/check-option.js'
+import { knownOptions } from '../core/check-option.js'
 import { UnmatchedNames, type WantedName } from './unmatched-names.js'
 
 /** A record contract: an `effect/Schema` that decodes one row (no context requirements). */

@@ -3,8 +3,8 @@ import { dirname } from 'node:path'
 import { parseState, serializeState } from '../core/json-state.js'
 import type { State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import type { StateStore } from './state-store.js'
-import { knownOptions } from '../retry/check-option.js'
+import type { StateStore } from '../contracts/state-store.js'
+import { knownOptions } from '../core/check-option.js'
 
 /** Options of {@link fileState}. */
 export interface FileStateOptions {

@@ -1,6 +1,6 @@
 import type { State } from '../core/message.js'
 import { parseState, serializeState } from '../core/json-state.js'
-import type { StateStore } from './state-store.js'
+import type { StateStore } from '../contracts/state-store.js'
 
 /**
  * A state store in process memory (tests, one-off scripts). States are copied on save and load,
@@ -19,8 +19,8 @@ export function memoryState(): StateStore {
       const text = saved.get(connectorId)
       return text === undefined ? undefined : parseState(text, `state of ${connectorId}`)
     },
-    async save({ connectorId, state }: { connectorId: string; state: State }) {
-      saved.set(connectorId, serializeState(state))
+    async save({ connectorId, state, serialized }: { connectorId: string; state: State; serialized?: string }) {
+      saved.set(connectorId, serialized ?? serializeState(state))
     },
     async clear({ connectorId }) {
       saved.delete(connectorId)

@@ -1,9 +1,9 @@
 import { parseDuration } from '../core/duration.js'
 import { SluiceError } from '../core/sluice-error.js'
-import { knownKeys } from '../retry/check-option.js'
-import type { Sink } from '../sink/sink.js'
-import { toSource, type Source } from '../source/source.js'
-import type { SyncEvents, SyncOptions } from './sync.js'
+import { knownKeys } from '../core/check-option.js'
+import type { Sink } from '../contracts/sink.js'
+import { toSource, type Source } from '../contracts/source.js'
+import type { SyncEvents, SyncOptions } from './sync-options.js'
 
 // Written as objects so the compiler checks each list against its interface (none missing, none extra).
 const SYNC_OPTIONS = Object.keys({

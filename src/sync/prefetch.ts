@@ -2,8 +2,6 @@ const ignore = (): undefined => undefined
 
 /** Options of {@link prefetch}. */
 export interface PrefetchOptions<T> {
-  /** Called as each message is finished, before the next one is started. */
-  readonly onMade?: () => void
   /** Messages after which nothing is made ahead: the source resumes only when the consumer asks. */
   readonly barrier?: (message: T) => boolean
 }
@@ -20,12 +18,12 @@ export interface PrefetchOptions<T> {
  * commits). A consumer that leaves early (a stop at a checkpoint) discards the message in the
  * making, which nothing has acknowledged, waits for it to settle and closes the source: call
  * `abandon` first to cut short a source that is waiting (a slow request, a Retry-After sleep).
- * `onMade` is called as each message is finished, before the next one is started: side effects of
- * the source (recorded errors) can so be told apart by the message they came with. A `barrier`
+ * Side effects of the source (recorded errors) are put in the stream before it comes here (see
+ * `ErrorChannel`), so the message made ahead can't carry them into the commit before it. A `barrier`
  * message (a checkpoint, for a source that acknowledges what it read after one) is not read past.
  */
 export async function* prefetch<T>(source: AsyncIterable<T>, options: PrefetchOptions<T> = {}): AsyncGenerator<T> {
-  const { onMade, barrier } = options
+  const { barrier } = options
   const upstream = source[Symbol.asyncIterator]()
   const pull = () => {
     const p = upstream.next()
@@ -48,7 +46,6 @@ export async function* prefetch<T>(source: AsyncIterable<T>, options: PrefetchOp
         finished = true
         return
       }
-      onMade?.()
       if (barrier?.(next.value)) {
         // Not past a barrier: the source resumes only once the consumer is done with it.
         pending = undefined

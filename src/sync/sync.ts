@@ -1,83 +1,22 @@
 import { randomUUID } from 'node:crypto'
-import type { Duration } from '../core/duration.js'
-import type { ErrorRecord, RecordError } from '../core/error-record.js'
-import { serializeState } from '../core/json-state.js'
-import type { Message, RecordsMessage, State } from '../core/message.js'
+import type { ErrorsMessage, TableDescription } from '../contracts/sink.js'
+import type { SourceReadArgs } from '../contracts/source.js'
+import type { StageContext } from '../contracts/stage.js'
+import type { SyncReport, SyncStatus, TableCounts } from '../contracts/sync-report.js'
+import type { RecordError } from '../core/error-record.js'
+import { checkpointText } from '../core/json-state.js'
+import type { Message, RecordsMessage } from '../core/message.js'
+import { matchColumn } from '../core/match-column.js'
 import { SluiceError, toSluiceError } from '../core/sluice-error.js'
-import { parseTableSpecs, type TableSpec } from '../core/table-spec.js'
-import type { Sink, TableDescription } from '../sink/sink.js'
-import type { Configuration, SourceLike, SourceReadArgs } from '../source/source.js'
-import { selectionOf, selectionOfAll, selectTables, type Selection } from '../stage/select.js'
-import { isNameKeeping } from '../stage/keeps-names.js'
-import type { StateStore } from '../state/state-store.js'
+import type { TableSpec } from '../core/table-spec.js'
+import { meteredSink } from '../mar/metered-sink.js'
 import { checkPrimaryKey } from './check-primary-key.js'
 import { checkSyncOptions } from './check-sync-options.js'
+import { ErrorChannel } from './error-channel.js'
 import { prefetch } from './prefetch.js'
 import { StopController } from './stop-controller.js'
-import type { SyncReport, SyncStatus, TableCounts } from './sync-report.js'
-import type { MarOptions } from '../mar/mar-options.js'
-import { matchColumn } from '../core/match-column.js'
-import { meteredSink, type MarThresholdEvent } from '../mar/metered-sink.js'
-
-/** What a stage gets besides the messages. */
-export interface StageContext {
-  readonly connectorId: string
-  readonly syncId: string
-  /** Declared tables (by source name). */
-  readonly tables: readonly TableSpec[]
-  readonly signal: AbortSignal
-  /** Records a row or value a policy skipped (lands in `_sluice_errors` with the next checkpoint). */
-  readonly recordError: RecordError
-  /**
-   * The destination's tables as they stood when the sync began (`sink.describe()`, read once on
-   * first call; empty when the sink can't describe itself). Schema drift compares batches with it.
-   */
-  readonly describeDestination?: () => Promise<readonly TableDescription[]>
-  /** What the `select` stages let through (also handed to the source as `selection`); absent without one. */
-  readonly selection?: Selection
-  /**
-   * Present when this stage sees the source's own names (no stage before it renames, see
-   * `keepsNames`): every table the source declares, before `select` narrows them (empty when it
-   * declares none). Stages that take names (`hashColumns`, `select`, `validate`) refuse a table
-   * outside a non-empty list before the first message.
-   */
-  readonly sourceTables?: readonly TableSpec[]
-}
-
-/** A pipeline step: messages in, messages out. Never mutates an input batch. */
-export type Stage = (messages: AsyncIterable<Message>, context: StageContext) => AsyncIterable<Message>
-
-/** Handlers for sync events. A handler that throws is ignored: events never fail a sync. */
-export interface SyncEvents {
-  syncStart?(event: { connectorId: string; syncId: string; state: State | undefined }): void
-  checkpoint?(event: { connectorId: string; syncId: string; state: State; rows: number }): void
-  schemaChange?(event: { connectorId: string; table: string; change: unknown }): void
-  syncComplete?(report: SyncReport): void
-  syncError?(report: SyncReport): void
-  /** A monthly MAR budget threshold was crossed (with `mar.budget`): once per threshold and month, after the commit. */
-  marThreshold?(event: MarThresholdEvent): void
-}
-
-/** Options of {@link sync}. */
-export interface SyncOptions {
-  readonly source: SourceLike
-  readonly destination: Sink
-  readonly stages?: readonly Stage[]
-  /** Key of state and history (default: the source's id, else `'default'`). */
-  readonly connectorId?: string
-  readonly configuration?: Configuration
-  /** Where state lives when not in the destination; with a destination that keeps state it is a mirror. */
-  readonly state?: StateStore
-  /** Stop at the first checkpoint after this long (serverless: leave room before the platform's limit). */
-  readonly deadline?: Duration
-  /** Graceful stop at the next checkpoint when aborted. */
-  readonly signal?: AbortSignal
-  /** How long after a stop request (deadline or abort) to wait for a checkpoint before aborting the source (default 10% of the deadline, at most 10 s). */
-  readonly grace?: Duration
-  readonly on?: SyncEvents
-  /** Meter Monthly Active Rows into the destination (exact unless `mode: 'approximate'`), with an optional budget. */
-  readonly mar?: MarOptions
-}
+import { syncCatalog } from './sync-catalog.js'
+import type { SyncEvents, SyncOptions } from './sync-options.js'
 
 const ZERO: TableCounts = { upserts: 0, updates: 0, deletes: 0, truncates: 0 }
 
@@ -134,66 +73,53 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   let phase: 'discover' | 'open' | 'run' = 'discover'
   try {
     const stages = options.stages ?? []
-    const selection = selectionOf(stages)
-    const declared = source.tables ? parseTableSpecs(await source.tables({ configuration }), 'source tables') : []
-    // Blocked tables and columns never reach the destination, not even as declared empty tables. A
-    // select() after flatten or transform doesn't reach the source (see selectionOf), but it still
-    // keeps what it blocks of the declared tables from the destination; the stages see them all.
-    const tables = selection ? selectTables(declared, selection) : declared
-    const destinationSelection = selectionOfAll(stages)
-    const destinationTables = destinationSelection ? selectTables(tables, destinationSelection) : tables
+    const catalog = await syncCatalog(source, stages, configuration)
+    const tables = catalog.source.tables
+    const selection = catalog.source.selection
     // Every table the sync writes has counts, zeros included: `report.tables.orders` on a quiet run.
-    for (const t of destinationTables) counts[t.table] = { ...ZERO }
+    for (const t of catalog.destinationTables) counts[t.table] = { ...ZERO }
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
-    const { state: sinkState } = await sink.open({ connectorId, syncId, tables: destinationTables })
+    const { state: sinkState } = await sink.open({ connectorId, syncId, tables: catalog.destinationTables })
     opened = true
     phase = 'run'
     const state = sinkState ?? (await options.state?.load({ connectorId }))
     emit('syncStart', { connectorId, syncId, state })
 
-    // Each error is tagged with the message that was in the making when it was recorded: with the
-    // next message made ahead (prefetch), an error of a row after a checkpoint may be recorded before
-    // that checkpoint commits, and must not commit with it (the resumed run records it again).
-    const errors: { readonly error: ErrorRecord; readonly at: number }[] = []
-    let made = 0 // messages the source and stages have finished
-    let handled = -1 // index of the message the loop below is handling
+    // Error records travel in the stream, each ahead of the message that was in the making when
+    // it was recorded (see ErrorChannel): they commit with the checkpoint that follows them.
+    const errors = new ErrorChannel()
     const recordError: RecordError = (e) => {
-      errors.push({ error: e, at: made })
-      report.errors = (report.errors ?? 0) + 1
+      errors.record(e)
+      report.errors = errors.count
     }
-    const flushErrors = async (upTo: number) => {
-      let n = 0
-      while (n < errors.length && errors[n]!.at <= upTo) n++
-      if (n === 0) return
-      const batch = errors.splice(0, n).map((e) => e.error)
-      if (sink.recordErrors) await sink.recordErrors({ errors: batch })
-    }
-    // `selection` lets a source skip blocked tables and columns at the request (see `Selection`).
-    const readArgs: SourceReadArgs = { state, signal: stop.signal, configuration, recordError, ...(selection ? { selection } : {}) }
+    // `selection` (also `catalog.selection`) lets a source skip blocked tables and columns at the request.
+    const readArgs: SourceReadArgs = { state, signal: stop.signal, configuration, recordError, catalog: catalog.source, ...(selection ? { selection } : {}) }
     let messages = source.read(readArgs)
     let described: Promise<readonly TableDescription[]> | undefined
     const describeDestination = () => (described ??= sink.describe ? sink.describe() : Promise.resolve([]))
     const context: StageContext = { connectorId, syncId, tables, signal: stop.signal, recordError, describeDestination, ...(selection ? { selection } : {}) }
-    let sourceNames = true
-    for (const stage of stages) {
-      messages = stage(messages, sourceNames ? { ...context, sourceTables: declared } : context)
-      sourceNames &&= isNameKeeping(stage)
-    }
+    stages.forEach((stage, i) => {
+      messages = stage(messages, catalog.seesSourceNames[i] ? { ...context, sourceTables: catalog.declared } : context)
+    })
     // The next message is made while the sink writes this one (see `prefetch`).
     // Past a checkpoint only for a source that says it only reads there (`Source.readAhead`).
-    messages = prefetch(messages, { onMade: () => made++, ...(source.readAhead ? {} : { barrier: (m: Message) => m.kind === 'checkpoint' }) })
+    const stream = prefetch(errors.interleave(messages), source.readAhead ? {} : { barrier: (m: Message | ErrorsMessage) => m.kind === 'checkpoint' })
 
     status = 'succeeded'
     // A MAR budget used up before the first row (onExceed: 'stop'): end without reading.
     if (stop.reason === 'mar_budget') status = 'stopped'
-    else for await (const message of messages) {
-      handled++
+    else for await (const message of stream) {
+      if (message.kind === 'errors') {
+        // A sink without error records (no `recordErrors`) gets none: they are counted in the report only.
+        if (sink.recordErrors) await sink.write({ message })
+        continue
+      }
       if (message.kind === 'checkpoint') {
-        serializeState(message.state)
-        await flushErrors(handled)
-        await sink.checkpoint({ state: message.state })
-        await options.state?.save({ connectorId, state: message.state })
+        // Serialised once: by op.checkpoint when it made the message, else here; sink and store reuse the text.
+        const serialized = checkpointText(message)
+        await sink.checkpoint({ state: message.state, serialized })
+        await options.state?.save({ connectorId, state: message.state, serialized })
         report.checkpoints++
         emit('checkpoint', { connectorId, syncId, state: message.state, rows: report.rows })
         if (stop.requested) {
@@ -225,7 +151,6 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       } else if (message.kind === 'truncate') table.truncates++
     }
     if (status === 'succeeded' && stop.aborted) status = 'stopped'
-    if (status === 'succeeded') await flushErrors(Infinity)
   } catch (thrown) {
     if (stop.aborted && opened) status = 'stopped'
     else {

@@ -7,7 +7,7 @@ import { webhook } from '../../src/alert/webhook.js'
 import { createConnector } from '../../src/connector/create-connector.js'
 import { jsonLogger } from '../../src/log/json-logger.js'
 import { constantBackoff } from '../../src/retry/backoff.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { localServer, type LocalServer } from '../http/local-server.js'
 import { controlled, page } from '../connector/helpers.js'
 

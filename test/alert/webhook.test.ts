@@ -6,7 +6,7 @@ import { webhook } from '../../src/alert/webhook.js'
 import type { AlertEvent } from '../../src/alert/alert.js'
 import { jsonLogger } from '../../src/log/json-logger.js'
 import { constantBackoff } from '../../src/retry/backoff.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { localServer, type LocalServer } from '../http/local-server.js'
 
 const event = (over: Partial<AlertEvent> = {}): AlertEvent => ({ type: 'syncError', connector: 'shop', at: '2026-11-22T10:00:00.000Z', status: 'failed', error: { code: 'HTTP_STATUS', message: 'GET /orders: 503' }, rows: 0, ...over })

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { progress } from '../../src/cli/progress.js'
 import type { Message } from '../../src/core/message.js'
 import { op } from '../../src/source/op.js'
-import type { StageContext } from '../../src/sync/sync.js'
+import type { StageContext } from '../../src/contracts/stage.js'
 
 const context: StageContext = { connectorId: 'c', syncId: 's', tables: [], signal: new AbortController().signal, recordError: () => {} }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatSummary } from '../../src/cli/summary.js'
 import { count, humanDuration, textTable } from '../../src/cli/text-table.js'
-import type { SyncReport } from '../../src/sync/sync-report.js'
+import type { SyncReport } from '../../src/contracts/sync-report.js'
 
 const report: SyncReport = {
   status: 'succeeded',

@@ -7,7 +7,7 @@ import { basicAuth } from '../../src/http/auth/basic-auth.js'
 import { bearerAuth } from '../../src/http/auth/bearer-auth.js'
 import { oauth2ClientCredentials } from '../../src/http/auth/oauth2-client-credentials.js'
 import { httpClient } from '../../src/http/http-client.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { localServer, sendJson, type LocalServer } from './local-server.js'
 
 const CLIENT_ID = 'etl-client'

@@ -2,7 +2,7 @@ import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SluiceError } from '../../src/core/sluice-error.js'
 import { httpClient } from '../../src/http/http-client.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { rateLimit } from '../../src/retry/rate-limit.js'
 import { localServer, sendJson, type LocalServer } from './local-server.js'
 

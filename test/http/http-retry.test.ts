@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SluiceError } from '../../src/core/sluice-error.js'
 import { httpClient, type HttpClient } from '../../src/http/http-client.js'
 import { constantBackoff, exponentialBackoff } from '../../src/retry/backoff.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import type { RetryEvent } from '../../src/retry/retry.js'
 import { localServer, sendJson, type LocalServer } from './local-server.js'
 

@@ -8,7 +8,7 @@ import { bearerAuth } from '../../src/http/auth/bearer-auth.js'
 import { oauth2ClientCredentials } from '../../src/http/auth/oauth2-client-credentials.js'
 import { httpClient } from '../../src/http/http-client.js'
 import { constantBackoff } from '../../src/retry/backoff.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { localServer, sendJson, type LocalServer } from './local-server.js'
 
 const API_KEY = 'sk_live_APIKEY_4f9a2c'

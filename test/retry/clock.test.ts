@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fakeClock, systemClock } from '../../src/retry/clock.js'
+import { fakeClock, systemClock } from '../../src/core/clock.js'
 
 describe('fakeClock', () => {
   it('resolves sleeps only when time is advanced past them, in order', async () => {

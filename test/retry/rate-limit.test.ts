@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { rateLimit } from '../../src/retry/rate-limit.js'
 
 describe('rateLimit', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SluiceError } from '../../src/core/sluice-error.js'
 import { constantBackoff, exponentialBackoff } from '../../src/retry/backoff.js'
-import { fakeClock, type FakeClock } from '../../src/retry/clock.js'
+import { fakeClock, type FakeClock } from '../../src/core/clock.js'
 import { retry, type RetryEvent } from '../../src/retry/retry.js'
 
 const transient = (message = 'server error'): SluiceError =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { constantBackoff } from '../../src/retry/backoff.js'
-import { fakeClock } from '../../src/retry/clock.js'
+import { fakeClock } from '../../src/core/clock.js'
 import { silentLogger } from '../../src/log/logger.js'
 import { runSchedule, type RunOutcome } from '../../src/schedule/run-schedule.js'
 import { parseSchedule } from '../../src/schedule/schedule.js'

@@ -2,7 +2,7 @@
 import type { Row } from '../../src/core/batch.js'
 import { connector } from '../../src/source/connector.js'
 import { op } from '../../src/source/op.js'
-import type { Source } from '../../src/source/source.js'
+import type { Source } from '../../src/contracts/source.js'
 
 /**
  * The deterministic source of the crash-resume proof (test/sync/crash-resume.test.ts): page `p`

@@ -1,4 +1,4 @@
-import { knownOptions, oneOf } from '../../retry/check-option.js'
+import { knownOptions, oneOf } from '../../core/check-option.js'
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
 

@@ -1,5 +1,5 @@
 import { SluiceError } from '../../core/sluice-error.js'
-import { knownKeys } from '../../retry/check-option.js'
+import { knownKeys } from '../../core/check-option.js'
 import { apiKeyAuth, type ApiKeyAuthOptions } from './api-key-auth.js'
 import type { Auth } from './auth.js'
 import { basicAuth, type BasicAuthOptions } from './basic-auth.js'

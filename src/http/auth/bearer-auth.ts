@@ -1,6 +1,6 @@
 import type { Auth } from './auth.js'
 import { requireSecret } from './require-secret.js'
-import { knownOptions } from '../../retry/check-option.js'
+import { knownOptions } from '../../core/check-option.js'
 
 /**
  * Options for `bearerAuth`: a token, or a function returning the current one.

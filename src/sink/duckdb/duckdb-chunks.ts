@@ -3,7 +3,7 @@ import type { Column } from '../../core/batch.js'
 import { baseType } from '../../core/column-type.js'
 import { utf8 } from '../../core/utf8-column.js'
 import { parseNaiveDays, parseNaiveMicros, parseUtcMicros } from '../../core/temporal.js'
-import { exactMicros } from '../files/epoch-micros.js'
+import { exactMicros } from '../../codec/epoch-micros.js'
 import type { DuckDbModule } from './load-duckdb.js'
 
 /** Rows per DuckDB vector (`duckdb_vector_size()`, fixed at 2048 in every release). */

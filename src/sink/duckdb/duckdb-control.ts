@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api'
-import type { ConnectorSettings, LeaseArgs, LeaseResult } from '../../connector/connector-store.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import type { ConnectorSettings, LeaseArgs, LeaseResult } from '../../contracts/connector-store.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 
 /** Finished syncs of a connector from `_sluice_syncs`, newest first. */
 export async function selectHistory(connection: DuckDBConnection, connectorId: string, limit: number): Promise<SyncReport[]> {

@@ -1,5 +1,5 @@
 import { baseType, decimalParams, type ColumnType } from '../../core/column-type.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 
 /**

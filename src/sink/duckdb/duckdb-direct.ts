@@ -1,6 +1,6 @@
 import type { Batch, Column } from '../../core/batch.js'
 import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
-import { nullColumn } from '../files/column-as-type.js'
+import { nullColumn } from '../../codec/column-as-type.js'
 
 /** Name of the row-hash column among a writer's columns: not a name any source column can have. */
 export const HASH = '\u0000_sluice_id'

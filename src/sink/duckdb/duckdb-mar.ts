@@ -3,7 +3,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import { HyperLogLog } from '../../mar/hyperloglog.js'
 import type { MarKeys } from '../../mar/key-hash.js'
 import { KeySet } from '../../mar/key-set.js'
-import type { MarFilter, MarMode, MarUsage, MeterArgs, MeterResult } from '../../mar/mar-store.js'
+import type { MarFilter, MarMode, MarUsage, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
 
 /**
  * Meta tables for MAR and connector operations (DESIGN sections 5 and 8), shaped like the SQLite

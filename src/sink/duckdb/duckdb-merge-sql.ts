@@ -1,5 +1,5 @@
 import type { RecordOp } from '../../core/message.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 import { duckdbType, HISTORY, stagingType } from './duckdb-ddl.js'
 

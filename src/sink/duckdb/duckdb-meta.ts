@@ -2,8 +2,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api'
 import type { ErrorRecord } from '../../core/error-record.js'
 import type { SchemaChange } from '../../core/message.js'
 import type { TableLayout } from '../layout/table-layout.js'
-import type { SchemaHistoryEntry } from '../sink.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import type { SchemaHistoryEntry } from '../../contracts/sink.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 
 /** Meta tables of the DuckDB destination (DESIGN section 5), shaped like the SQLite sink's. */
 export const META_DDL = `

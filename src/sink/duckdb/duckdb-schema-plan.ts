@@ -1,7 +1,7 @@
 import type { SchemaChange } from '../../core/message.js'
 import type { TableSpec } from '../../core/table-spec.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, type TableLayout } from '../layout/table-layout.js'
-import type { SinkMessage } from '../sink.js'
+import type { TableMessage as SinkMessage } from '../../contracts/sink.js'
 
 /** What one message does to its table's layout: the layouts before and after, and the changes to apply. */
 export interface PlannedStep {

@@ -4,9 +4,9 @@ import { dirname, resolve } from 'node:path'
 import type { Row } from '../../core/batch.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM } from '../layout/table-layout.js'
-import type { Sink, TableDescription } from '../sink.js'
+import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { HISTORY } from './duckdb-ddl.js'
 import { OPS_DDL } from './duckdb-mar.js'
 import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from './duckdb-meta.js'
@@ -14,7 +14,7 @@ import { duckdbOperations, type DuckDbAccess } from './duckdb-operations.js'
 import { DuckDbRun } from './duckdb-run.js'
 import { duckdbValueView } from './duckdb-values.js'
 import { loadDuckDb, type DuckDbModule } from './load-duckdb.js'
-import { knownOptions } from '../../retry/check-option.js'
+import { knownOptions } from '../../core/check-option.js'
 
 /** Options of {@link duckdb}. */
 export interface DuckDbOptions {
@@ -120,6 +120,7 @@ export function duckdb(options: DuckDbOptions): Sink {
       }
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

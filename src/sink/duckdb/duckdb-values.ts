@@ -2,7 +2,7 @@ import type { DuckDBValue } from '@duckdb/node-api'
 import { baseType, type ColumnType } from '../../core/column-type.js'
 import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { formatMicros } from '../../core/temporal.js'
-import { formatEpochMicros } from '../files/epoch-micros.js'
+import { formatEpochMicros } from '../../codec/epoch-micros.js'
 
 const MAX_SAFE = 9007199254740991n
 

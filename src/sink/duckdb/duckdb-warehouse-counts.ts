@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { quoteIdent } from '../layout/normalize-name.js'
-import type { TableDescription } from '../sink.js'
+import { quoteIdent } from '../../core/normalize-name.js'
+import type { TableDescription } from '../../contracts/sink.js'
 import { loadDuckDb } from './load-duckdb.js'
 
 /**

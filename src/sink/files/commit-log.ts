@@ -4,10 +4,10 @@ import type { ErrorRecord } from '../../core/error-record.js'
 import type { State } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { TableLayout } from '../layout/table-layout.js'
-import type { SchemaHistoryEntry } from '../sink.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import type { SchemaHistoryEntry } from '../../contracts/sink.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 import { atomicWrite } from './atomic-write.js'
-import { MAR_DIR, type MarEntry, type MarThresholdEntry } from './files-mar.js'
+import { MAR_DIR, type MarEntry, type MarThresholdEntry } from './mar-entry.js'
 
 /** One data file of the lake, as a manifest lists it (paths are relative to the sink's directory, `/`-separated). */
 export interface PartEntry {

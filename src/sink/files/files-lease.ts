@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { link, mkdir, open, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ConnectorStore, LeaseArgs, LeaseResult } from '../../connector/connector-store.js'
+import type { ConnectorStore, LeaseArgs, LeaseResult } from '../../contracts/connector-store.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { syncDirectory } from './atomic-write.js'
 

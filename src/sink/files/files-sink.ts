@@ -1,9 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import type { ConnectorSettings } from '../../connector/connector-store.js'
+import type { ConnectorSettings } from '../../contracts/connector-store.js'
 import { serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import type { Sink, TableDescription } from '../sink.js'
+import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { atomicWrite } from './atomic-write.js'
 import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
 import { filesLeases } from './files-lease.js'
@@ -11,7 +11,7 @@ import { readFilesMar } from './files-mar.js'
 import { FILES_MODES, FilesRun, type Rotate } from './files-run.js'
 import type { FileFormat } from './part-writer.js'
 import { replayTable } from './replay-log.js'
-import { knownOptions } from '../../retry/check-option.js'
+import { knownOptions } from '../../core/check-option.js'
 import { requireSupportedModes } from '../layout/supported-modes.js'
 
 /** Options of {@link files}. */
@@ -78,6 +78,7 @@ export function files(options: FilesOptions): Sink {
       return saved ? { state: saved.state } : {}
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

@@ -2,9 +2,9 @@ import { Batch, type Column } from '../../core/batch.js'
 import type { ColumnType } from '../../core/column-type.js'
 import type { RecordOp } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import { rowHashes } from '../layout/row-hash.js'
+import { rowHashes } from '../../core/row-hash.js'
 import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
-import { columnAsType, nullColumn } from './column-as-type.js'
+import { columnAsType, nullColumn } from '../../codec/column-as-type.js'
 
 /** Columns every file of the lake has after the table's own, in this order (`_sluice_id` only for keyless tables). */
 export const LOG_COLUMNS = {

@@ -3,7 +3,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises'
 import type { Batch } from '../../core/batch.js'
 import { toArrow } from '../../core/batch-to-arrow.js'
 import type { ColumnType } from '../../core/column-type.js'
-import { exactMicros } from './epoch-micros.js'
+import { exactMicros } from '../../codec/epoch-micros.js'
 import { csvHeader, csvLines, ndjsonLines } from './text-lines.js'
 import { writeParquet } from './write-parquet.js'
 

@@ -1,6 +1,5 @@
-import type { Table } from 'apache-arrow'
-import { tableToIPC } from 'apache-arrow'
-import { loadOptional } from './load-optional.js'
+import { type Table, tableToIPC } from 'apache-arrow'
+import { loadOptional } from '../../core/load-optional.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 

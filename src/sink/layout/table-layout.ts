@@ -5,7 +5,7 @@ import type { SchemaChange } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { TableSpec, WriteMode } from '../../core/table-spec.js'
 import { modeOf } from '../../core/write-mode.js'
-import { normalizeName, normalizeTableName, uniqueName } from './normalize-name.js'
+import { normalizeName, normalizeTableName, uniqueName } from '../../core/normalize-name.js'
 
 /** System columns every destination table has (names are reserved: a source column of the same name is renamed). */
 export const SYSTEM = {

@@ -1,10 +1,10 @@
-import type { ConnectorSettings, ConnectorStore } from '../../connector/connector-store.js'
+import type { ConnectorSettings, ConnectorStore } from '../../contracts/connector-store.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { HyperLogLog } from '../../mar/hyperloglog.js'
 import type { MarKeys } from '../../mar/key-hash.js'
 import { KeySet } from '../../mar/key-set.js'
-import type { MarMode, MarStore, MarUsage } from '../../mar/mar-store.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import type { MarMode, MarStore, MarUsage } from '../../contracts/mar-store.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 
 /** How the operations reach the memory sink's open transaction. */
 export interface MemoryAccess {

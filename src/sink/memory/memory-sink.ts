@@ -7,12 +7,12 @@ import { matchColumn } from '../../core/match-column.js'
 import type { RecordsMessage, SchemaChange, State } from '../../core/message.js'
 import { parseJsonExact } from '../../core/parse-json-exact.js'
 import type { TableSpec } from '../../core/table-spec.js'
-import { columnAsType } from '../files/column-as-type.js'
+import { columnAsType } from '../../codec/column-as-type.js'
 import { DeferredTruncates } from '../layout/deferred-truncates.js'
 import { addColumns, applySchemaChange, createTable, planTable, reconcile, SYSTEM, widenStoredValue, type StoredValue, type TableLayout } from '../layout/table-layout.js'
-import { rowHashes } from '../layout/row-hash.js'
-import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import { rowHashes } from '../../core/row-hash.js'
+import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../../contracts/sink.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 import { closeVersions, writeVersions, type GivenRow, type VersionJournal } from './memory-history.js'
 import { memoryOperations } from './memory-operations.js'
 
@@ -220,6 +220,7 @@ export function memory(): MemorySink {
       return saved ? { state: parseState(saved.state, `state of ${connectorId}`) } : {}
     },
     async write({ message }) {
+      if (message.kind === 'errors') return this.recordErrors!({ errors: message.errors })
       begin()
       if (message.kind === 'truncate') {
         truncates.truncate(message.table)

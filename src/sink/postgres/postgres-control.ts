@@ -1,6 +1,6 @@
-import type { ConnectorStore, LeaseResult } from '../../connector/connector-store.js'
-import type { SyncReport } from '../../sync/sync-report.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import type { ConnectorStore, LeaseResult } from '../../contracts/connector-store.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { hasMeta } from './postgres-meta.js'
 import { hasOps, type PostgresAccess } from './postgres-ops-ddl.js'
 

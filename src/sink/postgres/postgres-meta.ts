@@ -1,11 +1,11 @@
 import type pg from 'pg'
 import type { ErrorRecord } from '../../core/error-record.js'
 import type { SchemaChange } from '../../core/message.js'
-import type { SchemaHistoryEntry } from '../sink.js'
-import type { SyncReport } from '../../sync/sync-report.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import type { SchemaHistoryEntry } from '../../contracts/sink.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
-import { quoteLiteral } from './postgres-connection.js'
+import { quoteLiteral } from '../../db/postgres-connection.js'
 import { opsDdl } from './postgres-ops-ddl.js'
 
 type Queryable = Pick<pg.PoolClient, 'query'>

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 
 /**
  * Meta tables for MAR and connector operations, as in the SQLite destination:

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import type { Row } from '../../core/batch.js'
 import { parseJsonExact } from '../../core/parse-json-exact.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { HISTORY, qualified } from './postgres-ddl.js'
 

@@ -1,17 +1,17 @@
 import type pg from 'pg'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import type { Sink, TableDescription } from '../sink.js'
-import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../layout/normalize-name.js'
+import type { Sink, TableDescription } from '../../contracts/sink.js'
+import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
-import { checkConnection, connectClient, pgError, poolFor, type PoolHandle, type PostgresConnection } from './postgres-connection.js'
+import { checkConnection, connectClient, pgError, poolFor, type PoolHandle, type PostgresConnection } from '../../db/postgres-connection.js'
 import { postgresControl } from './postgres-control.js'
 import { postgresMar } from './postgres-mar.js'
 import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
 import type { PostgresAccess } from './postgres-ops-ddl.js'
 import { readTable } from './postgres-read.js'
 import { PostgresRun } from './postgres-run.js'
-import { knownOptions } from '../../retry/check-option.js'
+import { knownOptions } from '../../core/check-option.js'
 
 /** Options of {@link postgres}. */
 export interface PostgresOptions {
@@ -114,6 +114,7 @@ export function postgres(options: PostgresOptions): Sink {
       }
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

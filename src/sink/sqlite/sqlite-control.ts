@@ -1,5 +1,5 @@
-import type { ConnectorStore, LeaseResult } from '../../connector/connector-store.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import type { ConnectorStore, LeaseResult } from '../../contracts/connector-store.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 import { cached, ensureOpsTables, hasTable, type SqliteAccess } from './sqlite-ops-ddl.js'
 
 /**

@@ -5,7 +5,7 @@ import { baseType, type ColumnType } from '../../core/column-type.js'
 import { parseJsonExact } from '../../core/parse-json-exact.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { HISTORY } from '../layout/history-columns.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM, widenStoredValue, type LayoutColumn, type TableLayout } from '../layout/table-layout.js'
 
 /**

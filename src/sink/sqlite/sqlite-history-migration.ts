@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { END_OF_TIME, HISTORY } from '../layout/history-columns.js'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { activeIndexSql, tableSql } from './sqlite-ddl.js'
 

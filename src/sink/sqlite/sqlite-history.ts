@@ -2,8 +2,8 @@ import type { Database, Statement } from 'better-sqlite3'
 import type { Batch } from '../../core/batch.js'
 import type { RecordOp } from '../../core/message.js'
 import { END_OF_TIME, endBefore, HISTORY } from '../layout/history-columns.js'
-import { quoteIdent } from '../layout/normalize-name.js'
-import { rowHashes } from '../layout/row-hash.js'
+import { quoteIdent } from '../../core/normalize-name.js'
+import { rowHashes } from '../../core/row-hash.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 
 const q = quoteIdent

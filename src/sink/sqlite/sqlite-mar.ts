@@ -3,7 +3,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import { HyperLogLog } from '../../mar/hyperloglog.js'
 import type { MarKeys } from '../../mar/key-hash.js'
 import { KeySet } from '../../mar/key-set.js'
-import type { MarFilter, MarMode, MarStore, MarUsage, MeterArgs, MeterResult } from '../../mar/mar-store.js'
+import type { MarFilter, MarMode, MarStore, MarUsage, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
 import { cached, ensureOpsTables, hasTable, type SqliteAccess } from './sqlite-ops-ddl.js'
 
 /** Key blobs of a bucket beyond this many are merged into one when the bucket is next loaded. */

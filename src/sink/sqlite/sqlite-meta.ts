@@ -1,9 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { ErrorRecord } from '../../core/error-record.js'
 import type { SchemaChange } from '../../core/message.js'
-import type { SchemaHistoryEntry } from '../sink.js'
+import type { SchemaHistoryEntry } from '../../contracts/sink.js'
 import type { TableLayout } from '../layout/table-layout.js'
-import type { SyncReport } from '../../sync/sync-report.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
 import { ROW_INDEX_DDL } from './sqlite-row-index.js'
 
 /** Meta tables of the SQLite destination (see DESIGN section 5). */

@@ -1,5 +1,5 @@
-import type { ConnectorStore } from '../../connector/connector-store.js'
-import type { MarStore } from '../../mar/mar-store.js'
+import type { ConnectorStore } from '../../contracts/connector-store.js'
+import type { MarStore } from '../../contracts/mar-store.js'
 import { sqliteControl } from './sqlite-control.js'
 import { sqliteMar } from './sqlite-mar.js'
 import type { SqliteAccess } from './sqlite-ops-ddl.js'

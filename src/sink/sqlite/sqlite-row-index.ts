@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import { quoteIdent } from '../layout/normalize-name.js'
+import { quoteIdent } from '../../core/normalize-name.js'
 import { SYSTEM } from '../layout/table-layout.js'
 import { KeyBloom } from './key-bloom.js'
 import { lowKey, RowHashMap, rowKey } from './row-hash-map.js'

@@ -5,14 +5,15 @@ import type { Row } from '../../core/batch.js'
 import { parseState, serializeState } from '../../core/json-state.js'
 import { lazyRequire } from '../../core/lazy-require.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import { quoteIdent } from '../layout/normalize-name.js'
-import type { Sink } from '../sink.js'
+import { quoteIdent } from '../../core/normalize-name.js'
+import type { Sink } from '../../contracts/sink.js'
+import type { SqliteOptions } from './sqlite-options.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
 import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
 import { sqliteOperations } from './sqlite-operations.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { describeLayout, SqliteRun } from './sqlite-run.js'
-import { knownOptions } from '../../retry/check-option.js'
+import { knownOptions } from '../../core/check-option.js'
 
 // better-sqlite3 is loaded by the first database opened, not with sluice: ~30 ms of every cold start (README, cold-start).
 const betterSqlite3 = lazyRequire<typeof Database>('better-sqlite3')
@@ -20,31 +21,8 @@ const betterSqlite3 = lazyRequire<typeof Database>('better-sqlite3')
 /** SQLite's page cache per connection, in KiB (an upper bound: pages are allocated as used). */
 const CACHE_KIB = 65_536
 
-/** Options of {@link sqlite}. */
-export interface SqliteOptions {
-  /** The database file, e.g. `files/warehouse.db`. Its directory must exist. */
-  readonly path: string
-  /** How long to wait for another writer's lock (default 5_000 ms). */
-  readonly busyTimeoutMs?: number
-  /**
-   * Write on a worker thread (default false): the sink returned forwards every call to a worker
-   * that owns the database, and records writes return once posted (a few at a time), so the
-   * source and stages keep parsing on the main thread while the second core writes. Experimental:
-   * it is exact (same conformance suite and SIGKILL proof as the default) but not yet faster —
-   * measured slower than the default in `npm run bench` so far (see the README), so leave it off
-   * unless your own bench says otherwise. A write that fails there fails the next checkpoint (or
-   * `close`), which then saves no state.
-   * Not with `':memory:'`, whose database would live and die with the worker.
-   *
-   * @example
-   * ```ts
-   * import { fromIterable, sqlite, sync } from 'sluice'
-   * const rows = Array.from({ length: 100_000 }, (_, id) => ({ id, name: `user ${id}` }))
-   * await sync({ source: fromIterable('users', rows, { primaryKey: ['id'] }), destination: sqlite({ path: 'warehouse.db', thread: true }) })
-   * ```
-   */
-  readonly thread?: boolean
-}
+// In its own file so that sqlite-thread.ts, which this file imports, can take it too.
+export type { SqliteOptions } from './sqlite-options.js'
 
 /**
  * The embedded default warehouse: a SQLite file (better-sqlite3, WAL, `synchronous=NORMAL`,
@@ -125,6 +103,7 @@ export function sqlite(options: SqliteOptions): Sink {
       return saved === undefined ? {} : { state: parseState(saved, `_sluice_state of ${connectorId}`) }
     },
     async write({ message }) {
+      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
       return requireRun(run).write(message)
     },
     async checkpoint({ state }) {

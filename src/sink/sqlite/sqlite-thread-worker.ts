@@ -4,13 +4,14 @@
  * (dist/sqlite-thread-worker.js and .cjs), started by path; never imported by the library.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import type { SinkMessage } from '../sink.js'
-import type { SyncReport, SyncStatus } from '../../sync/sync-report.js'
+import type { SinkMessage } from '../../contracts/sink.js'
+import type { SyncReport, SyncStatus } from '../../contracts/sync-report.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { fromWireBatch, type WireBatch } from '../thread/wire-batch.js'
 import { toWireError } from '../thread/wire-error.js'
 import type { WorkerReply, WorkerRequest } from '../thread/sink-worker-client.js'
-import { sqlite, type SqliteOptions } from './sqlite-sink.js'
+import { sqlite } from './sqlite-sink.js'
+import type { SqliteOptions } from './sqlite-options.js'
 
 /** Methods that work inside the sync's open transaction: refused once a detached write failed. */
 const IN_RUN = new Set(['write', 'checkpoint', 'recordErrors', 'meter', 'recordMarThreshold'])

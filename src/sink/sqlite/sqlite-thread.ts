@@ -2,10 +2,10 @@ import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import type { Row } from '../../core/batch.js'
 import type { RecordsMessage } from '../../core/message.js'
-import type { AppliedSchemaChange, Sink, SinkMessage } from '../sink.js'
+import type { AppliedSchemaChange, Sink, SinkMessage } from '../../contracts/sink.js'
 import { SinkWorkerClient, type WorkerScript } from '../thread/sink-worker-client.js'
 import { toWireBatch } from '../thread/wire-batch.js'
-import type { SqliteOptions } from './sqlite-sink.js'
+import type { SqliteOptions } from './sqlite-options.js'
 
 /** Records writes posted without waiting for the worker: enough to keep it busy, few enough to bound memory (batches). */
 const MAX_DETACHED = 3

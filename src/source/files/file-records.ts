@@ -3,9 +3,9 @@ import { TextDecoder } from 'node:util'
 import type { Row } from '../../core/batch.js'
 import type { ColumnType } from '../../core/column-type.js'
 import { SluiceError } from '../../core/sluice-error.js'
-import { CsvParser, type CsvRecord } from './csv-parser.js'
+import { CsvParser, type CsvRecord } from '../../codec/csv-parser.js'
 import { JsonArraySplitter } from './json-array-splitter.js'
-import { parquetRows } from './parquet-rows.js'
+import { parquetRows } from '../../codec/parquet-rows.js'
 import { parseJsonExact } from '../../core/parse-json-exact.js'
 
 /** Formats `fileSource` reads. */

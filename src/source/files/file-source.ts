@@ -6,10 +6,10 @@ import type { Message, State } from '../../core/message.js'
 import { isSluiceError, SluiceError } from '../../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec, type WriteMode } from '../../core/table-spec.js'
 import { op } from '../op.js'
-import type { Source } from '../source.js'
+import type { Source } from '../../contracts/source.js'
 import { fileRecords, type CsvOptions, type SourceFormat } from './file-records.js'
 import { compareFiles, listFiles, type ListedFile } from './list-files.js'
-import { knownOptions } from '../../retry/check-option.js'
+import { knownOptions } from '../../core/check-option.js'
 
 /** Options of {@link fileSource}. */
 export interface FileSourceOptions {

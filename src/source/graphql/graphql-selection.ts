@@ -1,7 +1,7 @@
 import type { ColumnType } from '../../core/column-type.js'
 import type { Json } from '../../core/message.js'
-import { configInvalid } from '../../retry/check-option.js'
-import type { Selection } from '../../stage/select.js'
+import { configInvalid } from '../../core/check-option.js'
+import type { Selection } from '../../contracts/selection.js'
 import { columnProjection, type ColumnProjection } from '../column-projection.js'
 
 /** What a sync's `select()` selection changes in one `graphql` read. */

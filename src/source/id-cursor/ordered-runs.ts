@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events'
-import { abortedError } from '../../retry/abort.js'
+import { abortedError } from '../../core/abort.js'
 
 /**
  * What `orderedRuns` yields: an item of the head task, or the end of a task (all its items yielded).

@@ -4,7 +4,7 @@ import { SluiceError } from '../../core/sluice-error.js'
 import { fetchPage, stopsTheSync, type RangeReader } from './fetch-page.js'
 import type { IdValue } from './id-cursor-fetch.js'
 import { isolateFailingId } from './isolate-failing-id.js'
-import { requestContext, requestErrorRecord } from './request-error-record.js'
+import { requestContext, requestErrorRecord } from '../request-error-record.js'
 
 /**
  * A slice of the id space: ids > `lo`, and ≤ `hi` when bounded (the fetch gets `before = hi + 1`).

@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise'
 import { SluiceError } from '../../core/sluice-error.js'
-import { resolveTable, type KeysetTable, type RawColumn } from '../postgres/keyset-table.js'
-import type { TablePlan } from '../postgres/table-options.js'
+import { resolveTable, type KeysetTable, type RawColumn } from '../sql/keyset-table.js'
+import type { TablePlan } from '../sql/table-options.js'
 import { mapMysqlColumn, type MysqlMappedColumn } from './mysql-type-map.js'
 
 /** A MySQL table ready to read. */

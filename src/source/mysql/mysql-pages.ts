@@ -1,6 +1,6 @@
 import type mysql from 'mysql2/promise'
 import { SluiceError } from '../../core/sluice-error.js'
-import type { Bound, PageReader } from '../postgres/keyset-reader.js'
+import type { Bound, PageReader } from '../sql/keyset-reader.js'
 import type { MysqlTable } from './mysql-catalog.js'
 import { mysqlError } from './mysql-connection.js'
 import type { MysqlMappedColumn } from './mysql-type-map.js'

@@ -1,7 +1,7 @@
 import type { ColumnType } from '../../core/column-type.js'
 import { NO_FIT } from '../../core/encode-value.js'
-import type { Decode } from '../postgres/batch-builder.js'
-import type { KeysetColumn } from '../postgres/keyset-table.js'
+import type { Decode } from '../sql/batch-builder.js'
+import type { KeysetColumn } from '../sql/keyset-table.js'
 
 /** A column as `information_schema.COLUMNS` describes it. */
 export interface MysqlCatalogColumn {

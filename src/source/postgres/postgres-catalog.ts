@@ -1,8 +1,8 @@
 import type pg from 'pg'
 import { SluiceError } from '../../core/sluice-error.js'
-import { resolveTable, type KeysetTable, type RawColumn } from './keyset-table.js'
+import { resolveTable, type KeysetTable, type RawColumn } from '../sql/keyset-table.js'
 import { mapPgColumn, type PgCatalogColumn, type PgMappedColumn } from './postgres-type-map.js'
-import type { TablePlan } from './table-options.js'
+import type { TablePlan } from '../sql/table-options.js'
 
 /** A Postgres table ready to read: its keyset plan plus the catalog facts the queries need. */
 export interface PgTable extends KeysetTable<PgMappedColumn> {

@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { SluiceError } from '../../core/sluice-error.js'
-import { pgError } from '../../sink/postgres/postgres-connection.js'
-import type { Bound, PageReader } from './keyset-reader.js'
+import { pgError } from '../../db/postgres-connection.js'
+import type { Bound, PageReader } from '../sql/keyset-reader.js'
 import type { PgTable } from './postgres-catalog.js'
 import type { PgMappedColumn } from './postgres-type-map.js'
 

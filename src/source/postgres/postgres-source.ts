@@ -1,14 +1,14 @@
 import type pg from 'pg'
 import { SluiceError } from '../../core/sluice-error.js'
-import { knownOptions } from '../../retry/check-option.js'
-import { checkConnection, connectClient, pgError, poolFor, type PostgresConnection } from '../../sink/postgres/postgres-connection.js'
-import type { Source } from '../source.js'
-import { readKeyset } from './keyset-reader.js'
-import { selected } from './selected-tables.js'
+import { knownOptions } from '../../core/check-option.js'
+import { checkConnection, connectClient, pgError, poolFor, type PostgresConnection } from '../../db/postgres-connection.js'
+import type { Source } from '../../contracts/source.js'
+import { readKeyset } from '../sql/keyset-reader.js'
+import { selected } from '../sql/selected-tables.js'
 import { discoverPgTables, type PgTable } from './postgres-catalog.js'
 import { pgPageReader } from './postgres-pages.js'
-import { checkBatchSize, parseTables, type DatabaseTable } from './table-options.js'
-import { refuseReplication } from './no-replication.js'
+import { checkBatchSize, parseTables, type DatabaseTable } from '../sql/table-options.js'
+import { refuseReplication } from '../sql/no-replication.js'
 
 /** Options of {@link postgresSource}. */
 export interface PostgresSourceOptions {

@@ -1,6 +1,6 @@
 import type { ColumnType } from '../../core/column-type.js'
 import { encodeValue, NO_FIT } from '../../core/encode-value.js'
-import type { Decode, SourceColumn } from './batch-builder.js'
+import type { Decode, SourceColumn } from '../sql/batch-builder.js'
 
 /** A column as the Postgres catalog describes it (domains resolved to their base type). */
 export interface PgCatalogColumn {

@@ -1,6 +1,6 @@
 import { SluiceError } from '../../core/sluice-error.js'
 import { parseOrigin } from '../../http/origin.js'
-import { configInvalid } from '../../retry/check-option.js'
+import { configInvalid } from '../../core/check-option.js'
 
 /**
  * One entry of `rest({ allowOrigins })`: an origin that links may lead to. A string, or `{ origin }`, is followed

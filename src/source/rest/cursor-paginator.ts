@@ -1,5 +1,5 @@
 import { fieldPath } from '../../cursor/field-path.js'
-import { configInvalid } from '../../retry/check-option.js'
+import { configInvalid } from '../../core/check-option.js'
 import type { Paginator } from './paginator.js'
 import { bodyPath, keysetFlag, knownKeys, optionalSize, optionsObject, paramName } from './paginator-options.js'
 import { compileStopRules, type StopRules } from './stop-rules.js'

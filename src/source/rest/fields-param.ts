@@ -1,8 +1,8 @@
 import type { ColumnType } from '../../core/column-type.js'
 import type { IncrementalConfig } from '../../cursor/incremental-options.js'
 import type { QueryValue } from '../../http/build-url.js'
-import { configInvalid } from '../../retry/check-option.js'
-import type { Selection } from '../../stage/select.js'
+import { configInvalid } from '../../core/check-option.js'
+import type { Selection } from '../../contracts/selection.js'
 
 /**
  * The query parameter through which a REST API returns only the fields asked for (`?fields=id,name,total`), so a

@@ -1,4 +1,4 @@
-import { configInvalid } from '../../retry/check-option.js'
+import { configInvalid } from '../../core/check-option.js'
 import { findLink } from './link-header.js'
 import type { Paginator } from './paginator.js'
 import { keysetFlag, knownKeys, optionalSize, paramName } from './paginator-options.js'

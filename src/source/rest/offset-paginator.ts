@@ -1,4 +1,4 @@
-import { configInvalid, positiveInteger } from '../../retry/check-option.js'
+import { configInvalid, positiveInteger } from '../../core/check-option.js'
 import type { PageRequest, Paginator } from './paginator.js'
 import { knownKeys, optionsObject, paramName } from './paginator-options.js'
 import { canStopCounter, compileStopRules, type StopRules } from './stop-rules.js'

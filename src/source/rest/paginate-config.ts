@@ -1,4 +1,4 @@
-import { configInvalid } from '../../retry/check-option.js'
+import { configInvalid } from '../../core/check-option.js'
 import { cursorPaginator, type CursorOptions } from './cursor-paginator.js'
 import { linkHeaderPaginator, type LinkHeaderOptions } from './link-header-paginator.js'
 import { nextUrlPaginator, type NextUrlOptions } from './next-url-paginator.js'

@@ -1,4 +1,4 @@
-import { configInvalid, positiveInteger } from '../../retry/check-option.js'
+import { configInvalid, positiveInteger } from '../../core/check-option.js'
 
 // Validation shared by the paginator factories: each throws CONFIG_INVALID naming the option under `where`.
 
@@ -23,7 +23,7 @@ export function optionalSize(value: unknown, what: string): number | undefined {
 }
 
 /** Rejects option names the factory does not know: the package's one check, re-exported for the paginators. */
-export { knownKeys } from '../../retry/check-option.js'
+export { knownKeys } from '../../core/check-option.js'
 
 /** The options object itself: an object (not null, not an array). */
 export function optionsObject<T>(value: T, where: string, example: string): T & object {

@@ -5,7 +5,7 @@ import type { Message } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { IncrementalRun } from '../../cursor/incremental-run.js'
 import { op } from '../op.js'
-import type { ResponseHeaders } from '../../retry/retry-after.js'
+import { responseDate } from '../../http/response-date.js'
 import type { FetchPage } from './page-fetcher.js'
 import type { Page, PageRequest } from './paginator.js'
 import type { ResolvedStream } from './rest-options.js'
@@ -53,21 +53,6 @@ export function recordKey(stream: ResolvedStream): ((record: unknown) => string)
     // Bigints (a `records` function may return them) keep every digit instead of throwing.
     return jsonText(pk.length === 1 ? (row[pk[0]!] ?? null) : pk.map((k) => row[k] ?? null)) ?? 'null'
   }
-}
-
-/**
- * The response's `Date` header in ms, when it has a valid one.
- *
- * @example
- * ```ts
- * import { responseDate } from './rest-event.js'
- * responseDate({ date: 'Sun, 22 Nov 2026 12:00:00 GMT' }) // 1795348800000
- * ```
- */
-export function responseDate(headers: ResponseHeaders): number | undefined {
-  const raw = headers['date']
-  const ms = Date.parse(typeof raw === 'string' ? raw : (raw?.[0] ?? ''))
-  return Number.isFinite(ms) ? ms : undefined
 }
 
 /** The records of a page that are to be written (objects only; the cursor decides), in order. */

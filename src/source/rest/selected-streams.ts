@@ -1,4 +1,4 @@
-import type { Selection } from '../../stage/select.js'
+import type { Selection } from '../../contracts/selection.js'
 import { columnProjection } from '../column-projection.js'
 import { fieldsQuery } from './fields-param.js'
 import type { ResolvedStream } from './rest-options.js'

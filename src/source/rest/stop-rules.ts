@@ -1,6 +1,6 @@
 import { SluiceError } from '../../core/sluice-error.js'
 import { fieldPath, type FieldGetter } from '../../cursor/field-path.js'
-import type { Page } from './paginator.js'
+import type { Page } from './page.js'
 
 /**
  * When pagination ends, besides the paginator's own end (no next cursor or link). Rules combine: the first that fires stops.

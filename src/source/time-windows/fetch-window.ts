@@ -1,9 +1,9 @@
 import type { RowInput } from '../../core/batch.js'
 import { isSluiceError, SluiceError } from '../../core/sluice-error.js'
-import { abortedError } from '../../retry/abort.js'
+import { abortedError } from '../../core/abort.js'
 import { exponentialBackoff } from '../../retry/backoff.js'
 import { isRetryable } from '../../retry/classify.js'
-import type { Clock } from '../../retry/clock.js'
+import type { Clock } from '../../core/clock.js'
 import { retry } from '../../retry/retry.js'
 import type { Interval } from './merged-intervals.js'
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { Batch, isNull, valueAt, type Column } from '../../../src/core/batch.js'
 import { batchFromRows } from '../../../src/core/batch-from-rows.js'
 import { baseType } from '../../../src/core/column-type.js'
-import { rowHashes } from '../../../src/sink/layout/row-hash.js'
+import { rowHashes } from '../../../src/core/row-hash.js'
 
 /** The row hash as every earlier version computed it: the row as an object, through fast-json-stable-stringify. */
 function referenceHashes(batch: Batch): string[] {

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto'
 import stableStringify from 'fast-json-stable-stringify'
 import { describe, expect, it } from 'vitest'
 import { batchFromRows } from '../../../src/core/batch-from-rows.js'
-import { rowHashes } from '../../../src/sink/layout/row-hash.js'
+import { rowHashes } from '../../../src/core/row-hash.js'
 
 describe('rowHashes (_sluice_id of keyless rows)', () => {
   it('is the same whatever the key order, treats NULL as absent, and hashes a JSON value holding an integer beyond 2^53 as it always did', () => {

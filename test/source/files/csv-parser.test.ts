@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CsvParser, type CsvRecord } from '../../../src/source/files/csv-parser.js'
+import { CsvParser, type CsvRecord } from '../../../src/codec/csv-parser.js'
 
 /** Parses `text` fed in chunks of `size` characters. */
 function parse(text: string, size = text.length): CsvRecord[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseTables } from '../../../src/source/postgres/table-options.js'
+import { parseTables } from '../../../src/source/sql/table-options.js'
 
 /** The CONFIG_INVALID message `parseTables` throws for `tables`. */
 function messageOf(tables: unknown): string {

@@ -1,11 +1,23 @@
 import type { RecordError } from '../core/error-record.js'
-import { SluiceError } from '../core/sluice-error.js'
 import type { Message, State } from '../core/message.js'
-import type { TableSpecInput } from '../core/table-spec.js'
-import type { Selection } from '../stage/select.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { TableSpec, TableSpecInput } from '../core/table-spec.js'
+import type { Selection } from './selection.js'
 
 /** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
 export type Configuration = Readonly<Record<string, string>>
+
+/**
+ * What a sync moves of a source, computed once from what the source and the stages declare
+ * (`Source.tables`, the `select` stages and `keepsNames`) and handed to `read()`: a source
+ * reads it instead of guessing from the stages.
+ */
+export interface SourceCatalog {
+  /** The tables the source declared, without those the selection blocks (empty when it declares none). */
+  readonly tables: readonly TableSpec[]
+  /** Which tables and columns to read; absent when no `select` stage speaks of the source's names. */
+  readonly selection?: Selection
+}
 
 /** What `sync()` hands a source when it starts reading. */
 export interface SourceReadArgs {
@@ -16,7 +28,12 @@ export interface SourceReadArgs {
   readonly configuration: Configuration
   /** Records a request or record skipped by an `onError: 'continue'` policy (lands in `_sluice_errors`). */
   readonly recordError: RecordError
-  /** Tables and columns the `select` stages let through: a source skips the rest at the request where it can. */
+  /**
+   * What the sync moves of this source, declared before reading: its declared tables as the
+   * `select` stages narrow them, and their selection. Absent only when `read()` is called by hand.
+   */
+  readonly catalog?: SourceCatalog
+  /** Tables and columns the `select` stages let through (`catalog.selection`): a source skips the rest at the request where it can. */
   readonly selection?: Selection
 }
 

@@ -1,4 +1,4 @@
-import type { SyncReport } from '../sync/sync-report.js'
+import type { SyncReport } from './sync-report.js'
 
 /**
  * Asks for (or renews) a named lease until `now + ttlMs`. The same holder renews its own lease;

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../core/sluice-error.js'
+import { SluiceError } from './sluice-error.js'
 
 /**
  * Imports an optional peer dependency on first use; a missing package becomes `code` (default

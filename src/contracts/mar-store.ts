@@ -1,4 +1,8 @@
-import type { MarKeys } from './key-hash.js'
+/**
+ * 64-bit key hashes, two 32-bit words per key (high word, then low word), as `marKeys` (src/mar/key-hash.ts) makes them
+ * and `Sink.meter` and `HyperLogLog.addKeys` take them.
+ */
+export type MarKeys = Uint32Array
 
 /** How a table's MAR is counted in a month: every key kept, or a HyperLogLog sketch. */
 export type MarMode = 'exact' | 'approximate'

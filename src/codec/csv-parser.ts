@@ -1,4 +1,4 @@
-import { SluiceError } from '../../core/sluice-error.js'
+import { SluiceError } from '../core/sluice-error.js'
 
 /** A CSV record: one field per column; `null` for an empty unquoted field, `''` for a quoted empty one. */
 export type CsvRecord = (string | null)[]

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto'
 import stableStringify from 'fast-json-stable-stringify'
-import { isNull, valueAt, type Batch, type Column } from '../../core/batch.js'
-import { baseType } from '../../core/column-type.js'
-import { isStableJson } from '../../core/stable-json.js'
+import { isNull, valueAt, type Batch, type Column } from './batch.js'
+import { baseType } from './column-type.js'
+import { isStableJson } from './stable-json.js'
 
 /**
  * `_sluice_id` of each row of a batch: SHA-256 (hex) of the stable-stringified row, so the same

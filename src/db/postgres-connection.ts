@@ -1,6 +1,6 @@
 import pg from 'pg'
-import { SluiceError, type SluiceErrorCode } from '../../core/sluice-error.js'
-import { transientNetworkCode } from '../../retry/classify.js'
+import { SluiceError, type SluiceErrorCode } from '../core/sluice-error.js'
+import { transientNetworkCode } from '../retry/classify.js'
 
 /**
  * How to reach PostgreSQL: a connection URL (`postgres://user:pass@host:5432/db`), or a

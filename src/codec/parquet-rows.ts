@@ -1,11 +1,11 @@
-import type { Row } from '../../core/batch.js'
-import type { ColumnType } from '../../core/column-type.js'
-import { SluiceError } from '../../core/sluice-error.js'
-import { formatMicros } from '../../core/temporal.js'
-import { decimalText } from '../../sink/files/arrow-values.js'
-import { formatEpochMicros } from '../../sink/files/epoch-micros.js'
-import { loadOptional } from '../../sink/files/load-optional.js'
-import { parseJsonExact } from '../../core/parse-json-exact.js'
+import type { Row } from '../core/batch.js'
+import type { ColumnType } from '../core/column-type.js'
+import { SluiceError } from '../core/sluice-error.js'
+import { formatMicros } from '../core/temporal.js'
+import { decimalText } from './arrow-values.js'
+import { formatEpochMicros } from './epoch-micros.js'
+import { loadOptional } from '../core/load-optional.js'
+import { parseJsonExact } from '../core/parse-json-exact.js'
 
 type Hyparquet = typeof import('hyparquet')
 type FileMetaData = Awaited<ReturnType<Hyparquet['parquetMetadataAsync']>>

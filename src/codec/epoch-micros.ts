@@ -1,4 +1,4 @@
-import { formatMicros, parseNaiveMicros, parseUtcMicros } from '../../core/temporal.js'
+import { formatMicros, parseNaiveMicros, parseUtcMicros } from '../core/temporal.js'
 
 const MAX_SAFE = 9007199254740991n
 

@@ -1,4 +1,4 @@
-import { SluiceError } from '../core/sluice-error.js'
+import { SluiceError } from './sluice-error.js'
 
 // Validation helpers for policy factories: each throws CONFIG_INVALID naming the option and the bad value.
 

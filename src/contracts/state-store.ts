@@ -15,6 +15,7 @@ import type { State } from '../core/message.js'
  */
 export interface StateStore {
   load(args: { readonly connectorId: string }): Promise<State | undefined>
-  save(args: { readonly connectorId: string; readonly state: State }): Promise<void>
+  /** `serialized`: `state` as `serializeState` writes it, when the caller made it already (`sync()` does). */
+  save(args: { readonly connectorId: string; readonly state: State; readonly serialized?: string }): Promise<void>
   clear(args: { readonly connectorId: string }): Promise<void>
 }

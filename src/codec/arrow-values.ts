@@ -1,7 +1,7 @@
 import type { Data, Table } from 'apache-arrow'
-import { baseType, decimalParams, type ColumnType } from '../../core/column-type.js'
-import { parseJsonExact } from '../../core/parse-json-exact.js'
-import { formatMicros } from '../../core/temporal.js'
+import { baseType, decimalParams, type ColumnType } from '../core/column-type.js'
+import { parseJsonExact } from '../core/parse-json-exact.js'
+import { formatMicros } from '../core/temporal.js'
 import { formatEpochMicros } from './epoch-micros.js'
 
 const decoder = new TextDecoder()

@@ -1,5 +1,5 @@
-import type { SourceReadArgs } from '../source.js'
-import type { Selection } from '../../stage/select.js'
+import type { SourceReadArgs } from '../../contracts/source.js'
+import type { Selection } from '../../contracts/selection.js'
 import { narrowTable, type KeysetColumn, type KeysetTable } from './keyset-table.js'
 
 /**

@@ -1,8 +1,8 @@
-import { valueAt, type Column } from '../../core/batch.js'
-import { allocate } from '../../core/batch-from-rows.js'
-import type { ColumnType } from '../../core/column-type.js'
-import { encodeValue, NO_FIT } from '../../core/encode-value.js'
-import { SluiceError } from '../../core/sluice-error.js'
+import { valueAt, type Column } from '../core/batch.js'
+import { allocate } from '../core/batch-from-rows.js'
+import type { ColumnType } from '../core/column-type.js'
+import { encodeValue, NO_FIT } from '../core/encode-value.js'
+import { SluiceError } from '../core/sluice-error.js'
 
 /**
  * A batch column in the storage form of `type`, its destination column's type: a column that

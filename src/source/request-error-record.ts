@@ -1,6 +1,6 @@
-import type { Row } from '../../core/batch.js'
-import type { ErrorRecord } from '../../core/error-record.js'
-import { isSluiceError } from '../../core/sluice-error.js'
+import type { Row } from '../core/batch.js'
+import type { ErrorRecord } from '../core/error-record.js'
+import { isSluiceError } from '../core/sluice-error.js'
 
 /**
  * Where a failed request went and what it got back, taken from the error (or the errors it wraps):

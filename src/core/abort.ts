@@ -1,4 +1,4 @@
-import { SluiceError } from '../core/sluice-error.js'
+import { SluiceError } from './sluice-error.js'
 
 /**
  * Builds the `ABORTED` error thrown when an `AbortSignal` fires, keeping the signal's reason as `cause`.

@@ -2,9 +2,9 @@ import type { Row } from '../core/batch.js'
 import type { ErrorRecord } from '../core/error-record.js'
 import type { RecordsMessage, SchemaChange, SchemaMessage, State, TruncateMessage } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
-import type { SyncReport, SyncStatus } from '../sync/sync-report.js'
-import type { ConnectorStore } from '../connector/connector-store.js'
-import type { MarStore } from '../mar/mar-store.js'
+import type { SyncReport, SyncStatus } from './sync-report.js'
+import type { ConnectorStore } from './connector-store.js'
+import type { MarStore } from './mar-store.js'
 
 /** What `sync()` tells a sink when a sync starts. */
 export interface SinkOpenArgs {
@@ -14,8 +14,31 @@ export interface SinkOpenArgs {
   readonly tables: readonly TableSpec[]
 }
 
-/** A message a sink applies. */
-export type SinkMessage = RecordsMessage | TruncateMessage | SchemaMessage
+/** What `sync()` hands `Sink.checkpoint`. */
+export interface CheckpointArgs {
+  readonly state: State
+  /**
+   * `state` serialised (`serializeState`), made once per checkpoint by `op.checkpoint` or
+   * `sync()`: store this text rather than serialising again. Absent when called by hand.
+   */
+  readonly serialized?: string
+}
+
+/** A message that changes tables: rows, a truncate or a schema change. */
+export type TableMessage = RecordsMessage | TruncateMessage | SchemaMessage
+
+/**
+ * Records and requests a policy skipped (`_sluice_errors`), in stream order: `sync()` writes them
+ * right before the message that was in the making when they were recorded, so they land in the
+ * transaction of the checkpoint that follows them, and never in an earlier one.
+ */
+export interface ErrorsMessage {
+  readonly kind: 'errors'
+  readonly errors: readonly ErrorRecord[]
+}
+
+/** A message a sink applies, in stream order. */
+export type SinkMessage = TableMessage | ErrorsMessage
 
 /** A schema change the sink applied on its own (a table or column created from data). */
 export interface AppliedSchemaChange {
@@ -79,13 +102,20 @@ export interface Sink extends MarStore, ConnectorStore {
   readonly name: string
   /** Prepares meta tables and declared tables; returns the saved state if the destination keeps it. */
   open(args: SinkOpenArgs): Promise<{ readonly state?: State }>
-  /** Applies one message inside the current transaction; returns schema changes it made on its own. */
+  /**
+   * Applies one message inside the current transaction; returns schema changes it made on its own.
+   * An `errors` message comes only to a sink that has `recordErrors`, in stream order.
+   */
   write(args: { readonly message: SinkMessage }): Promise<readonly AppliedSchemaChange[] | void>
   /** Commits everything written so far together with `state`. Durable when it resolves. */
-  checkpoint(args: { readonly state: State }): Promise<void>
+  checkpoint(args: CheckpointArgs): Promise<void>
   /** Ends the sync; records it in the sync history; releases connections. */
   close(args: { readonly status: SyncStatus; readonly report: SyncReport }): Promise<void>
-  /** Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed with the next checkpoint). */
+  /**
+   * Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed
+   * with the next checkpoint). Its presence says the sink keeps error records: `sync()` then sends
+   * them as `errors` messages through `write`, which the built-in sinks route here.
+   */
   recordErrors?(args: { readonly errors: readonly ErrorRecord[] }): Promise<void>
   /** Reads the error records back (tests, `sluice debug`). */
   readErrors?(): Promise<ErrorRecord[]>

@@ -1,0 +1,41 @@
+import type { Duration } from '../core/duration.js'
+import type { State } from '../core/message.js'
+import type { Sink } from '../contracts/sink.js'
+import type { Configuration, SourceLike } from '../contracts/source.js'
+import type { Stage } from '../contracts/stage.js'
+import type { StateStore } from '../contracts/state-store.js'
+import type { SyncReport } from '../contracts/sync-report.js'
+import type { MarOptions } from '../mar/mar-options.js'
+import type { MarThresholdEvent } from '../mar/metered-sink.js'
+
+/** Handlers for sync events. A handler that throws is ignored: events never fail a sync. */
+export interface SyncEvents {
+  syncStart?(event: { connectorId: string; syncId: string; state: State | undefined }): void
+  checkpoint?(event: { connectorId: string; syncId: string; state: State; rows: number }): void
+  schemaChange?(event: { connectorId: string; table: string; change: unknown }): void
+  syncComplete?(report: SyncReport): void
+  syncError?(report: SyncReport): void
+  /** A monthly MAR budget threshold was crossed (with `mar.budget`): once per threshold and month, after the commit. */
+  marThreshold?(event: MarThresholdEvent): void
+}
+
+/** Options of {@link sync}. */
+export interface SyncOptions {
+  readonly source: SourceLike
+  readonly destination: Sink
+  readonly stages?: readonly Stage[]
+  /** Key of state and history (default: the source's id, else `'default'`). */
+  readonly connectorId?: string
+  readonly configuration?: Configuration
+  /** Where state lives when not in the destination; with a destination that keeps state it is a mirror. */
+  readonly state?: StateStore
+  /** Stop at the first checkpoint after this long (serverless: leave room before the platform's limit). */
+  readonly deadline?: Duration
+  /** Graceful stop at the next checkpoint when aborted. */
+  readonly signal?: AbortSignal
+  /** How long after a stop request (deadline or abort) to wait for a checkpoint before aborting the source (default 10% of the deadline, at most 10 s). */
+  readonly grace?: Duration
+  readonly on?: SyncEvents
+  /** Meter Monthly Active Rows into the destination (exact unless `mode: 'approximate'`), with an optional budget. */
+  readonly mar?: MarOptions
+}
