@@ -1,7 +1,8 @@
 /**
  * The process that test/sink/matrix/crash.test.ts kills with SIGKILL: one sync of the first
  * `pages` pages of the deterministic crash stream (crash-source.ts) into one destination of
- * test/sink/destinations.ts at `location`, resumed from whatever state it holds.
+ * test/sink/destinations.ts at `location`, resumed from whatever state it holds, metering MAR
+ * (exact, into one month) where the destination declares it.
  *
  *   node --import tsx test/support/crash-child.ts <destination> <location> <pages>
  *
@@ -23,10 +24,16 @@ if (!name || !location || !Number.isInteger(pages) || pages < 1) {
 // stdout to a pipe is synchronous on Linux: a line printed is a line the parent can read, even if killed next.
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
+/** Every run meters into the same month, whenever it runs. */
+const MONTH_MS = Date.UTC(2026, 10, 15)
+
 const { sync } = await SRC.core()
+const target = destination(name)
 const report = await sync({
   source: crashSource(pages),
-  destination: await destination(name).open(SRC, location),
+  destination: await target.open(SRC, location),
+  // MAR commits with the data: the proof also checks that no kill loses or double-counts a row.
+  ...(target.capabilities.mar ? { mar: { mode: 'exact' as const, clock: { now: () => MONTH_MS } } } : {}),
   on: {
     syncStart: ({ state }) => say(`start ${typeof state?.page === 'number' ? state.page : 0}`),
     checkpoint: ({ state }) => say(`checkpoint ${String(state.page)}`),

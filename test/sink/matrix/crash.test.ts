@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { sync, type Row, type Sink, type State } from '../../../src/index.js'
 import { differences, expectedAccounts } from '../../support/crash-expected.js'
 import { crashPage, PAGE_ROWS, prng } from '../../support/crash-source.js'
-import type { CrashPlan, Destination } from '../destinations.js'
+import { SRC, type CrashPlan, type Destination } from '../destinations.js'
 import { forEachDestination } from './each-destination.js'
 
 /**
@@ -18,7 +18,8 @@ import { forEachDestination } from './each-destination.js'
  * that matches the data exactly. A child (test/support/crash-child.ts) syncs the deterministic
  * crash stream (1,000 upserts with partial updates and soft deletes, and 1,000 appends a page) and
  * is killed at random moments, resumed each time; the destination must then equal the source row
- * for row. Kill counts and pages per destination are its `crash` plan in test/sink/destinations.ts.
+ * for row, and (where it meters) its MAR must count every row exactly once, as an uninterrupted sync
+ * does. Kill counts and pages per destination are its `crash` plan in test/sink/destinations.ts.
  * Replay a failure with CRASH_SEED=<seed printed by the test>.
  */
 
@@ -107,6 +108,18 @@ async function resumedState(sink: Sink): Promise<State | undefined> {
   return seen
 }
 
+/** Distinct account ids any operation of the first `pages` pages touched, and event rows (all distinct: a unique seq each). */
+function expectedMar(pages: number): { accounts: number; events: number } {
+  const ids = new Set<unknown>()
+  let events = 0
+  for (let p = 0; p < pages; p++) {
+    const page = crashPage(p)
+    for (const r of [...page.upserts, ...page.updates, ...page.deletes]) ids.add(r.id)
+    events += page.events.length
+  }
+  return { accounts: ids.size, events }
+}
+
 const int = (v: unknown) => (v === null || v === undefined ? v : Number(v))
 const deleted = (v: unknown) => v === true || v === 1 || v === 1n || v === '1' || v === 't'
 
@@ -130,6 +143,17 @@ async function expectEqualsSource(d: Destination, sink: Sink, plan: CrashPlan): 
   expect(events.length).toBe(plan.pages * PAGE_ROWS)
   expect(differences(events, wantEvents)).toEqual([])
   expect(rows.filter((r) => deleted(r._sluice_deleted)).length).toBe(0)
+
+  if (d.capabilities.mar) {
+    // MAR commits with the data: killed and resumed, the sync meters exactly what an uninterrupted one
+    // meters — every account id any operation touched and every event row (a unique seq each), once.
+    const { marReport } = await SRC.core()
+    const mar = (await marReport({ destination: sink })).map((r) => ({ connectorId: r.connectorId, table: r.table, month: r.month, rows: r.rows, approximate: r.approximate }))
+    expect(mar).toEqual([
+      { connectorId: 'crash', table: 'accounts', month: '2026-11', rows: expectedMar(plan.pages).accounts, approximate: false },
+      { connectorId: 'crash', table: 'events', month: '2026-11', rows: expectedMar(plan.pages).events, approximate: false },
+    ])
+  }
 
   expect((await sink.history!({ connectorId: 'crash' })).map((h) => ({ status: h.status }))).toContainEqual({ status: 'succeeded' })
   expect(await resumedState(sink)).toEqual({ page: plan.pages })
