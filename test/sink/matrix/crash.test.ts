@@ -5,10 +5,10 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { sync, type Row, type Sink, type State } from '../../../src/index.js'
+import type { Row, Sink, State } from '../../../src/index.js'
 import { differences, expectedAccounts } from '../../support/crash-expected.js'
 import { crashPage, PAGE_ROWS, prng } from '../../support/crash-source.js'
-import { SRC, type CrashPlan, type Destination } from '../destinations.js'
+import type { CrashPlan, Destination, Library } from '../destinations.js'
 import { forEachDestination } from './each-destination.js'
 
 /**
@@ -101,7 +101,8 @@ function runChild(args: readonly string[], kill?: KillPlan): Promise<ChildRun> {
 }
 
 /** The state a new sync of connector `crash` resumes from. */
-async function resumedState(sink: Sink): Promise<State | undefined> {
+async function resumedState(lib: Library, sink: Sink): Promise<State | undefined> {
+  const { sync } = await lib.core()
   let seen: State | undefined
   const r = await sync({ destination: sink, connectorId: 'crash', source: { async *read({ state }) { seen = state } } })
   expect(r.error).toBeUndefined()
@@ -123,7 +124,7 @@ function expectedMar(pages: number): { accounts: number; events: number } {
 const int = (v: unknown) => (v === null || v === undefined ? v : Number(v))
 const deleted = (v: unknown) => v === true || v === 1 || v === 1n || v === '1' || v === 't'
 
-async function expectEqualsSource(d: Destination, sink: Sink, plan: CrashPlan): Promise<void> {
+async function expectEqualsSource(d: Destination, lib: Library, sink: Sink, plan: CrashPlan): Promise<void> {
   // Read through the Sink interface (not each database's SQL), so the proof is one for every destination.
   const accounts = (await sink.read!({ table: 'accounts' }))
     .map((r) => ({ id: int(r.id), name: r.name, balance: r.balance, status: r.status, version: int(r.version), deleted: deleted(r._sluice_deleted) }))
@@ -147,7 +148,7 @@ async function expectEqualsSource(d: Destination, sink: Sink, plan: CrashPlan): 
   if (d.capabilities.mar) {
     // MAR commits with the data: killed and resumed, the sync meters exactly what an uninterrupted one
     // meters — every account id any operation touched and every event row (a unique seq each), once.
-    const { marReport } = await SRC.core()
+    const { marReport } = await lib.core()
     const mar = (await marReport({ destination: sink })).map((r) => ({ connectorId: r.connectorId, table: r.table, month: r.month, rows: r.rows, approximate: r.approximate }))
     expect(mar).toEqual([
       { connectorId: 'crash', table: 'accounts', month: '2026-11', rows: expectedMar(plan.pages).accounts, approximate: false },
@@ -156,7 +157,7 @@ async function expectEqualsSource(d: Destination, sink: Sink, plan: CrashPlan): 
   }
 
   expect((await sink.history!({ connectorId: 'crash' })).map((h) => ({ status: h.status }))).toContainEqual({ status: 'succeeded' })
-  expect(await resumedState(sink)).toEqual({ page: plan.pages })
+  expect(await resumedState(lib, sink)).toEqual({ page: plan.pages })
 }
 
 forEachDestination('sync killed with SIGKILL at random moments', ({ destination: d, location, lib }) => {
@@ -191,6 +192,6 @@ forEachDestination('sync killed with SIGKILL at random moments', ({ destination:
     expect(final.lines.at(-1)).toBe('done succeeded')
     expect(final.start).toBeGreaterThanOrEqual(acknowledged)
 
-    await expectEqualsSource(d, await d.open(lib, at), plan)
+    await expectEqualsSource(d, lib, await d.open(lib, at), plan)
   }, 300_000) // each child start takes ~1 s on a quiet 2-core VM (bundled), 5 s at load 8
 }, { only: (d) => d.capabilities.crash !== undefined })
