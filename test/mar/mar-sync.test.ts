@@ -1,17 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
-import { memory, sqlite, sync, type Sink } from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { memory, sync, type Sink } from '../../src/index.js'
 import { marReport } from '../../src/mar/mar-report.js'
-import { describeMarConformance, source } from './mar-conformance.js'
+import { source } from '../sink/matrix/mar.js'
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-mar-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-let n = 0
-describeMarConformance('memory', () => memory())
-describeMarConformance('sqlite', () => sqlite({ path: join(dir, `mar${n++}.db`) }))
-describeMarConformance('sqlite (thread)', () => sqlite({ path: join(dir, `mar${n++}.db`), thread: true }))
+// The MAR conformance runs over every destination in test/sink/matrix/mar.test.ts.
 
 describe('MAR options', () => {
   it('a destination that cannot meter gives MAR_UNAVAILABLE, before anything runs', async () => {

@@ -1,42 +1,25 @@
 import { DuckDBInstance } from '@duckdb/node-api'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { build, type Options } from 'tsup'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import config from '../../tsup.config.js'
+import { builtPackage } from '../support/built-package.js'
 
 // Regression: the CJS build emptied `import.meta`, so `require('sluice/duckdb')` loaded but every
 // DuckDB sync failed with DESTINATION_UNAVAILABLE ("... Received undefined"). The entries are
-// built here with the real tsup config (no dts: that is what takes the time) into
+// built with the real tsup config (test/support/built-package.ts, once per run: the conformance
+// pass of test/sink/matrix/built-package.test.ts uses the same build) into
 // .tmp/<dir>/node_modules/sluice, so `sluice/duckdb` resolves through the real `exports` map and
 // the peers resolve from the repository's node_modules, as they would next to an installed sluice.
-const tmp = resolve('.tmp') // gitignored; inside the repository so the built package finds its peers in node_modules
-mkdirSync(tmp, { recursive: true })
-const root = mkdtempSync(join(tmp, 'built-entries-'))
-const pkg = join(root, 'node_modules', 'sluice')
-afterAll(() => rmSync(root, { recursive: true, force: true }))
+let root = ''
+let pkg = ''
+const written = mkdtempSync(join(tmpdir(), 'built-entries-')) // the databases the scripts write
+afterAll(() => rmSync(written, { recursive: true, force: true }))
 
 beforeAll(async () => {
-  const configs = (Array.isArray(config) ? config : [config]) as Options[]
-  const library = configs.find((c) => Array.isArray(c.format) && c.format.includes('cjs'))
-  if (!library) throw new Error('tsup.config.ts has no CommonJS build')
-  mkdirSync(pkg, { recursive: true })
-  // Without a package.json of its own, `root` is inside the repository's package, named sluice, and
-  // Node resolves `sluice/duckdb` there by self-reference: to the repository's dist/, not this build.
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'built-entries-consumer', private: true }))
-  copyFileSync('package.json', join(pkg, 'package.json'))
-  await build({
-    ...library,
-    config: false,
-    entry: { index: 'src/index.ts', duckdb: 'src/duckdb.ts', 'sqlite-thread-worker': 'src/sink/sqlite/sqlite-thread-worker.ts' },
-    outDir: join(pkg, 'dist'),
-    dts: false,
-    sourcemap: false,
-    clean: false,
-    silent: true,
-  })
-}, 120_000)
+  ;({ root, pkg } = await builtPackage())
+}, 300_000)
 
 /** Runs `body` in a fresh node process in `root`, where `sluice` is the built package; returns its last stdout line as JSON. */
 function node(kind: 'cjs' | 'esm', body: string): Record<string, unknown> {
@@ -106,19 +89,19 @@ describe('built package entries', () => {
   it('sqlite({ thread: true }) from the CommonJS build syncs on the worker built next to it', () => {
     const out = node('cjs', `
       const { sync, fromIterable, sqlite } = require('sluice')
-      ;(async () => { ${threadSync(join(root, 'thread-cjs.db'))}; console.log(JSON.stringify(outcome)) })()`)
+      ;(async () => { ${threadSync(join(written, 'thread-cjs.db'))}; console.log(JSON.stringify(outcome)) })()`)
     expect(out).toEqual({ status: 'succeeded', rows: 3000, read: 3000, last: 'n2999' })
   })
 
   it('sqlite({ thread: true }) from the ESM build syncs on the worker built next to it', () => {
     const out = node('esm', `
       const { sync, fromIterable, sqlite } = await import('sluice')
-      ${threadSync(join(root, 'thread-esm.db'))}; console.log(JSON.stringify(outcome))`)
+      ${threadSync(join(written, 'thread-esm.db'))}; console.log(JSON.stringify(outcome))`)
     expect(out).toEqual({ status: 'succeeded', rows: 3000, read: 3000, last: 'n2999' })
   })
 
   it('require("sluice/duckdb") from the CommonJS build syncs into a DuckDB file', async () => {
-    const path = join(root, 'cjs.duckdb')
+    const path = join(written, 'cjs.duckdb')
     const out = node('cjs', `
       const { sync, fromIterable } = require('sluice')
       const { duckdb } = require('sluice/duckdb')
@@ -128,7 +111,7 @@ describe('built package entries', () => {
   })
 
   it('import("sluice/duckdb") from the ESM build syncs into a DuckDB file', async () => {
-    const path = join(root, 'esm.duckdb')
+    const path = join(written, 'esm.duckdb')
     const out = node('esm', `
       const { sync, fromIterable } = await import('sluice')
       const { duckdb } = await import('sluice/duckdb')
@@ -140,8 +123,8 @@ describe('built package entries', () => {
   it('both builds in one process share one copy of the native DuckDB bindings', async () => {
     // Two copies of duckdb.node in one process would mean two DuckDB runtimes that don't see each
     // other's open databases; Node caches a native addon under its real path, once.
-    const cjsPath = join(root, 'both-cjs.duckdb')
-    const esmPath = join(root, 'both-esm.duckdb')
+    const cjsPath = join(written, 'both-cjs.duckdb')
+    const esmPath = join(written, 'both-esm.duckdb')
     const out = node('cjs', `
       ;(async () => {
         const results = []

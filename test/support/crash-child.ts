@@ -1,35 +1,39 @@
 /**
- * The process that test/sync/crash-resume.test.ts kills with SIGKILL: one sync of the
- * deterministic crash source into a SQLite file, resumed from whatever state the file holds.
+ * The process that test/sink/matrix/crash.test.ts kills with SIGKILL: one sync of the first
+ * `pages` pages of the deterministic crash stream (crash-source.ts) into one destination of
+ * test/sink/destinations.ts at `location`, resumed from whatever state it holds, metering MAR
+ * (exact, into one month) where the destination declares it.
  *
- *   node --import tsx test/support/crash-child.ts <db path> [thread]
+ *   node --import tsx test/support/crash-child.ts <destination> <location> <pages>
  *
- * With `thread`, the sink is `sqlite({ path, thread: true })`: the kill then also lands while
- * detached writes are on their way to (or inside) the worker thread.
- *
- * Prints one line per event so the parent can time its kills:
- *   `start <page>` once the sink is open (the page the saved state resumes from),
- *   `checkpoint <page>` after each committed checkpoint, `done <status>` at the end.
- * Exits 0 only when the sync succeeded.
+ * (the proof runs it bundled by esbuild: start-up is paid at every kill). Prints one line per
+ * event so the parent can time its kills: `start <page>` once the sink is open (the page the saved
+ * state resumes from), `checkpoint <page>` after each committed checkpoint, `done <status>` at the
+ * end. Exits 0 only when the sync succeeded.
  */
-// Direct module imports rather than the barrel, which also loads Arrow: startup is paid at every kill.
-import { sqlite } from '../../src/sink/sqlite/sqlite-sink.js'
-import { sync } from '../../src/sync/sync.js'
+import { destination, SRC } from '../sink/destinations.js'
 import { crashSource } from './crash-source.js'
 
-const path = process.argv[2]
-const thread = process.argv[3] === 'thread'
-if (!path || (process.argv[3] !== undefined && !thread)) {
-  process.stderr.write('usage: crash-child.ts <db path> [thread]\n')
+const [name, location, pagesText] = process.argv.slice(2)
+const pages = Number(pagesText)
+if (!name || !location || !Number.isInteger(pages) || pages < 1) {
+  process.stderr.write('usage: crash-child.ts <destination> <location> <pages>\n')
   process.exit(2)
 }
 
 // stdout to a pipe is synchronous on Linux: a line printed is a line the parent can read, even if killed next.
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
+/** Every run meters into the same month, whenever it runs. */
+const MONTH_MS = Date.UTC(2026, 10, 15)
+
+const { sync } = await SRC.core()
+const target = destination(name)
 const report = await sync({
-  source: crashSource(),
-  destination: sqlite({ path, thread }),
+  source: crashSource(pages),
+  destination: await target.open(SRC, location),
+  // MAR commits with the data: the proof also checks that no kill loses or double-counts a row.
+  ...(target.capabilities.mar ? { mar: { mode: 'exact' as const, clock: { now: () => MONTH_MS } } } : {}),
   on: {
     syncStart: ({ state }) => say(`start ${typeof state?.page === 'number' ? state.page : 0}`),
     checkpoint: ({ state }) => say(`checkpoint ${String(state.page)}`),

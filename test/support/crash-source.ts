@@ -1,11 +1,11 @@
-// Direct module imports rather than the barrel: the child is spawned ~25 times and the barrel also loads Arrow.
+// Direct module imports rather than the barrel: the child is spawned ~60 times and the barrel also loads Arrow.
 import type { Row } from '../../src/core/batch.js'
 import { connector } from '../../src/source/connector.js'
 import { op } from '../../src/source/op.js'
 import type { Source } from '../../src/contracts/source.js'
 
 /**
- * The deterministic source of the crash-resume proof (test/sync/crash-resume.test.ts): page `p`
+ * The deterministic source of the SIGKILL proof (test/sink/matrix/crash.test.ts): page `p`
  * is a pure function of `p`, so a resumed sync re-reads exactly what a killed one read, and the
  * test computes the expected destination in-process from the same pages.
  *
@@ -89,8 +89,8 @@ export function crashPage(p: number): CrashPage {
   return { upserts, updates, deletes, events }
 }
 
-/** The connector: resumable from `{ page }`, a checkpoint after every page. */
-export function crashSource(): Source {
+/** The connector: resumable from `{ page }`, a checkpoint after every page; the first `pages` pages of the stream. */
+export function crashSource(pages = PAGES): Source {
   return connector({
     id: 'crash',
     schema: () => [
@@ -99,7 +99,7 @@ export function crashSource(): Source {
     ],
     async *update(_configuration, state) {
       const from = typeof state.page === 'number' ? state.page : 0
-      for (let p = from; p < PAGES; p++) {
+      for (let p = from; p < pages; p++) {
         const page = crashPage(p)
         yield op.upsert('accounts', page.upserts)
         if (page.updates.length > 0) yield op.update('accounts', page.updates)

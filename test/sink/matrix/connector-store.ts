@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Sink } from '../../src/index.js'
+import { op, sync, type Sink } from '../../../src/index.js'
 
 /**
- * What every sink implementing `ConnectorStore` must do (leases, pause flags, history); run it
- * with `describeConnectorStoreConformance('postgres', () => postgres({ … }))` for a new sink.
+ * What every sink implementing `ConnectorStore` must do (leases, pause flags, history); run by
+ * connector-store.test.ts over every destination of test/sink/destinations.ts that declares it.
  */
 export function describeConnectorStoreConformance(name: string, make: () => Sink | Promise<Sink>): void {
   describe(`connector store conformance (${name})`, () => {
@@ -50,6 +50,19 @@ export function describeConnectorStoreConformance(name: string, make: () => Sink
       expect(history.map((h) => h.syncId)).toEqual([second.syncId, first.syncId])
       expect(history[0]).toMatchObject({ status: 'failed', error: { message: 'boom' }, rows: 1 })
       expect(await s.history!({ connectorId: 'c', limit: 1 })).toHaveLength(1)
+    })
+  })
+}
+
+/**
+ * A destination that declares no connector store offers none of its methods: a connector over it
+ * can't take half a store (a lease without history, or pause flags that are never read).
+ */
+export function describeConnectorStoreAbsent(name: string, make: () => Sink | Promise<Sink>): void {
+  describe(`connector store (${name}): not declared`, () => {
+    it('exposes no lease, pause flag or history method', async () => {
+      const s = await make()
+      expect([s.acquireLease, s.releaseLease, s.loadConnector, s.saveConnector, s.history].filter((m) => m !== undefined)).toEqual([])
     })
   })
 }

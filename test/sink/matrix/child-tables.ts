@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Message, type Row, type Sink } from '../../src/index.js'
-import { flatten } from '../../src/stage/flatten.js'
-import { normRows, scripted } from '../support/sources.js'
-import type { SinkFactory } from './sink-conformance.js'
+import { flatten, op, sync, type Message, type Row, type Sink } from '../../../src/index.js'
+import { normRows, scripted } from '../../support/sources.js'
+import type { SinkFactory } from './each-destination.js'
 
 const tables = [{ table: 'users', primaryKey: ['id'] }]
 type Tags = string[] | null

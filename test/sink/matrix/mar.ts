@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Message, type Sink, type Source } from '../../src/index.js'
-import { marReport } from '../../src/mar/mar-report.js'
+import { marReport, op, sync, type Message, type Sink, type Source } from '../../../src/index.js'
 
 const NOV = Date.UTC(2026, 10, 15)
 const DEC = Date.UTC(2026, 11, 2)
@@ -22,8 +21,8 @@ const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, 
 const monthRows = async (sink: Sink, month: string) => Object.fromEntries((await marReport({ destination: sink, month })).map((r) => [`${r.connectorId}/${r.table}`, r.rows]))
 
 /**
- * The MAR behaviour every metering sink must have (`meter`, `readMar`, `recordMarThreshold`);
- * run it with `describeMarConformance('postgres', () => postgres({ … }))` for a new sink.
+ * The MAR behaviour every metering sink must have (`meter`, `readMar`, `recordMarThreshold`); run
+ * by mar.test.ts over every destination of test/sink/destinations.ts that declares `mar`.
  */
 export function describeMarConformance(name: string, make: () => Sink | Promise<Sink>): void {
   describe(`MAR metering (${name})`, () => {
@@ -132,3 +131,19 @@ export function describeMarConformance(name: string, make: () => Sink | Promise<
   })
 }
 
+
+/** A destination that declares no MAR store: asking to meter is MAR_UNAVAILABLE before anything runs, never a sync that meters nothing. */
+export function describeMarRefused(name: string, make: () => Sink | Promise<Sink>): void {
+  describe(`MAR metering (${name}): not declared, so refused`, () => {
+    it('sync({ mar }) and marReport() fail with MAR_UNAVAILABLE naming the destination, and nothing is written', async () => {
+      const sink = await make()
+      let read = false
+      await expect(sync({ source: source([op.upsert('t', ids(1, 2)), op.checkpoint({ p: 1 })], { onRead: () => (read = true) }), destination: sink, mar: { clock: at(NOV) } })).rejects.toMatchObject({
+        code: 'MAR_UNAVAILABLE',
+        message: expect.stringContaining(sink.name),
+      })
+      expect(read).toBe(false)
+      await expect(marReport({ destination: sink })).rejects.toMatchObject({ code: 'MAR_UNAVAILABLE' })
+    })
+  })
+}

@@ -1,12 +1,9 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
-import { connector, op, sync, type Row, type Source, type TableSpec } from '../../src/index.js'
-import { postgres } from '../../src/postgres.js'
-import { describeWithService, PG_URL, pgUnavailable, schemas } from '../source/postgres/pg-service.js'
-import { scripted } from '../support/sources.js'
-import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
-import { describeChildTableConformance } from './child-table-conformance.js'
-import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
+import { connector, op, sync, type Row, type Source, type TableSpec } from '../../../src/index.js'
+import { postgres } from '../../../src/postgres.js'
+import { describeWithService, PG_URL, pgUnavailable, schemas } from '../../source/postgres/pg-service.js'
+import { scripted } from '../../support/sources.js'
 
 const unavailable = await pgUnavailable()
 const fresh = schemas('sluice_sink')
@@ -19,12 +16,8 @@ function declared(tables: TableSpec[], messages: () => Iterable<ReturnType<typeo
 const strip = (rows: Row[]) => rows.map(({ _sluice_synced, ...rest }) => rest)
 
 describeWithService('postgres sink', 'PostgreSQL', unavailable, () => {
+  // The shared suites (write modes, drift, child tables, MAR, connector store, …) run over postgres in test/sink/matrix/.
   const make = () => postgres({ connection: PG_URL, schema: fresh.next() })
-  describeSinkConformance('postgres', make)
-  describeErrorRecords('postgres', make)
-  describeSchemaHistory('postgres', make)
-  describeDriftConformance('postgres', make)
-  describeChildTableConformance('postgres', make)
 
   describe('MAR and connector operations', () => {
     const clock = { now: () => Date.UTC(2026, 10, 22) }

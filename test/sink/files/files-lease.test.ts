@@ -2,16 +2,14 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { files } from '../../src/files.js'
-import { describeConnectorStoreConformance } from '../connector/connector-store-conformance.js'
+import { files } from '../../../src/files.js'
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-files-lease-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 const lake = () => join(root, `lake${n++}`)
 
-describeConnectorStoreConformance('files', () => files({ dir: lake(), format: 'ndjson' }))
-
+// The connector store conformance runs over every files format in test/sink/matrix/connector-store.test.ts.
 describe('files sink: leases as numbered versions created by hard link', () => {
   it('of 16 holders racing for a free lease (separate sink handles) exactly one gets it, and every loser is told who', async () => {
     const dir = lake()

@@ -2,19 +2,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { files } from '../../src/files.js'
-import { op, sync, type Source } from '../../src/index.js'
-import { marReport } from '../../src/mar/mar-report.js'
-import type { Manifest } from '../../src/sink/files/commit-log.js'
-import { describeMarConformance } from '../mar/mar-conformance.js'
+import { files } from '../../../src/files.js'
+import { op, sync, type Source } from '../../../src/index.js'
+import { marReport } from '../../../src/mar/mar-report.js'
+import type { Manifest } from '../../../src/sink/files/commit-log.js'
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-files-mar-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 let n = 0
 const lake = () => join(root, `lake${n++}`)
 
-describeMarConformance('files (ndjson)', () => files({ dir: lake(), format: 'ndjson' }))
-describeMarConformance('files (parquet)', () => files({ dir: lake(), format: 'parquet' }))
+// The MAR conformance runs over every files format in test/sink/matrix/mar.test.ts.
 
 const NOV = { now: () => Date.UTC(2026, 10, 15) }
 const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ id: from + i }))

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { op, sqlite, sync } from '../../src/index.js'
+import { op, sqlite, sync } from '../../../src/index.js'
 
 /** Every worker the sink starts, and whether it has exited. */
 const started = vi.hoisted(() => [] as { exited: boolean }[])

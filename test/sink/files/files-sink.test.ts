@@ -3,29 +3,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { files } from '../../src/files.js'
-import { op, sync, type Row, type State } from '../../src/index.js'
-import { loadOptional } from '../../src/core/load-optional.js'
-import { describeChildTableConformance } from './child-table-conformance.js'
-import { flatten } from '../../src/stage/flatten.js'
-import { normRows, page, scripted } from '../support/sources.js'
-import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
-import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
+import { files } from '../../../src/files.js'
+import { op, sync, type Row, type State } from '../../../src/index.js'
+import { loadOptional } from '../../../src/core/load-optional.js'
+import { flatten } from '../../../src/stage/flatten.js'
+import { normRows, page, scripted } from '../../support/sources.js'
 
 const root = mkdtempSync(join(tmpdir(), 'sluice-files-sink-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
-let n = 0
-
-for (const format of ['parquet', 'arrow', 'ndjson', 'csv'] as const) {
-  const make = () => files({ dir: join(root, `lake${n++}`), format })
-  // A lake is a log that readers replay to the latest row per key: it keeps no SCD2 versions, and refuses history at open.
-  describeSinkConformance(`files (${format})`, make, { lacks: ['history'] })
-  // The lake is a log: a reader (as `read()`) applies flatten's `delete_matching` events in order.
-  describeChildTableConformance(`files (${format})`, make)
-  describeErrorRecords(`files (${format})`, make)
-  describeSchemaHistory(`files (${format})`, make)
-  describeDriftConformance(`files (${format})`, make)
-}
+// The shared suites run over every format (files-parquet, files-arrow, files-ndjson, files-csv) in
+// test/sink/matrix/, where history mode is asserted refused: a lake is a log, it keeps no SCD2 versions.
 
 const ALL = {
   id: 'INT', flag: 'BOOLEAN', small: 'SHORT', big: 'LONG', price: 'DECIMAL(20,4)', f: 'FLOAT', d: 'DOUBLE', day: 'NAIVE_DATE',

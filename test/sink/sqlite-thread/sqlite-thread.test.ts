@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Batch, batchFromRows, isSluiceError, op, SluiceError, sqlite, sync, type RecordsMessage, type Sink, type SyncReport } from '../../src/index.js'
+import { Batch, batchFromRows, isSluiceError, op, SluiceError, sqlite, sync, type RecordsMessage, type Sink, type SyncReport } from '../../../src/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-thread-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

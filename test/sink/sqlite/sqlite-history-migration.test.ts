@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { op, sqlite, sync, type Message, type Source, type TableSpec } from '../../src/index.js'
+import { op, sqlite, sync, type Message, type Source, type TableSpec } from '../../../src/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-history-migration-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

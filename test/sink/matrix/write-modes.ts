@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Message, type Row, type Sink, type Source, type WriteMode } from '../../src/index.js'
-import { normRows } from '../support/sources.js'
+import { op as srcOp, type Message, type Row, type Source, type WriteMode } from '../../../src/index.js'
+import { normRows } from '../../support/sources.js'
+import type { DestinationCase } from './each-destination.js'
 
-/** A fresh, empty destination for one test. */
-export type SinkFactory = () => Sink | Promise<Sink>
-
-/** What a sink declares it can't do; the suite then asserts it refuses that, at `open()`. */
-export interface SinkCapabilities {
-  readonly lacks?: readonly WriteMode[]
-}
+type Op = Awaited<ReturnType<DestinationCase['lib']['core']>>['op']
 
 /** One sync of a case: its messages, and whether the source fails after them (a crash: nothing after the last checkpoint stays). */
 interface Step {
@@ -28,15 +23,19 @@ interface ModeCase {
 }
 
 const T = 't'
-const up = (...rows: Row[]) => op.upsert(T, rows)
-const upd = (...rows: Row[]) => op.update(T, rows)
-const del = (...rows: Row[]) => op.delete(T, rows)
-const cp = (n: number) => op.checkpoint({ n })
 const ok = (...messages: Message[]): Step => ({ messages })
 const crash = (...messages: Message[]): Step => ({ messages, fail: true })
 
-/** Every write mode against every operation; each sink must give the same rows (or refuse the mode at open). */
-const CASES: readonly ModeCase[] = [
+/**
+ * Every write mode against every operation; each sink must give the same rows (or refuse the mode
+ * at open). Built from the library under test's `op` (the sources' or the built package's).
+ */
+const cases = (op: Op): readonly ModeCase[] => {
+  const up = (...rows: Row[]) => op.upsert(T, rows)
+  const upd = (...rows: Row[]) => op.update(T, rows)
+  const del = (...rows: Row[]) => op.delete(T, rows)
+  const cp = (n: number) => op.checkpoint({ n })
+  return [
   {
     mode: 'upsert',
     does: 'an upsert replaces the whole row, an update sets the given columns, a delete is soft, an upsert undoes it, a replay changes nothing',
@@ -130,7 +129,8 @@ const CASES: readonly ModeCase[] = [
     steps: [ok(up({ id: 1, v: 'a' }, { id: 2, v: 'b' }), cp(1)), ok(up({ id: 1, v: 'a' }), del({ id: 2, v: 'b' }), cp(2))],
     rows: [[1, 'a', null, 0, 1], [2, 'b', null, 1, 0]],
   },
-]
+  ]
+}
 
 /** A source whose table `t` is declared with the case's mode, yielding the step's messages. */
 function source(c: ModeCase, step: Step): Source {
@@ -155,15 +155,20 @@ function ordered(rows: Row[]): Row[] {
 }
 
 /**
- * Write modes × operations, one table of cases run against every sink: every sink gives the same
- * rows for each cell, or — for a mode it lacks — refuses it at `open()` with `CONFIG_INVALID`.
+ * Write modes × operations, one table of cases run against every destination: each gives the same
+ * rows for each cell, or — for a mode it does not declare — refuses it at `open()` with `CONFIG_INVALID`.
  */
-export function describeWriteModeConformance(name: string, make: SinkFactory, capabilities: SinkCapabilities = {}): void {
-  const lacks = new Set(capabilities.lacks ?? [])
-  describe(`write modes: ${name}`, () => {
-    for (const c of CASES) {
-      if (lacks.has(c.mode)) continue
-      it(`${c.mode}${c.keyless ? ' (keyless)' : ''}: ${c.does}`, async () => {
+export function describeWriteModes({ destination, make, lib }: DestinationCase): void {
+  const kept = new Set(destination.capabilities.modes)
+  // Titles from the sources' `op`; each test rebuilds its case with the library under test's.
+  const titles = cases(srcOp)
+  const lacks = [...new Set(titles.map((c) => c.mode))].filter((m) => !kept.has(m))
+  describe(`write modes: ${destination.name}`, () => {
+    for (const [index, title] of titles.entries()) {
+      if (!kept.has(title.mode)) continue
+      it(`${title.mode}${title.keyless ? ' (keyless)' : ''}: ${title.does}`, async () => {
+        const { op, sync } = await lib.core()
+        const c = cases(op)[index]!
         const sink = await make()
         for (const [i, step] of c.steps.entries()) {
           const r = await sync({ destination: sink, source: source(c, step) })
@@ -183,19 +188,20 @@ export function describeWriteModeConformance(name: string, make: SinkFactory, ca
 
     for (const mode of lacks) {
       it(`${mode}: refused at open with CONFIG_INVALID (this sink lacks it), before anything is written`, async () => {
+        const { op, sync } = await lib.core()
         const sink = await make()
         await expect(sink.open({ connectorId: 'modes', syncId: 'refused', tables: [{ table: T, primaryKey: ['id'], mode }] })).rejects.toMatchObject({
           code: 'CONFIG_INVALID',
           message: expect.stringContaining(mode),
         })
-        const r = await sync({ destination: await make(), source: source({ mode, does: '', steps: [], rows: [] }, ok(up({ id: 1 }), cp(1))) })
+        const r = await sync({ destination: await make(), source: source({ mode, does: '', steps: [], rows: [] }, ok(op.upsert(T, [{ id: 1 }]), op.checkpoint({ n: 1 }))) })
         expect(r.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(`"${T}"`) })
         // A table announced by a `create_table` message (not declared at open) is refused when it arrives.
         const announced: Source = {
           async *read() {
             yield { kind: 'schema', table: 'u', change: { type: 'create_table', spec: { table: 'u', primaryKey: ['id'], mode } } }
             yield op.upsert('u', { id: 1 })
-            yield cp(1)
+            yield op.checkpoint({ n: 1 })
           },
         }
         const late = await sync({ destination: sink, source: announced })

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Message, type Row, type Sink, type Source, type TableSpec } from '../../src/index.js'
-import { jsonText } from '../../src/core/json-text.js'
-import { parseJsonExact } from '../../src/core/parse-json-exact.js'
-
-/** A fresh, empty destination for one test. */
-type SinkFactory = () => Sink | Promise<Sink>
+import { op, sync, type Message, type Row, type Sink, type Source, type TableSpec } from '../../../src/index.js'
+import { jsonText } from '../../../src/core/json-text.js'
+import { parseJsonExact } from '../../../src/core/parse-json-exact.js'
+import type { SinkFactory } from './each-destination.js'
 
 // API pages as text (JSON.stringify can't write these numbers), read as sluice's JSON sources read them.
 const PAGE = parseJsonExact(
@@ -43,8 +41,7 @@ const rowsOf = async (sink: Sink, table: string, columns: readonly string[]) =>
 
 /**
  * Numbers a double can't hold, as the JSON sources hand them over (bigints, `ExactDecimal`), land
- * exactly in every sink: as keys, as LONG and as DECIMAL(38,s) values. Run it from
- * `describeSinkConformance`, so every sink gets it.
+ * exactly in every sink: as keys, as LONG and as DECIMAL(38,s) values.
  */
 export function describeExactNumberConformance(name: string, make: SinkFactory): void {
   describe(`sink exact numbers: ${name}`, () => {

@@ -4,29 +4,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { duckdb, duckdbWarehouseCounts } from '../../src/duckdb.js'
-import { op, sync, type Message, type Row, type State } from '../../src/index.js'
-import { loadDuckDb } from '../../src/sink/duckdb/load-duckdb.js'
-import { flatten } from '../../src/stage/flatten.js'
-import { normRows, page, scripted } from '../support/sources.js'
-import { describeConnectorStoreConformance } from '../connector/connector-store-conformance.js'
-import { describeMarConformance } from '../mar/mar-conformance.js'
-import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
-import { describeChildTableConformance } from './child-table-conformance.js'
-import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
+import { duckdb, duckdbWarehouseCounts } from '../../../src/duckdb.js'
+import { op, sync, type Message, type Row, type State } from '../../../src/index.js'
+import { loadDuckDb } from '../../../src/sink/duckdb/load-duckdb.js'
+import { flatten } from '../../../src/stage/flatten.js'
+import { normRows, page, scripted } from '../../support/sources.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-duckdb-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-let n = 0
-const make = () => duckdb({ path: join(dir, `w${n++}.duckdb`) })
-
-describeSinkConformance('duckdb', make)
-describeErrorRecords('duckdb', make)
-describeSchemaHistory('duckdb', make)
-describeDriftConformance('duckdb', make)
-describeChildTableConformance('duckdb', make)
-describeMarConformance('duckdb', make)
-describeConnectorStoreConformance('duckdb', make)
+// The shared suites (write modes, drift, child tables, MAR, connector store, …) run over duckdb in test/sink/matrix/.
 
 async function query(path: string, sql: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' })

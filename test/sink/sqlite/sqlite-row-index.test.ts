@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { batchFromRows, op, sqlite, sync, type Message, type Row, type Source } from '../../src/index.js'
-import { rowHashes } from '../../src/core/row-hash.js'
-import { KeyBloom } from '../../src/sink/sqlite/key-bloom.js'
-import { RowHashMap } from '../../src/sink/sqlite/row-hash-map.js'
-import { KeylessRowIndex, rowKey } from '../../src/sink/sqlite/sqlite-row-index.js'
-import { META_DDL } from '../../src/sink/sqlite/sqlite-meta.js'
+import { batchFromRows, op, sqlite, sync, type Message, type Row, type Source } from '../../../src/index.js'
+import { rowHashes } from '../../../src/core/row-hash.js'
+import { KeyBloom } from '../../../src/sink/sqlite/key-bloom.js'
+import { RowHashMap } from '../../../src/sink/sqlite/row-hash-map.js'
+import { KeylessRowIndex, rowKey } from '../../../src/sink/sqlite/sqlite-row-index.js'
+import { META_DDL } from '../../../src/sink/sqlite/sqlite-meta.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-row-index-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { op, sync, type Message, type Row, type SchemaChange, type Sink, type Source, type State, type TableSpec } from '../../src/index.js'
-import { norm, normRows, page, scripted } from '../support/sources.js'
-import { describeWriteModeConformance, type SinkCapabilities } from './write-mode-conformance.js'
-import { describeExactNumberConformance } from './exact-number-conformance.js'
-
-/** A fresh, empty destination for one test. */
-export type SinkFactory = () => Sink | Promise<Sink>
+import { op, sync, type Message, type Row, type SchemaChange, type Sink, type Source, type State, type TableSpec } from '../../../src/index.js'
+import { norm, normRows, page, scripted } from '../../support/sources.js'
+import type { SinkFactory } from './each-destination.js'
 
 const read = async (sink: Sink, table: string): Promise<Row[]> => normRows(await sink.read!({ table }), undefined)
 const byId = (rows: Row[]) => [...rows].sort((a, b) => Number(a.id) - Number(b.id))
 
 /**
- * The behaviour every sink must have; run with `describeSinkConformance('sqlite', () => sqlite({ path }))`.
- * Includes every write mode × operation (write-mode-conformance.ts): a sink that lacks a mode
- * says so in `capabilities`, and the suite asserts it refuses that mode at `open()`.
+ * The behaviour every sink must have, run over every destination of test/sink/destinations.ts by
+ * sink-conformance.test.ts (write modes × operations are write-modes.ts, exact numbers exact-numbers.ts).
  */
-export function describeSinkConformance(name: string, make: SinkFactory, capabilities: SinkCapabilities = {}): void {
-  describeWriteModeConformance(name, make, capabilities)
-  describeExactNumberConformance(name, make)
+export function describeSinkConformance(name: string, make: SinkFactory): void {
   describe(`sink conformance: ${name}`, () => {
     it('upsert writes whole rows by key: a column missing from a later upsert becomes NULL', async () => {
       const sink = await make()
