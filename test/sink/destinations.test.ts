@@ -9,7 +9,7 @@ describe('the destination list and SLUICE_DESTINATIONS', () => {
   })
 
   it('selects every destination when unset, by name or by family when set', () => {
-    expect(selectedDestinations(undefined)).toBe(DESTINATIONS)
+    expect(selectedDestinations('')).toBe(DESTINATIONS) // not undefined: that reads SLUICE_DESTINATIONS, which a run may set
     expect(selectedDestinations(' ')).toBe(DESTINATIONS)
     expect(selectedDestinations('postgres, memory').map((d) => d.name)).toEqual(['memory', 'postgres'])
     expect(selectedDestinations('files').map((d) => d.name)).toEqual(['files-parquet', 'files-arrow', 'files-ndjson', 'files-csv'])
