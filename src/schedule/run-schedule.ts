@@ -32,6 +32,7 @@ export interface RunScheduleOptions {
   readonly signal: AbortSignal
 }
 
+// internal protocol: a failed run's marker for retry() below; caught here, never leaves runSchedule
 class RunFailed extends Error {}
 
 /**

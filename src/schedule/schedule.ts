@@ -83,11 +83,15 @@ export function parseSchedule(spec: ScheduleSpec, where = 'schedule'): Schedule 
   const tz = spec.tz ?? 'UTC'
   const { CronExpressionParser: parser } = cronParser()
   const next = (after: number) => parser.parse(spec.cron, { currentDate: new Date(after), tz }).next().getTime()
+  const refuse = (why: string, cause?: unknown): SluiceError =>
+    invalid(tz === spec.tz ? `${where}.cron / ${where}.tz` : `${where}.cron`, `a valid cron expression${spec.tz ? ' and IANA time zone' : ''} (${why})`, spec.tz ? `${spec.cron} (${spec.tz})` : spec.cron, cause)
+  let first: number
   try {
-    if (!Number.isFinite(next(Date.now()))) throw new Error('no next time')
+    first = next(Date.now())
   } catch (cause) {
-    throw invalid(tz === spec.tz ? `${where}.cron / ${where}.tz` : `${where}.cron`, `a valid cron expression${spec.tz ? ' and IANA time zone' : ''} (${(cause as Error).message})`, spec.tz ? `${spec.cron} (${spec.tz})` : spec.cron, cause)
+    throw refuse((cause as Error).message, cause)
   }
+  if (!Number.isFinite(first)) throw refuse('no next time')
   return {
     description: `cron ${spec.cron}${spec.tz ? ` (${spec.tz})` : ''}`,
     jitterMs,
