@@ -3,4 +3,3 @@
  * native package `@duckdb/node-api` (an optional peer dependency) is itself loaded on first use.
  */
 export { duckdb, type DuckDbOptions } from './sink/duckdb/duckdb-sink.js'
-export { duckdbWarehouseCounts } from './sink/duckdb/duckdb-warehouse-counts.js'

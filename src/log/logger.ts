@@ -50,7 +50,8 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
  *
  * @example
  * ```ts
- * import { isLogger, silentLogger } from 'sluice'
+ * import { silentLogger } from 'sluice'
+ * import { isLogger } from './logger.js'
  * isLogger(silentLogger) // true
  * ```
  */

@@ -58,7 +58,7 @@ function invalid(what: string, expected: string, value: unknown, cause?: unknown
  *
  * @example
  * ```ts
- * import { parseSchedule } from 'sluice'
+ * import { parseSchedule } from './schedule.js'
  * const s = parseSchedule({ cron: '0 *\/6 * * *' })
  * new Date(s.nextSlot(Date.UTC(2026, 0, 1, 1), undefined)).toISOString() // '2026-01-01T06:00:00.000Z'
  * ```
