@@ -4,6 +4,8 @@
  * contract of DESIGN section 4 and what a user needs to extend it (a Source, a Stage, a Sink or a
  * store, an Auth, a Paginator, an Alert, a Logger); helpers stay internal. docs/public-api.md lists
  * the surface by purpose and what was left out, and why.
+ *
+ * @module sluice
  */
 
 // Errors
@@ -57,6 +59,7 @@ export { rateLimit, type RateLimiter, type RateLimitOptions } from './retry/rate
 export { httpClient, type HttpClient, type HttpClientOptions, type HttpRequest, type JsonResponse } from './http/http-client.js'
 export type { HttpResponse } from './http/http-response.js'
 export type { QueryValue } from './http/build-url.js'
+export type { TimeoutsMs } from './http/http-error.js'
 export type { ResponseHeaders } from './retry/retry-after.js'
 export type { Auth, AuthTarget } from './http/auth/auth.js'
 export { apiKeyAuth, type ApiKeyAuthOptions } from './http/auth/api-key-auth.js'
@@ -78,6 +81,8 @@ export { linkHeader, type LinkHeaderOptions } from './source/rest/link-header-pa
 export { nextUrl, type NextUrlOptions } from './source/rest/next-url-paginator.js'
 export type { PaginateConfig } from './source/rest/paginate-config.js'
 export type { IncrementalOptions } from './cursor/incremental-options.js'
+export type { CursorType } from './cursor/cursor-value.js'
+export type { AllowOrigin } from './source/rest/allow-origins.js'
 
 // Other API sources
 export { idCursor, type IdCursorOptions } from './source/id-cursor/id-cursor.js'
@@ -92,12 +97,13 @@ export { createConnector, type Connector, type ConnectorStatus, type ConnectorRu
 export type { ConnectorOptions } from './connector/connector-options.js'
 export type { ConnectorEventMap, ConnectorEvent, SkippedRun } from './connector/connector-events.js'
 export type { ConnectorStore, ConnectorSettings, LeaseArgs, LeaseResult } from './connector/connector-store.js'
-export type { ScheduleSpec } from './schedule/schedule.js'
+export type { ScheduleSpec, ScheduleCommon } from './schedule/schedule.js'
 export { marReport, type MarReportOptions } from './mar/mar-report.js'
 export { estimateMar, type EstimateMarOptions, type MarEstimate, type TableMarEstimate, type CountingSource } from './mar/estimate-mar.js'
 export type { MarThresholdEvent } from './mar/metered-sink.js'
 export type { MarOptions } from './mar/mar-options.js'
 export type { MarStore, MarMode, MarUsage, MarFilter, MeterArgs, MeterResult } from './mar/mar-store.js'
+export type { MarKeys } from './mar/key-hash.js'
 export { HyperLogLog } from './mar/hyperloglog.js'
 export type { Alert, AlertEvent, AlertType } from './alert/alert.js'
 export { webhook, type WebhookOptions } from './alert/webhook.js'

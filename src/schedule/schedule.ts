@@ -8,7 +8,7 @@ import { knownKeys } from '../retry/check-option.js'
 const cronParser = lazyRequire<typeof import('cron-parser')>('cron-parser')
 
 /** Fields every schedule takes besides when it fires. */
-interface ScheduleCommon {
+export interface ScheduleCommon {
   /** Each run starts up to this much later than its slot (uniformly), so many connectors don't hit an API at once. Default 0. */
   readonly jitter?: Duration
   /** A failed run is retried with this policy until it succeeds or the next slot comes. Default exponentialBackoff({ initialMs: 30_000, maxMs: 600_000, attempts: 4 }). */

@@ -11,14 +11,13 @@ import * as main from '../../src/index.js'
 import * as mysqlEntry from '../../src/mysql.js'
 import * as postgresEntry from '../../src/postgres.js'
 import config from '../../tsup.config.js'
+import { devTool } from './dev-tool.js'
 
 // The package as npm publishes it: built with the real tsup config (declarations included), packed by
 // `npm pack` (so the `files` list is what ships), then checked by publint (package.json against the
 // files) and by @arethetypeswrong/cli (types resolve for ESM and CJS under node16 and bundler
 // resolution), and installed under .tmp/<dir>/node_modules/sluice, where each entry of the `exports`
-// map is required and imported and must export the same values as its source file. The two checkers
-// are devDependencies run through `npm exec` at the version package.json asks for: the installed one
-// when there is one, else npm's cache.
+// map is required and imported and must export the same values as its source file.
 const tmp = resolve('.tmp') // gitignored; inside the repository so the installed package finds its peers in node_modules
 mkdirSync(tmp, { recursive: true })
 const root = mkdtempSync(join(tmp, 'published-package-'))
@@ -35,12 +34,6 @@ const ENTRIES = Object.keys(pkg.exports).filter((key) => key !== './package.json
 
 function run(command: string, args: readonly string[], cwd: string): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
-}
-
-/** Runs a devDependency's binary at the version package.json asks for; its output, and whether it exited 0. */
-function devTool(name: keyof typeof pkg.devDependencies, bin: string, args: readonly string[]): { ok: boolean; stdout: string; output: string } {
-  const child = run('npm', ['exec', '--yes', `--package=${name}@${pkg.devDependencies[name]}`, '--', bin, ...args], root)
-  return { ok: child.status === 0, stdout: child.stdout, output: `${child.stdout}\n${child.stderr}` }
 }
 
 beforeAll(async () => {
@@ -79,12 +72,12 @@ function loadedNames(kind: 'cjs' | 'esm'): Record<string, string[]> {
 
 describe('the published package', () => {
   it('passes publint (package.json agrees with the packed files), warnings included', () => {
-    const { ok, output } = devTool('publint', 'publint', ['run', tarball, '--strict'])
+    const { ok, output } = devTool('publint', 'publint', ['run', tarball, '--strict'], root)
     expect(ok, output).toBe(true)
   })
 
   it('passes @arethetypeswrong/cli: every entry has types for ESM and CJS under node16 and bundler resolution', () => {
-    const { ok, stdout, output } = devTool('@arethetypeswrong/cli', 'attw', [tarball, '--profile', 'node16', '--format', 'json'])
+    const { ok, stdout, output } = devTool('@arethetypeswrong/cli', 'attw', [tarball, '--profile', 'node16', '--format', 'json'], root)
     const report = JSON.parse(stdout) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, { resolutionKind?: string }[]> }
     // node10 (no `exports` support) can't see subpath entries; the node16 profile leaves it out, and so does this.
     const problems = Object.values(report.problems).flat().filter((p) => p.resolutionKind !== 'node10')
