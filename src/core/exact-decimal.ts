@@ -33,6 +33,7 @@ export class ExactDecimal {
     return Number(this.text)
   }
 
+  /** The number as written, digit for digit. */
   toString(): string {
     return this.text
   }

@@ -117,13 +117,27 @@ export type SluiceErrorCode =
   /** An `idCursor` request failed with an error that carries no code (an error record code, not thrown). */
   | 'FETCH_FAILED'
 
+/**
+ * What a `SluiceError` is built from. Throw one from a source, stage or sink of your own so that
+ * retry, reports and `_sluice_errors` see a code, not only a message.
+ *
+ * @example
+ * ```ts
+ * import { SluiceError, type SluiceErrorOptions } from 'sluice'
+ * const options: SluiceErrorOptions = { code: 'HTTP_STATUS', message: 'GET /orders returned 503', retryable: true, context: { status: 503 } }
+ * throw new SluiceError(options)
+ * ```
+ */
 export interface SluiceErrorOptions {
+  /** The stable code retry and policies decide on. */
   readonly code: SluiceErrorCode
+  /** What happened and what to fix, e.g. "`offset.limit` must be a positive integer, got 0". */
   readonly message: string
   /** Whether trying the same thing again may succeed (network blip, 429, 5xx). */
   readonly retryable?: boolean
   /** Where it happened: table, column, row index, URL without secrets, … Never secrets. */
   readonly context?: Readonly<Record<string, unknown>>
+  /** The error underneath (a driver's, a parser's), kept as the standard `Error#cause`. */
   readonly cause?: unknown
 }
 
@@ -139,9 +153,13 @@ export interface SluiceErrorOptions {
  * ```
  */
 export class SluiceError extends Error {
+  /** Tells a `SluiceError` from another error, also across two copies of the package (see {@link isSluiceError}). */
   readonly _tag = 'SluiceError' as const
+  /** The stable code: what went wrong, for code to decide on. */
   readonly code: SluiceErrorCode
+  /** Whether trying the same thing again may succeed; `retry` decides on it. */
   readonly retryable: boolean
+  /** Where it happened (table, column, row, URL without secrets); never secrets. */
   readonly context: Readonly<Record<string, unknown>>
 
   constructor(options: SluiceErrorOptions) {
