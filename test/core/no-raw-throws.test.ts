@@ -27,15 +27,28 @@ function sourceFiles(dir: string): string[] {
   )
 }
 
-/** `file:line ErrorClass` for each `throw new ErrorClass(…)` whose class is not SluiceError. */
+/** The error built by `new X(…)` or `Object.assign(new X(…), …)`, if `node` is one of those. */
+function built(node: ts.Expression): ts.NewExpression | undefined {
+  if (ts.isNewExpression(node)) return node
+  if (ts.isCallExpression(node) && node.expression.getText() === 'Object.assign' && node.arguments[0] && ts.isNewExpression(node.arguments[0])) return node.arguments[0]
+  return undefined
+}
+
+/**
+ * `file:line ErrorClass` for each error that is not a SluiceError and is thrown where it is built:
+ * `throw new X(…)`, `throw Object.assign(new X(…), …)`, or a promise's `reject(new X(…))`.
+ */
 function rawThrows(file: string, text: string): { where: string; error: string }[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
   const out: { where: string; error: string }[] = []
   const visit = (node: ts.Node): void => {
-    if (ts.isThrowStatement(node) && node.expression && ts.isNewExpression(node.expression)) {
-      const error = node.expression.expression.getText(source)
-      if (error !== 'SluiceError') out.push({ where: `${file}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`, error })
-    }
+    const thrown = ts.isThrowStatement(node) && node.expression
+      ? built(node.expression)
+      : ts.isCallExpression(node) && /(^|\.)reject$/.test(node.expression.getText(source)) && node.arguments[0]
+        ? built(node.arguments[0])
+        : undefined
+    const error = thrown?.expression.getText(source)
+    if (error !== undefined && error !== 'SluiceError') out.push({ where: `${file}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`, error })
     node.forEachChild(visit)
   }
   visit(source)
@@ -60,7 +73,18 @@ describe('throws in src/', () => {
   })
 
   it('finds a raw throw, and not one in a comment or a coded one', () => {
-    const planted = "/** throw new Error('doc') */\nthrow new SluiceError({ code: 'INTERNAL', message: 'x' })\nif (x) throw new RangeError('raw')"
-    expect(rawThrows('planted.ts', planted)).toEqual([{ where: 'planted.ts:3', error: 'RangeError' }])
+    const planted = [
+      "/** throw new Error('doc') */",
+      "throw new SluiceError({ code: 'INTERNAL', message: 'x', cause: new Error('below') })",
+      "if (x) throw new RangeError('raw')",
+      "throw Object.assign(new Error('reset'), { code: 'ECONNRESET' })",
+      "new Promise((resolve, reject) => reject(new TypeError('late')))",
+      "controller.abort(new Error('a reason, not a throw'))",
+    ].join('\n')
+    expect(rawThrows('planted.ts', planted)).toEqual([
+      { where: 'planted.ts:3', error: 'RangeError' },
+      { where: 'planted.ts:4', error: 'Error' },
+      { where: 'planted.ts:5', error: 'TypeError' },
+    ])
   })
 })
