@@ -62,7 +62,7 @@ export type SluiceErrorCode =
   | 'INIT_FAILED'
   /** `sluice init` was given a name that is not a valid connector id. */
   | 'INIT_NAME'
-  /** Something that should not happen did (an unknown worker method); also what the CLI and alerts report for a non-sluice error. */
+  /** Something that should not happen did (an unknown worker method, an incomplete installation); also what the CLI and alerts report for a non-sluice error. */
   | 'INTERNAL'
   /** An incremental cursor value is neither a timestamp, a number nor a string. */
   | 'CURSOR_INVALID'
