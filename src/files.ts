@@ -2,6 +2,8 @@
  * `sluice/files`: the files sink (a data lake of Parquet, Arrow IPC, NDJSON or CSV files) and the
  * file source (CSV, NDJSON, JSON, Parquet). A subpath entry so that `sluice` never loads the
  * Parquet libraries, which are themselves loaded on first use.
+ *
+ * @module sluice/files
  */
 export { files, type FilesOptions } from './sink/files/files-sink.js'
 export type { FileFormat } from './sink/files/part-writer.js'

@@ -1,6 +1,8 @@
 /**
  * `sluice/mysql`: the MySQL/MariaDB source. A subpath entry so that only users who import it
  * load `mysql2`.
+ *
+ * @module sluice/mysql
  */
 export { mysqlSource, type MysqlSourceOptions } from './source/mysql/mysql-source.js'
 export type { MysqlConnection } from './source/mysql/mysql-connection.js'

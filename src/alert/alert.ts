@@ -44,7 +44,9 @@ export interface AlertEvent {
  */
 export interface Alert {
   readonly name: string
+  /** Sends `event` in the background: returns at once and never throws. */
   notify(event: AlertEvent): void
+  /** Resolves once every alert sent so far has been delivered or given up on. */
   flush(): Promise<void>
   /** Releases sockets; `connector.stop()` calls it after a last flush. */
   close?(): Promise<void>

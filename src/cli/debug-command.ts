@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import { SluiceError } from '../core/sluice-error.js'
+import { SluiceError, type SluiceErrorCode } from '../core/sluice-error.js'
 import { marMonth } from '../mar/mar-month.js'
 import type { MarStore } from '../contracts/mar-store.js'
 import type { TableDescription } from '../contracts/sink.js'
@@ -125,7 +125,8 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
   }
   if (report.status === 'failed') {
     const error = report.error ?? { code: 'SOURCE_FAILED', message: 'the sync failed', retryable: false, context: {} }
-    throw new SluiceError({ code: error.code, message: error.message, context: error.context, ...(shown.failure ? { cause: shown.failure } : {}) })
+    // report.error is a SluiceError's toJSON(), whose code is a SluiceErrorCode; SyncReport types it as text because reports are also read back from the warehouse.
+    throw new SluiceError({ code: error.code as SluiceErrorCode, message: error.message, context: error.context, ...(shown.failure ? { cause: shown.failure } : {}) })
   }
   return 0
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { SluiceError } from '../core/sluice-error.js'
 
 /** The running sluice package: where it lives, its version and exports, and whether it runs from source. */
 export interface PackageInfo {
@@ -37,7 +38,7 @@ export function packageInfo(): PackageInfo {
       }
     }
     const parent = dirname(dir)
-    if (parent === dir) throw new Error(`sluice: can't find the sluice package.json above ${here}`)
+    if (parent === dir) throw new SluiceError({ code: 'INTERNAL', message: `sluice: can't find the sluice package.json above ${here}; the installation is incomplete, reinstall sluice`, context: { path: here } })
     dir = parent
   }
 }

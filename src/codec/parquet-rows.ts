@@ -75,7 +75,7 @@ function planColumns(metadata: FileMetaData): { plans: ColumnPlan[]; patched: Fi
   for (let c = 0; c < (schema[0]?.num_children ?? 0); c++) {
     const plan = planColumn(metadata.schema[i]!, schema[i]!)
     // Text a sluice-written file marks as JSON (in its `sluice.types` metadata) is JSON.
-    plans.push(plan.type === 'STRING' && declared[plan.name] === 'JSON' ? { name: plan.name, type: 'JSON', convert: (v) => parseJsonExact(text(v)) } : plan)
+    plans.push(plan.type === 'STRING' && declared[plan.name] === 'JSON' ? { name: plan.name, type: 'JSON', convert: (v) => jsonCell(text(v), plan.name) } : plan)
     i = skipSubtree(schema, i)
   }
   return { plans, patched: { ...metadata, schema } }
@@ -146,7 +146,7 @@ function planColumn(original: SchemaElement, patched: SchemaElement): ColumnPlan
       return { name, type: 'DOUBLE' }
     default: {
       // hyparquet parses converted_type JSON itself; the JSON logical type alone arrives as bytes.
-      if (converted === 'JSON' || logical?.type === 'JSON') return { name, type: 'JSON', convert: (v) => (v instanceof Uint8Array ? parseJsonExact(text(v)) : v) }
+      if (converted === 'JSON' || logical?.type === 'JSON') return { name, type: 'JSON', convert: (v) => (v instanceof Uint8Array ? jsonCell(text(v), name) : v) }
       const isText = converted === 'UTF8' || converted === 'ENUM' || logical?.type === 'STRING' || logical?.type === 'ENUM' || logical?.type === 'UUID'
       if (isText) return { name, type: 'STRING', convert: text }
       return { name, type: 'BINARY' }
@@ -162,4 +162,13 @@ function unscaled(raw: unknown): bigint {
   let v = 0n
   for (const b of bytes) v = (v << 8n) | BigInt(b)
   return bytes.length > 0 && bytes[0]! & 0x80 ? v - (1n << BigInt(bytes.length * 8)) : v
+}
+
+/** A JSON column's value, parsed; text that is no JSON is FILE_PARSE naming the column. */
+function jsonCell(json: string, name: string): unknown {
+  try {
+    return parseJsonExact(json)
+  } catch (cause) {
+    throw new SluiceError({ code: 'FILE_PARSE', message: `Parquet column ${name} holds JSON text that is not JSON: ${(cause as Error).message}`, context: { column: name }, cause })
+  }
 }

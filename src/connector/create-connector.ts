@@ -52,16 +52,19 @@ export interface Connector {
   readonly id: string
   /** Runs one sync now, unless one runs already (here or in another process) or the connector is paused. */
   sync(options?: { readonly deadline?: Duration; readonly signal?: AbortSignal }): Promise<ConnectorRunResult>
+  /** Its state (idle, syncing, paused, failing), last sync, next scheduled run and failures in a row. */
   status(): Promise<ConnectorStatus>
   /** Finished syncs, newest first, from `_sluice_syncs` (start, end, status, rows per table, MAR, error). */
   history(options?: { readonly limit?: number }): Promise<SyncReport[]>
   /** Persists the pause in the destination (it survives restarts) and stops a running sync at its next checkpoint. */
   pause(): Promise<void>
+  /** Lifts a pause (in the destination too), so syncs run again. */
   resume(): Promise<void>
   /** Starts running syncs on the schedule (needs `schedule`). */
   start(): void
   /** Stops the schedule, stops a running sync at its next checkpoint, waits for both and flushes alerts. */
   stop(): Promise<void>
+  /** Listens to one event; returns the function that stops listening. */
   on<E extends ConnectorEvent>(event: E, handler: (payload: ConnectorEventMap[E]) => void): () => void
 }
 

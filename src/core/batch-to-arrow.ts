@@ -3,6 +3,7 @@ import {
   TimestampMicrosecond, Utf8, type Data, type DataType,
 } from 'apache-arrow'
 import type { Batch, Column } from './batch.js'
+import { SluiceError } from './sluice-error.js'
 import { baseType, decimalParams } from './column-type.js'
 import { utf8 } from './utf8-column.js'
 import { parseNaiveDays, parseNaiveMicros, parseNaiveMicrosExact, parseUtcMicros, parseUtcMicrosExact } from './temporal.js'
@@ -106,7 +107,7 @@ function micros(
     const text = values[i]!
     if (text === '') continue // a null slot
     const us = parse(text)
-    if (us === undefined) throw new RangeError(`column ${column.name} row ${i}: ${JSON.stringify(text)} is not a ${column.type} value`)
+    if (us === undefined) throw notA(column, i, text, `a ${column.type} value`)
     if (us > Number.MAX_SAFE_INTEGER || us < -Number.MAX_SAFE_INTEGER) {
       out[i] = exact(text)!
       continue
@@ -123,7 +124,7 @@ function days(values: readonly string[], column: Column): Int32Array {
   for (let i = 0; i < values.length; i++) {
     if (values[i] === '') continue
     const d = parseNaiveDays(values[i]!)
-    if (d === undefined) throw new RangeError(`column ${column.name} row ${i}: ${JSON.stringify(values[i])} is not a NAIVE_DATE value`)
+    if (d === undefined) throw notA(column, i, values[i]!, 'a NAIVE_DATE value')
     out[i] = d
   }
   return out
@@ -137,7 +138,7 @@ function decimal128(values: readonly string[], column: Column, scale: number): U
     const text = values[i]!
     if (text === '') continue
     const m = /^([-+]?)(\d*)(?:\.(\d*))?$/.exec(text)
-    if (!m) throw new RangeError(`column ${column.name} row ${i}: ${JSON.stringify(text)} is not a decimal`)
+    if (!m) throw notA(column, i, text, 'a decimal')
     const frac = (m[3] ?? '').padEnd(scale, '0').slice(0, scale)
     let v = BigInt((m[2] || '0') + frac)
     if (m[1] === '-') v = -v
@@ -145,4 +146,13 @@ function decimal128(values: readonly string[], column: Column, scale: number): U
     for (let w = 0; w < 4; w++) out[i * 4 + w] = Number((twos >> BigInt(32 * w)) & mask)
   }
   return out
+}
+
+/** A text value that is not of its column's declared type (a `Batch` built by hand, say). */
+function notA(column: Column, row: number, text: string, what: string): SluiceError {
+  return new SluiceError({
+    code: 'UNSUPPORTED_VALUE',
+    message: `column ${column.name} row ${row}: ${JSON.stringify(text)} is not ${what}`,
+    context: { column: column.name, row, type: column.type },
+  })
 }

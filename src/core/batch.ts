@@ -1,5 +1,6 @@
 import { baseType, type ColumnType } from './column-type.js'
 import { parseJsonExact } from './parse-json-exact.js'
+import { SluiceError } from './sluice-error.js'
 
 /** One row as user code sees it: column name → JS value (`null` for SQL NULL). */
 export type Row = Record<string, unknown>
@@ -124,7 +125,13 @@ export class Batch {
 
   /** A batch with `column` added, or replacing the column of the same name in place. */
   withColumn(column: Column): Batch {
-    if (column.values.length !== this.length) throw new RangeError(`column ${column.name} has ${column.values.length} values, batch has ${this.length}`)
+    if (column.values.length !== this.length) {
+      throw new SluiceError({
+        code: 'UNSUPPORTED_VALUE',
+        message: `column ${column.name} has ${column.values.length} values, batch has ${this.length}`,
+        context: { column: column.name, values: column.values.length, rows: this.length },
+      })
+    }
     const i = this.columns.findIndex((c) => c.name === column.name)
     const cols = [...this.columns]
     if (i === -1) cols.push(column)

@@ -60,6 +60,7 @@ function property(key: string, value: unknown, stack: object[]): string | undefi
 }
 
 function container(v: object, stack: object[]): string {
+  // internal protocol: JSON.stringify's own error for a cycle, which json-text and describe-unstorable catch and turn into a coded error
   if (stack.includes(v)) throw new TypeError('Converting circular structure to JSON')
   stack.push(v)
   let out: string

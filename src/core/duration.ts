@@ -34,7 +34,7 @@ const PART = /(\d+(?:\.\d+)?)\s*([a-z]+)/gy
  *
  * @example
  * ```ts
- * import { parseDuration } from 'sluice'
+ * import { parseDuration } from './duration.js'
  * parseDuration('1h30m', 'deadline') // 5_400_000
  * ```
  */

@@ -23,6 +23,7 @@ export class ExactDecimal {
 
   /** `text` must be a JSON number (`-1.5`, `2e-30`); throws a `SyntaxError` otherwise. */
   constructor(text: string) {
+    // a documented SyntaxError, as JSON.parse throws for the same text (test/core/lossy-numbers.test.ts)
     if (!JSON_NUMBER.test(text)) throw new SyntaxError(`not a JSON number: ${JSON.stringify(String(text).slice(0, 40))}`)
     this.text = text
   }
@@ -32,6 +33,7 @@ export class ExactDecimal {
     return Number(this.text)
   }
 
+  /** The number as written, digit for digit. */
   toString(): string {
     return this.text
   }

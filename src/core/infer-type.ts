@@ -86,7 +86,7 @@ export function typeOfKinds(mask: number): ColumnType | undefined {
  *
  * @example
  * ```ts
- * import { inferType } from 'sluice'
+ * import { inferType } from './infer-type.js'
  * inferType([1, 2.5]) // 'DOUBLE'
  * inferType(['2026-11-22T10:00:00Z']) // 'UTC_DATETIME'
  * ```

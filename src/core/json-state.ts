@@ -10,7 +10,7 @@ import { SluiceError } from './sluice-error.js'
  *
  * @example
  * ```ts
- * import { serializeState } from 'sluice'
+ * import { serializeState } from './json-state.js'
  * serializeState({ b: 1, a: 'x' }) // '{"a":"x","b":1}'
  * ```
  */

@@ -11,7 +11,7 @@ export const MAX_IDENTIFIER_BYTES = 63
  *
  * @example
  * ```ts
- * import { normalizeName } from 'sluice'
+ * import { normalizeName } from './normalize-name.js'
  * normalizeName('OrderID') // 'order_id'
  * normalizeName('"; drop table x; --') // 'drop_table_x'
  * ```

@@ -193,6 +193,8 @@ class ExactParser {
   }
 
   #fail(): never {
+    // internal protocol: JSON.parse's own error, as on its fallback path (test/core/parse-json-exact.test.ts); callers of
+    // outside text turn it into HTTP_BODY / FILE_PARSE, the sinks parse only JSON they wrote themselves
     throw new SyntaxError(`invalid JSON at position ${this.#i}`)
   }
 }

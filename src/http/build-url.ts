@@ -39,7 +39,7 @@ export interface BuildUrlArgs {
  *
  * @example
  * ```ts
- * import { buildUrl } from 'sluice'
+ * import { buildUrl } from './build-url.js'
  * buildUrl({ baseUrl: 'https://api.example.com/v1', path: '/orders', query: { page: 2 } }).href
  * // 'https://api.example.com/v1/orders?page=2'
  * ```

@@ -104,6 +104,7 @@ export interface HttpRequest {
   readonly timeouts?: Partial<Pick<TimeoutsMs, 'headersMs' | 'bodyMs' | 'totalMs'>>
   /** Retry this single request with this policy; `false` disables the client default. */
   readonly retry?: RetryPolicy | false
+  /** Called before each retry of this request, with the error and the wait. */
   readonly onRetry?: (event: RetryEvent) => void
 }
 

@@ -78,6 +78,7 @@ export async function readBody(body: AsyncIterable<Uint8Array> & { destroy(): un
   }
 }
 
+// internal protocol: thrown by decode() and caught in readBody above, which turns it into the caller's coded error
 class UnsupportedCoding extends Error {}
 
 async function decode(input: Buffer, codings: string[], maxBytes: number, lenient: boolean): Promise<Buffer> {

@@ -51,7 +51,7 @@ export interface RedactOptions {
  *
  * @example
  * ```ts
- * import { redactUrl } from 'sluice'
+ * import { redactUrl } from './redact.js'
  * redactUrl('https://api.example.com/v1/orders?api_key=abc&page=2') // 'https://api.example.com/v1/orders?api_key=[REDACTED]&page=2'
  * ```
  */
@@ -80,7 +80,7 @@ export function redactUrl(url: URL | string, options: RedactOptions = {}): strin
  *
  * @example
  * ```ts
- * import { redactSecrets } from 'sluice'
+ * import { redactSecrets } from './redact.js'
  * redactSecrets('invalid key sk_live_123', ['sk_live_123']) // 'invalid key [REDACTED]'
  * ```
  */

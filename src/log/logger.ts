@@ -23,9 +23,13 @@ export type LogFields = Record<string, unknown>
  * ```
  */
 export interface Logger {
+  /** Detail for debugging: each page, each retry's wait. */
   debug(fields: LogFields, message?: string): void
+  /** What a run did: started, finished, rows. */
   info(fields: LogFields, message?: string): void
+  /** Something to look at that did not fail the run: a retry, a skipped record. */
   warn(fields: LogFields, message?: string): void
+  /** A failed run or a failure the run could not handle. */
   error(fields: LogFields, message?: string): void
 }
 
@@ -50,7 +54,8 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
  *
  * @example
  * ```ts
- * import { isLogger, silentLogger } from 'sluice'
+ * import { silentLogger } from 'sluice'
+ * import { isLogger } from './logger.js'
  * isLogger(silentLogger) // true
  * ```
  */

@@ -55,6 +55,7 @@ export interface ProgressTracker {
   readonly stage: Stage
   /** Call from sync's `checkpoint` event (the same event the CLI's progress line uses). */
   checkpoint(event: { readonly rows: number }): void
+  /** How the sync is going now (computed when called; no timer runs). */
   snapshot(): ProgressSnapshot
 }
 

@@ -37,7 +37,7 @@ export interface RedactList {
  *
  * @example
  * ```ts
- * import { redactFields } from 'sluice'
+ * import { redactFields } from './redact-fields.js'
  * redactFields({ url: 'https://x', headers: { authorization: 'Bearer abc' } }) // { url: 'https://x', headers: '[REDACTED]' }
  * ```
  */

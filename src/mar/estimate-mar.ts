@@ -17,6 +17,7 @@ import { knownOptions } from '../core/check-option.js'
  * ```
  */
 export interface CountingSource extends Source {
+  /** Rows per table (a `COUNT(*)`, an API's `total`), so `estimateMar` extrapolates from its sample instead of reporting a lower bound. */
   rowCount?(args: { readonly configuration: Configuration }): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>
 }
 

@@ -6,7 +6,7 @@ import { configInvalid, knownOptions, positiveInteger } from '../core/check-opti
  *
  * @example
  * ```ts
- * import type { AdaptiveSizeOptions } from 'sluice'
+ * import type { AdaptiveSizeOptions } from './adaptive-size.js'
  * const options: AdaptiveSizeOptions = { sizes: [500, 50, 5], growAfter: 10 }
  * ```
  */
@@ -23,7 +23,7 @@ export interface AdaptiveSizeOptions {
  *
  * @example
  * ```ts
- * import { adaptiveSize, type AdaptiveSize } from 'sluice'
+ * import { adaptiveSize, type AdaptiveSize } from './adaptive-size.js'
  * const take: AdaptiveSize = adaptiveSize()
  * const limit = take.current // 1000
  * ```
@@ -45,7 +45,7 @@ export interface AdaptiveSize {
  *
  * @example
  * ```ts
- * import { adaptiveSize } from 'sluice'
+ * import { adaptiveSize } from './adaptive-size.js'
  * const take = adaptiveSize({ sizes: [1000, 500, 250, 50, 10, 1], growAfter: 5 })
  * take.shrink()
  * take.current // 500

@@ -86,7 +86,7 @@ export function isRetryable(error: unknown): boolean {
  *
  * @example
  * ```ts
- * import { isRetryableStatus } from 'sluice'
+ * import { isRetryableStatus } from './classify.js'
  * isRetryableStatus(503) // true
  * isRetryableStatus(404) // false
  * ```
@@ -101,7 +101,7 @@ export function isRetryableStatus(status: number): boolean {
  *
  * @example
  * ```ts
- * import { statusAdvice } from 'sluice'
+ * import { statusAdvice } from './classify.js'
  * statusAdvice(401) // 'check the credential (API key, token or client secret) and that it has not expired'
  * ```
  */

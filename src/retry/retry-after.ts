@@ -31,7 +31,7 @@ const DELTA = /^\d+(\.\d+)?$/
  *
  * @example
  * ```ts
- * import { retryAfterFromHeaders } from 'sluice'
+ * import { retryAfterFromHeaders } from './retry-after.js'
  * retryAfterFromHeaders({ 'retry-after': '3' }, { now: Date.now(), status: 429 }) // 3000
  * ```
  */
@@ -67,7 +67,8 @@ export function retryAfterFromHeaders(
  *
  * @example
  * ```ts
- * import { exponentialBackoff, retryAfterDelay, SluiceError } from 'sluice'
+ * import { exponentialBackoff, SluiceError } from 'sluice'
+ * import { retryAfterDelay } from './retry-after.js'
  * const err = new SluiceError({ code: 'HTTP_STATUS', message: '429', retryable: true, context: { retryAfterMs: 5000 } })
  * retryAfterDelay(err, exponentialBackoff()) // 5000
  * ```

@@ -13,7 +13,9 @@ export type RunOutcome = 'succeeded' | 'failed' | 'skipped'
  *
  * @example
  * ```ts
- * import { parseSchedule, silentLogger, systemClock, type RunScheduleOptions } from 'sluice'
+ * import { silentLogger, systemClock } from 'sluice'
+ * import { parseSchedule } from './schedule.js'
+ * import { type RunScheduleOptions } from './run-schedule.js'
  * const options: RunScheduleOptions = { schedule: parseSchedule({ every: '15m' }), clock: systemClock, logger: silentLogger, signal: new AbortController().signal, run: async () => 'succeeded' }
  * ```
  */
@@ -32,6 +34,7 @@ export interface RunScheduleOptions {
   readonly signal: AbortSignal
 }
 
+// internal protocol: a failed run's marker for retry() below; caught here, never leaves runSchedule
 class RunFailed extends Error {}
 
 /**
@@ -42,7 +45,9 @@ class RunFailed extends Error {}
  *
  * @example
  * ```ts
- * import { parseSchedule, runSchedule, silentLogger, systemClock } from 'sluice'
+ * import { silentLogger, systemClock } from 'sluice'
+ * import { parseSchedule } from './schedule.js'
+ * import { runSchedule } from './run-schedule.js'
  * const stop = new AbortController()
  * const done = runSchedule({ schedule: parseSchedule({ every: '1h' }), clock: systemClock, logger: silentLogger, signal: stop.signal, run: async () => 'succeeded' })
  * stop.abort()

@@ -8,7 +8,7 @@ import { knownKeys } from '../core/check-option.js'
 const cronParser = lazyRequire<typeof import('cron-parser')>('cron-parser')
 
 /** Fields every schedule takes besides when it fires. */
-interface ScheduleCommon {
+export interface ScheduleCommon {
   /** Each run starts up to this much later than its slot (uniformly), so many connectors don't hit an API at once. Default 0. */
   readonly jitter?: Duration
   /** A failed run is retried with this policy until it succeeds or the next slot comes. Default exponentialBackoff({ initialMs: 30_000, maxMs: 600_000, attempts: 4 }). */
@@ -58,7 +58,7 @@ function invalid(what: string, expected: string, value: unknown, cause?: unknown
  *
  * @example
  * ```ts
- * import { parseSchedule } from 'sluice'
+ * import { parseSchedule } from './schedule.js'
  * const s = parseSchedule({ cron: '0 *\/6 * * *' })
  * new Date(s.nextSlot(Date.UTC(2026, 0, 1, 1), undefined)).toISOString() // '2026-01-01T06:00:00.000Z'
  * ```
@@ -83,11 +83,15 @@ export function parseSchedule(spec: ScheduleSpec, where = 'schedule'): Schedule 
   const tz = spec.tz ?? 'UTC'
   const { CronExpressionParser: parser } = cronParser()
   const next = (after: number) => parser.parse(spec.cron, { currentDate: new Date(after), tz }).next().getTime()
+  const refuse = (why: string, cause?: unknown): SluiceError =>
+    invalid(tz === spec.tz ? `${where}.cron / ${where}.tz` : `${where}.cron`, `a valid cron expression${spec.tz ? ' and IANA time zone' : ''} (${why})`, spec.tz ? `${spec.cron} (${spec.tz})` : spec.cron, cause)
+  let first: number
   try {
-    if (!Number.isFinite(next(Date.now()))) throw new Error('no next time')
+    first = next(Date.now())
   } catch (cause) {
-    throw invalid(tz === spec.tz ? `${where}.cron / ${where}.tz` : `${where}.cron`, `a valid cron expression${spec.tz ? ' and IANA time zone' : ''} (${(cause as Error).message})`, spec.tz ? `${spec.cron} (${spec.tz})` : spec.cron, cause)
+    throw refuse((cause as Error).message, cause)
   }
+  if (!Number.isFinite(first)) throw refuse('no next time')
   return {
     description: `cron ${spec.cron}${spec.tz ? ` (${spec.tz})` : ''}`,
     jitterMs,

@@ -29,6 +29,7 @@ export function castColumn(column: Column, length: number, type: ColumnType, nul
       continue
     }
     const e = encodeValue(valueAt(column, i), type)
+    // internal invariant: callers null or refuse the misfits first (drift-decision), so every value left fits
     if (e === NO_FIT) throw new RangeError(`castColumn: row ${i} of ${column.name} does not fit ${type}`)
     ;(values as unknown as Record<number, unknown>)[i] = e
     validity[i >> 3]! |= 1 << (i & 7)

@@ -48,9 +48,13 @@ function rowsOf(rows: RowInput | readonly RowInput[]): readonly RowInput[] {
  * ```
  */
 export const op = {
+  /** Writes whole rows by primary key: inserted, or replacing the row with that key (missing columns become NULL). */
   upsert: (table: string, rows: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'upsert', rowsOf(rows)),
+  /** Changes the given columns of rows already in the table, found by primary key; other columns keep their values. */
   update: (table: string, rows: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'update', rowsOf(rows)),
+  /** Soft-deletes the rows with these primary keys (`_sluice_deleted = 1`). */
   delete: (table: string, keys: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'delete', rowsOf(keys)),
+  /** Soft-deletes the rows of the table synced before it, when the sync succeeds. */
   truncate: (table: string): TruncateMessage => ({ kind: 'truncate', table }),
   /** Serialises now (throws `STATE_INVALID`), so a bad state fails where it is made; sync() reuses the text. */
   checkpoint: (state: State): CheckpointMessage => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { batchFromRows, inferType, isNull, SluiceError, valueAt, widenType } from '../../src/index.js'
+import { batchFromRows, isNull, SluiceError, valueAt } from '../../src/index.js'
+import { inferType } from '../../src/core/infer-type.js'
+import { widenType } from '../../src/core/column-type.js'
 import { toArrow } from '../../src/arrow.js'
 
 describe('batchFromRows', () => {

@@ -2,7 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fileState, normalizeName, parseColumnType, parseDuration, quoteIdent, serializeState } from '../../src/index.js'
+import { fileState } from '../../src/index.js'
+import { normalizeName, quoteIdent } from '../../src/core/normalize-name.js'
+import { parseColumnType } from '../../src/core/column-type.js'
+import { parseDuration } from '../../src/core/duration.js'
+import { serializeState } from '../../src/core/json-state.js'
 import { parseCanonicalUtcMicros, parseUtcMicros } from '../../src/core/temporal.js'
 
 describe('normalizeName', () => {

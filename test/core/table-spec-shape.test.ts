@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseTableSpecs } from '../../src/index.js'
+import { parseTableSpecs } from '../../src/core/table-spec.js'
 
 /** The CONFIG_INVALID message `parseTableSpecs` throws for `input`. */
 function messageOf(input: unknown, where = 'schema'): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { fromIterable, parseTableSpecs } from '../../src/index.js'
+import { fromIterable } from '../../src/index.js'
+import { parseTableSpecs } from '../../src/core/table-spec.js'
 
 describe('parseTableSpecs', () => {
   it('an unknown mode is refused with every valid mode listed, not only the first', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { flatten, keepsNames, memory, memoryState, op, select, serializeState, sync, type Message, type Sink, type SinkMessage, type Stage } from '../../src/index.js'
+import { flatten, keepsNames, memory, memoryState, op, select, sync, type Message, type Sink, type SinkMessage, type Stage } from '../../src/index.js'
+import { serializeState } from '../../src/core/json-state.js'
 import type { SourceCatalog } from '../../src/contracts/source.js'
 import type { StateStore } from '../../src/contracts/state-store.js'
 

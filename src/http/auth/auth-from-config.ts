@@ -29,7 +29,7 @@ export type AuthConfig =
  *
  * @example
  * ```ts
- * import { authFromConfig } from 'sluice'
+ * import { authFromConfig } from './auth-from-config.js'
  * const auth = authFromConfig({ apiKey: { key: 'k_123456', in: 'query' } })
  * ```
  */

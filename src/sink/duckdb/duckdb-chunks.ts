@@ -1,6 +1,7 @@
 import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api'
 import type { Column } from '../../core/batch.js'
 import { baseType } from '../../core/column-type.js'
+import { SluiceError } from '../../core/sluice-error.js'
 import { utf8 } from '../../core/utf8-column.js'
 import { parseNaiveDays, parseNaiveMicros, parseUtcMicros } from '../../core/temporal.js'
 import { exactMicros } from '../../codec/epoch-micros.js'
@@ -167,6 +168,12 @@ function concatBytes(parts: readonly Uint8Array[], start: number, n: number): { 
 }
 
 function checked(value: number | undefined, text: string, column: Column, row: number): number {
-  if (value === undefined) throw new RangeError(`column ${column.name} row ${row}: ${JSON.stringify(text)} is not a ${column.type} value`)
+  if (value === undefined) {
+    throw new SluiceError({
+      code: 'UNSUPPORTED_VALUE',
+      message: `column ${column.name} row ${row}: ${JSON.stringify(text)} is not a ${column.type} value`,
+      context: { column: column.name, row, type: column.type },
+    })
+  }
   return value
 }

@@ -12,7 +12,7 @@ import { loadDuckDb } from './load-duckdb.js'
  *
  * @example
  * ```ts
- * import { duckdbWarehouseCounts } from 'sluice/duckdb'
+ * import { duckdbWarehouseCounts } from './duckdb-warehouse-counts.js'
  * await duckdbWarehouseCounts('files/warehouse.db') // { orders: { rows: 100, deleted: 2 } }
  * ```
  */

@@ -1,4 +1,5 @@
 import type { RecordOp } from '../../core/message.js'
+import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import { END_OF_TIME, HISTORY, pgType, qualified } from './postgres-ddl.js'
@@ -16,7 +17,9 @@ export interface MergePlan {
 const q = quoteIdent
 /** A timestamptz literal of our own ISO text (checked, so nothing from a tampered state row can reach the SQL). */
 function lit(iso: string): string {
-  if (!/^[0-9TZ:.+-]+$/.test(iso)) throw new TypeError(`not an ISO timestamp: ${JSON.stringify(iso)}`)
+  if (!/^[0-9TZ:.+-]+$/.test(iso)) {
+    throw new SluiceError({ code: 'STATE_INVALID', message: `postgres: a saved sync time is not an ISO timestamp: ${JSON.stringify(iso)}` })
+  }
   return `'${iso}'::timestamptz`
 }
 

@@ -88,6 +88,7 @@ export class KeylessRowIndex {
     for (const c of candidates) {
       // Another row with the same 52 bits is a row of its own; a row of another key (or none) means rowids moved.
       if (c.id === null || rowKey(c.id) !== c.k) {
+        // internal invariant: a rebuilt index maps every key to its row; not reachable from input
         if (rebuilt) throw new Error(`the row index of ${this.#table} points at rowid ${c.rid}, which doesn't hold a row of its key, even after a rebuild`)
         this.rebuild()
         return this.find(hashes, true)

@@ -22,6 +22,7 @@ const METHODS = new Set([
 ])
 
 const port = parentPort
+// internal invariant: only sqlite({ thread: true }) starts this file, always as a worker
 if (!port) throw new Error('sqlite-thread-worker runs only as a worker thread')
 const sink = sqlite((workerData as { options: SqliteOptions }).options) as unknown as Record<string, (args?: unknown) => Promise<unknown>>
 /** The failure of a write nobody waited for: the next call that waits gets it, and nothing commits after it. */

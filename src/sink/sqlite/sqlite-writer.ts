@@ -129,6 +129,7 @@ export class SqliteTableWriter {
         }
         params.push(synced, rid, hash)
         if (update.run(...params).changes === 0) {
+          // internal invariant: a rebuilt index maps every key to its row; not reachable from input
           if (retried) throw new Error(`row ${hash} is not at rowid ${rid} even after rebuilding the row index`)
           index.rebuild()
           return this.#writeIndexed(index, op, batch, synced, true)

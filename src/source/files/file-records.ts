@@ -83,12 +83,12 @@ async function* csvRecords(path: string, signal: AbortSignal, options: CsvOption
     if (record.length === 1 && record[0] === null) return undefined // a blank line
     if (names === undefined) {
       names = uniqueNames(record)
-      convert = names.map((n) => fieldConverter(declared[n], infer))
+      convert = names.map((n) => fieldConverter(declared[n], infer, n))
       return undefined
     }
     if (options.header === false && record.length > names.length) {
       for (let i = names.length; i < record.length; i++) names.push(`column_${i + 1}`)
-      convert = names.map((n) => fieldConverter(declared[n], infer))
+      convert = names.map((n) => fieldConverter(declared[n], infer, n))
     }
     if (record.length > names.length) {
       return { kind: 'bad', line, text: record.join(','), message: `CSV line ${line}: ${record.length} fields, the header has ${names.length}` }
@@ -128,8 +128,8 @@ const INTEGER = /^-?(?:0|[1-9]\d*)$/
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/
 
 /** How a CSV field becomes a value: declared JSON and BINARY are decoded, numbers inferred when asked. */
-function fieldConverter(type: ColumnType | undefined, infer: boolean): (text: string | null) => unknown {
-  if (type === 'JSON') return (t) => (t === null ? null : parseJsonExact(t))
+function fieldConverter(type: ColumnType | undefined, infer: boolean, name: string): (text: string | null) => unknown {
+  if (type === 'JSON') return (t) => (t === null ? null : jsonField(t, name))
   if (type === 'BINARY') return (t) => (t === null ? null : new Uint8Array(Buffer.from(t, 'base64')))
   if (type !== undefined || !infer) return (t) => t
   return (t) => {
@@ -202,5 +202,14 @@ async function* parquetRecords(path: string, signal: AbortSignal): AsyncGenerato
   for await (const part of parquetRows(path, signal)) {
     if ('types' in part) yield { kind: 'types', types: part.types }
     else for (const row of part.rows) yield { kind: 'row', row }
+  }
+}
+
+/** A CSV field declared JSON, parsed; text that is no JSON is FILE_PARSE naming the column. */
+function jsonField(text: string, name: string): unknown {
+  try {
+    return parseJsonExact(text)
+  } catch (cause) {
+    throw new SluiceError({ code: 'FILE_PARSE', message: `CSV column ${name} is declared JSON: ${(cause as Error).message}`, context: { column: name }, cause })
   }
 }

@@ -95,7 +95,7 @@ export function readConnectionPage(body: unknown, o: ReadPageOptions): Connectio
  * graphqlErrors({ table: 'orders', url: 'https://x/graphql' }, [{ message: 'boom' }], 'GRAPHQL_PARTIAL', 'returned partial data').code // 'GRAPHQL_PARTIAL'
  * ```
  */
-export function graphqlErrors(o: Pick<ReadPageOptions, 'table' | 'url'>, errors: readonly GraphqlErrorItem[], code: string, what: string): SluiceError {
+export function graphqlErrors(o: Pick<ReadPageOptions, 'table' | 'url'>, errors: readonly GraphqlErrorItem[], code: 'GRAPHQL_ERRORS' | 'GRAPHQL_PARTIAL' | 'GRAPHQL_THROTTLED', what: string): SluiceError {
   const shown = errors
     .slice(0, 3)
     .map((e) => `"${e.message}"${e.path ? ` at ${e.path.join('.')}` : ''}${e.code ? ` (${e.code})` : ''}`)

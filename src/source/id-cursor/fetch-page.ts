@@ -13,7 +13,8 @@ import type { IdCursorFetch, IdValue } from './id-cursor-fetch.js'
  *
  * @example
  * ```ts
- * import { adaptiveSize, exponentialBackoff, systemClock } from 'sluice'
+ * import { exponentialBackoff, systemClock } from 'sluice'
+ * import { adaptiveSize } from '../../retry/adaptive-size.js'
  * import type { RangeReader } from './fetch-page.js'
  * const reader: RangeReader = {
  *   table: 'orders', idField: 'id', integer: true, fetch: async () => [], sizes: adaptiveSize(), smallest: 1,

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { SluiceError } from '../../core/sluice-error.js'
 import { readHexDigests, writeUtf8 } from './batch-text.js'
 import { hmacModule, LAYOUT } from './hmac-program.js'
 import { reserve } from './hmac-sha256.js'
@@ -47,12 +48,13 @@ export class HmacWorker {
       if (this.#pending.size === 0) this.#worker.unref()
       job?.resolve(Buffer.from(out.buffer, out.byteOffset, out.byteLength))
     })
-    const fail = (e: unknown) => {
-      for (const job of this.#pending.values()) job.reject(e)
+    const fail = (cause: unknown) => {
+      const error = new SluiceError({ code: 'STAGE_FAILED', message: `hashColumns: the hash worker failed: ${(cause as Error).message ?? String(cause)}`, cause })
+      for (const job of this.#pending.values()) job.reject(error)
       this.#pending.clear()
     }
     this.#worker.on('error', fail)
-    this.#worker.on('exit', () => fail(new Error('hash worker exited')))
+    this.#worker.on('exit', (code) => fail(new Error(`it exited with code ${code}`)))
   }
 
   /** Lowercase hex HMACs of `texts` (UTF-8), in order. */

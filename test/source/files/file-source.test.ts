@@ -106,6 +106,27 @@ describe('fileSource', () => {
     expect(await sink.readErrors!()).toEqual([expect.objectContaining({ kind: 'file', code: 'FILE_PARSE', context: expect.objectContaining({ line: 3 }) })])
   })
 
+  it('records a CSV file whose field declared JSON is no JSON as FILE_PARSE naming the column (it was a raw SyntaxError, recorded as FILE_READ)', async () => {
+    const dir = freshDir()
+    put(dir, 'a.csv', 'id,doc\n1,"{""a"":1}"\n2,{oops\n', 1_700_000_000)
+    const sink = memory()
+    await sync({ source: fileSource({ path: join(dir, 'a.csv'), table: 't', primaryKey: ['id'], columns: { doc: 'JSON' } }), destination: sink })
+    expect(await sink.readErrors!()).toEqual([expect.objectContaining({ kind: 'file', code: 'FILE_PARSE', message: expect.stringContaining('CSV column doc is declared JSON'), context: expect.objectContaining({ column: 'doc' }) })])
+  })
+
+  it('records a Parquet file whose JSON column holds text that is no JSON as FILE_PARSE naming the column (it was a raw SyntaxError, recorded as FILE_READ)', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer')
+    const dir = freshDir()
+    const buffer = parquetWriteBuffer({
+      columnData: [{ name: 'id', data: [1, 2], type: 'INT32' }, { name: 'doc', data: ['{"a":1}', '{oops'], type: 'STRING' }],
+      kvMetadata: [{ key: 'sluice.types', value: JSON.stringify({ id: 'INT', doc: 'JSON' }) }],
+    })
+    put(dir, 'a.parquet', new Uint8Array(buffer), 1_700_000_000)
+    const sink = memory()
+    await sync({ source: fileSource({ path: join(dir, 'a.parquet'), table: 't', primaryKey: ['id'] }), destination: sink })
+    expect(await sink.readErrors!()).toEqual([expect.objectContaining({ kind: 'file', code: 'FILE_PARSE', message: expect.stringContaining('Parquet column doc'), context: expect.objectContaining({ column: 'doc' }) })])
+  })
+
   it('records a file that is not valid UTF-8 instead of replacing bytes', async () => {
     const dir = freshDir()
     put(dir, 'bad.ndjson', Buffer.concat([Buffer.from('{"id":1,"v":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]), 1_700_000_000)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { fakeClock, memory, RowsMessage, SluiceError, sync, type MemorySink, type Message, type Row, type State } from '../../../src/index.js'
+import { fakeClock, memory, SluiceError, sync, type MemorySink, type Message, type Row, type State } from '../../../src/index.js'
+import { RowsMessage } from '../../../src/source/op.js'
 import { idCursor, type IdCursorOptions } from '../../../src/source/id-cursor/id-cursor.js'
 import { fakeTable, range, rowsFor, type Call } from './fake-table.js'
 

@@ -173,10 +173,10 @@ describe('timeWindows: failures', () => {
   })
 
   it('halves on the errors `splitOn` names, such as an API-specific "report too large"', async () => {
-    const tooBig = () => new SluiceError({ code: 'REPORT_TOO_LARGE', message: 'report exceeds 100k rows' })
+    const tooBig = () => Object.assign(new Error('report exceeds 100k rows'), { code: 'REPORT_TOO_LARGE' })
     const api = eventsApi({ fault: (call) => { if (days(call) > 50) throw tooBig() } })
     const sink = memory()
-    const { report } = await run(sink, { fetch: api.fetch, end: Date.UTC(2026, 6, 1), splitOn: (e) => (e as SluiceError).code === 'REPORT_TOO_LARGE' })
+    const { report } = await run(sink, { fetch: api.fetch, end: Date.UTC(2026, 6, 1), splitOn: (e) => (e as { code?: string }).code === 'REPORT_TOO_LARGE' })
     expect(report.status).toBe('succeeded')
     expect(api.calls.filter((c) => c.outcome === 'failed').map(days)).toEqual([90, 91])
     expect(committed(sink)).toEqual(EVENTS.filter((e) => (e.at as string) < '2026-07-01'))
