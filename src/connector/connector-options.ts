@@ -6,6 +6,7 @@ import { isLogger, type Logger } from '../log/logger.js'
 import { redactLogger, type RedactList } from '../log/redact-fields.js'
 import { marSettings, type MarOptions } from '../mar/mar-options.js'
 import type { MarStore } from '../contracts/mar-store.js'
+import type { ConnectorStore } from '../contracts/connector-store.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { parseSchedule, type Schedule, type ScheduleSpec } from '../schedule/schedule.js'
 import type { Sink } from '../contracts/sink.js'
@@ -96,6 +97,14 @@ export function resolveConnectorOptions(options: ConnectorOptions): ConnectorSet
   }
   const clock = options.clock ?? systemClock
   if (typeof clock?.now !== 'function' || typeof clock.sleep !== 'function') throw invalid('createConnector.clock', 'a Clock (systemClock, fakeClock())', clock)
+  if (options.lease !== undefined && typeof (sink as Sink & ConnectorStore).acquireLease !== 'function') {
+    // Asked for, a guard must exist: a lease that is always granted would let two processes sync at once.
+    throw new SluiceError({
+      code: 'CONFIG_INVALID',
+      message: `createConnector.lease: the ${sink.name} destination keeps no leases (no acquireLease), so it can't guard a connector across processes; drop the option (the connector then only never overlaps itself in one process) or use a destination that keeps leases (sqlite, postgres, duckdb, files, memory)`,
+      context: { option: 'createConnector.lease', destination: sink.name },
+    })
+  }
   const leaseTtlMs = parseDuration(options.lease?.ttl ?? '60s', 'createConnector.lease.ttl')
   if (leaseTtlMs < 1000) throw invalid('createConnector.lease.ttl', 'at least 1 s', options.lease?.ttl)
   if (options.deadline !== undefined) parseDuration(options.deadline, 'createConnector.deadline')
