@@ -14,8 +14,23 @@ export interface SinkOpenArgs {
   readonly tables: readonly TableSpec[]
 }
 
+/**
+ * Error records (skipped records, failed requests) travelling in the stream: the sink writes them
+ * to `_sluice_errors` in the open transaction, so they commit with the data written before them.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorsMessage } from './sink.js'
+ * const m: ErrorsMessage = { kind: 'errors', errors: [{ kind: 'record', code: 'VALIDATION_FAILED', message: 'id: expected a number', table: 'orders' }] }
+ * ```
+ */
+export interface ErrorsMessage {
+  readonly kind: 'errors'
+  readonly errors: readonly ErrorRecord[]
+}
+
 /** A message a sink applies. */
-export type SinkMessage = RecordsMessage | TruncateMessage | SchemaMessage
+export type SinkMessage = RecordsMessage | TruncateMessage | SchemaMessage | ErrorsMessage
 
 /** A schema change the sink applied on its own (a table or column created from data). */
 export interface AppliedSchemaChange {
@@ -60,21 +75,25 @@ export interface SchemaHistoryEntry {
 }
 
 /**
- * A destination. Writes happen inside an open transaction; `checkpoint` makes them durable
- * together with the state (in one transaction where the destination stores state), and only
- * then may the state be considered saved. `close` ends the sync: on success it applies deferred
- * truncates and replace-mode deletes; otherwise it rolls back whatever is not checkpointed.
- * Every method is async so that a sink can live in a worker thread. Optional capabilities for
- * MAR metering (`MarStore`) and connector operations (`ConnectorStore`) come from the extended
- * interfaces.
+ * The writer role of a destination. Writes happen inside an open transaction; `checkpoint` makes
+ * them durable together with the state (in one transaction where the destination stores state),
+ * and only then may the state be considered saved. `close` ends the sync: on success it applies
+ * deferred truncates and replace-mode deletes; otherwise it rolls back whatever is not
+ * checkpointed. Every method is async so that a sink can live in a worker thread.
  *
  * @example
  * ```ts
- * import { sqlite, sync, fromIterable } from 'sluice'
- * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
+ * import type { SinkWriter } from './sink.js'
+ * const writer: SinkWriter = {
+ *   name: 'log',
+ *   async open() { return {} },
+ *   async write({ message }) { console.log(message.kind) },
+ *   async checkpoint() {},
+ *   async close() {},
+ * }
  * ```
  */
-export interface Sink extends MarStore, ConnectorStore {
+export interface SinkWriter {
   /** Short name for reports and errors (`sqlite`, `memory`, …). */
   readonly name: string
   /** Prepares meta tables and declared tables; returns the saved state if the destination keeps it. */
@@ -85,8 +104,25 @@ export interface Sink extends MarStore, ConnectorStore {
   checkpoint(args: { readonly state: State }): Promise<void>
   /** Ends the sync; records it in the sync history; releases connections. */
   close(args: { readonly status: SyncStatus; readonly report: SyncReport }): Promise<void>
-  /** Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed with the next checkpoint). */
+  /**
+   * Writes skipped records/requests to `_sluice_errors` inside the current transaction (committed
+   * with the next checkpoint). The same as writing an `errors` message.
+   */
   recordErrors?(args: { readonly errors: readonly ErrorRecord[] }): Promise<void>
+}
+
+/**
+ * The inspection role of a destination: what it holds, read back (tests, `sluice debug`), and
+ * the connector state it keeps. Every method is optional.
+ *
+ * @example
+ * ```ts
+ * import type { WarehouseReader } from './sink.js'
+ * import { memory } from './memory/memory-sink.js'
+ * const reader: WarehouseReader = memory()
+ * ```
+ */
+export interface WarehouseReader {
   /** Reads the error records back (tests, `sluice debug`). */
   readErrors?(): Promise<ErrorRecord[]>
   /** Reads a table back by its source name (tests, `sluice debug`): destination column names, system columns included. */
@@ -98,3 +134,16 @@ export interface Sink extends MarStore, ConnectorStore {
   /** Removes the saved state of a connector (reset). */
   resetState?(args: { readonly connectorId: string }): Promise<void>
 }
+
+/**
+ * A destination: the writer (`SinkWriter`) plus the stores it provides, each optional — its
+ * contents read back (`WarehouseReader`), MAR metering (`MarStore`) and connector operations
+ * (`ConnectorStore`). A custom sink implements the writer and whatever stores it can.
+ *
+ * @example
+ * ```ts
+ * import { sqlite, sync, fromIterable } from 'sluice'
+ * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
+ * ```
+ */
+export interface Sink extends SinkWriter, WarehouseReader, MarStore, ConnectorStore {}

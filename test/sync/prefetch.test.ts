@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { memory, op, sync, type Message, type Sink, type Source } from '../../src/index.js'
+import { memory, op, sync, type Sink, type SinkMessage, type Source } from '../../src/index.js'
 import { prefetch } from '../../src/sync/prefetch.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -88,7 +88,7 @@ describe('sync() with prefetch', () => {
     const inner = memory()
     const slow: Sink = {
       ...inner,
-      async write(args: { readonly message: Message }) {
+      async write(args: { readonly message: SinkMessage }) {
         if (args.message.kind === 'records') log.push(`sink start ${String(args.message.batch.column('id')!.values[0])}`)
         await sleep(10)
         const out = await inner.write(args as Parameters<Sink['write']>[0])

@@ -13,7 +13,7 @@ import type { AppliedSchemaChange, SinkMessage } from '../sink.js'
 import { createTableSql, duckdbType, HISTORY } from './duckdb-ddl.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout, saveStateSql } from './duckdb-meta.js'
 import { migrateColumn, registerWiden } from './duckdb-migrate.js'
-import { SchemaPlan, type PlannedStep } from './duckdb-schema-plan.js'
+import { SchemaPlan, type PlannedStep } from '../../warehouse/schema-plan.js'
 import { meter, recordThreshold } from './duckdb-mar.js'
 import { DuckDbTableWriter } from './duckdb-table-writer.js'
 import type { DuckDbModule } from './load-duckdb.js'
@@ -27,7 +27,7 @@ const REPLAY_ROWS = 250_000
 
 /** What a run did since its last commit, in order: what a replay does again. */
 type Pending =
-  | { readonly message: SinkMessage }
+  | { readonly message: Exclude<SinkMessage, { kind: 'errors' }> }
   | { readonly errors: readonly ErrorRecord[] }
   | { readonly meter: MeterArgs }
   | { readonly threshold: { readonly month: string; readonly threshold: number; readonly rows: number } }
@@ -85,6 +85,10 @@ export class DuckDbRun {
   }
 
   async write(message: SinkMessage): Promise<AppliedSchemaChange[]> {
+    if (message.kind === 'errors') {
+      await this.recordErrors(message.errors)
+      return []
+    }
     await this.#begin()
     this.#remember({ message })
     if (message.kind === 'truncate') {

@@ -94,6 +94,10 @@ export class FilesRun {
 
   async write(message: SinkMessage): Promise<AppliedSchemaChange[]> {
     this.#begin()
+    if (message.kind === 'errors') {
+      this.recordErrors(message.errors)
+      return []
+    }
     const table = message.table
     if (message.kind === 'truncate') {
       this.#truncates.truncate(table)

@@ -220,6 +220,7 @@ export function memory(): MemorySink {
       return saved ? { state: parseState(saved.state, `state of ${connectorId}`) } : {}
     },
     async write({ message }) {
+      if (message.kind === 'errors') return void (await this.recordErrors!({ errors: message.errors }))
       begin()
       if (message.kind === 'truncate') {
         truncates.truncate(message.table)

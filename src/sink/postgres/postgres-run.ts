@@ -66,6 +66,10 @@ export class PostgresRun {
   }
 
   async write(message: SinkMessage): Promise<AppliedSchemaChange[]> {
+    if (message.kind === 'errors') {
+      await this.recordErrors(message.errors)
+      return []
+    }
     await this.#begin()
     const table = message.table
     if (message.kind === 'truncate') {

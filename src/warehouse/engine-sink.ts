@@ -1,0 +1,79 @@
+import { parseState, serializeState } from '../core/json-state.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { TableLayout } from '../sink/layout/table-layout.js'
+import type { SinkOpenArgs, SinkWriter, TableDescription } from '../sink/sink.js'
+import type { WarehouseDriver } from './driver.js'
+import { WarehouseRun } from './engine.js'
+
+/** A driver for one sync, and how to give its connection back when the sync ends (`failure`: why it ended badly, if it did). */
+export interface DriverSession {
+  readonly driver: WarehouseDriver
+  release(failure?: unknown): Promise<void> | void
+}
+
+/** The writer role of a destination, run by the engine; `run()` is the open sync's run (for MAR and other writes in its transaction). */
+export interface EngineWriter extends Required<Pick<SinkWriter, 'open' | 'write' | 'checkpoint' | 'close' | 'recordErrors'>> {
+  run(): WarehouseRun
+}
+
+/**
+ * The sink methods every engine-driven destination shares: `open` starts a driver session and
+ * the engine's run on it, `write`/`checkpoint`/`recordErrors`/`close` go to the run, and `close`
+ * always releases the session. `where` names the state's location in errors (e.g. ` in schema raw`).
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * import { engineWriter } from './engine-sink.js'
+ * import { sqliteDriver } from '../sink/sqlite/sqlite-driver.js'
+ * const db = new Database(':memory:')
+ * const writer = engineWriter('sqlite', async () => ({ driver: sqliteDriver(db), release: () => undefined }))
+ * ```
+ */
+export function engineWriter(name: string, start: (args: SinkOpenArgs) => Promise<DriverSession>, where = ''): EngineWriter {
+  let session: DriverSession | undefined
+  let current: WarehouseRun | undefined
+  const run = (): WarehouseRun => {
+    if (!current) throw new SluiceError({ code: 'DESTINATION_WRITE', message: `${name} sink used before open() or after close()` })
+    return current
+  }
+  return {
+    run,
+    async open(args) {
+      const started = await start(args)
+      try {
+        const opened = await WarehouseRun.open(started.driver, args)
+        session = started
+        current = opened.run
+        return opened.state === undefined ? {} : { state: parseState(opened.state, `_sluice_state of ${args.connectorId}${where}`) }
+      } catch (error) {
+        await started.release(error)
+        throw error
+      }
+    },
+    // Async, so that misuse rejects as every other failure does rather than throwing at the call.
+    write: async ({ message }) => run().write(message),
+    checkpoint: async ({ state }) => run().checkpoint(serializeState(state)),
+    recordErrors: async ({ errors }) => run().recordErrors(errors),
+    async close({ status, report }) {
+      const ending = run()
+      const ended = session!
+      let failure: unknown
+      try {
+        await ending.close(status === 'succeeded', report)
+      } catch (error) {
+        failure = error ?? new Error('close failed')
+        throw error
+      } finally {
+        current = undefined
+        session = undefined
+        await ended.release(failure)
+      }
+    },
+  }
+}
+
+/** A stored layout as `Sink.describe` reports it. */
+export function describeLayout(layout: TableLayout): TableDescription {
+  return { table: layout.table, name: layout.name, primaryKey: layout.primaryKey, mode: layout.mode, columns: layout.columns }
+}
