@@ -14,6 +14,8 @@ export interface DriverSession {
 /** The writer role of a destination, run by the engine; `run()` is the open sync's run (for MAR and other writes in its transaction). */
 export interface EngineWriter extends Required<Pick<SinkWriter, 'open' | 'write' | 'checkpoint' | 'close' | 'recordErrors'>> {
   run(): WarehouseRun
+  /** The open sync's run, if a sync is open. */
+  active(): WarehouseRun | undefined
 }
 
 /**
@@ -39,6 +41,7 @@ export function engineWriter(name: string, start: (args: SinkOpenArgs) => Promis
   }
   return {
     run,
+    active: () => current,
     async open(args) {
       const started = await start(args)
       try {
