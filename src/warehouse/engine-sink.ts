@@ -11,8 +11,12 @@ export interface DriverSession {
   release(failure?: unknown): Promise<void> | void
 }
 
+/** The writer methods of an engine-driven sink, to spread into it. */
+export type EngineWriterMethods = Required<Pick<SinkWriter, 'open' | 'write' | 'checkpoint' | 'close' | 'recordErrors'>>
+
 /** The writer role of a destination, run by the engine; `run()` is the open sync's run (for MAR and other writes in its transaction). */
-export interface EngineWriter extends Required<Pick<SinkWriter, 'open' | 'write' | 'checkpoint' | 'close' | 'recordErrors'>> {
+export interface EngineWriter {
+  readonly methods: EngineWriterMethods
   run(): WarehouseRun
   /** The open sync's run, if a sync is open. */
   active(): WarehouseRun | undefined
@@ -39,9 +43,7 @@ export function engineWriter(name: string, start: (args: SinkOpenArgs) => Promis
     if (!current) throw new SluiceError({ code: 'DESTINATION_WRITE', message: `${name} sink used before open() or after close()` })
     return current
   }
-  return {
-    run,
-    active: () => current,
+  const methods: EngineWriterMethods = {
     async open(args) {
       const started = await start(args)
       try {
@@ -74,6 +76,7 @@ export function engineWriter(name: string, start: (args: SinkOpenArgs) => Promis
       }
     },
   }
+  return { methods, run, active: () => current }
 }
 
 /** A stored layout as `Sink.describe` reports it. */

@@ -125,7 +125,7 @@ export function duckdb(options: DuckDbOptions): Sink {
   return {
     name: 'duckdb',
     ...duckdbOperations(access),
-    ...writer,
+    ...writer.methods,
     async readErrors() {
       return reading((h) => selectErrors(h.connection), [])
     },

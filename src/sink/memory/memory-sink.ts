@@ -49,7 +49,7 @@ export function memory(): MemorySink {
       onUndo: (step) => void store.undo.push(step),
       syncs: store.syncs,
     }),
-    ...writer,
+    ...writer.methods,
     async readErrors() {
       return [...store.errors]
     },

@@ -127,10 +127,10 @@ export function postgres(options: PostgresOptions): Sink {
     // MAR metering and connector operations (history, leases, pause flags): postgres-mar.ts, postgres-control.ts.
     ...postgresMar(access),
     ...postgresControl(access),
-    ...writer,
+    ...writer.methods,
     async open(args) {
       try {
-        return await writer.open(args)
+        return await writer.methods.open(args)
       } catch (cause) {
         throw cause instanceof SluiceError ? cause : pgError('DESTINATION_UNAVAILABLE', `postgres sink: preparing schema ${schema} failed`, cause, { schema })
       }

@@ -108,7 +108,7 @@ export function sqlite(options: SqliteOptions): Sink {
 
   return {
     name: 'sqlite',
-    ...writer,
+    ...writer.methods,
     // MAR metering and connector operations (sqlite-operations.ts); `run` joins the sync's transaction.
     ...sqliteOperations({
       run: () => {
