@@ -17,6 +17,7 @@ import { writeManifest, writeStateFile, type Committed, type Manifest, type Part
 import { FilesMar } from './files-mar.js'
 import { logBatch, logMatchingDelete, logSchema } from './log-batch.js'
 import { EXTENSIONS, startPart, type FileFormat, type PartWriter } from './part-writer.js'
+import { historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 
 /** The write modes a lake keeps: it is a log replayed to the latest row per key, so no SCD2 history. */
 export const FILES_MODES: readonly WriteMode[] = ['upsert', 'append', 'replace']
@@ -128,14 +129,7 @@ export class FilesRun {
       this.#touched.add(table)
       await this.#finishPart(table) // a file holds one schema
       const at = new Date().toISOString()
-      for (const c of applied) {
-        this.#history.push({
-          connectorId: this.#connectorId, syncId: this.#syncId, table, at, change: c.type,
-          column: c.type === 'create_table' ? null : c.column,
-          oldType: c.type === 'change_type' ? c.from : null,
-          newType: c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null,
-        })
-      }
+      for (const c of applied) this.#history.push(historyEntry({ connector_id: this.#connectorId, sync_id: this.#syncId, table_name: table, ...historyColumns(c) }, at))
     }
     if (message.kind === 'records') await this.#append(layout, logBatch(layout, message.op, message.batch, this.#synced))
     return applied.map((change) => ({ table, change }))

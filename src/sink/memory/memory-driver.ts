@@ -6,6 +6,7 @@ import { columnAsType } from '../files/column-as-type.js'
 import { rowHashes } from '../layout/row-hash.js'
 import { SYSTEM, widenStoredValue, type TableLayout } from '../layout/table-layout.js'
 import type { WarehouseDriver } from '../../warehouse/driver.js'
+import { historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 import { closeVersions, writeVersions, type GivenRow, type VersionJournal } from './memory-history.js'
 import { comparable, nulls, viewOf, type MemoryStore, type MemoryTable } from './memory-store.js'
 
@@ -173,14 +174,7 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
     },
     async insertHistory({ connectorId, syncId, table: name, changes }) {
       const at = new Date().toISOString()
-      for (const c of changes) {
-        store.history.push({
-          connectorId, syncId, table: name, at, change: c.type,
-          column: c.type === 'create_table' ? null : c.column,
-          oldType: c.type === 'change_type' ? c.from : null,
-          newType: c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null,
-        })
-      }
+      for (const c of changes) store.history.push(historyEntry({ connector_id: connectorId, sync_id: syncId, table_name: name, ...historyColumns(c) }, at))
       undo(() => store.history.splice(store.history.length - changes.length, changes.length))
     },
     async write({ layout, op, batch, synced }) {
