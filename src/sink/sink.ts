@@ -112,8 +112,8 @@ export interface SinkWriter {
 }
 
 /**
- * The inspection role of a destination: what it holds, read back (tests, `sluice debug`), and
- * the connector state it keeps. Every method is optional.
+ * The inspection role of a destination: what it holds, read back (tests, `sluice debug`). Every
+ * method is optional.
  *
  * @example
  * ```ts
@@ -131,14 +131,30 @@ export interface WarehouseReader {
   describe?(): Promise<TableDescription[]>
   /** Every schema change applied so far, oldest first (`_sluice_schema_history`). */
   schemaHistory?(): Promise<SchemaHistoryEntry[]>
+}
+
+/**
+ * The state-store role of a destination that keeps connector state with the data: the state is
+ * loaded by `open` and saved by `checkpoint` (in the data's transaction); this removes it.
+ *
+ * @example
+ * ```ts
+ * import type { SinkStateStore } from './sink.js'
+ * import { memory } from './memory/memory-sink.js'
+ * const store: SinkStateStore = memory()
+ * await store.resetState?.({ connectorId: 'shop' })
+ * ```
+ */
+export interface SinkStateStore {
   /** Removes the saved state of a connector (reset). */
   resetState?(args: { readonly connectorId: string }): Promise<void>
 }
 
 /**
  * A destination: the writer (`SinkWriter`) plus the stores it provides, each optional — its
- * contents read back (`WarehouseReader`), MAR metering (`MarStore`) and connector operations
- * (`ConnectorStore`). A custom sink implements the writer and whatever stores it can.
+ * contents read back (`WarehouseReader`), the connector state it keeps (`SinkStateStore`), MAR
+ * metering (`MarStore`) and connector operations (`ConnectorStore`). A custom sink implements
+ * the writer and whatever stores it can.
  *
  * @example
  * ```ts
@@ -146,4 +162,4 @@ export interface WarehouseReader {
  * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
  * ```
  */
-export interface Sink extends SinkWriter, WarehouseReader, MarStore, ConnectorStore {}
+export interface Sink extends SinkWriter, WarehouseReader, SinkStateStore, MarStore, ConnectorStore {}

@@ -53,8 +53,8 @@ export class WarehouseRun {
     requireSupportedModes(driver.name, args.tables, driver.capabilities.modes)
     const saved = await driver.load({ connectorId: args.connectorId })
     const truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
-    // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
     for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
+    // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
     const plan = new SchemaPlan(args.tables, saved.layouts, await driver.takenNames())
     const run = new WarehouseRun(driver, args.connectorId, args.syncId, plan, truncates)
     return { run, ...(saved.state === undefined ? {} : { state: saved.state }) }
