@@ -33,7 +33,8 @@ export { configuredSource } from './source/configured-source.js'
 
 // Destinations: the Sink contract and the embedded sinks
 export type {
-  Sink, SinkOpenArgs, SinkMessage, TableMessage, ErrorsMessage, CheckpointArgs, AppliedSchemaChange, TableDescription, SchemaHistoryEntry,
+  Sink, SinkWriter, WarehouseReader, SinkStateStore, SinkOpenArgs, SinkMessage, TableMessage, ErrorsMessage, CheckpointArgs,
+  AppliedSchemaChange, TableDescription, SchemaHistoryEntry,
 } from './contracts/sink.js'
 export { sqlite, type SqliteOptions } from './sink/sqlite/sqlite-sink.js'
 export { memory, type MemorySink } from './sink/memory/memory-sink.js'

@@ -31,6 +31,12 @@ export type TableMessage = RecordsMessage | TruncateMessage | SchemaMessage
  * Records and requests a policy skipped (`_sluice_errors`), in stream order: `sync()` writes them
  * right before the message that was in the making when they were recorded, so they land in the
  * transaction of the checkpoint that follows them, and never in an earlier one.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorsMessage } from 'sluice'
+ * const m: ErrorsMessage = { kind: 'errors', errors: [{ kind: 'record', code: 'VALIDATION_FAILED', message: 'id: expected a number', table: 'orders' }] }
+ * ```
  */
 export interface ErrorsMessage {
   readonly kind: 'errors'
@@ -83,21 +89,25 @@ export interface SchemaHistoryEntry {
 }
 
 /**
- * A destination. Writes happen inside an open transaction; `checkpoint` makes them durable
- * together with the state (in one transaction where the destination stores state), and only
- * then may the state be considered saved. `close` ends the sync: on success it applies deferred
- * truncates and replace-mode deletes; otherwise it rolls back whatever is not checkpointed.
- * Every method is async so that a sink can live in a worker thread. Optional capabilities for
- * MAR metering (`MarStore`) and connector operations (`ConnectorStore`) come from the extended
- * interfaces.
+ * The writer role of a destination. Writes happen inside an open transaction; `checkpoint` makes
+ * them durable together with the state (in one transaction where the destination stores state),
+ * and only then may the state be considered saved. `close` ends the sync: on success it applies
+ * deferred truncates and replace-mode deletes; otherwise it rolls back whatever is not
+ * checkpointed. Every method is async so that a sink can live in a worker thread.
  *
  * @example
  * ```ts
- * import { sqlite, sync, fromIterable } from 'sluice'
- * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
+ * import type { SinkWriter } from 'sluice'
+ * const writer: SinkWriter = {
+ *   name: 'log',
+ *   async open() { return {} },
+ *   async write({ message }) { console.log(message.kind) },
+ *   async checkpoint() {},
+ *   async close() {},
+ * }
  * ```
  */
-export interface Sink extends MarStore, ConnectorStore {
+export interface SinkWriter {
   /** Short name for reports and errors (`sqlite`, `memory`, …). */
   readonly name: string
   /** Prepares meta tables and declared tables; returns the saved state if the destination keeps it. */
@@ -117,6 +127,20 @@ export interface Sink extends MarStore, ConnectorStore {
    * them as `errors` messages through `write`, which the built-in sinks route here.
    */
   recordErrors?(args: { readonly errors: readonly ErrorRecord[] }): Promise<void>
+}
+
+/**
+ * The inspection role of a destination: what it holds, read back (tests, `sluice debug`). Every
+ * method is optional.
+ *
+ * @example
+ * ```ts
+ * import type { WarehouseReader } from 'sluice'
+ * import { memory } from 'sluice'
+ * const reader: WarehouseReader = memory()
+ * ```
+ */
+export interface WarehouseReader {
   /** Reads the error records back (tests, `sluice debug`). */
   readErrors?(): Promise<ErrorRecord[]>
   /** Reads a table back by its source name (tests, `sluice debug`): destination column names, system columns included. */
@@ -125,6 +149,35 @@ export interface Sink extends MarStore, ConnectorStore {
   describe?(): Promise<TableDescription[]>
   /** Every schema change applied so far, oldest first (`_sluice_schema_history`). */
   schemaHistory?(): Promise<SchemaHistoryEntry[]>
+}
+
+/**
+ * The state-store role of a destination that keeps connector state with the data: the state is
+ * loaded by `open` and saved by `checkpoint` (in the data's transaction); this removes it.
+ *
+ * @example
+ * ```ts
+ * import type { SinkStateStore } from 'sluice'
+ * import { memory } from 'sluice'
+ * const store: SinkStateStore = memory()
+ * await store.resetState?.({ connectorId: 'shop' })
+ * ```
+ */
+export interface SinkStateStore {
   /** Removes the saved state of a connector (reset). */
   resetState?(args: { readonly connectorId: string }): Promise<void>
 }
+
+/**
+ * A destination: the writer (`SinkWriter`) plus the stores it provides, each optional — its
+ * contents read back (`WarehouseReader`), the connector state it keeps (`SinkStateStore`), MAR
+ * metering (`MarStore`) and connector operations (`ConnectorStore`). A custom sink implements
+ * the writer and whatever stores it can.
+ *
+ * @example
+ * ```ts
+ * import { sqlite, sync, fromIterable } from 'sluice'
+ * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
+ * ```
+ */
+export interface Sink extends SinkWriter, WarehouseReader, SinkStateStore, MarStore, ConnectorStore {}

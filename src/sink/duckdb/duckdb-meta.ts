@@ -4,6 +4,7 @@ import type { SchemaChange } from '../../core/message.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import type { SchemaHistoryEntry } from '../../contracts/sink.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
+import { errorEntry, historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 
 /** Meta tables of the DuckDB destination (DESIGN section 5), shaped like the SQLite sink's. */
 export const META_DDL = `
@@ -149,26 +150,17 @@ export async function selectErrors(connection: DuckDBConnection): Promise<ErrorR
     `SELECT "table_name", "kind", "code", "message", CAST("context" AS VARCHAR) AS "context", CAST("record" AS VARCHAR) AS "record"
      FROM "_sluice_errors" ORDER BY "id"`,
   )
-  return found.map((r) => ({
-    kind: r.kind as ErrorRecord['kind'],
-    code: r.code as string,
-    message: r.message as string,
-    ...(r.table_name ? { table: r.table_name as string } : {}),
-    ...(r.context ? { context: JSON.parse(r.context as string) as Record<string, unknown> } : {}),
-    ...(r.record ? { record: JSON.parse(r.record as string) as Record<string, unknown> } : {}),
-  }))
+  return found.map((r) => errorEntry(r, (stored) => JSON.parse(stored as string) as Record<string, unknown>))
 }
 
 /** Appends applied schema changes of `table` to `_sluice_schema_history` (inside the caller's transaction). */
 export async function insertHistory(connection: DuckDBConnection, connectorId: string, syncId: string, table: string, changes: readonly SchemaChange[]): Promise<void> {
   for (const c of changes) {
+    const h = historyColumns(c)
     await connection.run(
       `INSERT INTO "_sluice_schema_history" ("connector_id", "sync_id", "table_name", "column_name", "change", "old_type", "new_type", "changed_at")
        VALUES ($1, $2, $3, $4, $5, $6, $7, now())`,
-      [
-        connectorId, syncId, table, c.type === 'create_table' ? null : c.column, c.type,
-        c.type === 'change_type' ? c.from : null, c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null,
-      ],
+      [connectorId, syncId, table, h.column_name, h.change, h.old_type, h.new_type],
     )
   }
 }
@@ -179,16 +171,7 @@ export async function selectHistory(connection: DuckDBConnection): Promise<Schem
     connection,
     `SELECT *, strftime("changed_at" AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS "at" FROM "_sluice_schema_history" ORDER BY "id"`,
   )
-  return found.map((r) => ({
-    connectorId: r.connector_id as string,
-    syncId: r.sync_id as string,
-    table: r.table_name as string,
-    column: (r.column_name as string | null) ?? null,
-    change: r.change as SchemaHistoryEntry['change'],
-    oldType: (r.old_type as string | null) ?? null,
-    newType: (r.new_type as string | null) ?? null,
-    at: r.at as string,
-  }))
+  return found.map((r) => historyEntry(r, r.at as string))
 }
 
 function jsonText(value: unknown): string {

@@ -4,7 +4,7 @@ import { isSluiceError } from '../../core/sluice-error.js'
 import type { MarStore } from '../../contracts/mar-store.js'
 import { acquireLease, loadConnector, releaseLease, saveConnector, selectHistory } from './duckdb-control.js'
 import { selectMar } from './duckdb-mar.js'
-import type { DuckDbRun } from './duckdb-run.js'
+import type { DuckDbRun } from './duckdb-driver.js'
 
 /**
  * How the operations reach the DuckDB database: `run` is the open sync (its transaction: MAR

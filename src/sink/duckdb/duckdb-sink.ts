@@ -2,16 +2,16 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Row } from '../../core/batch.js'
-import { parseState, serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM } from '../layout/table-layout.js'
 import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { HISTORY } from './duckdb-ddl.js'
-import { OPS_DDL } from './duckdb-mar.js'
-import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from './duckdb-meta.js'
+import { meter, OPS_DDL, recordThreshold } from './duckdb-mar.js'
+import { loadLayouts, META_DDL, selectErrors, selectHistory } from './duckdb-meta.js'
 import { duckdbOperations, type DuckDbAccess } from './duckdb-operations.js'
-import { DuckDbRun } from './duckdb-run.js'
+import { duckdbDriver } from './duckdb-driver.js'
+import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import { duckdbValueView } from './duckdb-values.js'
 import { loadDuckDb, type DuckDbModule } from './load-duckdb.js'
 import { knownOptions } from '../../core/check-option.js'
@@ -54,7 +54,6 @@ export function duckdb(options: DuckDbOptions): Sink {
   const path = options.path === ':memory:' ? ':memory:' : resolve(options.path)
   const inMemory = path === ':memory:'
   let handle: Handle | undefined
-  let run: DuckDbRun | undefined
 
   const connect = async (readonly: boolean): Promise<Handle> => {
     if (!inMemory) checkDirectory(path)
@@ -98,8 +97,27 @@ export function duckdb(options: DuckDbOptions): Sink {
       release(h)
     }
   }
+  // The warehouse engine runs the sync on a driver over the sync's connection (src/warehouse/).
+  const writer = engineWriter('duckdb', async () => {
+    const h = (handle ??= await connect(false))
+    return {
+      driver: duckdbDriver(h.duck, h.connection),
+      release: () => {
+        release(h)
+        if (!inMemory) handle = undefined
+      },
+    }
+  })
   const access: DuckDbAccess = {
-    run: () => requireRun(run),
+    // MAR counts in the sync's transaction (done again if the engine replays it).
+    run: () => {
+      const run = writer.run()
+      const connection = handle!.connection
+      return {
+        meter: (args) => run.inTransaction(() => meter(connection, run.connectorId, args)),
+        recordMarThreshold: (args) => run.inTransaction(() => recordThreshold(connection, run.connectorId, args.month, args.threshold, args.rows)),
+      }
+    },
     read: (table, work, empty) => reading((h) => work(h.connection), empty, table),
     write: writing,
   }
@@ -107,37 +125,7 @@ export function duckdb(options: DuckDbOptions): Sink {
   return {
     name: 'duckdb',
     ...duckdbOperations(access),
-    async open({ connectorId, syncId, tables }) {
-      handle ??= await connect(false)
-      try {
-        run = await DuckDbRun.start(handle.duck, handle.connection, connectorId, syncId, tables)
-        const saved = (await loadState(handle.connection, connectorId)).state
-        return saved === undefined ? {} : { state: parseState(saved, `_sluice_state of ${connectorId}`) }
-      } catch (error) {
-        release(handle)
-        handle = undefined
-        throw error
-      }
-    },
-    async write({ message }) {
-      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
-      return requireRun(run).write(message)
-    },
-    async checkpoint({ state }) {
-      await requireRun(run).checkpoint(serializeState(state))
-    },
-    async recordErrors({ errors }) {
-      await requireRun(run).recordErrors(errors)
-    },
-    async close({ status, report }) {
-      try {
-        await requireRun(run).close(status === 'succeeded', report)
-      } finally {
-        run = undefined
-        release(handle)
-        if (!inMemory) handle = undefined
-      }
-    },
+    ...writer.methods,
     async readErrors() {
       return reading((h) => selectErrors(h.connection), [])
     },
@@ -175,18 +163,9 @@ export function duckdb(options: DuckDbOptions): Sink {
   }
 }
 
-function requireRun(run: DuckDbRun | undefined): DuckDbRun {
-  if (!run) throw new SluiceError({ code: 'DESTINATION_WRITE', message: 'duckdb sink used before open() or after close()' })
-  return run
-}
-
 async function hasTable(connection: DuckDBConnection, table: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() AND table_name = $1`, [table])
   return Number(reader.getRows()[0]![0]) > 0
-}
-
-function describeLayout(layout: { table: string; name: string; primaryKey: readonly string[]; mode: string; columns: TableDescription['columns'] }): TableDescription {
-  return { table: layout.table, name: layout.name, primaryKey: layout.primaryKey, mode: layout.mode, columns: layout.columns }
 }
 
 function checkDirectory(path: string): void {

@@ -1,14 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { ConnectorSettings } from '../../contracts/connector-store.js'
-import { serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { atomicWrite } from './atomic-write.js'
 import { loadCommitted, META_DIR, removeOrphans, writeStateFile } from './commit-log.js'
 import { filesLeases } from './files-lease.js'
 import { readFilesMar } from './files-mar.js'
-import { FILES_MODES, FilesRun, type Rotate } from './files-run.js'
+import { FILES_MODES, filesDriver, type FilesDriver, type Rotate } from './files-driver.js'
+import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import type { FileFormat } from './part-writer.js'
 import { replayTable } from './replay-log.js'
 import { knownOptions } from '../../core/check-option.js'
@@ -60,41 +60,31 @@ const DEFAULT_ROTATE: Rotate = { rows: 1_000_000, bytes: 128 * 2 ** 20 } // rows
 export function files(options: FilesOptions): Sink {
   knownOptions(options, { dir: true, format: true, rotate: true }, 'files')
   const { dir, format, rotate } = check(options)
-  let run: FilesRun | undefined
+  let driver: FilesDriver | undefined
+  // The warehouse engine runs the sync; the lake's commit log is its driver (files-driver.ts).
+  const writer = engineWriter('files', async ({ connectorId, syncId, tables }) => {
+    // Refused before the directory is created (the engine checks again, with the same answer).
+    requireSupportedModes('files', tables, FILES_MODES)
+    try {
+      await mkdir(dir, { recursive: true })
+    } catch (cause) {
+      throw new SluiceError({ code: 'DESTINATION_UNAVAILABLE', message: `files: can't create ${dir}: ${(cause as Error).message}`, cause, context: { dir } })
+    }
+    const committed = await loadCommitted(dir)
+    await removeOrphans(dir, committed)
+    const started = (driver = filesDriver({ dir, format, rotate, connectorId, syncId, committed }))
+    return { driver: started, release: () => void (driver = undefined) }
+  })
+  /** The open sync's driver, its transaction begun: MAR counts commit with its next commit. */
+  const inSync = async <T>(work: (d: FilesDriver) => Promise<T> | T): Promise<T> => {
+    const run = writer.run()
+    const d = driver!
+    return run.inTransaction(async () => work(d))
+  }
 
   return {
     name: 'files',
-    async open({ connectorId, syncId, tables }) {
-      requireSupportedModes('files', tables, FILES_MODES)
-      try {
-        await mkdir(dir, { recursive: true })
-      } catch (cause) {
-        throw new SluiceError({ code: 'DESTINATION_UNAVAILABLE', message: `files: can't create ${dir}: ${(cause as Error).message}`, cause, context: { dir } })
-      }
-      const committed = await loadCommitted(dir)
-      await removeOrphans(dir, committed)
-      run = new FilesRun(dir, format, rotate, connectorId, syncId, tables, committed)
-      const saved = committed.connectors[connectorId]
-      return saved ? { state: saved.state } : {}
-    },
-    async write({ message }) {
-      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
-      return requireRun(run).write(message)
-    },
-    async checkpoint({ state }) {
-      serializeState(state)
-      await requireRun(run).checkpoint(state)
-    },
-    async recordErrors({ errors }) {
-      requireRun(run).recordErrors(errors)
-    },
-    async close({ status, report }) {
-      try {
-        await requireRun(run).close(status === 'succeeded', report)
-      } finally {
-        run = undefined
-      }
-    },
+    ...writer.methods,
     async read({ table }) {
       return replayTable(dir, await loadCommitted(dir), table)
     },
@@ -106,7 +96,7 @@ export function files(options: FilesOptions): Sink {
     },
     async describe() {
       const { tables } = await loadCommitted(dir)
-      return Object.values(tables).map((l): TableDescription => ({ table: l.table, name: l.name, primaryKey: l.primaryKey, mode: l.mode, columns: l.columns }))
+      return Object.values(tables).map((l): TableDescription => describeLayout(l))
     },
     async history({ connectorId, limit = 20 }) {
       const reports = (await loadCommitted(dir)).manifests.flatMap((m) => (m.connectorId === connectorId && m.report ? [m.report] : []))
@@ -120,12 +110,8 @@ export function files(options: FilesOptions): Sink {
       const settings: ConnectorSettings = { paused, updatedAt: new Date().toISOString() }
       await atomicWrite(controlPath(dir, connectorId), `${JSON.stringify(settings)}\n`)
     },
-    async meter(args) {
-      return requireRun(run).meter(args)
-    },
-    async recordMarThreshold(args) {
-      return requireRun(run).recordMarThreshold(args)
-    },
+    meter: (args) => inSync((d) => d.meter(args)),
+    recordMarThreshold: (args) => inSync((d) => d.recordMarThreshold(args)),
     async readMar(filter) {
       return readFilesMar(await loadCommitted(dir), filter)
     },
@@ -157,11 +143,6 @@ async function readJsonFile<T>(path: string): Promise<T | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw new SluiceError({ code: 'STATE_INVALID', message: `files: can't read ${path}: ${(error as Error).message}`, cause: error, context: { path } })
   }
-}
-
-function requireRun(run: FilesRun | undefined): FilesRun {
-  if (!run) throw new SluiceError({ code: 'DESTINATION_WRITE', message: 'files sink used before open() or after close()' })
-  return run
 }
 
 function check(options: FilesOptions): { dir: string; format: FileFormat; rotate: Rotate } {

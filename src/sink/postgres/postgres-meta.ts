@@ -7,6 +7,7 @@ import { quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { quoteLiteral } from '../../db/postgres-connection.js'
 import { opsDdl } from './postgres-ops-ddl.js'
+import { errorEntry, historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 
 type Queryable = Pick<pg.PoolClient, 'query'>
 
@@ -169,14 +170,7 @@ export async function insertErrors(client: Queryable, schema: string, connectorI
 /** Every error record, oldest first. */
 export async function selectErrors(client: Queryable, schema: string): Promise<ErrorRecord[]> {
   const r = await client.query<Record<string, unknown>>(`SELECT * FROM ${quoteIdent(schema)}."_sluice_errors" ORDER BY "id"`)
-  return r.rows.map((row) => ({
-    kind: row.kind as ErrorRecord['kind'],
-    code: row.code as string,
-    message: row.message as string,
-    ...(row.table_name ? { table: row.table_name as string } : {}),
-    ...(row.context ? { context: row.context as Record<string, unknown> } : {}),
-    ...(row.record ? { record: row.record as Record<string, unknown> } : {}),
-  }))
+  return r.rows.map((row) => errorEntry(row, (stored) => stored as Record<string, unknown>))
 }
 
 /** JSON text with bigints as decimal text and bytes as base64 (read before `Buffer#toJSON` runs). */
@@ -191,13 +185,7 @@ function jsonText(value: unknown): string {
 /** Appends applied schema changes of `table` to `_sluice_schema_history` (inside the caller's transaction). */
 export async function insertHistory(client: Queryable, schema: string, connectorId: string, syncId: string, table: string, changes: readonly SchemaChange[]): Promise<void> {
   if (changes.length === 0) return
-  const rows = changes.map((c, n) => ({
-    n,
-    column_name: c.type === 'create_table' ? null : c.column,
-    change: c.type,
-    old_type: c.type === 'change_type' ? c.from : null,
-    new_type: c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null,
-  }))
+  const rows = changes.map((c, n) => ({ n, ...historyColumns(c) }))
   await client.query(
     `INSERT INTO ${quoteIdent(schema)}."_sluice_schema_history" ("connector_id", "sync_id", "table_name", "column_name", "change", "old_type", "new_type", "changed_at")
      SELECT $1, $2, $3, h."column_name", h."change", h."old_type", h."new_type", now()
@@ -209,14 +197,5 @@ export async function insertHistory(client: Queryable, schema: string, connector
 /** The schema history, oldest first. */
 export async function selectHistory(client: Queryable, schema: string): Promise<SchemaHistoryEntry[]> {
   const r = await client.query<Record<string, string | Date | null>>(`SELECT * FROM ${quoteIdent(schema)}."_sluice_schema_history" ORDER BY "id"`)
-  return r.rows.map((row) => ({
-    connectorId: row.connector_id as string,
-    syncId: row.sync_id as string,
-    table: row.table_name as string,
-    column: (row.column_name as string | null) ?? null,
-    change: row.change as SchemaHistoryEntry['change'],
-    oldType: (row.old_type as string | null) ?? null,
-    newType: (row.new_type as string | null) ?? null,
-    at: (row.changed_at as Date).toISOString(),
-  }))
+  return r.rows.map((row) => historyEntry(row, (row.changed_at as Date).toISOString()))
 }

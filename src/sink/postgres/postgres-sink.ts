@@ -1,5 +1,4 @@
 import type pg from 'pg'
-import { parseState, serializeState } from '../../core/json-state.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../../core/normalize-name.js'
@@ -10,7 +9,8 @@ import { postgresMar } from './postgres-mar.js'
 import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
 import type { PostgresAccess } from './postgres-ops-ddl.js'
 import { readTable } from './postgres-read.js'
-import { PostgresRun } from './postgres-run.js'
+import { postgresDriver } from './postgres-driver.js'
+import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import { knownOptions } from '../../core/check-option.js'
 
 /** Options of {@link postgres}. */
@@ -54,7 +54,6 @@ export function postgres(options: PostgresOptions): Sink {
   }
   let handle: PoolHandle | undefined
   let client: pg.PoolClient | undefined
-  let run: PostgresRun | undefined
 
   const pool = (): PoolHandle => (handle ??= poolFor(options.connection, 2))
   const endPool = async () => {
@@ -75,14 +74,44 @@ export function postgres(options: PostgresOptions): Sink {
       throw e
     } finally {
       c.release(failed instanceof Error ? failed : undefined)
-      if (!run) await endPool()
+      if (!writer.active()) await endPool()
     }
   }
   const layouts = async (c: pg.PoolClient): Promise<TableLayout[]> => ((await hasMeta(c, schema)) ? [...(await loadLayouts(c, schema)).values()] : [])
   let prepared = false
+  // The warehouse engine runs the sync on a driver over one borrowed client (src/warehouse/).
+  const writer = engineWriter(
+    'postgres',
+    async () => {
+      const c = (client = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink'))
+      const driver = postgresDriver(c, schema)
+      const release = async (failure: unknown) => {
+        let broken = failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure))
+        // Everything is committed by now: a failed cleanup only costs the connection (destroyed below), not the sync.
+        if (!broken) await driver.dropStaging().catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))))
+        // A client whose transaction state is unknown is destroyed rather than returned to the pool.
+        c.release(broken)
+        client = undefined
+        await endPool()
+      }
+      try {
+        await prepareSchema(c, schema)
+        prepared = true
+      } catch (cause) {
+        await release(cause)
+        throw cause
+      }
+      return { driver, release }
+    },
+    ` in schema ${schema}`,
+  )
   const access: PostgresAccess = {
     schema,
-    run: () => requireRun(run).transaction(),
+    run: async () => {
+      const run = writer.run()
+      await run.joinTransaction()
+      return { client: client!, connectorId: run.connectorId }
+    },
     use: (create, work) =>
       outside(async (c) => {
         if (create && !prepared) {
@@ -98,47 +127,12 @@ export function postgres(options: PostgresOptions): Sink {
     // MAR metering and connector operations (history, leases, pause flags): postgres-mar.ts, postgres-control.ts.
     ...postgresMar(access),
     ...postgresControl(access),
-    async open({ connectorId, syncId, tables }) {
-      client = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink')
+    ...writer.methods,
+    async open(args) {
       try {
-        await prepareSchema(client, schema)
-        prepared = true
-        const started = await PostgresRun.start(client, schema, { connectorId, syncId, tables })
-        run = started.run
-        return started.state === undefined ? {} : { state: parseState(started.state, `_sluice_state of ${connectorId} in schema ${schema}`) }
+        return await writer.methods.open(args)
       } catch (cause) {
-        client.release(true)
-        client = undefined
-        await endPool()
         throw cause instanceof SluiceError ? cause : pgError('DESTINATION_UNAVAILABLE', `postgres sink: preparing schema ${schema} failed`, cause, { schema })
-      }
-    },
-    async write({ message }) {
-      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
-      return requireRun(run).write(message)
-    },
-    async checkpoint({ state }) {
-      await requireRun(run).checkpoint(serializeState(state))
-    },
-    async recordErrors({ errors }) {
-      await requireRun(run).recordErrors(errors)
-    },
-    async close({ status, report }) {
-      const current = requireRun(run)
-      let broken: Error | undefined
-      try {
-        await current.close(status === 'succeeded', report)
-        // Everything is committed by now: a failed cleanup only costs the connection (destroyed below), not the sync.
-        await current.dropStaging().catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))))
-      } catch (cause) {
-        broken = cause instanceof Error ? cause : new Error(String(cause))
-        throw cause
-      } finally {
-        run = undefined
-        // A client whose transaction state is unknown is destroyed rather than returned to the pool.
-        client?.release(broken)
-        client = undefined
-        await endPool()
       }
     },
     async read({ table }) {
@@ -149,7 +143,7 @@ export function postgres(options: PostgresOptions): Sink {
     },
     async describe(): Promise<TableDescription[]> {
       return outside(async (c) =>
-        (await layouts(c)).map((l) => ({ table: l.table, name: l.name, primaryKey: l.primaryKey, mode: l.mode, columns: l.columns })),
+        (await layouts(c)).map(describeLayout),
       )
     },
     async schemaHistory() {
@@ -164,9 +158,4 @@ export function postgres(options: PostgresOptions): Sink {
       })
     },
   }
-}
-
-function requireRun(run: PostgresRun | undefined): PostgresRun {
-  if (!run) throw new SluiceError({ code: 'DESTINATION_WRITE', message: 'postgres sink used before open() or after close()' })
-  return run
 }

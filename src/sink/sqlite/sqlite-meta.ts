@@ -5,6 +5,7 @@ import type { SchemaHistoryEntry } from '../../contracts/sink.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
 import { ROW_INDEX_DDL } from './sqlite-row-index.js'
+import { errorEntry, historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 
 /** Meta tables of the SQLite destination (see DESIGN section 5). */
 export const META_DDL = `
@@ -113,14 +114,7 @@ export function insertErrors(db: Database, connectorId: string, syncId: string, 
 /** Reads every error record, oldest first. */
 export function selectErrors(db: Database): ErrorRecord[] {
   const rows = db.prepare('SELECT * FROM "_sluice_errors" ORDER BY "id"').all() as Record<string, string | null>[]
-  return rows.map((r) => ({
-    kind: r.kind as ErrorRecord['kind'],
-    code: r.code!,
-    message: r.message!,
-    ...(r.table_name ? { table: r.table_name } : {}),
-    ...(r.context ? { context: JSON.parse(r.context) as Record<string, unknown> } : {}),
-    ...(r.record ? { record: JSON.parse(r.record) as Record<string, unknown> } : {}),
-  }))
+  return rows.map((r) => errorEntry(r, (stored) => JSON.parse(stored as string) as Record<string, unknown>))
 }
 
 function jsonText(value: unknown): string {
@@ -136,10 +130,8 @@ export function insertHistory(db: Database, connectorId: string, syncId: string,
   )
   const now = new Date().toISOString()
   for (const c of changes) {
-    const column = c.type === 'create_table' ? null : c.column
-    const oldType = c.type === 'change_type' ? c.from : null
-    const newType = c.type === 'change_type' ? c.to : c.type === 'add_column' ? c.columnType : null
-    stmt.run(connectorId, syncId, table, column, c.type, oldType, newType, now)
+    const h = historyColumns(c)
+    stmt.run(connectorId, syncId, table, h.column_name, h.change, h.old_type, h.new_type, now)
   }
 }
 
@@ -148,14 +140,5 @@ export function selectHistory(db: Database): SchemaHistoryEntry[] {
   const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sluice_schema_history'`).get()
   if (!exists) return []
   const rows = db.prepare('SELECT * FROM "_sluice_schema_history" ORDER BY "id"').all() as Record<string, string | null>[]
-  return rows.map((r) => ({
-    connectorId: r.connector_id!,
-    syncId: r.sync_id!,
-    table: r.table_name!,
-    column: r.column_name ?? null,
-    change: r.change as SchemaHistoryEntry['change'],
-    oldType: r.old_type ?? null,
-    newType: r.new_type ?? null,
-    at: r.changed_at!,
-  }))
+  return rows.map((r) => historyEntry(r, r.changed_at!))
 }

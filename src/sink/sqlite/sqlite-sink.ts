@@ -2,17 +2,17 @@ import type Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Row } from '../../core/batch.js'
-import { parseState, serializeState } from '../../core/json-state.js'
 import { lazyRequire } from '../../core/lazy-require.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { quoteIdent } from '../../core/normalize-name.js'
 import type { Sink } from '../../contracts/sink.js'
 import type { SqliteOptions } from './sqlite-options.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
-import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
+import { loadLayouts, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
 import { sqliteOperations } from './sqlite-operations.js'
 import { sqliteThread } from './sqlite-thread.js'
-import { describeLayout, SqliteRun } from './sqlite-run.js'
+import { sqliteDriver } from './sqlite-driver.js'
+import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import { knownOptions } from '../../core/check-option.js'
 
 // better-sqlite3 is loaded by the first database opened, not with sluice: ~30 ms of every cold start (README, cold-start).
@@ -50,7 +50,6 @@ export function sqlite(options: SqliteOptions): Sink {
   if (options.thread) return sqliteThread({ path, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) })
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000
   let db: Database.Database | undefined
-  let run: SqliteRun | undefined
 
   const connect = (readonly: boolean): Database.Database => {
     if (db) return db
@@ -79,11 +78,23 @@ export function sqlite(options: SqliteOptions): Sink {
     }
   }
 
+  // The warehouse engine runs the sync on a driver over the sync's connection (src/warehouse/).
+  const writer = engineWriter('sqlite', async () => {
+    db = connect(false)
+    return { driver: sqliteDriver(db), release }
+  })
+
   return {
     name: 'sqlite',
+    ...writer.methods,
     // MAR metering and connector operations (sqlite-operations.ts); `run` joins the sync's transaction.
     ...sqliteOperations({
-      run: () => requireRun(run).transaction(),
+      run: () => {
+        const run = writer.run()
+        // SQLite begins synchronously: the transaction is open when this returns.
+        void run.joinTransaction()
+        return { db: db!, connectorId: run.connectorId }
+      },
       use: (mode, fn, missing) => {
         if (db) return fn(db)
         if (path === ':memory:') return fn((db = connect(false)))
@@ -96,36 +107,12 @@ export function sqlite(options: SqliteOptions): Sink {
         }
       },
     }),
-    async open({ connectorId, syncId, tables }) {
-      db = connect(false)
-      run = new SqliteRun(db, connectorId, syncId, tables)
-      const saved = loadState(db, connectorId).state
-      return saved === undefined ? {} : { state: parseState(saved, `_sluice_state of ${connectorId}`) }
-    },
-    async write({ message }) {
-      if (message.kind === 'errors') return requireRun(run).recordErrors(message.errors)
-      return requireRun(run).write(message)
-    },
-    async checkpoint({ state }) {
-      requireRun(run).checkpoint(serializeState(state))
-    },
-    async recordErrors({ errors }) {
-      requireRun(run).recordErrors(errors)
-    },
     async readErrors() {
       const handle = db ?? connect(true)
       try {
         return selectErrors(handle)
       } finally {
         if (handle !== db && path !== ':memory:') handle.close()
-      }
-    },
-    async close({ status, report }) {
-      try {
-        requireRun(run).close(status === 'succeeded', report)
-      } finally {
-        run = undefined
-        release()
       }
     },
     async read({ table }) {
@@ -166,11 +153,6 @@ export function sqlite(options: SqliteOptions): Sink {
       }
     },
   }
-}
-
-function requireRun(run: SqliteRun | undefined): SqliteRun {
-  if (!run) throw new SluiceError({ code: 'DESTINATION_WRITE', message: 'sqlite sink used before open() or after close()' })
-  return run
 }
 
 function checkDirectory(path: string): void {

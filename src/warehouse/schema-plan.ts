@@ -1,7 +1,6 @@
-import type { SchemaChange } from '../../core/message.js'
-import type { TableSpec } from '../../core/table-spec.js'
-import { addColumns, applySchemaChange, createTable, planTable, reconcile, type TableLayout } from '../layout/table-layout.js'
-import type { TableMessage as SinkMessage } from '../../contracts/sink.js'
+import type { RecordsMessage, SchemaChange, SchemaMessage } from '../core/message.js'
+import type { TableSpec } from '../core/table-spec.js'
+import { addColumns, applySchemaChange, createTable, planTable, reconcile, type TableLayout } from '../sink/layout/table-layout.js'
 
 /** What one message does to its table's layout: the layouts before and after, and the changes to apply. */
 export interface PlannedStep {
@@ -15,8 +14,8 @@ export interface PlannedStep {
 
 /**
  * The destination's table layouts as a sync's messages change them, computed without touching
- * the database (pure, cloneable), so the DuckDB run can re-plan a transaction from its last
- * commit. Same rules as the SQLite sink: a table is created once its key columns have types; a
+ * the database (pure, cloneable), so the engine can re-plan a transaction from its last commit
+ * (drivers with `replayOnAlter`). The rules: a table is created once its key columns have types; a
  * table that exists gets the columns its spec declares at its first write of the run; batches
  * add and widen columns (`reconcile`), schema messages apply (`applySchemaChange`).
  */
@@ -51,7 +50,7 @@ export class SchemaPlan {
   }
 
   /** Plans a records or schema message (truncates change no layout) and records the outcome. */
-  step(message: Exclude<SinkMessage, { kind: 'truncate' }>): PlannedStep {
+  step(message: RecordsMessage | SchemaMessage): PlannedStep {
     const table = message.table
     // A table's first `create_table` message (e.g. a child table from `flatten`) may set its key and mode.
     const announced = message.kind === 'schema' && message.change.type === 'create_table' ? { ...message.change.spec, table } : undefined
@@ -67,6 +66,11 @@ export class SchemaPlan {
       return { table, before, after, changes: [createTable(after)], isNew: true }
     }
     return { table, before, after, changes: [...declared.changes, ...changes], isNew: false }
+  }
+
+  /** Names the destination uses that the plan must not give a table (read again before a new table is planned). */
+  take(names: Iterable<string>): void {
+    for (const name of names) this.#taken.add(name)
   }
 
   #plan(spec: TableSpec): TableLayout {

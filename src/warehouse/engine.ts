@@ -1,0 +1,258 @@
+import type { ErrorRecord } from '../core/error-record.js'
+import { matchColumn } from '../core/match-column.js'
+import type { RecordsMessage, SchemaMessage } from '../core/message.js'
+import { isSluiceError, SluiceError } from '../core/sluice-error.js'
+import type { TableSpec } from '../core/table-spec.js'
+import { DeferredTruncates } from '../sink/layout/deferred-truncates.js'
+import { requireSupportedModes } from '../sink/layout/supported-modes.js'
+import type { TableLayout } from '../sink/layout/table-layout.js'
+import type { AppliedSchemaChange, SinkMessage } from '../contracts/sink.js'
+import type { SyncReport } from '../contracts/sync-report.js'
+import type { WarehouseDriver } from './driver.js'
+import { ReplayJournal, type Replayed } from './replay-journal.js'
+import { SchemaPlan, type PlannedStep } from './schema-plan.js'
+
+/**
+ * One sync's run of the warehouse protocol on a driver — written once for every destination:
+ *
+ * - `open`: loads layouts, the state and the pending truncates; plans the declared tables;
+ *   refuses a write mode the driver can't store (`CONFIG_INVALID`, never a downgrade).
+ * - `write`: truncates are deferred (`DeferredTruncates`); `match: 'column'` deletes find rows and
+ *   never create a table or a column; other messages reconcile the table's layout (declared
+ *   columns at the table's first write of the run, then the batch or the schema change), apply the
+ *   DDL with the layout and schema history in the same transaction, then write the rows. History
+ *   tables take a write time of their own per batch; error records are written in the order they
+ *   arrive.
+ * - `checkpoint`: state + pending truncates + last write time, committed with the data.
+ * - `close`: on success applies the deferred truncates (closing history versions), clears them and
+ *   records the sync in one last commit; on failure rolls back to the last checkpoint and records it.
+ */
+export class WarehouseRun {
+  readonly #driver: WarehouseDriver
+  readonly #connectorId: string
+  readonly #syncId: string
+  readonly #truncates: DeferredTruncates
+  #plan: SchemaPlan
+  /** Drivers with `replayOnAlter`: what a rollback must write again. */
+  readonly #journal: ReplayJournal | undefined
+  #inTransaction = false
+  /** Write time of the open transaction's rows (ISO). */
+  #synced = ''
+
+  private constructor(driver: WarehouseDriver, connectorId: string, syncId: string, plan: SchemaPlan, truncates: DeferredTruncates) {
+    this.#driver = driver
+    this.#connectorId = connectorId
+    this.#syncId = syncId
+    this.#plan = plan
+    this.#truncates = truncates
+    this.#journal = driver.capabilities.replayOnAlter ? new ReplayJournal(plan) : undefined
+  }
+
+  /** Checks the declared modes, loads what the destination keeps and plans the declared tables. */
+  static async open(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string; readonly tables: readonly TableSpec[] }): Promise<{ run: WarehouseRun; state?: string }> {
+    requireSupportedModes(driver.name, args.tables, driver.capabilities.modes)
+    const saved = await driver.load({ connectorId: args.connectorId })
+    const truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
+    for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
+    // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
+    const plan = new SchemaPlan(args.tables, saved.layouts, await driver.takenNames())
+    const run = new WarehouseRun(driver, args.connectorId, args.syncId, plan, truncates)
+    return { run, ...(saved.state === undefined ? {} : { state: saved.state }) }
+  }
+
+  async write(message: SinkMessage): Promise<AppliedSchemaChange[]> {
+    if (!this.#inTransaction) await this.#begin()
+    if (message.kind === 'errors') {
+      await this.inTransaction(() => this.#insertErrors(message.errors))
+      return []
+    }
+    this.#journal?.remember({ message })
+    if (message.kind === 'truncate') {
+      this.#truncate(message.table)
+      return []
+    }
+    if (matchColumn(message) !== undefined) {
+      // Finds rows, never creates a table or a column.
+      const layout = this.#plan.layout(message.table)
+      if (layout && this.#plan.created(message.table)) await this.#writeRows(layout, message as RecordsMessage)
+      return []
+    }
+    const step = await this.#step(message)
+    if (this.#journal?.needsReplay(step)) return this.#replay(step)
+    await this.#applyStep(step)
+    // Also into a table not created yet: the writer then refuses the batch that lacks its key columns.
+    if (message.kind === 'records') await this.#writeRows(step.after, message)
+    return step.changes.map((change) => ({ table: step.table, change }))
+  }
+
+  /** Writes error records in the open transaction (the `recordErrors` of a sink). */
+  async recordErrors(errors: readonly ErrorRecord[]): Promise<void> {
+    await this.write({ kind: 'errors', errors })
+  }
+
+  /**
+   * Runs `work` in the open transaction (begun if needed) — for writes that must commit with the
+   * data, such as MAR counts. With `replayOnAlter`, `work` runs again if the transaction is replayed.
+   */
+  async inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.#inTransaction) await this.#begin()
+    this.#journal?.remember({ redo: work })
+    return work()
+  }
+
+  /**
+   * Opens the transaction if none is open. Returns nothing when that happened synchronously (or
+   * nothing was to be done), so a synchronous driver's caller (SQLite's MAR) may use it at once.
+   */
+  joinTransaction(): Promise<void> | undefined {
+    if (this.#inTransaction) return undefined
+    return this.#begin()
+  }
+
+  get connectorId(): string {
+    return this.#connectorId
+  }
+
+  async checkpoint(stateText: string): Promise<void> {
+    if (!this.#inTransaction) await this.#begin()
+    const state = {
+      connectorId: this.#connectorId,
+      state: stateText,
+      pending: this.#truncates.toJSON(),
+      lastSynced: new Date(this.#truncates.current).toISOString(),
+    }
+    this.#inTransaction = false
+    const reopened = await this.#guard('committing a checkpoint', {}, () => this.#driver.commit({ state }))
+    this.#journal?.committed(this.#plan)
+    if (reopened) this.#opened()
+  }
+
+  /** On success applies deferred truncates and commits; otherwise rolls back to the last checkpoint. Records the sync either way. */
+  async close(succeeded: boolean, report: SyncReport): Promise<void> {
+    await this.#driver.endWrites?.()
+    if (!succeeded) {
+      this.#inTransaction = false
+      await this.#driver.rollback()
+      await this.#driver.recordSync(report)
+      return
+    }
+    if (!this.#inTransaction) await this.#begin()
+    await this.#guard('finishing the sync', {}, async () => {
+      await this.#driver.beforeFinish?.()
+      const now = new Date(this.#truncates.tick()).toISOString()
+      for (const [table, before] of this.#truncates.entries()) {
+        const layout = this.#plan.layout(table)
+        if (layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
+      }
+      this.#truncates.clear()
+      await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
+      await this.#driver.recordSync(report)
+      this.#inTransaction = false
+      await this.#driver.commit({})
+    })
+  }
+
+  /** Plans a message's layout step; a table not planned yet gets a name no one uses, and a mode the driver stores. */
+  async #step(message: RecordsMessage | SchemaMessage): Promise<PlannedStep> {
+    const table = message.table
+    if (this.#plan.layout(table) === undefined) {
+      if (message.kind === 'schema' && message.change.type === 'create_table') {
+        requireSupportedModes(this.#driver.name, [{ ...message.change.spec, table }], this.#driver.capabilities.modes)
+      }
+      this.#plan.take(await this.#driver.takenNames())
+    }
+    return this.#plan.step(message)
+  }
+
+  /** Applies the DDL of one planned step: CREATE TABLE, or ALTERs; layout and history saved in the same transaction. */
+  async #applyStep(step: PlannedStep): Promise<void> {
+    const { table, after, changes } = step
+    if (changes.length === 0) return
+    const what = step.isNew ? `creating table ${after.name}` : `changing table ${after.name} (source table ${table})`
+    await this.#guard(what, { table }, async () => {
+      if (step.isNew) await this.#driver.createTable(after)
+      else await this.#driver.alterTable(step)
+      await this.#driver.saveLayout(after)
+      await this.#driver.insertHistory({ connectorId: this.#connectorId, syncId: this.#syncId, table, changes })
+    })
+  }
+
+  async #writeRows(layout: TableLayout, message: RecordsMessage): Promise<void> {
+    // History versions need a start time of their own per batch: two batches of one key in one transaction are two versions.
+    const synced = layout.mode === 'history' ? new Date(this.#truncates.tick()).toISOString() : this.#synced
+    const column = matchColumn(message)
+    const changed =
+      column === undefined
+        ? await this.#driver.write({ layout, op: message.op, batch: message.batch, synced })
+        : await this.#driver.deleteMatching({ layout, column, batch: message.batch, synced })
+    if (changed) this.#journal?.updated(layout.table)
+  }
+
+  #truncate(table: string): void {
+    this.#truncates.truncate(table)
+    this.#synced = new Date(this.#truncates.current).toISOString()
+  }
+
+  #insertErrors(errors: readonly ErrorRecord[]): Promise<void> {
+    return this.#guard('recording errors', {}, () => this.#driver.insertErrors({ connectorId: this.#connectorId, syncId: this.#syncId, errors }))
+  }
+
+  /**
+   * Rolls the transaction back, then redoes it with every schema change first: the steps of the
+   * messages since the last commit (and of `current`) are planned again from the committed
+   * layouts, their DDL applied while no row is updated yet, then everything written again.
+   */
+  async #replay(current: PlannedStep): Promise<AppliedSchemaChange[]> {
+    const journal = this.#journal!
+    const pending: readonly Replayed[] = journal.take(this.#driver.name, current.table)
+    this.#inTransaction = false
+    await this.#driver.rollback()
+    await this.#driver.endWrites?.()
+    this.#plan = journal.committedPlan()
+    await this.#begin()
+    const steps = pending.map((p) => ('message' in p && p.message.kind !== 'truncate' && matchColumn(p.message) === undefined ? this.#plan.step(p.message) : undefined))
+    for (const step of steps) if (step) await this.#applyStep(step)
+    for (const p of pending) {
+      journal.remember(p)
+      if ('redo' in p) await p.redo()
+      else if (p.message.kind === 'truncate') this.#truncate(p.message.table)
+      else if (p.message.kind === 'records') {
+        const layout = this.#plan.layout(p.message.table)
+        if (layout && this.#plan.created(p.message.table)) await this.#writeRows(layout, p.message)
+      }
+    }
+    const last = steps[steps.length - 1]!
+    return last.changes.map((change) => ({ table: last.table, change }))
+  }
+
+  #begin(): Promise<void> | undefined {
+    const begun = this.#driver.begin()
+    if (begun === undefined) {
+      this.#opened()
+      return undefined
+    }
+    return this.#guard('starting a transaction', {}, () => begun).then(() => this.#opened())
+  }
+
+  /** A new transaction is open: its rows get the next write time. */
+  #opened(): void {
+    this.#inTransaction = true
+    this.#synced = new Date(this.#truncates.tick()).toISOString()
+  }
+
+  /** Runs a step of the protocol; a failure of the destination's own (not ours) becomes the driver's error for it. */
+  async #guard<T>(what: string, context: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (cause) {
+      if (isSluiceError(cause)) throw cause
+      if (this.#driver.failure) throw this.#driver.failure(cause, what, context)
+      throw new SluiceError({
+        code: 'DESTINATION_WRITE',
+        message: `${this.#driver.name}: ${what} failed: ${(cause as Error)?.message ?? String(cause)}`,
+        cause,
+        context,
+      })
+    }
+  }
+}
