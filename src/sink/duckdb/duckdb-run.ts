@@ -14,7 +14,7 @@ import { createTableSql, duckdbType, HISTORY } from './duckdb-ddl.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout, saveStateSql } from './duckdb-meta.js'
 import { migrateColumn, registerWiden } from './duckdb-migrate.js'
 import { SchemaPlan, type PlannedStep } from './duckdb-schema-plan.js'
-import { meter, recordThreshold } from './duckdb-mar.js'
+import { meter, recordThreshold } from './duckdb-stores.js'
 import { DuckDbTableWriter } from './duckdb-table-writer.js'
 import type { DuckDbModule } from './load-duckdb.js'
 

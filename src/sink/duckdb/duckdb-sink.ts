@@ -8,9 +8,8 @@ import { quoteIdent } from '../layout/normalize-name.js'
 import { keyNames, SYSTEM } from '../layout/table-layout.js'
 import type { Sink, TableDescription } from '../sink.js'
 import { HISTORY } from './duckdb-ddl.js'
-import { OPS_DDL } from './duckdb-mar.js'
 import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from './duckdb-meta.js'
-import { duckdbOperations, type DuckDbAccess } from './duckdb-operations.js'
+import { duckdbStores, OPS_DDL, type DuckDbAccess } from './duckdb-stores.js'
 import { DuckDbRun } from './duckdb-run.js'
 import { duckdbValueView } from './duckdb-values.js'
 import { loadDuckDb, type DuckDbModule } from './load-duckdb.js'
@@ -106,7 +105,7 @@ export function duckdb(options: DuckDbOptions): Sink {
 
   return {
     name: 'duckdb',
-    ...duckdbOperations(access),
+    ...duckdbStores(access),
     async open({ connectorId, syncId, tables }) {
       handle ??= await connect(false)
       try {

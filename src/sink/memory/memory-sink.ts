@@ -14,7 +14,7 @@ import { rowHashes } from '../layout/row-hash.js'
 import type { AppliedSchemaChange, SchemaHistoryEntry, Sink } from '../sink.js'
 import type { SyncReport } from '../../sync/sync-report.js'
 import { closeVersions, writeVersions, type GivenRow, type VersionJournal } from './memory-history.js'
-import { memoryOperations } from './memory-operations.js'
+import { memoryStores } from './memory-stores.js'
 
 interface MemoryTable {
   layout: TableLayout
@@ -204,8 +204,8 @@ export function memory(): MemorySink {
     name: 'memory',
     syncs,
     rows: (table) => committedRows(tables.get(table)),
-    // MAR metering and connector operations, in the same transaction/undo log (memory-operations.ts).
-    ...memoryOperations({ begin: () => (begin(), connector), onUndo: (step) => void undo.push(step), syncs }),
+    // MAR metering and connector operations, in the same transaction/undo log (memory-stores.ts).
+    ...memoryStores({ begin: () => (begin(), connector), onUndo: (step) => void undo.push(step), syncs }),
     async open({ connectorId, syncId: id, tables: declared }) {
       connector = connectorId
       syncId = id

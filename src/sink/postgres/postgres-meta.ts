@@ -6,7 +6,7 @@ import type { SyncReport } from '../../sync/sync-report.js'
 import { quoteIdent } from '../layout/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { quoteLiteral } from './postgres-connection.js'
-import { opsDdl } from './postgres-ops-ddl.js'
+import { opsDdl } from './postgres-stores.js'
 
 type Queryable = Pick<pg.PoolClient, 'query'>
 

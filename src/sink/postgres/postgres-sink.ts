@@ -5,10 +5,8 @@ import type { Sink, TableDescription } from '../sink.js'
 import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../layout/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { checkConnection, connectClient, pgError, poolFor, type PoolHandle, type PostgresConnection } from './postgres-connection.js'
-import { postgresControl } from './postgres-control.js'
-import { postgresMar } from './postgres-mar.js'
 import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
-import type { PostgresAccess } from './postgres-ops-ddl.js'
+import { postgresStores, type PostgresAccess } from './postgres-stores.js'
 import { readTable } from './postgres-read.js'
 import { PostgresRun } from './postgres-run.js'
 import { knownOptions } from '../../retry/check-option.js'
@@ -95,9 +93,8 @@ export function postgres(options: PostgresOptions): Sink {
 
   return {
     name: 'postgres',
-    // MAR metering and connector operations (history, leases, pause flags): postgres-mar.ts, postgres-control.ts.
-    ...postgresMar(access),
-    ...postgresControl(access),
+    // MAR metering and connector operations (history, leases, pause flags): postgres-stores.ts.
+    ...postgresStores(access),
     async open({ connectorId, syncId, tables }) {
       client = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink')
       try {

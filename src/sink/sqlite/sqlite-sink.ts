@@ -9,7 +9,7 @@ import { quoteIdent } from '../layout/normalize-name.js'
 import type { Sink } from '../sink.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
 import { loadLayouts, loadState, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
-import { sqliteOperations } from './sqlite-operations.js'
+import { sqliteStores } from './sqlite-stores.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { describeLayout, SqliteRun } from './sqlite-run.js'
 import { knownOptions } from '../../retry/check-option.js'
@@ -103,16 +103,16 @@ export function sqlite(options: SqliteOptions): Sink {
 
   return {
     name: 'sqlite',
-    // MAR metering and connector operations (sqlite-operations.ts); `run` joins the sync's transaction.
-    ...sqliteOperations({
+    // MAR metering and connector operations (sqlite-stores.ts); `run` joins the sync's transaction.
+    ...sqliteStores({
       run: () => requireRun(run).transaction(),
-      use: (mode, fn, missing) => {
+      use: async (mode, fn, missing) => {
         if (db) return fn(db)
         if (path === ':memory:') return fn((db = connect(false)))
         if (mode === 'read' && !existsSync(path)) return missing()
         const handle = connect(mode === 'read')
         try {
-          return fn(handle)
+          return await fn(handle)
         } finally {
           handle.close()
         }
