@@ -4,6 +4,8 @@ import { connector, op, sync, type Row, type Source, type TableSpec } from '../.
 import { postgres } from '../../src/postgres.js'
 import { describeWithService, PG_URL, pgUnavailable, schemas } from '../source/postgres/pg-service.js'
 import { scripted } from '../support/sources.js'
+import { describeConnectorStoreConformance } from '../connector/connector-store-conformance.js'
+import { describeMarConformance } from '../mar/mar-conformance.js'
 import { describeDriftConformance } from '../schema-drift/drift-conformance.js'
 import { describeChildTableConformance } from './child-table-conformance.js'
 import { describeErrorRecords, describeSchemaHistory, describeSinkConformance } from './sink-conformance.js'
@@ -25,6 +27,8 @@ describeWithService('postgres sink', 'PostgreSQL', unavailable, () => {
   describeSchemaHistory('postgres', make)
   describeDriftConformance('postgres', make)
   describeChildTableConformance('postgres', make)
+  describeMarConformance('postgres', make)
+  describeConnectorStoreConformance('postgres', make)
 
   describe('MAR and connector operations', () => {
     const clock = { now: () => Date.UTC(2026, 10, 22) }
