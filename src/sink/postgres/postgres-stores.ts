@@ -63,13 +63,17 @@ export function postgresStores(access: PostgresAccess): Required<MarStore> & Req
       const { client, connectorId } = await access.run()
       return { connection: connectionOf(client), connectorId }
     },
-    read: (table, work, empty) =>
-      access.use(false, async (client) => {
-        const r = await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [dialect.table(table)])
-        return r.rows[0]?.ok === true ? work(connectionOf(client)) : empty
-      }),
-    write: (work) => access.use(true, (client) => work(connectionOf(client))),
+    read: (table, work, empty) => access.use(false, async (client) => ((await exists(client, table)) ? work(connectionOf(client)) : empty)),
+    write: (work, existing) =>
+      existing === undefined
+        ? access.use(true, (client) => work(connectionOf(client)))
+        : access.use(false, async (client) => ((await exists(client, existing)) ? work(connectionOf(client)) : undefined)),
   })
+
+  async function exists(client: pg.ClientBase, table: string): Promise<boolean> {
+    const r = await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [dialect.table(table)])
+    return r.rows[0]?.ok === true
+  }
 }
 
 const connections = new WeakMap<pg.ClientBase, SqlConnection>()

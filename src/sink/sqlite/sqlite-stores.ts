@@ -64,7 +64,7 @@ export function sqliteStores(access: SqliteAccess): Required<MarStore> & Require
         },
       ),
     lockedBy: (error) =>
-      (error as { code?: string }).code === 'SQLITE_BUSY' || /SQLITE_BUSY|database is locked/i.test(String((error as Error)?.message))
+      (error as { code?: string } | undefined)?.code === 'SQLITE_BUSY' || /SQLITE_BUSY|database is locked/i.test(String((error as Error | undefined)?.message))
         ? 'another writer (the destination stayed locked past the busy timeout)'
         : undefined,
   })

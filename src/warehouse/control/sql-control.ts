@@ -10,7 +10,7 @@ import { withPlaceholders, type SqlConnection, type SqlDialect } from '../sql/sq
 export interface SqlControlAccess {
   readonly dialect: SqlDialect
   read<T>(table: string, work: (connection: SqlConnection) => Promise<T>, empty: T): Promise<T>
-  write<T>(work: (connection: SqlConnection) => Promise<T>): Promise<T>
+  write<T>(work: (connection: SqlConnection) => Promise<T>, existing?: string): Promise<T | undefined>
   /**
    * Who holds the destination when `error` says another process keeps it locked (SQLite's write
    * lock past the busy timeout, DuckDB's file lock): that process is the one running, so the
@@ -64,11 +64,11 @@ export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> {
     async acquireLease({ name, holder, ttlMs, now }) {
       const expiresAt = now + ttlMs
       try {
-        return await access.write(async (c): Promise<LeaseResult> => {
+        return (await access.write(async (c): Promise<LeaseResult> => {
           if ((await c.query(sql.take, [name, holder, expiresAt, now])).length === 1) return { acquired: true, expiresAt }
           const [row] = await c.query(sql.held, [name])
           return { acquired: false, holder: (row?.holder as string | undefined) ?? '', expiresAt: Number(row?.expires_at ?? 0) }
-        })
+        }))!
       } catch (error) {
         const lockedBy = access.lockedBy?.(error)
         if (lockedBy === undefined) throw error
@@ -76,7 +76,7 @@ export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> {
       }
     },
     async releaseLease({ name, holder }) {
-      await access.write((c) => c.query(sql.release, [name, holder]))
+      await access.write((c) => c.query(sql.release, [name, holder]), '_sluice_leases')
     },
     async loadConnector({ connectorId }) {
       return access.read(
