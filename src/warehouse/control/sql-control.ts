@@ -3,9 +3,14 @@ import type { SyncReport } from '../../sync/sync-report.js'
 import { withPlaceholders, type SqlConnection, type SqlDialect } from '../sql/sql-dialect.js'
 
 /**
- * How the control methods reach a SQL destination, never through the sync's transaction (a lease
- * renewal must not wait on it, and a pause flag is saved at once): `read` runs `work` where
- * `table` exists (else answers `empty`); `write` runs it with the operations tables created.
+ * How the control methods reach a SQL destination without beginning a sync's transaction (they
+ * work with no sync open; Postgres and DuckDB use a connection of their own so a lease renewal
+ * never waits on the sync, SQLite the sink's own handle so it never waits on its own write
+ * lock): `read` runs `work` where
+ * `table` exists (else answers `empty`); `write` runs it with the operations tables created —
+ * unless `existing` names the one table the work needs: then a destination may skip the work
+ * (answering undefined) where that table is missing rather than create anything (Postgres:
+ * releasing a lease on a schema never synced to creates no schema).
  */
 export interface SqlControlAccess {
   readonly dialect: SqlDialect
@@ -68,7 +73,7 @@ export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> {
           if ((await c.query(sql.take, [name, holder, expiresAt, now])).length === 1) return { acquired: true, expiresAt }
           const [row] = await c.query(sql.held, [name])
           return { acquired: false, holder: (row?.holder as string | undefined) ?? '', expiresAt: Number(row?.expires_at ?? 0) }
-        }))!
+        }))! // no `existing`: the work always runs
       } catch (error) {
         const lockedBy = access.lockedBy?.(error)
         if (lockedBy === undefined) throw error
