@@ -7,9 +7,8 @@ import { quoteIdent } from '../../core/normalize-name.js'
 import { keyNames, SYSTEM } from '../layout/table-layout.js'
 import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { HISTORY } from './duckdb-ddl.js'
-import { meter, OPS_DDL, recordThreshold } from './duckdb-mar.js'
 import { loadLayouts, META_DDL, selectErrors, selectHistory } from './duckdb-meta.js'
-import { duckdbOperations, type DuckDbAccess } from './duckdb-operations.js'
+import { duckdbStores, meter, OPS_DDL, recordThreshold, type DuckDbAccess } from './duckdb-stores.js'
 import { duckdbDriver } from './duckdb-driver.js'
 import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import { duckdbValueView } from './duckdb-values.js'
@@ -124,7 +123,7 @@ export function duckdb(options: DuckDbOptions): Sink {
 
   return {
     name: 'duckdb',
-    ...duckdbOperations(access),
+    ...duckdbStores(access),
     ...writer.methods,
     async readErrors() {
       return reading((h) => selectErrors(h.connection), [])

@@ -3,17 +3,14 @@ import { link, mkdir, open, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ConnectorStore, LeaseArgs, LeaseResult } from '../../contracts/connector-store.js'
 import { SluiceError } from '../../core/sluice-error.js'
+import { decideLease, mayRelease, type HeldLease } from '../../warehouse/control/lease-rule.js'
 import { syncDirectory } from './atomic-write.js'
 
 /** Folder (under the sink's directory) holding one folder of versions per lease. */
 export const LEASE_DIR = '_sluice/leases'
 
 /** One version of a lease: who holds it until when; `holder: null` once released. */
-interface LeaseVersion {
-  readonly holder: string | null
-  readonly expiresAt: number
-  readonly acquiredAt: number
-}
+type LeaseVersion = HeldLease
 
 /** Compare-and-swap attempts before giving up on a lease that keeps changing under us. */
 const ATTEMPTS = 50
@@ -26,7 +23,8 @@ const ATTEMPTS = 50
  * link fails if the name exists, so of two processes deciding on version n exactly one wins
  * (a compare-and-swap), and a reader never sees a half-written version. A crash leaves either
  * version n or n + 1, both whole. Old versions are deleted behind the current one.
- * The directory must be on a file system with hard links (any local one; not FAT).
+ * The directory must be on a file system with hard links (any local one; not FAT). Who may take
+ * or release a lease is the shared rule of `warehouse/control/lease-rule.ts`.
  */
 export function filesLeases(dir: string): Required<Pick<ConnectorStore, 'acquireLease' | 'releaseLease'>> {
   return {
@@ -37,9 +35,9 @@ export function filesLeases(dir: string): Required<Pick<ConnectorStore, 'acquire
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const { version, lease } = await current(folder)
         seen = lease
-        if (lease?.holder && lease.holder !== holder && lease.expiresAt > now) return { acquired: false, holder: lease.holder, expiresAt: lease.expiresAt }
-        const next: LeaseVersion = { holder, expiresAt: now + ttlMs, acquiredAt: lease?.holder === holder ? lease.acquiredAt : now }
-        if (await propose(folder, version + 1, next)) return { acquired: true, expiresAt: next.expiresAt }
+        const decided = decideLease(lease, { name, holder, ttlMs, now })
+        if ('refused' in decided) return decided.refused
+        if (await propose(folder, version + 1, decided.take)) return { acquired: true, expiresAt: decided.take.expiresAt }
       }
       return { acquired: false, holder: seen?.holder ?? 'another process (the lease kept changing)', expiresAt: seen?.expiresAt ?? now + ttlMs }
     },
@@ -47,8 +45,8 @@ export function filesLeases(dir: string): Required<Pick<ConnectorStore, 'acquire
       const folder = leaseFolder(dir, name)
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const { version, lease } = await current(folder)
-        if (lease?.holder !== holder) return // not ours (any more): someone else's to release
-        if (await propose(folder, version + 1, { holder: null, expiresAt: 0, acquiredAt: lease.acquiredAt })) return
+        if (!mayRelease(lease, holder)) return // not ours (any more): someone else's to release
+        if (await propose(folder, version + 1, { holder: null, expiresAt: 0, acquiredAt: lease!.acquiredAt })) return
       }
     },
   }

@@ -1,21 +1,24 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SluiceError } from '../../core/sluice-error.js'
-import { HyperLogLog } from '../../mar/hyperloglog.js'
 import type { MarKeys } from '../../mar/key-hash.js'
-import { KeySet } from '../../mar/key-set.js'
 import type { MarFilter, MarMode, MarUsage, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
+import { keysFromBytes, keysToBytes } from '../../warehouse/mar/key-blob.js'
+import type { BucketId, MarStorage } from '../../warehouse/mar/mar-storage.js'
+import { meter } from '../../warehouse/mar/meter.js'
 import { atomicWrite } from './atomic-write.js'
 import type { Committed } from './commit-log.js'
 import { MAR_DIR, type MarEntry, type MarThresholdEntry } from './mar-entry.js'
 
-interface Bucket {
+/** A bucket as the open commit sees it: the count and sketch so far, the keys new since the last commit. */
+interface Pending {
   readonly table: string
   readonly month: string
   readonly mode: MarMode
   rows: number
-  keys?: KeySet
-  sketch?: HyperLogLog
+  version: number
+  /** Approximate mode: the merged sketch, once metered in this sync. */
+  sketch?: Uint8Array
   /** Exact mode: keys new since the last commit. */
   fresh: MarKeys[]
   /** Metered since the last commit. */
@@ -23,19 +26,23 @@ interface Bucket {
 }
 
 /**
- * The MAR of one sync on a files directory (see `MarStore`): `meter` counts against the month's
- * committed keys (loaded once per bucket from its segments) in memory; `prepare` writes a segment
- * per bucket metered since the last commit and returns the entries the manifest then commits;
- * `committed` forgets them once the manifest is durable. Nothing metered after the last commit
- * survives a failure or a crash, exactly like the rows it counts.
+ * The MAR of one sync on a files directory (see `MarStore`): `meter` is the shared one
+ * (`warehouse/mar/meter.ts`) over this log's storage — buckets as the manifests left them plus
+ * what this sync metered since its last commit; `prepare` writes a segment per bucket metered
+ * since the last commit and returns the entries the manifest then commits; `committed` forgets
+ * them once the manifest is durable. Nothing metered after the last commit survives a failure
+ * or a crash, exactly like the rows it counts.
  */
 export class FilesMar {
   readonly #dir: string
   readonly #connectorId: string
   readonly #syncId: string
-  readonly #committed: Committed
-  readonly #buckets = new Map<string, Bucket>()
+  /** This connector's committed entries: the manifests' at open, then this sync's own commits. */
+  readonly #entries: MarEntry[]
+  readonly #pending = new Map<string, Pending>()
   readonly #fired: Set<string>
+  readonly #storage: MarStorage
+  #prepared: MarEntry[] = []
   #thresholds: MarThresholdEntry[] = []
   #counter = 0
 
@@ -43,28 +50,15 @@ export class FilesMar {
     this.#dir = dir
     this.#connectorId = connectorId
     this.#syncId = syncId
-    this.#committed = committed
+    this.#entries = committed.manifests.flatMap((m) => (m.connectorId === connectorId ? (m.mar ?? []) : []))
     this.#fired = new Set(
       committed.manifests.flatMap((m) => (m.connectorId === connectorId ? (m.marThresholds ?? []).map((t) => `${t.month}|${t.threshold}`) : [])),
     )
+    this.#storage = this.#logStorage()
   }
 
-  async meter(args: MeterArgs): Promise<MeterResult> {
-    const b = await this.#bucket(args.table, args.month, args.sketch ? 'approximate' : 'exact')
-    const before = b.rows
-    if (args.sketch) {
-      const delta = HyperLogLog.fromBytes(args.sketch)
-      b.sketch ??= new HyperLogLog(delta.p)
-      b.rows = Math.round(b.sketch.merge(delta).estimate())
-      b.dirty = true
-      return { added: Math.max(0, b.rows - before), total: b.rows }
-    }
-    const fresh = b.keys!.addAll(args.keys ?? new Uint32Array(0))
-    if (fresh.length === 0) return { added: 0, total: b.rows }
-    b.fresh.push(fresh)
-    b.rows += fresh.length / 2
-    b.dirty = true
-    return { added: b.rows - before, total: b.rows }
+  meter(args: MeterArgs): Promise<MeterResult> {
+    return meter(this.#storage, this.#connectorId, args)
   }
 
   /** Marks a threshold as fired in this commit; false when it already fired (committed or pending). */
@@ -79,45 +73,78 @@ export class FilesMar {
   /** Makes the segments of commit `seq` durable (each fsynced and renamed) and returns what the manifest must list. */
   async prepare(seq: number): Promise<{ entries: MarEntry[]; thresholds: MarThresholdEntry[] }> {
     const entries: MarEntry[] = []
-    for (const b of this.#buckets.values()) {
+    for (const b of this.#pending.values()) {
       if (!b.dirty) continue
       if (entries.length === 0) await mkdir(join(this.#dir, MAR_DIR), { recursive: true })
       const path = `${MAR_DIR}/${this.#syncId}-${seq}-${++this.#counter}.${b.mode === 'exact' ? 'keys' : 'hll'}`
       const keys = b.mode === 'exact' ? concat(b.fresh) : undefined
-      await atomicWrite(join(this.#dir, path), keys ? new Uint8Array(keys.buffer, keys.byteOffset, keys.byteLength) : b.sketch!.toBytes())
+      await atomicWrite(join(this.#dir, path), keys ? keysToBytes(keys) : b.sketch!)
       entries.push({ table: b.table, month: b.month, mode: b.mode, rows: b.rows, seq, path, ...(keys ? { keys: keys.length / 2 } : {}) })
     }
+    this.#prepared = entries
     return { entries, thresholds: [...this.#thresholds] }
   }
 
   /** The manifest listing the prepared entries is durable: they are committed. */
   committed(): void {
-    for (const b of this.#buckets.values()) {
+    this.#entries.push(...this.#prepared)
+    this.#prepared = []
+    for (const b of this.#pending.values()) {
       b.dirty = false
       b.fresh = []
     }
     this.#thresholds = []
   }
 
-  async #bucket(table: string, month: string, mode: MarMode): Promise<Bucket> {
-    const id = `${table}\u0000${month}`
-    const known = this.#buckets.get(id)
-    if (known) return checkMode(known, mode, this.#connectorId)
-    const entries = this.#committed.manifests
-      .flatMap((m) => (m.connectorId === this.#connectorId ? (m.mar ?? []) : []))
-      .filter((e) => e.table === table && e.month === month)
-      .sort((a, b) => a.seq - b.seq)
-    const last = entries.at(-1)
-    const b: Bucket = { table, month, mode: last?.mode ?? mode, rows: last?.rows ?? 0, fresh: [], dirty: false }
-    checkMode(b, mode, this.#connectorId)
-    if (mode === 'exact') {
-      b.keys = new KeySet(b.rows)
-      for (const e of entries) b.keys.addAll(asKeys(await readSegment(this.#dir, e)))
-    } else if (last) {
-      b.sketch = HyperLogLog.fromBytes(await readSegment(this.#dir, last))
+  /** The committed entries of a bucket, oldest first. */
+  #entriesOf(table: string, month: string): MarEntry[] {
+    return this.#entries.filter((e) => e.table === table && e.month === month).sort((a, b) => a.seq - b.seq)
+  }
+
+  /**
+   * The log as a {@link MarStorage}. Segments are immutable once a manifest lists them, so it
+   * neither compacts nor prunes (`compactKeys`, `prune` absent), and a sync that fails drops its
+   * pending buckets with it, so versions only ever grow.
+   */
+  #logStorage(): MarStorage {
+    const pending = (id: BucketId): Pending => this.#pending.get(String(id))!
+    return {
+      restartHint: `remove the month's entries from the manifests' "mar" lists`,
+      findBucket: async (_connectorId, table, month) => {
+        const id = `${table}\u0000${month}`
+        let b = this.#pending.get(id)
+        if (!b) {
+          const last = this.#entriesOf(table, month).at(-1)
+          if (!last) return undefined
+          this.#pending.set(id, (b = { table, month, mode: last.mode, rows: last.rows, version: 0, fresh: [], dirty: false }))
+        }
+        return { id, mode: b.mode, rows: b.rows, version: b.version }
+      },
+      insertBucket: async (_connectorId, table, month, mode) => {
+        const id = `${table}\u0000${month}`
+        this.#pending.set(id, { table, month, mode, rows: 0, version: 0, fresh: [], dirty: false })
+        return id
+      },
+      readKeys: async (id) => {
+        const b = pending(id)
+        const stored = await Promise.all(this.#entriesOf(b.table, b.month).map(async (e) => keysFromBytes(await readSegment(this.#dir, e))))
+        return [...stored, ...b.fresh]
+      },
+      appendKeys: async (id, keys) => void pending(id).fresh.push(keys),
+      readSketch: async (id) => {
+        const b = pending(id)
+        const last = this.#entriesOf(b.table, b.month).at(-1)
+        return b.sketch ?? (last ? readSegment(this.#dir, last) : null)
+      },
+      updateBucket: async (id, rows, sketch) => {
+        const b = pending(id)
+        b.rows = rows
+        b.version++
+        if (sketch) b.sketch = sketch
+        b.dirty = true
+      },
+      markThreshold: async (_connectorId, month, threshold, rows) => this.recordThreshold({ month, threshold, rows }),
     }
-    this.#buckets.set(id, b)
-    return b
   }
 }
 
@@ -141,15 +168,6 @@ export function readFilesMar(committed: Committed, filter: MarFilter): MarUsage[
     .map(([, { connectorId, entry }]) => ({ connectorId, table: entry.table, month: entry.month, rows: entry.rows, approximate: entry.mode === 'approximate' }))
 }
 
-function checkMode(b: Bucket, mode: MarMode, connectorId: string): Bucket {
-  if (b.mode === mode) return b
-  throw new SluiceError({
-    code: 'MAR_MODE_CHANGED',
-    message: `MAR of table ${b.table} (connector ${connectorId}) is counted in ${b.mode} mode for ${b.month}; switch mar.mode at the start of a month, or remove the month's entries from the manifests' "mar" lists to start the month over`,
-    context: { connectorId, table: b.table, month: b.month, mode: b.mode },
-  })
-}
-
 /** A segment's bytes; a missing or damaged one is STATE_INVALID. */
 async function readSegment(dir: string, entry: MarEntry): Promise<Uint8Array> {
   let bytes: Buffer
@@ -166,13 +184,6 @@ async function readSegment(dir: string, entry: MarEntry): Promise<Uint8Array> {
     })
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-}
-
-/** Segment bytes as keys: 32-bit words, little-endian as written (every platform Node runs on). */
-function asKeys(bytes: Uint8Array): MarKeys {
-  const words = new Uint32Array(bytes.byteLength >>> 2)
-  new Uint8Array(words.buffer).set(bytes.subarray(0, words.byteLength))
-  return words
 }
 
 function concat(parts: readonly MarKeys[]): MarKeys {

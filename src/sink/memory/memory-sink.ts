@@ -3,7 +3,7 @@ import type { Sink } from '../../contracts/sink.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
 import { engineWriter } from '../../warehouse/engine-sink.js'
 import { memoryDriver } from './memory-driver.js'
-import { memoryOperations } from './memory-operations.js'
+import { memoryStores } from './memory-stores.js'
 import { committedRows, memoryStore } from './memory-store.js'
 
 /** A sink that also exposes what it holds, for tests. */
@@ -39,8 +39,8 @@ export function memory(): MemorySink {
     name: 'memory',
     syncs: store.syncs,
     rows: (table) => committedRows(store.tables.get(table)),
-    // MAR metering and connector operations, in the same transaction/undo log (memory-operations.ts).
-    ...memoryOperations({
+    // MAR metering and connector operations, in the same transaction/undo log (memory-stores.ts).
+    ...memoryStores({
       begin: () => {
         // The memory driver begins synchronously: the transaction is open when this returns.
         void writer.active()?.joinTransaction()

@@ -6,7 +6,7 @@ import type { SyncReport } from '../../contracts/sync-report.js'
 import { quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { quoteLiteral } from '../../db/postgres-connection.js'
-import { opsDdl } from './postgres-ops-ddl.js'
+import { opsDdl } from './postgres-stores.js'
 import { errorEntry, historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 
 type Queryable = Pick<pg.PoolClient, 'query'>

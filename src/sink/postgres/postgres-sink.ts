@@ -4,10 +4,8 @@ import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { checkConnection, connectClient, pgError, poolFor, type PoolHandle, type PostgresConnection } from '../../db/postgres-connection.js'
-import { postgresControl } from './postgres-control.js'
-import { postgresMar } from './postgres-mar.js'
 import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
-import type { PostgresAccess } from './postgres-ops-ddl.js'
+import { postgresStores, type PostgresAccess } from './postgres-stores.js'
 import { readTable } from './postgres-read.js'
 import { postgresDriver } from './postgres-driver.js'
 import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
@@ -124,9 +122,8 @@ export function postgres(options: PostgresOptions): Sink {
 
   return {
     name: 'postgres',
-    // MAR metering and connector operations (history, leases, pause flags): postgres-mar.ts, postgres-control.ts.
-    ...postgresMar(access),
-    ...postgresControl(access),
+    // MAR metering and connector operations (history, leases, pause flags): postgres-stores.ts.
+    ...postgresStores(access),
     ...writer.methods,
     async open(args) {
       try {

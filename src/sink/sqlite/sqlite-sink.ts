@@ -9,7 +9,7 @@ import type { Sink } from '../../contracts/sink.js'
 import type { SqliteOptions } from './sqlite-options.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
 import { loadLayouts, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
-import { sqliteOperations } from './sqlite-operations.js'
+import { sqliteStores } from './sqlite-stores.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { sqliteDriver } from './sqlite-driver.js'
 import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
@@ -87,21 +87,21 @@ export function sqlite(options: SqliteOptions): Sink {
   return {
     name: 'sqlite',
     ...writer.methods,
-    // MAR metering and connector operations (sqlite-operations.ts); `run` joins the sync's transaction.
-    ...sqliteOperations({
+    // MAR metering and connector operations (sqlite-stores.ts); `run` joins the sync's transaction.
+    ...sqliteStores({
       run: () => {
         const run = writer.run()
         // SQLite begins synchronously: the transaction is open when this returns.
         void run.joinTransaction()
         return { db: db!, connectorId: run.connectorId }
       },
-      use: (mode, fn, missing) => {
+      use: async (mode, fn, missing) => {
         if (db) return fn(db)
         if (path === ':memory:') return fn((db = connect(false)))
         if (mode === 'read' && !existsSync(path)) return missing()
         const handle = connect(mode === 'read')
         try {
-          return fn(handle)
+          return await fn(handle)
         } finally {
           handle.close()
         }

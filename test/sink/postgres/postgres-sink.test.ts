@@ -72,6 +72,22 @@ describeWithService('postgres sink', 'PostgreSQL', unavailable, () => {
       expect(await sink.history!({ connectorId: 'c', limit: 1 })).toHaveLength(1)
     })
 
+    it('reads and lease releases on a schema never synced to create nothing', async () => {
+      const schema = fresh.next()
+      const sink = postgres({ connection: PG_URL, schema })
+      expect(await sink.readMar!({})).toEqual([])
+      expect(await sink.history!({ connectorId: 'c' })).toEqual([])
+      expect(await sink.loadConnector!({ connectorId: 'c' })).toBeUndefined()
+      await sink.releaseLease!({ name: 'connector:c', holder: 'a' })
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      try {
+        expect((await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount).toBe(0)
+      } finally {
+        await client.end()
+      }
+    })
+
     it('two sinks racing for one lease: exactly one wins', async () => {
       const schema = fresh.next()
       const sinks = Array.from({ length: 6 }, () => postgres({ connection: PG_URL, schema }))

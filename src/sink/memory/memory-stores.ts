@@ -1,0 +1,35 @@
+import type { ConnectorStore } from '../../contracts/connector-store.js'
+import type { MarStore } from '../../contracts/mar-store.js'
+import type { SyncReport } from '../../contracts/sync-report.js'
+import { memoryControl } from '../../warehouse/control/memory-control.js'
+import { marMethods } from '../../warehouse/mar/mar-methods.js'
+import { MemoryMarStorage } from '../../warehouse/mar/memory-mar-storage.js'
+
+/** How the stores reach the memory sink's open transaction. */
+export interface MemoryAccess {
+  /** Begins the sync's transaction if needed; returns its connector id. */
+  begin(): string
+  /** Registers an undo step, run in reverse order if the transaction rolls back. */
+  onUndo(step: () => void): void
+  /** Finished syncs, oldest first. */
+  readonly syncs: readonly SyncReport[]
+}
+
+/**
+ * The memory sink's MAR store and connector store, with the semantics of the SQL destinations:
+ * `meter` and `recordMarThreshold` join the open transaction (undone on rollback), the rest
+ * apply at once.
+ *
+ * @example
+ * ```ts
+ * import { memoryStores } from './memory-stores.js'
+ * const stores = memoryStores({ begin: () => 'c', onUndo: () => {}, syncs: [] })
+ * ```
+ */
+export function memoryStores(access: MemoryAccess): Required<MarStore> & Required<ConnectorStore> {
+  const storage = new MemoryMarStorage((step) => access.onUndo(step))
+  return {
+    ...marMethods({ run: async () => ({ storage, connectorId: access.begin() }), usage: async (filter) => storage.usage(filter) }),
+    ...memoryControl(access.syncs),
+  }
+}

@@ -1,0 +1,99 @@
+import { HyperLogLog } from '../../mar/hyperloglog.js'
+import type { MarKeys } from '../../mar/key-hash.js'
+import { KeySet } from '../../mar/key-set.js'
+import type { MarMode, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
+import { marModeChanged } from './mar-mode-changed.js'
+import type { MarBucket, MarStorage } from './mar-storage.js'
+
+/** Key blobs of a bucket beyond this many are merged into one when the bucket is next loaded. */
+export const COMPACT_AT = 32
+
+/** What a storage remembers of a bucket between batches; trusted only while `version` matches the stored one (a rollback puts that back). */
+type Loaded = { version: number; keys?: KeySet; sketch?: HyperLogLog }
+const memos = new WeakMap<MarStorage, Map<string, Loaded>>()
+
+/**
+ * Counts keys (exact mode) or merges a sketch (approximate mode) for a connector, table and
+ * month, through `storage` inside the caller's transaction: the bucket is found or created,
+ * its mode checked, its keys (or sketch) loaded once and then kept in memory while the stored
+ * version matches, and only what is new is written back. See `MarStore.meter`.
+ *
+ * @example
+ * ```ts
+ * import { meter } from './meter.js'
+ * import type { MarStorage } from './mar-storage.js'
+ * declare const storage: MarStorage
+ * const { added } = await meter(storage, 'shop', { table: 'orders', month: '2026-11', keys: new Uint32Array([0, 42]) })
+ * ```
+ */
+export async function meter(storage: MarStorage, connectorId: string, args: MeterArgs): Promise<MeterResult> {
+  const mode: MarMode = args.sketch ? 'approximate' : 'exact'
+  const bucket = await bucketOf(storage, connectorId, args.table, args.month, mode)
+  let byBucket = memos.get(storage)
+  if (!byBucket) memos.set(storage, (byBucket = new Map()))
+  const id = String(bucket.id)
+  try {
+    return args.sketch ? await meterSketch(storage, bucket, byBucket, id, args.sketch) : await meterKeys(storage, bucket, byBucket, id, args.keys ?? new Uint32Array(0))
+  } catch (error) {
+    // The memo may hold keys that were never written: load them again next time.
+    byBucket.delete(id)
+    throw error
+  }
+}
+
+async function bucketOf(storage: MarStorage, connectorId: string, table: string, month: string, mode: MarMode): Promise<MarBucket> {
+  const found = await storage.findBucket(connectorId, table, month)
+  if (found) {
+    if (found.mode !== mode) throw marModeChanged({ connectorId, table, month, mode: found.mode, ...(storage.restartHint ? { restartHint: storage.restartHint } : {}) })
+    return found
+  }
+  const id = await storage.insertBucket(connectorId, table, month, mode)
+  // A new month began: keys and sketches of months before the previous one are no longer needed
+  // (their counts stay). The previous month is kept so that a clock stepping back doesn't recount.
+  await storage.prune?.(connectorId, monthBefore(month))
+  return { id, mode, rows: 0, version: 0 }
+}
+
+async function meterKeys(storage: MarStorage, b: MarBucket, byBucket: Map<string, Loaded>, id: string, keys: MarKeys): Promise<MeterResult> {
+  let state = byBucket.get(id)
+  if (!state?.keys || state.version !== b.version) {
+    state = { version: b.version, keys: await loadKeys(storage, b) }
+    byBucket.set(id, state)
+  }
+  const fresh = state.keys!.addAll(keys)
+  const added = fresh.length / 2
+  if (added === 0) return { added, total: b.rows }
+  await storage.appendKeys(b.id, fresh)
+  await storage.updateBucket(b.id, b.rows + added, null)
+  state.version = b.version + 1
+  return { added, total: b.rows + added }
+}
+
+/** The month's keys of a bucket; merges many small blobs into one (inside the caller's transaction). */
+async function loadKeys(storage: MarStorage, b: MarBucket): Promise<KeySet> {
+  const blobs = await storage.readKeys(b.id)
+  const set = new KeySet(b.rows)
+  for (const blob of blobs) set.addAll(blob)
+  if (blobs.length > COMPACT_AT) await storage.compactKeys?.(b.id, set.toKeys())
+  return set
+}
+
+async function meterSketch(storage: MarStorage, b: MarBucket, byBucket: Map<string, Loaded>, id: string, bytes: Uint8Array): Promise<MeterResult> {
+  const delta = HyperLogLog.fromBytes(bytes)
+  let state = byBucket.get(id)
+  if (!state?.sketch || state.version !== b.version) {
+    const stored = await storage.readSketch(b.id)
+    state = { version: b.version, sketch: stored ? HyperLogLog.fromBytes(stored) : new HyperLogLog(delta.p) }
+    byBucket.set(id, state)
+  }
+  const total = Math.round(state.sketch!.merge(delta).estimate())
+  await storage.updateBucket(b.id, total, state.sketch!.toBytes())
+  state.version = b.version + 1
+  return { added: Math.max(0, total - b.rows), total }
+}
+
+/** `'YYYY-MM'` of the month before `month`. */
+function monthBefore(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7)
+}
