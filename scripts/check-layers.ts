@@ -27,6 +27,9 @@ export const LAYERS: readonly Layer[] = [
   { name: 'stores', modules: ['mar', 'state'] },
   { name: 'pipeline base', modules: ['source', 'stage', 'sink/layout', 'sink/thread'] },
   { name: 'source kits', modules: ['source/sql'] },
+  { name: 'warehouse sql', modules: ['warehouse/sql'] },
+  { name: 'warehouse stores', modules: ['warehouse/mar', 'warehouse/control'] },
+  { name: 'warehouse', modules: ['warehouse'] },
   {
     name: 'pipeline',
     modules: [

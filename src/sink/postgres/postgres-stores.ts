@@ -3,7 +3,7 @@ import type { ConnectorStore } from '../../contracts/connector-store.js'
 import type { MarStore } from '../../contracts/mar-store.js'
 import { opsDdl as sqlOpsDdl } from '../../warehouse/sql/ops-ddl.js'
 import type { SqlConnection, SqlDialect, SqlValue } from '../../warehouse/sql/sql-dialect.js'
-import { sqlStores } from '../../warehouse/sql/sql-stores.js'
+import { sqlStores } from '../../warehouse/sql-stores.js'
 import { quoteIdent } from '../../core/normalize-name.js'
 
 const dialects = new Map<string, SqlDialect>()

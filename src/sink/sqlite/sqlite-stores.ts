@@ -4,7 +4,7 @@ import type { MarStore } from '../../contracts/mar-store.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { opsDdl } from '../../warehouse/sql/ops-ddl.js'
 import type { SqlConnection, SqlDialect, SqlValue } from '../../warehouse/sql/sql-dialect.js'
-import { sqlStores } from '../../warehouse/sql/sql-stores.js'
+import { sqlStores } from '../../warehouse/sql-stores.js'
 import { quoteIdent } from '../../core/normalize-name.js'
 
 /** SQLite's operations SQL: `?` parameters, no time type (ISO text with ms, as `Date#toISOString`), rowid tie-break. */

@@ -1,10 +1,10 @@
-import type { ConnectorStore } from '../../contracts/connector-store.js'
-import type { MarStore } from '../../contracts/mar-store.js'
-import { sqlControl, type SqlControlAccess } from '../control/sql-control.js'
-import { marMethods } from '../mar/mar-methods.js'
-import type { MarStorage } from '../mar/mar-storage.js'
-import { selectMarUsage, sqlMarStorage } from '../mar/sql-mar-storage.js'
-import type { SqlConnection } from './sql-dialect.js'
+import type { ConnectorStore } from '../contracts/connector-store.js'
+import type { MarStore } from '../contracts/mar-store.js'
+import { sqlControl, type SqlControlAccess } from './control/sql-control.js'
+import { marMethods } from './mar/mar-methods.js'
+import type { MarStorage } from './mar/mar-storage.js'
+import { selectMarUsage, sqlMarStorage } from './mar/sql-mar-storage.js'
+import type { SqlConnection } from './sql/sql-dialect.js'
 
 /**
  * How the stores reach a SQL destination: the control access (reads and writes outside any
