@@ -40,8 +40,13 @@ export class RowHashMap {
   }
 
   set(hash: string, rowid: number): void {
+    this.setKeys(rowKey(hash), lowKey(hash), rowid)
+  }
+
+  /** `set` by the hash's two keys (`rowKey`, `lowKey`), when the caller has them already. */
+  setKeys(hi: number, lo: number, rowid: number): void {
     if ((this.#size + 1) * 2 > this.#rid.length) this.#grow()
-    this.#put(rowKey(hash), lowKey(hash), rowid + 1)
+    this.#put(hi, lo, rowid + 1)
   }
 
   /** Empties the map, keeping its size: the tail refills to the same size after each merge. */
@@ -88,6 +93,22 @@ export class RowHashMap {
     this.#size = 0
     for (let s = 0; s < rid.length; s++) if (rid[s] !== 0) this.#put(hi[s]!, lo[s]!, rid[s]!)
   }
+}
+
+/** Both keys of each hash of a batch, read once and used for every lookup of the batch. */
+export interface HashKeys {
+  readonly hi: Float64Array
+  readonly lo: Float64Array
+}
+
+export function hashKeys(hashes: readonly string[]): HashKeys {
+  const hi = new Float64Array(hashes.length)
+  const lo = new Float64Array(hashes.length)
+  for (let i = 0; i < hashes.length; i++) {
+    hi[i] = rowKey(hashes[i]!)
+    lo[i] = lowKey(hashes[i]!)
+  }
+  return { hi, lo }
 }
 
 /** The first 52 bits of a row hash (13 hex digits): exact in a double, so bound without a BigInt. */

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3'
 import { quoteIdent } from '../../core/normalize-name.js'
 import { SYSTEM } from '../layout/table-layout.js'
 import { KeyBloom } from './key-bloom.js'
-import { lowKey, RowHashMap, rowKey } from './row-hash-map.js'
+import { hashKeys, lowKey, RowHashMap, rowKey, type HashKeys } from './row-hash-map.js'
 
 export { rowKey }
 
@@ -60,16 +60,15 @@ export class KeylessRowIndex {
   }
 
   /** The rowid of each hash's row, or `undefined` for a row the table doesn't have. */
-  find(hashes: readonly string[], rebuilt = false): (number | undefined)[] {
+  find(hashes: readonly string[], keys: HashKeys = hashKeys(hashes), rebuilt = false): (number | undefined)[] {
     const tail = this.#loadTail()
     const out = new Array<number | undefined>(hashes.length)
     const probe: number[] = []
     const probeKeys: number[] = []
     const bloom = this.#keys > 0 ? this.#bloomFor(hashes.length) : undefined
     for (let i = 0; i < hashes.length; i++) {
-      const hash = hashes[i]!
-      const key = rowKey(hash)
-      const rid = tail.getKeys(key, lowKey(hash))
+      const key = keys.hi[i]!
+      const rid = tail.getKeys(key, keys.lo[i]!)
       out[i] = rid
       if (rid === undefined && this.#keys > 0 && (!bloom || bloom.mightHave(key))) {
         probe.push(i)
@@ -91,7 +90,7 @@ export class KeylessRowIndex {
         // internal invariant: a rebuilt index maps every key to its row; not reachable from input
         if (rebuilt) throw new Error(`the row index of ${this.#table} points at rowid ${c.rid}, which doesn't hold a row of its key, even after a rebuild`)
         this.rebuild()
-        return this.find(hashes, true)
+        return this.find(hashes, keys, true)
       }
       byHash.set(c.id, c.rid)
     }
@@ -101,7 +100,12 @@ export class KeylessRowIndex {
 
   /** Registers a row just inserted at `rowid`. */
   add(hash: string, rowid: number): void {
-    this.#loadTail().set(hash, rowid)
+    this.addKeys(rowKey(hash), lowKey(hash), rowid)
+  }
+
+  /** `add` by the hash's keys (see `hashKeys`). */
+  addKeys(hi: number, lo: number, rowid: number): void {
+    this.#loadTail().setKeys(hi, lo, rowid)
     if (rowid > this.#maxRowid) this.#maxRowid = rowid
   }
 

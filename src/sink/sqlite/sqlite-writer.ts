@@ -11,6 +11,7 @@ import { matchIndex } from '../layout/match-index.js'
 import { HISTORY } from '../layout/history-columns.js'
 import { SqliteHistoryWriter } from './sqlite-history.js'
 import type { KeylessRowIndex } from './sqlite-row-index.js'
+import { hashKeys, RowHashMap } from './row-hash-map.js'
 
 /** Rows bound per statement execution: multi-row VALUES amortise the per-call cost (see LIMITS.md 3c). */
 const ROWS_PER_STATEMENT = 16
@@ -32,6 +33,8 @@ export class SqliteTableWriter {
   #history: SqliteHistoryWriter | undefined
   /** A keyless table without a UNIQUE index on `_sluice_id`: rows are found through it (sqlite-row-index.ts). */
   readonly #rowIndex: KeylessRowIndex | undefined
+  /** The fresh rows of the batch being written, by hash keys (reused: cleared per batch). */
+  #seen: RowHashMap | undefined
 
   constructor(db: Database, layout: TableLayout, rowIndex?: KeylessRowIndex) {
     this.#db = db
@@ -99,10 +102,14 @@ export class SqliteTableWriter {
    */
   #writeIndexed(index: KeylessRowIndex, op: RecordOp, batch: Batch, synced: string, retried = false): void {
     const hashes = rowHashes(batch)
-    const found = index.find(hashes)
+    const keys = hashKeys(hashes)
+    const found = index.find(hashes, keys)
     const fresh = new Uint8Array(batch.length)
     const freshHashes: string[] = []
-    const seen = new Set<string>()
+    /** Positions of the fresh rows (their keys are read again below); a row repeated in the batch is inserted once. */
+    const freshAt: number[] = []
+    const seen = (this.#seen ??= new RowHashMap())
+    seen.clear()
     const values = batch.columns.map((c) => bindable(c))
     const validity = batch.columns.map((c) => c.validity)
     const update = op === 'delete' ? this.#indexedDelete() : this.#indexedUpdate(op, batch.columns.map((c) => c.name))
@@ -113,10 +120,11 @@ export class SqliteTableWriter {
         const hash = hashes[i]!
         const rid = found[i]
         if (rid === undefined) {
-          if (op !== 'delete' && !seen.has(hash)) {
-            seen.add(hash)
+          if (op !== 'delete' && seen.getKeys(keys.hi[i]!, keys.lo[i]!) === undefined) {
+            seen.setKeys(keys.hi[i]!, keys.lo[i]!, i)
             fresh[i] = 1
             freshHashes.push(hash)
+            freshAt.push(i)
           }
           continue
         }
@@ -144,7 +152,7 @@ export class SqliteTableWriter {
     this.#upsert(op, freshHashes.length === batch.length ? batch : batch.filter(fresh), synced, freshHashes)
     // Rows without an explicit rowid get max + 1, one after another; anything else, read back.
     const last = this.#db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number
-    if (last === before + freshHashes.length) freshHashes.forEach((hash, k) => index.add(hash, before + 1 + k))
+    if (last === before + freshHashes.length) freshAt.forEach((at, k) => index.addKeys(keys.hi[at]!, keys.lo[at]!, before + 1 + k))
     else for (const r of this.#db.prepare(`SELECT rowid AS "rid", ${quoteIdent(SYSTEM.id)} AS "id" FROM ${table} WHERE rowid > ?`).all(before) as { rid: number; id: string }[]) index.add(r.id, r.rid)
     if (index.full) index.merge()
   }
