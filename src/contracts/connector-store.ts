@@ -61,9 +61,12 @@ export interface ConnectorSettings {
 export interface ConnectorStore {
   /** Finished syncs of a connector, newest first (at most `limit`, default 20). */
   history?(args: { readonly connectorId: string; readonly limit?: number }): Promise<SyncReport[]>
+  /** Takes or renews the named lease (one atomic write): acquired, or who holds it and until when. */
   acquireLease?(args: LeaseArgs): Promise<LeaseResult>
   /** Gives a lease up (only if `holder` still holds it). */
   releaseLease?(args: { readonly name: string; readonly holder: string }): Promise<void>
+  /** The connector's saved controls (`_sluice_connectors`); `undefined` for a connector never paused or resumed. */
   loadConnector?(args: { readonly connectorId: string }): Promise<ConnectorSettings | undefined>
+  /** Saves the pause flag at once (outside any sync), so it survives a restart and other processes see it. */
   saveConnector?(args: { readonly connectorId: string; readonly paused: boolean }): Promise<void>
 }

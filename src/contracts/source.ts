@@ -60,6 +60,10 @@ export interface Source {
   readonly id?: string
   /** The tables this source writes, with keys and types, when it knows them. */
   tables?(args: { readonly configuration: Configuration }): readonly TableSpecInput[] | Promise<readonly TableSpecInput[]>
+  /**
+   * The messages of one sync, in order: records, truncates, schema changes and checkpoints. `args.state`
+   * is what the last committed checkpoint saved (resume from there); stop when `args.signal` aborts.
+   */
   read(args: SourceReadArgs): AsyncIterable<Message>
   /**
    * True when the source only reads after a checkpoint, so `sync()` may make the next message

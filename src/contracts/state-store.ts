@@ -14,8 +14,10 @@ import type { State } from '../core/message.js'
  * ```
  */
 export interface StateStore {
+  /** The connector's saved state; `undefined` before its first checkpoint. */
   load(args: { readonly connectorId: string }): Promise<State | undefined>
   /** `serialized`: `state` as `serializeState` writes it, when the caller made it already (`sync()` does). */
   save(args: { readonly connectorId: string; readonly state: State; readonly serialized?: string }): Promise<void>
+  /** Forgets the connector's state (reset): the next sync starts from the beginning. */
   clear(args: { readonly connectorId: string }): Promise<void>
 }

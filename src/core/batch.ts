@@ -77,6 +77,7 @@ export function valueAt(column: Column, i: number): unknown {
 export class Batch {
   readonly #byName: Map<string, Column>
 
+  /** A batch of `length` rows over `columns` (each holding `length` values); `batchFromRows` builds one from row objects. */
   constructor(
     readonly columns: readonly Column[],
     readonly length: number,

@@ -162,6 +162,7 @@ export class SluiceError extends Error {
   /** Where it happened (table, column, row, URL without secrets); never secrets. */
   readonly context: Readonly<Record<string, unknown>>
 
+  /** An error with its stable `code`; `retryable` is false unless given; `context` must hold no secrets. */
   constructor(options: SluiceErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'SluiceError'

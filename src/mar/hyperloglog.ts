@@ -27,6 +27,7 @@ export class HyperLogLog {
   readonly p: number
   readonly registers: Uint8Array
 
+  /** An empty sketch of 2^`p` registers (4–18; 14 ≈ 0.8 % standard error), or one restored from its `registers`. */
   constructor(p = 14, registers?: Uint8Array) {
     if (!Number.isInteger(p) || p < 4 || p > 18) {
       throw new SluiceError({ code: 'CONFIG_INVALID', message: `HyperLogLog precision must be an integer from 4 to 18, got ${String(p)}` })

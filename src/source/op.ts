@@ -12,12 +12,14 @@ export class RowsMessage implements RecordsMessage {
   readonly kind = 'records' as const
   #batch: Batch | undefined
 
+  /** Rows of `table` to apply with `op`; `op.upsert(...)` and friends build these. */
   constructor(
     readonly table: string,
     readonly op: RecordOp,
     readonly rows: readonly RowInput[],
   ) {}
 
+  /** The rows as a columnar batch, built on first use (types inferred from the values). */
   get batch(): Batch {
     return (this.#batch ??= batchFromRows(this.rows, { table: this.table }))
   }

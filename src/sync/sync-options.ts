@@ -10,10 +10,15 @@ import type { MarThresholdEvent } from '../mar/metered-sink.js'
 
 /** Handlers for sync events. A handler that throws is ignored: events never fail a sync. */
 export interface SyncEvents {
+  /** The sync opened its destination; `state` is where it resumes (`undefined`: from the beginning). */
   syncStart?(event: { connectorId: string; syncId: string; state: State | undefined }): void
+  /** A checkpoint committed: its rows and state are durable. `rows` counts rows so far in this sync. */
   checkpoint?(event: { connectorId: string; syncId: string; state: State; rows: number }): void
+  /** A table or column was created or widened in the destination. */
   schemaChange?(event: { connectorId: string; table: string; change: unknown }): void
+  /** The sync ended with status `succeeded` or `stopped` (resumable). */
   syncComplete?(report: SyncReport): void
+  /** The sync failed; `report.error` says why. What the last checkpoint committed stays. */
   syncError?(report: SyncReport): void
   /** A monthly MAR budget threshold was crossed (with `mar.budget`): once per threshold and month, after the commit. */
   marThreshold?(event: MarThresholdEvent): void
