@@ -9,7 +9,7 @@ import type { Sink } from '../../contracts/sink.js'
 import type { SqliteOptions } from './sqlite-options.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
 import { loadLayouts, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
-import { sqliteStores } from './sqlite-stores.js'
+import { ensureOpsTables, sqliteStores } from './sqlite-stores.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { sqliteDriver } from './sqlite-driver.js'
 import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
@@ -64,6 +64,8 @@ export function sqlite(options: SqliteOptions): Sink {
         // 2 MB each one re-read a page (1M keyless rows: 12.8 KB read and 8.4 KB written per row, 5.9 KB and 3.2 KB with this).
         handle.pragma(`cache_size = ${-CACHE_KIB}`)
         handle.exec(META_DDL)
+        // Outside any transaction, so it is remembered: MAR metering inside a sync then skips the DDL (it ran per meter call).
+        ensureOpsTables(handle)
         registerWiden(handle)
       }
       return handle

@@ -76,7 +76,7 @@ const ready = new WeakSet<Database>()
  * Creates the operations tables on a writable handle if needed. Outside a transaction the result
  * is remembered per handle; inside one it is not, because a rollback would undo the CREATE.
  */
-function ensureOpsTables(db: Database): void {
+export function ensureOpsTables(db: Database): void {
   if (ready.has(db)) return
   db.exec(OPS_DDL)
   if (!db.inTransaction) ready.add(db)
