@@ -160,6 +160,48 @@ async function expectEqualsSource(d: Destination, lib: Library, sink: Sink, plan
   expect(await resumedState(lib, sink)).toEqual({ page: plan.pages })
 }
 
+/**
+ * The same facts read with the database's own client, not through the library under test: a
+ * `read()` that hid a duplicate or a lost row would otherwise agree with itself. SQLite (either
+ * form) and Postgres; the files lake has no SQL to ask, DuckDB keeps its file locked to one instance.
+ */
+async function expectRawTables(d: Destination, at: string, plan: CrashPlan): Promise<void> {
+  const want = expectedAccounts(plan.pages)
+  const sql = {
+    accounts: 'SELECT count(*) AS n, count(DISTINCT "id") AS ids, sum(CASE WHEN "_sluice_deleted" THEN 1 ELSE 0 END) AS deleted FROM "accounts"',
+    events: 'SELECT count(*) AS n, count(DISTINCT "seq") AS seqs FROM "events"',
+    state: `SELECT "state" FROM "_sluice_state" WHERE "connector_id" = 'crash'`,
+  }
+  let rows: { accounts: Record<string, unknown>; events: Record<string, unknown>; state: string }
+  if (d.name === 'sqlite' || d.name === 'sqlite-thread') {
+    const { default: Database } = await import('better-sqlite3')
+    const db = new Database(at, { readonly: true })
+    try {
+      rows = { accounts: db.prepare(sql.accounts).get() as Record<string, unknown>, events: db.prepare(sql.events).get() as Record<string, unknown>, state: db.prepare(sql.state).pluck().get() as string }
+    } finally {
+      db.close()
+    }
+  } else if (d.name === 'postgres') {
+    const { default: pg } = await import('pg')
+    const client = new pg.Client({ connectionString: process.env.SLUICE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test' })
+    await client.connect()
+    try {
+      await client.query(`SET search_path TO "${at}"`)
+      rows = { accounts: (await client.query(sql.accounts)).rows[0], events: (await client.query(sql.events)).rows[0], state: (await client.query(sql.state)).rows[0]?.state }
+    } finally {
+      await client.end()
+    }
+  } else {
+    return
+  }
+  const n = (v: unknown) => Number(v)
+  expect({ n: n(rows.accounts.n), ids: n(rows.accounts.ids), deleted: n(rows.accounts.deleted) }, d.name).toEqual({
+    n: want.length, ids: want.length, deleted: want.filter((r) => r.deleted).length,
+  })
+  expect({ n: n(rows.events.n), seqs: n(rows.events.seqs) }, d.name).toEqual({ n: plan.pages * PAGE_ROWS, seqs: plan.pages * PAGE_ROWS })
+  expect(JSON.parse(rows.state), d.name).toEqual({ page: plan.pages })
+}
+
 forEachDestination('sync killed with SIGKILL at random moments', ({ destination: d, location, lib }) => {
   const plan = d.capabilities.crash!
   it(`resumes after every crash without duplicates or gaps: upsert and append tables equal the source row for row (${plan.kills} kills, ${plan.pages} pages)`, async () => {
@@ -193,5 +235,6 @@ forEachDestination('sync killed with SIGKILL at random moments', ({ destination:
     expect(final.start).toBeGreaterThanOrEqual(acknowledged)
 
     await expectEqualsSource(d, lib, await d.open(lib, at), plan)
+    await expectRawTables(d, at, plan)
   }, 300_000) // each child start takes ~1 s on a quiet 2-core VM (bundled), 5 s at load 8
 }, { only: (d) => d.capabilities.crash !== undefined })
