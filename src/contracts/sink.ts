@@ -14,7 +14,16 @@ export interface SinkOpenArgs {
   readonly tables: readonly TableSpec[]
 }
 
-/** What `sync()` hands `Sink.checkpoint`. */
+/**
+ * What `sync()` hands `Sink.checkpoint`.
+ *
+ * @example
+ * ```ts
+ * import type { CheckpointArgs } from 'sluice'
+ * // A sink keeping state in a file of its own stores the text sync() already made.
+ * const save = (args: CheckpointArgs) => args.serialized ?? JSON.stringify(args.state)
+ * ```
+ */
 export interface CheckpointArgs {
   readonly state: State
   /**
@@ -24,7 +33,15 @@ export interface CheckpointArgs {
   readonly serialized?: string
 }
 
-/** A message that changes tables: rows, a truncate or a schema change. */
+/**
+ * A message that changes tables: rows, a truncate or a schema change.
+ *
+ * @example
+ * ```ts
+ * import type { SinkMessage, TableMessage } from 'sluice'
+ * const touchesTable = (m: SinkMessage): m is TableMessage => m.kind !== 'errors'
+ * ```
+ */
 export type TableMessage = RecordsMessage | TruncateMessage | SchemaMessage
 
 /**

@@ -11,6 +11,18 @@ export type Configuration = Readonly<Record<string, string>>
  * What a sync moves of a source, computed once from what the source and the stages declare
  * (`Source.tables`, the `select` stages and `keepsNames`) and handed to `read()`: a source
  * reads it instead of guessing from the stages.
+ *
+ * @example
+ * ```ts
+ * import type { Source } from 'sluice'
+ * const source: Source = {
+ *   async *read({ catalog }) {
+ *     // Only the tables and columns the sync will keep are asked of the API.
+ *     const wanted = (catalog?.tables ?? []).filter((t) => catalog?.selection?.table(t.table) ?? true)
+ *     void wanted
+ *   },
+ * }
+ * ```
  */
 export interface SourceCatalog {
   /** The tables the source declared, without those the selection blocks (empty when it declares none). */

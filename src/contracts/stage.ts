@@ -32,6 +32,16 @@ export interface StageContext {
 /**
  * What a stage may declare about itself, read by `sync()` before anything runs to build the
  * catalog it hands the source: declared as properties of the stage, never found by watching it.
+ *
+ * @example
+ * ```ts
+ * import { keepsNames, type Stage } from 'sluice'
+ * // Drops test rows, renames nothing: a later select() still speaks of the source's names.
+ * const dropTests: Stage = keepsNames(async function* (messages) {
+ *   for await (const m of messages) if (m.kind !== 'records' || m.table !== 'test_orders') yield m
+ * })
+ * dropTests.keepsNames // true
+ * ```
  */
 export interface StageDeclaration {
   /**
