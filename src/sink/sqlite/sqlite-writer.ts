@@ -105,7 +105,6 @@ export class SqliteTableWriter {
     const keys = hashKeys(hashes)
     const found = index.find(hashes, keys)
     const fresh = new Uint8Array(batch.length)
-    const freshHashes: string[] = []
     /** Positions of the fresh rows (their keys are read again below); a row repeated in the batch is inserted once. */
     const freshAt: number[] = []
     const seen = (this.#seen ??= new RowHashMap())
@@ -123,7 +122,6 @@ export class SqliteTableWriter {
           if (op !== 'delete' && seen.getKeys(keys.hi[i]!, keys.lo[i]!) === undefined) {
             seen.setKeys(keys.hi[i]!, keys.lo[i]!, i)
             fresh[i] = 1
-            freshHashes.push(hash)
             freshAt.push(i)
           }
           continue
@@ -146,7 +144,8 @@ export class SqliteTableWriter {
     } catch (cause) {
       throw this.#failed(op, i, cause)
     }
-    if (freshHashes.length === 0) return
+    if (freshAt.length === 0) return
+    const freshHashes = freshAt.map((at) => hashes[at]!)
     const table = quoteIdent(this.#layout.name)
     const before = (this.#db.prepare(`SELECT max(rowid) FROM ${table}`).pluck().get() as number | null) ?? 0
     this.#upsert(op, freshHashes.length === batch.length ? batch : batch.filter(fresh), synced, freshHashes)
