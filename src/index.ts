@@ -48,7 +48,7 @@ export { fileState, type FileStateOptions } from './state/file-state.js'
 export { sync } from './sync/sync.js'
 export type { SyncOptions, SyncEvents } from './sync/sync-options.js'
 export type { Stage, StageContext, StageDeclaration } from './contracts/stage.js'
-export type { SyncReport, SyncStatus, TableCounts } from './contracts/sync-report.js'
+export type { ReplicationStatus, SyncReport, SyncStatus, TableCounts } from './contracts/sync-report.js'
 
 // Retry, time and rate
 export { retry, type RetryEvent, type RetryOptions } from './retry/retry.js'

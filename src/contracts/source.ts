@@ -3,6 +3,7 @@ import type { Message, State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec, TableSpecInput } from '../core/table-spec.js'
 import type { Selection } from './selection.js'
+import type { ReplicationStatus } from './sync-report.js'
 
 /** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
 export type Configuration = Readonly<Record<string, string>>
@@ -84,6 +85,11 @@ export interface Source {
    * acknowledge what it read there (delete queue messages, commit a consumer offset).
    */
   readonly readAhead?: boolean
+  /**
+   * Where a change-data-capture source stands (slot lag, retained WAL), asked once after `read()`
+   * ends, whatever the outcome; lands in `SyncReport.replication` and the sync history.
+   */
+  replication?(): ReplicationStatus | undefined | Promise<ReplicationStatus | undefined>
 }
 
 /** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */

@@ -161,6 +161,15 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     stop.dispose()
   }
 
+  if (source.replication) {
+    // Measured after the read, whatever its outcome; a measurement that fails leaves it out rather than failing the sync.
+    try {
+      const replication = await source.replication()
+      if (replication) report.replication = replication
+    } catch {
+      // The status query is informational: the sync's outcome is already decided.
+    }
+  }
   const ended = Date.now()
   report.status = status
   report.endedAt = new Date(ended).toISOString()
