@@ -90,6 +90,12 @@ export interface Source {
    * ends, whatever the outcome; lands in `SyncReport.replication` and the sync history.
    */
   replication?(): ReplicationStatus | undefined | Promise<ReplicationStatus | undefined>
+  /**
+   * Drops what a change-data-capture source keeps on the server for this connector (a Postgres
+   * replication slot, so it stops retaining WAL), for `sluice reset --drop-slot`. Resolves to
+   * what it dropped, in words (`replication slot "sluice_shop"`); an empty list when there was nothing.
+   */
+  dropReplication?(): Promise<readonly string[]>
 }
 
 /** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */
