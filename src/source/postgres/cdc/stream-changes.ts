@@ -87,7 +87,11 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
     const got = await race(pending, idleMs, a.signal)
     if (got === STOP) return
     if (got === TICK) {
-      if (!inTx && changes > 0 && Date.now() - windowStart >= a.checkpointMs) yield* checkpoint(lastCommit)
+      if (!inTx && Date.now() - windowStart >= a.checkpointMs) {
+        if (changes > 0) yield* checkpoint(lastCommit)
+        // Idle, but the server moved on (keepalives confirmed): a checkpoint records it, and gives a stop request its boundary.
+        else if (acked > checkpointed) yield* checkpoint(acked)
+      }
       // Ask for a keepalive: it says where the server is, so an idle slot is confirmed forward (and a bounded run ends).
       stream.ack(acked, true)
       continue
