@@ -137,6 +137,22 @@ describe('postgresSource({ replication: "logical" }): snapshot then stream', () 
     expect(big.find((r) => r.id === 4n)?._sluice_deleted).toBe(1n)
   }, 60_000)
 
+  it('a partitioned table streams under its own name (the publication publishes via the partition root)', async () => {
+    await db.query(`CREATE TABLE pt (id int, region text, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`)
+    await db.query(`CREATE TABLE pt_eu PARTITION OF pt FOR VALUES IN ('eu'); CREATE TABLE pt_us PARTITION OF pt FOR VALUES IN ('us')`)
+    await db.query(`INSERT INTO pt VALUES (1, 'eu', 'a'), (2, 'us', 'b')`)
+    const path = warehousePath()
+    const source = () => postgresSource({ connection: server.url, tables: ['pt'], id: 'pt', replication: 'logical' })
+    expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+    await db.query(`INSERT INTO pt VALUES (3, 'us', 'c'); UPDATE pt SET v = 'a2' WHERE id = 1; DELETE FROM pt WHERE id = 2`)
+    expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+    expect(readRows(path, 'pt').map((r) => [r.id, r.region, r.v, r._sluice_deleted])).toEqual([
+      [1n, 'eu', 'a2', 0n],
+      [2n, 'us', 'b', 1n],
+      [3n, 'us', 'c', 0n],
+    ])
+  }, 60_000)
+
   it('values are identical whether the snapshot or the stream read them: numeric, µs timestamptz, jsonb, bytea, arrays, enum, int8 > 2^53', async () => {
     await db.query(TYPES_DDL)
     const sink = memory()
