@@ -25,12 +25,14 @@ export async function slotStatus(connection: PostgresConnection, target: string,
     )
     const row = r.rows[0]!
     const at = position ?? row.confirmed
+    // No slot and nothing streamed (a sync that failed in its setup): nothing to report.
+    if (!at) return undefined
     return {
       kind: 'postgres-logical',
       slot,
-      position: at ?? '',
+      position: at,
       serverPosition: row.server,
-      ...(row.lag !== null && at ? { lagBytes: Math.max(0, Number(row.lag)) } : {}),
+      ...(row.lag !== null ? { lagBytes: Math.max(0, Number(row.lag)) } : {}),
       ...(row.retained !== null ? { retainedWalBytes: Number(row.retained) } : {}),
       ...(row.status !== null ? { walStatus: row.status } : {}),
     }
