@@ -1,5 +1,5 @@
 import type { ReplicationStatus } from '../../../contracts/sync-report.js'
-import type { PostgresConnection } from '../../../db/postgres-connection.js'
+import { pgError, type PostgresConnection } from '../../../db/postgres-connection.js'
 import { dropSlot } from './server-setup.js'
 import { openSessionClient } from './session-client.js'
 
@@ -48,6 +48,9 @@ export async function dropReplicationSlot(connection: PostgresConnection, target
   const client = await openSessionClient(connection, target, false)
   try {
     return (await dropSlot(client, slot)) ? [`replication slot "${slot}"`] : []
+  } catch (cause) {
+    // Active: a sync streams from it right now (55006).
+    throw pgError('SOURCE_FAILED', `postgres replication: dropping slot "${slot}" failed`, cause, { slot })
   } finally {
     await client.end().catch(() => {})
   }
