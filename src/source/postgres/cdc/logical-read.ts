@@ -2,7 +2,7 @@ import type pg from 'pg'
 import type { SourceReadArgs } from '../../../contracts/source.js'
 import type { Json, Message } from '../../../core/message.js'
 import { SluiceError } from '../../../core/sluice-error.js'
-import type { PostgresConnection } from '../../../db/postgres-connection.js'
+import { pgError, type PostgresConnection } from '../../../db/postgres-connection.js'
 import { op } from '../../op.js'
 import { readKeyset } from '../../sql/keyset-reader.js'
 import { selected } from '../../sql/selected-tables.js'
@@ -126,8 +126,9 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
       confirmed: (lsn) => ctx.confirmed(formatLsn(lsn)),
     })
   } catch (cause) {
+    if (cause instanceof SluiceError) throw cause
     if ((cause as { code?: string }).code === '55000' && /replication slot/.test((cause as Error).message)) throw slotLost(plan.slot, `can no longer be read (${(cause as Error).message})`)
-    throw cause
+    throw pgError('SOURCE_FAILED', `postgres replication from ${ctx.target} (slot "${plan.slot}") failed`, cause, { slot: plan.slot, target: ctx.target })
   } finally {
     await replication?.close()
     await client.end().catch(() => {})
