@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type pg from 'pg'
+import pg from 'pg'
 import { memory, sqlite, sync, type Stage } from '../../../../src/index.js'
 import { postgresSource } from '../../../../src/postgres.js'
 import { startPrivatePostgres, type PrivatePostgres } from '../../../support/private-postgres.js'
@@ -151,6 +151,23 @@ describe('postgresSource({ replication: "logical" }): snapshot then stream', () 
       [2n, 'us', 'b', 1n],
       [3n, 'us', 'c', 0n],
     ])
+  }, 60_000)
+
+  it("works from the application's own pg.Pool (connections of its own with the same settings; the pool is left as it was)", async () => {
+    await db.query(`CREATE TABLE pooled (id int PRIMARY KEY, v text); INSERT INTO pooled VALUES (1, 'a')`)
+    const pool = new pg.Pool({ connectionString: server.url, max: 2 })
+    try {
+      const path = warehousePath()
+      const source = () => postgresSource({ connection: pool, tables: ['pooled'], id: 'pooled', replication: 'logical' })
+      expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+      await db.query(`UPDATE pooled SET v = 'b' WHERE id = 1`)
+      expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+      expect(readRows(path, 'pooled').map((r) => [r.id, r.v])).toEqual([[1n, 'b']])
+      // Never a client borrowed from it: the session settings sluice needs are set on connections of its own.
+      expect(pool.totalCount).toBe(0)
+    } finally {
+      await pool.end()
+    }
   }, 60_000)
 
   it('values are identical whether the snapshot or the stream read them: numeric, µs timestamptz, jsonb, bytea, arrays, enum, int8 > 2^53', async () => {
