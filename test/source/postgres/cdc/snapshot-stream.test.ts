@@ -9,7 +9,8 @@ describe('postgresSource({ replication: "logical" }): snapshot then stream', () 
   let server: PrivatePostgres
   let db: pg.Client
   beforeAll(async () => {
-    server = await startPrivatePostgres()
+    // One slot per test here (each uses its own connector id): room for more than the harness's default 8.
+    server = await startPrivatePostgres({ max_replication_slots: 24, max_wal_senders: 24 })
     db = await connect(server.url)
   }, 120_000)
   afterAll(async () => {
