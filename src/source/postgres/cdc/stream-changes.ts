@@ -87,8 +87,9 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
 
   if (a.target !== undefined) stream.ack(acked, true)
   for (;;) {
-    pending ??= stream.next()
-    const got = await race(pending, idleMs, a.signal)
+    // Frames already received are taken at once; only an empty buffer waits (with the idle timer and the signal).
+    const ready = pending || a.signal.aborted ? null : stream.poll()
+    const got = ready !== null ? { value: ready } : await race((pending ??= stream.next()), idleMs, a.signal)
     if (got === STOP) return
     if (got === TICK) {
       if (!inTx && Date.now() - windowStart >= a.checkpointMs) {
