@@ -154,9 +154,10 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
   }
   yield* finish()
 
+  /** The last checkpoint, at a commit boundary: the latest of the last commit and the confirmed keepalive position (one is past the other only with nothing in between). */
   async function* finish(): AsyncGenerator<Message> {
-    if (changes > 0 || lastCommit > checkpointed) yield* checkpoint(lastCommit)
-    else if (acked > checkpointed) yield* checkpoint(acked)
+    const at = lastCommit > acked ? lastCommit : acked
+    if (changes > 0 || at > checkpointed) yield* checkpoint(at)
   }
 }
 
