@@ -146,7 +146,8 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
           const w = windows.get(relid)
           if (!w) continue
           if (w.size > 0) yield* await w.flush(types)
-          yield op.truncate(w.shape.table)
+          // It happened at the source: applied with the next checkpoint, not deferred to a succeeded sync.
+          yield op.truncate(w.shape.table, { when: 'checkpoint' })
           changes++
         }
         break

@@ -66,7 +66,7 @@ describe('postgres replication slot lifecycle', () => {
     expect((await db.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = 'sluice_st'`)).rowCount).toBe(0)
   }, 60_000)
 
-  it('continuous and idle: keepalives confirm the server position, so the WAL the slot retains stays bounded', async () => {
+  it('continuous and idle: keepalives confirm the server position, so the WAL the slot retains stays bounded; a TRUNCATE lands while the run goes on', async () => {
     await db.query(`CREATE TABLE idle (id int PRIMARY KEY); INSERT INTO idle VALUES (1)`)
     await db.query(`CREATE DATABASE other`)
     const other = await connect(server.url.replace(/\/postgres$/, '/other'))
@@ -104,6 +104,15 @@ describe('postgres replication slot lifecycle', () => {
           return readRows(path, 'idle').map((r) => `${r.id}:${r._sluice_deleted}`).join() === '1:1,2:0'
         } catch {
           return false // the file is being written
+        }
+      })
+      // A TRUNCATE in a run that never succeeds (continuous runs end 'stopped') still lands, with its checkpoint.
+      await db.query(`TRUNCATE idle; INSERT INTO idle VALUES (3)`)
+      await until('the truncate to be committed in the destination', 30_000, async () => {
+        try {
+          return readRows(path, 'idle').map((r) => `${r.id}:${r._sluice_deleted}`).join() === '1:1,2:1,3:0'
+        } catch {
+          return false
         }
       })
     } finally {
