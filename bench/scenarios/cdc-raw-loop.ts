@@ -7,8 +7,12 @@
  * `until` (the server's position when the run started): a bounded read like `sync()`'s.
  */
 import type Database from 'better-sqlite3'
+import type { Duplex } from 'node:stream'
 import pg from 'pg'
-import { both } from 'pg-copy-streams'
+import * as copyStreams from 'pg-copy-streams'
+
+/** `pg-copy-streams`' copy-both duplex (its type declarations lack it). */
+const both = (copyStreams as unknown as { both(text: string, options: object): Duplex & pg.Submittable }).both
 
 /** `0/16B3748` → bigint. */
 export const lsnToBig = (lsn: string): bigint => {
@@ -51,7 +55,7 @@ export async function rawReplicationLoop(url: string, slot: string, publication:
   await client.connect()
   let changes = 0
   try {
-    const stream = client.query(both(`START_REPLICATION SLOT ${slot} LOGICAL 0/0 (proto_version '1', publication_names '${publication}')`, { alignOnCopyDataFrame: true }))
+    const stream: Duplex = client.query(both(`START_REPLICATION SLOT ${slot} LOGICAL 0/0 (proto_version '1', publication_names '${publication}')`, { alignOnCopyDataFrame: true }))
     let inTx = false
     // The table's text columns in relation order: [id, updated_at, email, name, amount, active, tags].
     const values: (string | null)[] = new Array(7).fill(null)
