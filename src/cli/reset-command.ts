@@ -17,7 +17,7 @@ files or its DuckDB .wal file) and the saved state (dir/files/state.json), so th
 A change-data-capture connector (replication: 'logical') keeps a replication slot on the server,
 which retains WAL until it is read or dropped: reset keeps it unless --drop-slot is given, which
 loads the connector (dir/connector.ts with dir/configuration.json, or --configuration) and drops
-its slot (and the publication it created) first.
+its replication slot first.
 `
 
 /**
