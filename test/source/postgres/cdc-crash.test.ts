@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { compareCdc, destinationState } from '../../support/cdc-compare.js'
@@ -27,10 +28,10 @@ import { startPrivatePostgres, type PrivatePostgres } from '../../support/privat
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
 const CHILD = 'test/support/cdc-child.ts'
 /** Accounts seeded before the first sync: with pages of BATCH rows the snapshot spans ~100 checkpoints. */
-const ACCOUNTS = 12_000
+const ACCOUNTS = 20_000
 const BATCH = 150
-const KILLS = 12
-const SNAPSHOT_KILLS = 3
+const KILLS = 14
+const SNAPSHOT_KILLS = 4
 
 let command: string[] = ['--import', 'tsx', CHILD]
 const bundleDir = mkdtempSync(join(tmpdir(), 'sluice-cdc-child-'))
@@ -195,4 +196,16 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   expect(slot?.slot).toBe(state.cdc.slot)
   expect(lsnOf(slot!.confirmed) <= lsnOf(state.cdc.lsn)).toBe(true)
   expect(lsnOf(slot!.confirmed)).toBe(lsnOf(state.cdc.lsn))
+
+  // The comparison itself sees a stale value, a lost row and a resurrected one (in a copy).
+  const tampered = join(bundleDir, 'tampered.db')
+  copyFileSync(dbPath, tampered)
+  const db = new Database(tampered)
+  const [a, b] = db.prepare(`SELECT id FROM accounts WHERE "_sluice_deleted" = 0 ORDER BY id LIMIT 2`).pluck().all() as number[]
+  db.prepare(`UPDATE accounts SET balance = '-1.00' WHERE id = ?`).run(a)
+  db.prepare(`DELETE FROM accounts WHERE id = ?`).run(b)
+  db.prepare(`UPDATE accounts SET "_sluice_deleted" = 0 WHERE id = (SELECT id FROM accounts WHERE "_sluice_deleted" = 1 LIMIT 1)`).run()
+  db.close()
+  const kinds = (await compareCdc(url, tampered)).flatMap((t) => t.differences).map((d) => d.split(':')[0])
+  expect(kinds.sort()).toEqual(['different', 'live but gone from the source', 'missing'])
 }, 240_000)
