@@ -94,6 +94,11 @@ async function librarySync(p: Prepared, replication = true): Promise<void> {
 
 /** Untimed: SQLite's live rows are the source's rows (count, and every 97th id's values); deleted ids are gone from the source. */
 async function verify(p: Prepared, table: string, label: string): Promise<void> {
+  // First: reading the table prunes pages the updates and deletes left, which writes WAL.
+  if (p.slot) {
+    const [lag] = await query<{ lag: string; retained: string }>(p.pg.url, `SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS lag, (pg_current_wal_lsn() - restart_lsn)::text AS retained FROM pg_replication_slots WHERE slot_name = $1`, [p.slot])
+    process.stderr.write(`  ${label}: replication lag at the end ${lag?.lag ?? '?'} bytes (slot ${p.slot} retains ${lag?.retained ?? '?'} bytes of WAL)\n`)
+  }
   const live = await query<{ id: number; email: string; name: string; amount: number }>(p.pg.url, 'SELECT id, email, name, amount FROM changes ORDER BY id')
   const db = new Database(p.db, { readonly: true })
   try {
@@ -109,10 +114,6 @@ async function verify(p: Prepared, table: string, label: string): Promise<void> 
     }
   } finally {
     db.close()
-  }
-  if (p.slot) {
-    const [lag] = await query<{ lag: string; retained: string }>(p.pg.url, `SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::text AS lag, (pg_current_wal_lsn() - restart_lsn)::text AS retained FROM pg_replication_slots WHERE slot_name = $1`, [p.slot])
-    process.stderr.write(`  ${label}: replication lag at the end ${lag?.lag ?? '?'} bytes (slot ${p.slot} retains ${lag?.retained ?? '?'} bytes of WAL)\n`)
   }
 }
 
