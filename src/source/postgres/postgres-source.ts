@@ -9,6 +9,7 @@ import { discoverPgTables, type PgTable } from './postgres-catalog.js'
 import { pgPageReader } from './postgres-pages.js'
 import { checkBatchSize, parseTables, type DatabaseTable, type TablePlan } from '../sql/table-options.js'
 import { openSessionClient } from './cdc/session-client.js'
+import { checkServer } from './cdc/server-setup.js'
 import { readLogical } from './cdc/logical-read.js'
 import { parseReplication, type PostgresReplication, type ReplicationPlan } from './cdc/replication-options.js'
 import { dropReplicationSlot, slotStatus } from './cdc/slot-status.js'
@@ -151,6 +152,8 @@ function logicalSource(
     async tables() {
       const client = await openSessionClient(connection, target, false)
       try {
+        // The server's setup first: no table question matters on a server that can't replicate.
+        await checkServer(client)
         return (await discover(client)).map((t) => t.spec)
       } finally {
         await client.end().catch(() => {})

@@ -14,7 +14,7 @@ import { formatLsn, parseLsn } from './lsn.js'
 import { RelationTypes } from './relation-types.js'
 import { ReplicationConnection } from './replication-connection.js'
 import type { ReplicationPlan } from './replication-options.js'
-import { checkReplicaIdentity, checkServer, dropSlot, ensurePublication, findSlot, slotLost, slotMissing } from './server-setup.js'
+import { checkReplicaIdentity, checkServer, dropSlot, ensurePublication, findSlot, slotLost, slotMissing, waitSlotFree } from './server-setup.js'
 import { openSessionClient } from './session-client.js'
 import { streamChanges } from './stream-changes.js'
 
@@ -51,6 +51,7 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
     await checkReplicaIdentity(client, schema, tables)
     await ensurePublication(client, plan, schema, tables.map((t) => t.table))
     const target = plan.continuous ? undefined : parseLsn((await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn)
+    await waitSlotFree(client, plan.slot)
     const slot = await findSlot(client, plan.slot)
     if (slot && slot.plugin !== 'pgoutput') {
       throw new SluiceError({ code: 'REPLICATION_SETUP', message: `postgres replication: slot "${plan.slot}" decodes with ${slot.plugin}, not pgoutput; drop it (\`SELECT pg_drop_replication_slot('${plan.slot}');\`) or name another slot`, context: { slot: plan.slot } })
@@ -118,6 +119,7 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
       from,
       target,
       checkpointRows: plan.checkpointRows,
+      flushRows: Math.max(ctx.batchSize, plan.checkpointRows),
       checkpointMs: plan.checkpointMs,
       signal,
       state: (lsn) => cdcState({ slot: plan.slot, phase: 'stream', lsn: formatLsn(lsn), ...(snapshotted ? { snapshotted } : {}) }),

@@ -103,6 +103,28 @@ export async function findSlot(client: pg.ClientBase, slot: string): Promise<Slo
   return r.rows[0]
 }
 
+/**
+ * Waits (up to `ms`) for another session to let go of the slot — the walsender of a killed sync
+ * notices its client is gone within moments — then fails retryable `SOURCE_FAILED` naming its pid.
+ */
+export async function waitSlotFree(client: pg.ClientBase, slot: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms
+  for (;;) {
+    const r = await client.query<{ pid: number | null }>(`SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = $1`, [slot])
+    const pid = r.rows[0]?.pid
+    if (pid === undefined || pid === null) return
+    if (Date.now() > end) {
+      throw new SluiceError({
+        code: 'SOURCE_FAILED',
+        message: `postgres replication: slot ${ident(slot)} is in use by another session (pid ${pid}); is another sync of this connector running? (\`SELECT pg_terminate_backend(${pid});\` ends it)`,
+        retryable: true,
+        context: { slot, pid },
+      })
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
 /** Drops the slot if it exists; true when it did. */
 export async function dropSlot(client: pg.ClientBase, slot: string): Promise<boolean> {
   const r = await client.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [slot])

@@ -18,6 +18,8 @@ export interface StreamArgs {
   /** Bounded runs: stop at the first commit boundary at or after this server position. */
   readonly target: bigint | undefined
   readonly checkpointRows: number
+  /** Keys pending over all tables past which the windows go out as records mid-transaction (bounded memory; no checkpoint). */
+  readonly flushRows: number
   readonly checkpointMs: number
   readonly signal: AbortSignal
   /** The checkpoint state for a position. */
@@ -43,6 +45,7 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
   let inTx = false
   let skip = false
   let changes = 0
+  let held = 0
   let windowStart = Date.now()
   let lastCommit = a.from
   let acked = a.from
@@ -57,6 +60,7 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
   }
   async function* checkpoint(lsn: bigint): AsyncGenerator<Message> {
     for (const w of windows.values()) if (w.size > 0) yield* await w.flush(types)
+    held = 0
     yield op.checkpoint(a.state(lsn))
     // Committed in the destination by now: the server may release the WAL before it.
     checkpointed = lsn
@@ -129,6 +133,11 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
         else if (m.tag === 'update') w.update(m.old, m.row)
         else w.delete(m.old)
         changes++
+        // A large transaction: write what is pending (uncommitted until the next checkpoint) rather than hold it all.
+        if (++held >= a.flushRows) {
+          for (const x of windows.values()) if (x.size > 0) yield* await x.flush(types)
+          held = 0
+        }
         break
       }
       case 'truncate':
