@@ -109,8 +109,9 @@ function runChild(kill?: KillPlan): Promise<ChildRun> {
         run.last = place(phase, lsn)
         if (!kill?.phase || kill.phase === phase) seen++
       } else return
-      const atStart = word === 'start' && kill?.checkpoints === 0 && (!kill.phase || kill.phase === phase)
-      if (kill && !armed && seen >= kill.checkpoints && (word === 'checkpoint' || atStart)) {
+      // Armed on a line of the plan's phase only: a stream plan never fires in the snapshot.
+      const inPhase = !kill?.phase || kill.phase === phase
+      if (kill && !armed && inPhase && seen >= kill.checkpoints && (word === 'checkpoint' || kill.checkpoints === 0)) {
         armed = true
         setTimeout(() => child.kill('SIGKILL'), kill.delayMs)
       }
