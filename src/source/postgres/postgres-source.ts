@@ -43,6 +43,10 @@ export interface PostgresSourceOptions {
  * primary keys come from the catalog; `columns: { include | exclude }` keeps columns out of the
  * query entirely.
  *
+ * With `replication: 'logical'` it captures changes instead (see {@link PostgresReplication} and
+ * docs/cdc-postgres.md): a snapshot from a new replication slot, then inserts, updates, deletes
+ * (soft) and truncates streamed from it, every table upserted by its primary key.
+ *
  * @example
  * ```ts
  * import { sqlite, sync } from 'sluice'

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import type { SourceReadArgs } from '../../../contracts/source.js'
 import type { Json, Message } from '../../../core/message.js'
 import { SluiceError } from '../../../core/sluice-error.js'
-import type { PostgresConnection } from '../../../db/postgres-connection.js'
+import { pgError, type PostgresConnection } from '../../../db/postgres-connection.js'
 import { op } from '../../op.js'
 import { readKeyset } from '../../sql/keyset-reader.js'
 import { selected } from '../../sql/selected-tables.js'
@@ -77,12 +77,18 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
       // Re-snapshot after a lost slot: rows synced before that the source no longer has end soft-deleted.
       if (lost) for (const t of tables) yield op.truncate(t.table)
     }
+    const current = tables.map((t) => t.table)
+    // A table no longer read (removed from `tables`, or blocked by a select stage) missed its changes meanwhile: it is copied again if it comes back.
+    const done = (state.snapshotted ?? current).filter((t) => current.includes(t))
     if (state.phase === 'stream') {
-      // Tables added to the configuration since: an initial copy of their own, then the stream from the saved position.
-      const done = state.snapshotted ?? tables.map((t) => t.table)
-      if (tables.some((t) => !done.includes(t.table))) {
+      const added = current.filter((t) => !done.includes(t))
+      if (added.length > 0) {
+        // Tables added since: an initial copy of their own, then the stream from the saved position. A table that
+        // comes back may hold rows deleted at the source while it was away: a truncate first soft-deletes those
+        // the new copy doesn't write again (nothing, for a table that is new).
+        for (const t of added) yield op.truncate(t)
         state = { slot: plan.slot, phase: 'snapshot', consistentPoint: state.lsn!, tables: Object.fromEntries(done.map((t) => [t, { round: 'done' }])), snapshotted: done }
-      }
+      } else state = { ...state, snapshotted: done }
     }
     if (state.phase === 'snapshot') {
       const reader = pgPageReader(client, ctx.batchSize, (e) => (broken = e), exported ? snapshotBegin(exported) : undefined)
@@ -93,10 +99,9 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
           continue
         }
         const progress = (m.state.tables ?? {}) as Record<string, Json>
-        const all: string[] = [...new Set([...(state.snapshotted ?? []), ...tables.map((t) => t.table)])]
         // readKeyset's last checkpoint ends its round with no table in progress: the snapshot is complete.
         finished = Object.keys(progress).length === 0
-        state = finished ? { slot: plan.slot, phase: 'stream', lsn: state.consistentPoint!, snapshotted: all } : ({ ...state, tables: progress } satisfies CdcState)
+        state = finished ? { slot: plan.slot, phase: 'stream', lsn: state.consistentPoint!, snapshotted: current } : ({ ...state, tables: progress } satisfies CdcState)
         yield op.checkpoint(cdcState(state))
       }
       if (!finished) return
@@ -126,8 +131,9 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
       confirmed: (lsn) => ctx.confirmed(formatLsn(lsn)),
     })
   } catch (cause) {
+    if (cause instanceof SluiceError) throw cause
     if ((cause as { code?: string }).code === '55000' && /replication slot/.test((cause as Error).message)) throw slotLost(plan.slot, `can no longer be read (${(cause as Error).message})`)
-    throw cause
+    throw pgError('SOURCE_FAILED', `postgres replication from ${ctx.target} (slot "${plan.slot}") failed`, cause, { slot: plan.slot, target: ctx.target })
   } finally {
     await replication?.close()
     await client.end().catch(() => {})

@@ -28,6 +28,7 @@ const EPOCH_2000_US = 946_684_800_000_000n
 export class ReplicationConnection {
   readonly #client: pg.Client
   #copy: Duplex | undefined
+  #heartbeat: NodeJS.Timeout | undefined
 
   private constructor(client: pg.Client) {
     this.#client = client
@@ -61,6 +62,23 @@ export class ReplicationConnection {
     copy.on('readable', wake)
     copy.on('end', () => ((ended = true), wake()))
     copy.on('error', (e: Error) => ((failed = e), wake()))
+    let acked = from
+    const send = (lsn: bigint, replyRequested: boolean) => {
+      if (lsn > acked) acked = lsn
+      const b = Buffer.alloc(34)
+      b[0] = 0x72 // 'r'
+      b.writeBigUInt64BE(acked, 1)
+      b.writeBigUInt64BE(acked, 9)
+      b.writeBigUInt64BE(acked, 17)
+      b.writeBigUInt64BE(BigInt(Date.now()) * 1000n - EPOCH_2000_US, 25)
+      b[33] = replyRequested ? 1 : 0
+      if (!copy.destroyed && !copy.writableEnded && !failed && !ended) copy.write(b)
+    }
+    // While the destination holds the reader up (a long write), the server hears from us anyway:
+    // without a status update within wal_sender_timeout (default 60 s) it would end the stream.
+    // One a second: 34 bytes, and it covers a timeout set as low as 2 s.
+    this.#heartbeat = setInterval(() => send(acked, false), 1_000)
+    this.#heartbeat.unref()
     return {
       next: async () => {
         for (;;) {
@@ -71,21 +89,13 @@ export class ReplicationConnection {
           await new Promise<void>((resolve) => waiting.push(resolve))
         }
       },
-      ack: (lsn, replyRequested) => {
-        const b = Buffer.alloc(34)
-        b[0] = 0x72 // 'r'
-        b.writeBigUInt64BE(lsn, 1)
-        b.writeBigUInt64BE(lsn, 9)
-        b.writeBigUInt64BE(lsn, 17)
-        b.writeBigUInt64BE(BigInt(Date.now()) * 1000n - EPOCH_2000_US, 25)
-        b[33] = replyRequested ? 1 : 0
-        copy.write(b)
-      },
+      ack: (lsn, replyRequested) => send(lsn, replyRequested),
     }
   }
 
   /** Ends the stream (CopyDone) and the connection; never throws. */
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat)
     const copy = this.#copy
     if (copy && !copy.destroyed) {
       copy.on('error', () => {})

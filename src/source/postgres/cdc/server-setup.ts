@@ -72,7 +72,7 @@ export async function ensurePublication(client: pg.ClientBase, plan: Replication
     }
   }
   if (pub.rows.length === 0) {
-    await run(`CREATE PUBLICATION ${ident(plan.publication)} FOR TABLE ${list};`, `publication ${ident(plan.publication)} doesn't exist`)
+    await run(`CREATE PUBLICATION ${ident(plan.publication)} FOR TABLE ${list} WITH (publish_via_partition_root = true);`, `publication ${ident(plan.publication)} doesn't exist`)
     return []
   }
   if (pub.rows[0]!.all) return []

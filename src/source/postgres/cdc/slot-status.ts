@@ -1,5 +1,5 @@
 import type { ReplicationStatus } from '../../../contracts/sync-report.js'
-import type { PostgresConnection } from '../../../db/postgres-connection.js'
+import { pgError, type PostgresConnection } from '../../../db/postgres-connection.js'
 import { dropSlot } from './server-setup.js'
 import { openSessionClient } from './session-client.js'
 
@@ -25,12 +25,14 @@ export async function slotStatus(connection: PostgresConnection, target: string,
     )
     const row = r.rows[0]!
     const at = position ?? row.confirmed
+    // No slot and nothing streamed (a sync that failed in its setup): nothing to report.
+    if (!at) return undefined
     return {
       kind: 'postgres-logical',
       slot,
-      position: at ?? '',
+      position: at,
       serverPosition: row.server,
-      ...(row.lag !== null && at ? { lagBytes: Math.max(0, Number(row.lag)) } : {}),
+      ...(row.lag !== null ? { lagBytes: Math.max(0, Number(row.lag)) } : {}),
       ...(row.retained !== null ? { retainedWalBytes: Number(row.retained) } : {}),
       ...(row.status !== null ? { walStatus: row.status } : {}),
     }
@@ -46,6 +48,9 @@ export async function dropReplicationSlot(connection: PostgresConnection, target
   const client = await openSessionClient(connection, target, false)
   try {
     return (await dropSlot(client, slot)) ? [`replication slot "${slot}"`] : []
+  } catch (cause) {
+    // Active: a sync streams from it right now (55006).
+    throw pgError('SOURCE_FAILED', `postgres replication: dropping slot "${slot}" failed`, cause, { slot })
   } finally {
     await client.end().catch(() => {})
   }

@@ -60,12 +60,12 @@ describe('postgres replication refuses what it can not honour, and says what to 
   it('a role that may not create the publication, or create: false: REPLICATION_SETUP with CREATE PUBLICATION / pg_create_logical_replication_slot', async () => {
     const notOwner = await sync({ source: postgresSource({ connection: as('replicator'), tables: ['keyed'], id: 'rep', replication: 'logical' }), destination: sqlite({ path: warehousePath() }) })
     expect(notOwner.error?.code).toBe('REPLICATION_SETUP')
-    expect(notOwner.error?.message).toContain('CREATE PUBLICATION "sluice_rep" FOR TABLE "public"."keyed";')
+    expect(notOwner.error?.message).toContain('CREATE PUBLICATION "sluice_rep" FOR TABLE "public"."keyed" WITH (publish_via_partition_root = true);')
 
     const noCreate = () => postgresSource({ connection: server.url, tables: ['keyed'], id: 'nc', replication: { create: false } })
     const noPub = await sync({ source: noCreate(), destination: sqlite({ path: warehousePath() }) })
     expect(noPub.error?.code).toBe('REPLICATION_SETUP')
-    expect(noPub.error?.message).toContain('CREATE PUBLICATION "sluice_nc" FOR TABLE "public"."keyed";')
+    expect(noPub.error?.message).toContain('CREATE PUBLICATION "sluice_nc" FOR TABLE "public"."keyed" WITH (publish_via_partition_root = true);')
     await db.query(`CREATE PUBLICATION sluice_nc FOR TABLE keyed`)
     const noSlot = await sync({ source: noCreate(), destination: sqlite({ path: warehousePath() }) })
     expect(noSlot.error?.code).toBe('REPLICATION_SETUP')

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type pg from 'pg'
+import pg from 'pg'
 import { memory, sqlite, sync, type Stage } from '../../../../src/index.js'
 import { postgresSource } from '../../../../src/postgres.js'
 import { startPrivatePostgres, type PrivatePostgres } from '../../../support/private-postgres.js'
@@ -135,6 +135,46 @@ describe('postgresSource({ replication: "logical" }): snapshot then stream', () 
     const big = readRows(path, 'big')
     expect(big.find((r) => r.id === 3n)?.v).toBe('again')
     expect(big.find((r) => r.id === 4n)?._sluice_deleted).toBe(1n)
+
+    // Left out for a while, its changes were not read: when it comes back it is copied again, and a row deleted meanwhile ends soft-deleted.
+    expect((await sync({ source: source(['big']), destination: sqlite({ path }) })).error).toBeUndefined()
+    await db.query(`DELETE FROM added WHERE id = 1; INSERT INTO added VALUES (3, 'c')`)
+    expect((await sync({ source: source(['big']), destination: sqlite({ path }) })).error).toBeUndefined()
+    expect((await sync({ source: source(['big', 'added']), destination: sqlite({ path }) })).error).toBeUndefined()
+    expect(readRows(path, 'added').map((r) => [r.id, r.v, r._sluice_deleted])).toEqual([[1n, 'a', 1n], [2n, 'b', 0n], [3n, 'c', 0n]])
+  }, 60_000)
+
+  it('a partitioned table streams under its own name (the publication publishes via the partition root)', async () => {
+    await db.query(`CREATE TABLE pt (id int, region text, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)`)
+    await db.query(`CREATE TABLE pt_eu PARTITION OF pt FOR VALUES IN ('eu'); CREATE TABLE pt_us PARTITION OF pt FOR VALUES IN ('us')`)
+    await db.query(`INSERT INTO pt VALUES (1, 'eu', 'a'), (2, 'us', 'b')`)
+    const path = warehousePath()
+    const source = () => postgresSource({ connection: server.url, tables: ['pt'], id: 'pt', replication: 'logical' })
+    expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+    await db.query(`INSERT INTO pt VALUES (3, 'us', 'c'); UPDATE pt SET v = 'a2' WHERE id = 1; DELETE FROM pt WHERE id = 2`)
+    expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+    expect(readRows(path, 'pt').map((r) => [r.id, r.region, r.v, r._sluice_deleted])).toEqual([
+      [1n, 'eu', 'a2', 0n],
+      [2n, 'us', 'b', 1n],
+      [3n, 'us', 'c', 0n],
+    ])
+  }, 60_000)
+
+  it("works from the application's own pg.Pool (connections of its own with the same settings; the pool is left as it was)", async () => {
+    await db.query(`CREATE TABLE pooled (id int PRIMARY KEY, v text); INSERT INTO pooled VALUES (1, 'a')`)
+    const pool = new pg.Pool({ connectionString: server.url, max: 2 })
+    try {
+      const path = warehousePath()
+      const source = () => postgresSource({ connection: pool, tables: ['pooled'], id: 'pooled', replication: 'logical' })
+      expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+      await db.query(`UPDATE pooled SET v = 'b' WHERE id = 1`)
+      expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+      expect(readRows(path, 'pooled').map((r) => [r.id, r.v])).toEqual([[1n, 'b']])
+      // Never a client borrowed from it: the session settings sluice needs are set on connections of its own.
+      expect(pool.totalCount).toBe(0)
+    } finally {
+      await pool.end()
+    }
   }, 60_000)
 
   it('values are identical whether the snapshot or the stream read them: numeric, µs timestamptz, jsonb, bytea, arrays, enum, int8 > 2^53', async () => {
