@@ -150,6 +150,7 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   const log: string[] = []
   const landed = { snapshot: 0, stream: 0 }
   let acknowledged: Place = place('none', undefined) // the furthest checkpoint any run reported committed
+  let confirmedChecks = 0
   try {
     for (let attempt = 0; landed.snapshot + landed.stream < KILLS && attempt < KILLS * 4; attempt++) {
       // The first kills land in the snapshot (killed after 1–8 of its pages); the rest while streaming.
@@ -166,6 +167,15 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
       const reached = run.last ?? run.start
       if (reached && notBehind(reached, acknowledged)) acknowledged = reached
       if (run.signal === 'SIGKILL') landed[(run.last ?? run.start)?.phase === 'stream' ? 'stream' : 'snapshot']++
+      // Killed anywhere, the server was never told more than the destination committed.
+      const saved = destinationState(dbPath, 'cdc') as { cdc?: { lsn?: string; consistentPoint?: string } } | undefined
+      const committed = saved?.cdc?.lsn ?? saved?.cdc?.consistentPoint
+      const [slot] = await slotPosition(url)
+      if (committed && slot) {
+        log.push(`   committed ${committed}, slot confirmed ${slot.confirmed}`)
+        expect(lsnOf(slot.confirmed) <= lsnOf(committed), log.join('\n')).toBe(true)
+        confirmedChecks++
+      }
     }
   } finally {
     const counts = await writers.stop()
@@ -175,6 +185,7 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   expect(landed.snapshot + landed.stream, log.join('\n')).toBeGreaterThanOrEqual(10)
   expect(landed.snapshot, log.join('\n')).toBeGreaterThanOrEqual(2)
   expect(landed.stream, log.join('\n')).toBeGreaterThanOrEqual(5)
+  expect(confirmedChecks).toBeGreaterThanOrEqual(10)
 
   // The writers stopped: one clean bounded sync reads every change up to now.
   const final = await runChild()
