@@ -77,7 +77,7 @@ export async function statusCommand(where: WarehouseLocation, out: (text: string
  * One connector's replication at its last sync, for people:
  * `slot sluice_shop at 0/16B3748, lag 56 B, retained WAL 1.2 MB (reserved)`.
  */
-export function replicationLine(r: ReplicationStatus): string {
+function replicationLine(r: ReplicationStatus): string {
   const where = r.kind === 'postgres-logical' ? `slot ${r.slot ?? '?'}` : 'binlog'
   const parts = [`${where} at ${r.position}`]
   if (r.lagBytes !== undefined) parts.push(`lag ${bytes(r.lagBytes)}`)
