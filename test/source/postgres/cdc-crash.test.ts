@@ -145,6 +145,8 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   console.log(`postgres cdc crash: CDC_CRASH_SEED=${seed}`)
   const rand = prng(seed)
   const url = server!.url
+  // The writers pause ~4 ms between transactions: pacing (a few thousand transactions while the
+  // kills run), not waiting — nothing waits for them; unpaced they'd starve the children of CPU.
   const writers = await startCdcWriters(url, { seed, writers: 2, accounts: ACCOUNTS, pauseMs: 4 })
 
   const log: string[] = []
