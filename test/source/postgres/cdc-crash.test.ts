@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { watchAcknowledgements } from '../../support/cdc-ack-monitor.js'
 import { compareCdc, destinationState } from '../../support/cdc-compare.js'
 import { seedCdcTables, startCdcWriters } from '../../support/cdc-writers.js'
 import { prng } from '../../support/crash-source.js'
@@ -153,6 +154,8 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   const landed = { snapshot: 0, stream: 0 }
   let acknowledged: Place = place('none', undefined) // the furthest checkpoint any run reported committed
   let confirmedChecks = 0
+  let ackSamples = 0
+  const ackViolations: string[] = []
   try {
     for (let attempt = 0; landed.snapshot + landed.stream < KILLS && attempt < KILLS * 4; attempt++) {
       // The first kills land in the snapshot (killed after 1–8 of its pages); the rest while streaming.
@@ -160,7 +163,12 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
       const kill: KillPlan = inSnapshot
         ? { phase: 'snapshot', checkpoints: 1 + Math.floor(rand() * 8), delayMs: Math.floor(rand() * 40) }
         : { phase: 'stream', checkpoints: Math.floor(rand() * 4), delayMs: Math.floor(rand() * 40) }
+      // While it runs: the slot is never confirmed past what the destination committed.
+      const watch = watchAcknowledgements(url, 'sluice_cdc', dbPath, 'cdc')
       const run = await runChild(kill)
+      const watched = await watch.stop()
+      ackSamples += watched.samples
+      ackViolations.push(...watched.violations)
       const shown = (p: Place | undefined) => (p ? `${p.phase} ${p.lsn.toString(16)}` : '-')
       log.push(`#${attempt} kill after ${kill.checkpoints} ${kill.phase} checkpoints + ${kill.delayMs} ms: start ${shown(run.start)} last ${shown(run.last)} → ${run.signal ?? `exit ${run.code}`} (${run.ms} ms)`)
       if (run.code !== null && run.code !== 0) throw new Error(`child failed (exit ${run.code}):\n${run.stderr}\n${log.join('\n')}`)
@@ -188,6 +196,9 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   expect(landed.snapshot, log.join('\n')).toBeGreaterThanOrEqual(2)
   expect(landed.stream, log.join('\n')).toBeGreaterThanOrEqual(5)
   expect(confirmedChecks).toBeGreaterThanOrEqual(10)
+  console.log(`postgres cdc crash: ${ackSamples} samples of (slot confirmed, destination committed) while the children ran`)
+  expect(ackViolations).toEqual([])
+  expect(ackSamples).toBeGreaterThan(100)
 
   // The writers stopped: one clean bounded sync reads every change up to now.
   const final = await runChild()
