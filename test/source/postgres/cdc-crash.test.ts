@@ -19,7 +19,9 @@ import { startPrivatePostgres, type PrivatePostgres } from '../../support/privat
  * (some only the column beside a TOASTed value), delete, truncate and change several tables in one
  * transaction, resumed each time, leaves the destination equal to the source row for row once the
  * writers stop and one clean sync ran: deleted rows soft-deleted, no key twice, no value lost or
- * stale, and the slot confirmed no further than the destination committed.
+ * stale. The slot is never confirmed past what the destination committed: sampled while each
+ * child runs (test/support/cdc-ack-monitor.ts; forcing `readAhead: true` on the source, which
+ * acknowledges before the commit, fails here), checked after each kill, and equal at the end.
  *
  * A child (test/support/cdc-child.ts, bundled by esbuild like the sink matrix's crash child) runs
  * one bounded sync into a SQLite file and is killed after some committed checkpoints plus 0–39 ms.
