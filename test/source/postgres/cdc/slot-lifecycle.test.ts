@@ -97,6 +97,15 @@ describe('postgres replication slot lifecycle', () => {
         await db.query('CHECKPOINT')
         return Number((await slot()).retained) < 1_000_000
       })
+      // Still streaming: a change lands (committed by a time checkpoint) while the run goes on.
+      await db.query(`INSERT INTO idle VALUES (2); DELETE FROM idle WHERE id = 1`)
+      await until('the change to be committed in the destination', 30_000, async () => {
+        try {
+          return readRows(path, 'idle').map((r) => `${r.id}:${r._sluice_deleted}`).join() === '1:1,2:0'
+        } catch {
+          return false // the file is being written
+        }
+      })
     } finally {
       stop.abort()
       await other.end()
