@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { configuredSource, op, sqlite, sync, type ReplicationStatus, type Source } from '../../src/index.js'
 import { statusCommand } from '../../src/cli/status-command.js'
+import { duckdb } from '../../src/duckdb.js'
 import { oneErrorLine, runCli, tempDir } from './run-cli.js'
 
 /**
@@ -29,10 +30,11 @@ const cdcSource = (status: ReplicationStatus | undefined): Source => ({
 })
 
 /** A connector folder whose warehouse holds a sync of `shop` (CDC) and one of `files` (not). */
-async function folder(name: string): Promise<string> {
+async function folder(name: string, kind: 'sqlite' | 'duckdb' = 'sqlite'): Promise<string> {
   const dir = join(cwd, name)
   mkdirSync(join(dir, 'files'), { recursive: true })
-  const destination = sqlite({ path: join(dir, 'files', 'warehouse.db') })
+  const path = join(dir, 'files', 'warehouse.db')
+  const destination = kind === 'sqlite' ? sqlite({ path }) : duckdb({ path })
   expect((await sync({ connectorId: 'shop', destination, source: cdcSource(STATUS) })).replication).toEqual(STATUS)
   expect((await sync({ connectorId: 'files', destination, source: cdcSource(undefined) })).replication).toBeUndefined()
   return dir
@@ -47,6 +49,13 @@ describe('sluice status with a change-data-capture connector', () => {
     expect(out).toMatch(/^shop\s+\| idle\s+\|.*\| succeeded \|\s+1 \|/m)
     expect(out).toContain('\nshop: slot sluice_shop at 0/16B3748, lag 56 B, retained WAL 1.2 MB (reserved)\n')
     expect(out).not.toMatch(/^files: /m)
+  })
+
+  it('reads the same line from a DuckDB warehouse', async () => {
+    const dir = await folder('status-duckdb', 'duckdb')
+    let out = ''
+    expect(await statusCommand(dir, (t) => (out += t))).toBe(0)
+    expect(out).toContain('\nshop: slot sluice_shop at 0/16B3748, lag 56 B, retained WAL 1.2 MB (reserved)\n')
   })
 
   it('a configuredSource passes its built source\'s replication status to the report', async () => {
