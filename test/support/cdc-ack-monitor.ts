@@ -3,8 +3,9 @@
  * committed: it samples the slot's `confirmed_flush_lsn` (pg) and then the position in the state
  * the SQLite destination committed (better-sqlite3, read-only, WAL lets it read beside the
  * writer). The committed position only grows, so a confirmed position past a committed one read
- * after it is an acknowledgement sent before its commit. Used by the SIGKILL proof, where a kill
- * in that window would lose changes for good (the slot no longer has them).
+ * after it is an acknowledgement sent before its commit — harmful when it covers a transaction
+ * (`skippedCommits`): a kill in that window would lose its changes for good (the slot no longer
+ * sends them). Used by the SIGKILL proof.
  */
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
@@ -17,10 +18,17 @@ export function lsnValue(text: string | undefined): bigint {
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`)
 }
 
+/** A sample where the slot was confirmed past what the destination had committed. */
+export interface AheadSample {
+  readonly confirmed: string
+  readonly committed: string
+}
+
 /** What a watch saw. */
 export interface AckWatch {
   samples: number
-  violations: string[]
+  /** Distinct (confirmed, committed) pairs with confirmed ahead. */
+  ahead: AheadSample[]
 }
 
 /**
@@ -29,7 +37,7 @@ export interface AckWatch {
  */
 export function watchAcknowledgements(url: string, slot: string, path: string, connectorId: string, everyMs = 2): { stop(): Promise<AckWatch> } {
   let stopping = false
-  const seen: AckWatch = { samples: 0, violations: [] }
+  const seen: AckWatch = { samples: 0, ahead: [] }
   const running = (async () => {
     const client = new pg.Client({ connectionString: url })
     await client.connect()
@@ -48,7 +56,8 @@ export function watchAcknowledgements(url: string, slot: string, path: string, c
         }
         if (confirmed && committed) {
           seen.samples++
-          if (lsnValue(confirmed) > lsnValue(committed) && seen.violations.length < 5) seen.violations.push(`slot confirmed ${confirmed} while the destination had committed ${committed}`)
+          const known = seen.ahead.some((a) => a.confirmed === confirmed && a.committed === committed)
+          if (lsnValue(confirmed) > lsnValue(committed) && !known) seen.ahead.push({ confirmed, committed })
         }
         await new Promise((resolve) => setTimeout(resolve, everyMs))
       }
@@ -63,5 +72,29 @@ export function watchAcknowledgements(url: string, slot: string, path: string, c
       await running
       return seen
     },
+  }
+}
+
+/**
+ * Of the samples where the slot was confirmed ahead of the destination, those that skipped a
+ * transaction: a commit after the committed position and up to the confirmed one (read from
+ * `shadow`, a test_decoding slot created before any write and never consumed). Being ahead over
+ * WAL without commits (a keepalive position confirmed when nothing was pending) loses nothing.
+ */
+export async function skippedCommits(url: string, shadow: string, ahead: readonly AheadSample[]): Promise<string[]> {
+  if (ahead.length === 0) return []
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const from = ahead.map((a) => lsnValue(a.committed)).reduce((a, b) => (a < b ? a : b))
+    const commits = (await client.query(`SELECT lsn::text AS lsn FROM pg_logical_slot_peek_changes($1, NULL, NULL) WHERE data LIKE 'COMMIT%'`, [shadow])).rows
+      .map((r) => lsnValue(r.lsn as string))
+      .filter((lsn) => lsn > from)
+    return ahead.flatMap((a) => {
+      const skipped = commits.filter((lsn) => lsn > lsnValue(a.committed) && lsn <= lsnValue(a.confirmed))
+      return skipped.length ? [`slot confirmed ${a.confirmed} while the destination had committed ${a.committed}: ${skipped.length} commit(s) between`] : []
+    })
+  } finally {
+    await client.end()
   }
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { watchAcknowledgements } from '../../support/cdc-ack-monitor.js'
+import { skippedCommits, watchAcknowledgements, type AheadSample } from '../../support/cdc-ack-monitor.js'
 import { compareCdc, destinationState } from '../../support/cdc-compare.js'
 import { seedCdcTables, startCdcWriters } from '../../support/cdc-writers.js'
 import { prng } from '../../support/crash-source.js'
@@ -35,6 +35,8 @@ const ACCOUNTS = 20_000
 const BATCH = 150
 const KILLS = 14
 const SNAPSHOT_KILLS = 4
+/** A slot of the test's own that sees every commit (see skippedCommits). */
+const SHADOW = 'proof_shadow'
 
 let command: string[] = ['--import', 'tsx', CHILD]
 const bundleDir = mkdtempSync(join(tmpdir(), 'sluice-cdc-child-'))
@@ -61,12 +63,18 @@ beforeAll(async () => {
     command = [join(bundleDir, 'cdc-child.js')]
   }
   await seedCdcTables(server.url, ACCOUNTS)
+  // Every commit from here on, for the acknowledgement check (test_decoding, never consumed).
+  const client = new pg.Client({ connectionString: server.url })
+  await client.connect()
+  await client.query(`SELECT pg_create_logical_replication_slot('${SHADOW}', 'test_decoding')`).finally(() => client.end())
 }, 120_000)
 
-/** A CDC state's place as `phase lsn`; snapshot < stream, and LSNs order within the stream. */
+/** A CDC state's place: snapshot < stream; in the snapshot (tables done, last key), in the stream the LSN. */
 interface Place {
   phase: string
   lsn: bigint
+  done: number
+  key: bigint
 }
 
 const lsnOf = (text: string | undefined): bigint => {
@@ -74,10 +82,17 @@ const lsnOf = (text: string | undefined): bigint => {
   const [hi, lo] = text.split('/') as [string, string]
   return (BigInt(`0x${hi}`) << 32n) | BigInt(`0x${lo}`)
 }
-const place = (phase: string | undefined, lsn: string | undefined): Place => ({ phase: phase ?? 'none', lsn: lsnOf(lsn) })
+const place = (phase: string | undefined, lsn: string | undefined, progress = '0:0'): Place => {
+  const [done, key] = progress.split(':')
+  return { phase: phase ?? 'none', lsn: lsnOf(lsn), done: Number(done), key: BigInt(key ?? '0') }
+}
 const rank = (p: Place) => (p.phase === 'stream' ? 2 : p.phase === 'snapshot' ? 1 : 0)
-/** Whether `a` is not behind `b`. In the snapshot the LSN is the slot's consistent point; page progress isn't printed. */
-const notBehind = (a: Place, b: Place) => rank(a) > rank(b) || (rank(a) === rank(b) && (a.phase !== 'stream' || a.lsn >= b.lsn))
+/** Whether `a` is not behind `b`: by phase, then by snapshot progress or stream LSN. */
+const notBehind = (a: Place, b: Place) => {
+  if (rank(a) !== rank(b)) return rank(a) > rank(b)
+  if (a.phase === 'stream') return a.lsn >= b.lsn
+  return a.done > b.done || (a.done === b.done && a.key >= b.key)
+}
 
 interface ChildRun {
   code: number | null
@@ -106,10 +121,10 @@ function runChild(kill?: KillPlan): Promise<ChildRun> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (run.stderr += chunk))
     createInterface({ input: child.stdout }).on('line', (line) => {
       run.lines.push(line)
-      const [word, phase, lsn] = line.split(' ')
-      if (word === 'start') run.start = place(phase, lsn)
+      const [word, phase, lsn, progress] = line.split(' ')
+      if (word === 'start') run.start = place(phase, lsn, progress)
       else if (word === 'checkpoint') {
-        run.last = place(phase, lsn)
+        run.last = place(phase, lsn, progress)
         if (!kill?.phase || kill.phase === phase) seen++
       } else return
       // Armed on a line of the plan's phase only: a stream plan never fires in the snapshot.
@@ -135,7 +150,7 @@ async function slotPosition(url: string): Promise<{ slot: string; confirmed: str
   try {
     const r = await client.query(
       `SELECT slot_name AS slot, confirmed_flush_lsn::text AS confirmed, (pg_current_wal_lsn() - confirmed_flush_lsn)::int8 AS lag,
-              (pg_current_wal_lsn() - restart_lsn)::int8 AS retained FROM pg_replication_slots WHERE slot_type = 'logical'`,
+              (pg_current_wal_lsn() - restart_lsn)::int8 AS retained FROM pg_replication_slots WHERE slot_type = 'logical' AND slot_name <> '${SHADOW}'`,
     )
     return r.rows.map((row) => ({ slot: row.slot, confirmed: row.confirmed, lag: Number(row.lag), retained: Number(row.retained) }))
   } finally {
@@ -157,7 +172,7 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   let acknowledged: Place = place('none', undefined) // the furthest checkpoint any run reported committed
   let confirmedChecks = 0
   let ackSamples = 0
-  const ackViolations: string[] = []
+  const ahead: AheadSample[] = []
   try {
     for (let attempt = 0; landed.snapshot + landed.stream < KILLS && attempt < KILLS * 4; attempt++) {
       // The first kills land in the snapshot (killed after 1–8 of its pages); the rest while streaming.
@@ -170,8 +185,9 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
       const run = await runChild(kill)
       const watched = await watch.stop()
       ackSamples += watched.samples
-      ackViolations.push(...watched.violations)
-      const shown = (p: Place | undefined) => (p ? `${p.phase} ${p.lsn.toString(16)}` : '-')
+      ahead.push(...watched.ahead)
+      if (watched.ahead.length) log.push(`   slot confirmed ahead of the destination ${watched.ahead.length} time(s): ${watched.ahead.map((a) => `${a.confirmed} > ${a.committed}`).join(', ')}`)
+      const shown = (p: Place | undefined) => (!p ? '-' : p.phase === 'stream' ? `stream ${p.lsn.toString(16)}` : `${p.phase} ${p.done}:${p.key}`)
       log.push(`#${attempt} kill after ${kill.checkpoints} ${kill.phase} checkpoints + ${kill.delayMs} ms: start ${shown(run.start)} last ${shown(run.last)} → ${run.signal ?? `exit ${run.code}`} (${run.ms} ms)`)
       if (run.code !== null && run.code !== 0) throw new Error(`child failed (exit ${run.code}):\n${run.stderr}\n${log.join('\n')}`)
       // A resumed sync never starts behind a checkpoint that was reported committed.
@@ -179,13 +195,13 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
       const reached = run.last ?? run.start
       if (reached && notBehind(reached, acknowledged)) acknowledged = reached
       if (run.signal === 'SIGKILL') landed[(run.last ?? run.start)?.phase === 'stream' ? 'stream' : 'snapshot']++
-      // Killed anywhere, the server was never told more than the destination committed.
+      // Killed anywhere, the server was never told more than the destination committed (ahead: checked below).
       const saved = destinationState(dbPath, 'cdc') as { cdc?: { lsn?: string; consistentPoint?: string } } | undefined
       const committed = saved?.cdc?.lsn ?? saved?.cdc?.consistentPoint
       const [slot] = await slotPosition(url)
       if (committed && slot) {
         log.push(`   committed ${committed}, slot confirmed ${slot.confirmed}`)
-        expect(lsnOf(slot.confirmed) <= lsnOf(committed), log.join('\n')).toBe(true)
+        if (lsnOf(slot.confirmed) > lsnOf(committed)) ahead.push({ confirmed: slot.confirmed, committed })
         confirmedChecks++
       }
     }
@@ -199,7 +215,8 @@ it(`a CDC sync killed ${KILLS} times (snapshot and stream) under concurrent writ
   expect(landed.stream, log.join('\n')).toBeGreaterThanOrEqual(5)
   expect(confirmedChecks).toBeGreaterThanOrEqual(10)
   console.log(`postgres cdc crash: ${ackSamples} samples of (slot confirmed, destination committed) while the children ran`)
-  expect(ackViolations).toEqual([])
+  // Confirmed ahead is harmless over WAL without commits (a keepalive position); never past a commit.
+  expect((await skippedCommits(url, SHADOW, ahead)).join('\n'), log.join('\n')).toBe('')
   expect(ackSamples).toBeGreaterThan(100)
 
   // The writers stopped: one clean bounded sync reads every change up to now.
