@@ -14,7 +14,7 @@ import { formatLsn, parseLsn } from './lsn.js'
 import { RelationTypes } from './relation-types.js'
 import { ReplicationConnection } from './replication-connection.js'
 import type { ReplicationPlan } from './replication-options.js'
-import { checkReplicaIdentity, checkServer, dropSlot, ensurePublication, findSlot, slotLost, slotMissing, waitSlotFree } from './server-setup.js'
+import { checkReplicaIdentity, checkSelect, checkServer, dropSlot, ensurePublication, findSlot, slotLost, slotMissing, waitSlotFree } from './server-setup.js'
 import { openSessionClient } from './session-client.js'
 import { streamChanges } from './stream-changes.js'
 
@@ -49,6 +49,7 @@ export async function* readLogical(ctx: LogicalReadContext, args: SourceReadArgs
     await checkServer(client)
     const tables = selected(await ctx.discover(client), args)
     await checkReplicaIdentity(client, schema, tables)
+    await checkSelect(client, schema, tables.map((t) => t.table))
     await ensurePublication(client, plan, schema, tables.map((t) => t.table))
     const target = plan.continuous ? undefined : parseLsn((await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn)
     await waitSlotFree(client, plan.slot)

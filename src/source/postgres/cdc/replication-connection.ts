@@ -17,6 +17,8 @@ export type ReplicationFrame =
 export interface ReplicationStream {
   /** The next frame, or undefined when the server ended the stream. Backpressure: the socket is read only as frames are taken. */
   next(): Promise<ReplicationFrame | undefined>
+  /** A frame already received, without waiting: null when none is buffered yet (undefined once the stream ended). */
+  poll(): ReplicationFrame | undefined | null
   /** Sends a standby status update: everything before `lsn` is written, flushed and applied. */
   ack(lsn: bigint, replyRequested: boolean): void
 }
@@ -79,13 +81,18 @@ export class ReplicationConnection {
     // One a second: 34 bytes, and it covers a timeout set as low as 2 s.
     this.#heartbeat = setInterval(() => send(acked, false), 1_000)
     this.#heartbeat.unref()
+    const poll = (): ReplicationFrame | undefined | null => {
+      if (failed) throw failed
+      const chunk = copy.read() as Buffer | null
+      if (chunk !== null) return frame(chunk)
+      return ended ? undefined : null
+    }
     return {
+      poll,
       next: async () => {
         for (;;) {
-          if (failed) throw failed
-          const chunk = copy.read() as Buffer | null
-          if (chunk !== null) return frame(chunk)
-          if (ended) return undefined
+          const got = poll()
+          if (got !== null) return got
           await new Promise<void>((resolve) => waiting.push(resolve))
         }
       },

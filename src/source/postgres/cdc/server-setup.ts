@@ -56,6 +56,18 @@ export async function checkReplicaIdentity(client: pg.ClientBase, schema: string
   }
 }
 
+/** The role may read every table (the snapshot selects them), or `REPLICATION_SETUP` with the GRANT to run. */
+export async function checkSelect(client: pg.ClientBase, schema: string, tables: readonly string[]): Promise<void> {
+  const r = await client.query<{ relname: string; role: string }>(
+    `SELECT c.relname, current_user AS role FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND NOT has_table_privilege(c.oid, 'SELECT')`,
+    [schema, tables],
+  )
+  if (r.rows.length === 0) return
+  const list = r.rows.map((row) => `${ident(schema)}.${ident(row.relname)}`).join(', ')
+  throw setup(`role ${ident(r.rows[0]!.role)} may not read ${list}; run \`GRANT SELECT ON ${list} TO ${ident(r.rows[0]!.role)};\``, { tables: r.rows.map((row) => row.relname) })
+}
+
 /** Creates the publication, or adds the tables it lacks (when allowed); returns the tables it added to an existing one. */
 export async function ensurePublication(client: pg.ClientBase, plan: ReplicationPlan, schema: string, tables: readonly string[]): Promise<string[]> {
   const list = tables.map((t) => `${ident(schema)}.${ident(t)}`).join(', ')

@@ -87,8 +87,9 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
 
   if (a.target !== undefined) stream.ack(acked, true)
   for (;;) {
-    pending ??= stream.next()
-    const got = await race(pending, idleMs, a.signal)
+    // Frames already received are taken at once; only an empty buffer waits (with the idle timer and the signal).
+    const ready = pending || a.signal.aborted ? null : stream.poll()
+    const got = ready !== null ? { value: ready } : await race((pending ??= stream.next()), idleMs, a.signal)
     if (got === STOP) return
     if (got === TICK) {
       if (!inTx && Date.now() - windowStart >= a.checkpointMs) {
@@ -153,9 +154,10 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
   }
   yield* finish()
 
+  /** The last checkpoint, at a commit boundary: the latest of the last commit and the confirmed keepalive position (one is past the other only with nothing in between). */
   async function* finish(): AsyncGenerator<Message> {
-    if (changes > 0 || lastCommit > checkpointed) yield* checkpoint(lastCommit)
-    else if (acked > checkpointed) yield* checkpoint(acked)
+    const at = lastCommit > acked ? lastCommit : acked
+    if (changes > 0 || at > checkpointed) yield* checkpoint(at)
   }
 }
 

@@ -47,7 +47,7 @@ describe('postgres replication with concurrent writers', () => {
     let syncs = 0
     const end = Date.now() + 6000
     try {
-      while (Date.now() < end) {
+      while (syncs < 4 || Date.now() < end) {
         const r = await sync({ source: source(), destination: sqlite({ path }), ...(syncs % 3 === 2 ? { deadline: 150 } : {}) })
         expect(r.error).toBeUndefined()
         syncs++
@@ -65,6 +65,5 @@ describe('postgres replication with concurrent writers', () => {
       expect(rows.filter((r) => r._sluice_deleted === 0n).map((r) => [r.id, r.v])).toEqual(want)
       expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length)
     }
-    expect(syncs).toBeGreaterThan(2)
   }, 120_000)
 })

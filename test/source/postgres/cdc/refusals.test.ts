@@ -57,6 +57,13 @@ describe('postgres replication refuses what it can not honour, and says what to 
     expect(JSON.stringify(r)).not.toContain('hunter2secret')
   }, 30_000)
 
+  it('a role that may not read a table: REPLICATION_SETUP with the GRANT to run', async () => {
+    await db.query(`CREATE TABLE hidden (id int PRIMARY KEY)`)
+    const r = await sync({ source: postgresSource({ connection: as('replicator'), tables: ['keyed', 'hidden'], id: 'hid', replication: 'logical' }), destination: sqlite({ path: warehousePath() }) })
+    expect(r.error?.code).toBe('REPLICATION_SETUP')
+    expect(r.error?.message).toContain('GRANT SELECT ON "public"."hidden" TO "replicator";')
+  }, 30_000)
+
   it('a role that may not create the publication, or create: false: REPLICATION_SETUP with CREATE PUBLICATION / pg_create_logical_replication_slot', async () => {
     const notOwner = await sync({ source: postgresSource({ connection: as('replicator'), tables: ['keyed'], id: 'rep', replication: 'logical' }), destination: sqlite({ path: warehousePath() }) })
     expect(notOwner.error?.code).toBe('REPLICATION_SETUP')

@@ -11,7 +11,7 @@ describe('a destination slower than wal_sender_timeout', () => {
   let server: PrivatePostgres
   let db: pg.Client
   beforeAll(async () => {
-    server = await startPrivatePostgres({ wal_sender_timeout: '2s' })
+    server = await startPrivatePostgres({ wal_sender_timeout: '3s' })
     db = await connect(server.url)
   }, 120_000)
   afterAll(async () => {
@@ -28,7 +28,7 @@ describe('a destination slower than wal_sender_timeout', () => {
     let held = 0
     const hold: Stage = async function* (messages) {
       for await (const m of messages) {
-        if (m.kind === 'records' && held++ === 0) await new Promise((r) => setTimeout(r, 5000))
+        if (m.kind === 'records' && held++ === 0) await new Promise((r) => setTimeout(r, 7000))
         yield m
       }
     }

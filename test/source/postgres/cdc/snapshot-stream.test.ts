@@ -178,6 +178,22 @@ describe('postgresSource({ replication: "logical" }): snapshot then stream', () 
     }
   }, 60_000)
 
+  it('a transaction larger than the window goes out in parts, checkpointed once at its commit', async () => {
+    await db.query(`CREATE TABLE bulk (id int PRIMARY KEY, v int, body text)`)
+    const path = warehousePath()
+    const source = () => postgresSource({ connection: server.url, tables: ['bulk'], id: 'bulk', batchSize: 100, replication: { checkpointEvery: { rows: 100 } } })
+    expect((await sync({ source: source(), destination: sqlite({ path }) })).error).toBeUndefined()
+    await db.query(`BEGIN; INSERT INTO bulk SELECT g, g, CASE WHEN g % 100 = 0 THEN repeat('t', 50000) END FROM generate_series(1, 1000) g;
+      UPDATE bulk SET v = -v WHERE id % 3 = 0; DELETE FROM bulk WHERE id % 10 = 0; UPDATE bulk SET v = 0 WHERE id % 100 = 50; COMMIT`)
+    const r = await sync({ source: source(), destination: sqlite({ path }) })
+    expect(r.error).toBeUndefined()
+    expect(r.checkpoints).toBe(1)
+    const want = (await db.query(`SELECT id, v, length(body) AS n FROM bulk ORDER BY id`)).rows.map((x) => `${x.id}:${x.v}:${x.n}`)
+    const rows = readRows(path, 'bulk')
+    expect(rows.filter((x) => x._sluice_deleted === 0n).map((x) => `${x.id}:${x.v}:${x.body === null ? null : (x.body as string).length}`)).toEqual(want)
+    expect(rows.filter((x) => x._sluice_deleted === 1n)).toHaveLength(100)
+  }, 60_000)
+
   it('values are identical whether the snapshot or the stream read them: numeric, µs timestamptz, jsonb, bytea, arrays, enum, int8 > 2^53', async () => {
     await db.query(TYPES_DDL)
     const sink = memory()
