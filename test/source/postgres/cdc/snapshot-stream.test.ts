@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { memory, sqlite, sync, type Stage } from '../../../../src/index.js'
-import { postgresSource } from '../../../../src/postgres.js'
+import { postgres, postgresSource } from '../../../../src/postgres.js'
 import { startPrivatePostgres, type PrivatePostgres } from '../../../support/private-postgres.js'
 import { connect, readRows, warehousePath } from './cdc-helpers.js'
 
@@ -192,6 +192,32 @@ describe('postgresSource({ replication: "logical" }): snapshot then stream', () 
     const rows = readRows(path, 'bulk')
     expect(rows.filter((x) => x._sluice_deleted === 0n).map((x) => `${x.id}:${x.v}:${x.body === null ? null : (x.body as string).length}`)).toEqual(want)
     expect(rows.filter((x) => x._sluice_deleted === 1n)).toHaveLength(100)
+  }, 60_000)
+
+  it('into the Postgres destination: TOAST-partial updates, soft deletes and a truncate, values compared in SQL', async () => {
+    await db.query(`CREATE DATABASE warehouse`)
+    await db.query(`CREATE TABLE pgdest (id int PRIMARY KEY, title text, body text, at timestamptz, amount numeric(20,6)); ALTER TABLE pgdest ALTER body SET STORAGE EXTERNAL`)
+    await db.query(`INSERT INTO pgdest VALUES (1, 'a', repeat('x', 20000), '2026-01-01 00:00:00.000001+00', 12345678901234.123456), (2, 'b', 'short', NULL, NULL)`)
+    const warehouse = server.url.replace(/\/postgres$/, '/warehouse')
+    const source = () => postgresSource({ connection: server.url, tables: ['pgdest'], id: 'pgdest', replication: 'logical' })
+    const destination = () => postgres({ connection: warehouse, schema: 'raw' })
+    expect((await sync({ source: source(), destination: destination() })).error).toBeUndefined()
+    await db.query(`UPDATE pgdest SET title = 'a2', amount = amount + 0.000001 WHERE id = 1; DELETE FROM pgdest WHERE id = 2; INSERT INTO pgdest VALUES (3, 'c', NULL, now(), 0)`)
+    expect((await sync({ source: source(), destination: destination() })).error).toBeUndefined()
+    const w = await connect(warehouse)
+    try {
+      const rows = (await w.query(`SELECT id, title, length(body) AS n, at::text, amount::text, _sluice_deleted AS deleted FROM raw.pgdest ORDER BY id`)).rows
+      expect(rows.slice(0, 2)).toEqual([
+        { id: 1, title: 'a2', n: 20000, at: '2026-01-01 00:00:00.000001+00', amount: '12345678901234.123457', deleted: false },
+        { id: 2, title: 'b', n: 5, at: null, amount: null, deleted: true },
+      ])
+      await db.query(`TRUNCATE pgdest; INSERT INTO pgdest VALUES (9, 'z', NULL, NULL, NULL)`)
+      expect((await sync({ source: source(), destination: destination() })).error).toBeUndefined()
+      const after = (await w.query(`SELECT id, _sluice_deleted AS deleted FROM raw.pgdest ORDER BY id`)).rows
+      expect(after).toEqual([{ id: 1, deleted: true }, { id: 2, deleted: true }, { id: 3, deleted: true }, { id: 9, deleted: false }])
+    } finally {
+      await w.end()
+    }
   }, 60_000)
 
   it('values are identical whether the snapshot or the stream read them: numeric, µs timestamptz, jsonb, bytea, arrays, enum, int8 > 2^53', async () => {
