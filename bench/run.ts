@@ -111,7 +111,9 @@ async function runScenario(scenario: Scenario<unknown>, only: Set<string> | unde
 let allOk = true
 const picked = selection()
 // Write the cached input file (if missing) once here, not inside a timed child's set-up (see orders-file.ts).
-if ([...picked.keys()].some((name) => SCENARIOS[name])) ordersFile(rows)
+// The cdc scenarios write their own rows into a private Postgres cluster: they need no orders file.
+const OWN_DATA = new Set(['cdc', 'cdc-snapshot'])
+if ([...picked.keys()].some((name) => SCENARIOS[name] && !OWN_DATA.has(name))) ordersFile(rows)
 for (const [name, only] of picked) {
   const processScenario = PROCESS_SCENARIOS[name]
   if (processScenario) {

@@ -12,6 +12,8 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario<any>>>> =
   'postgres-upsert': async () => (await import('../scenarios/postgres.js')).upsert,
   'postgres-source': async () => (await import('../scenarios/postgres.js')).source,
   'postgres-read': async () => (await import('../scenarios/postgres.js')).read,
+  cdc: async () => (await import('../scenarios/cdc.js')).cdc,
+  'cdc-snapshot': async () => (await import('../scenarios/cdc.js')).snapshot,
   duckdb: async () => (await import('../scenarios/duckdb-files.js')).default,
   'parquet-files': async () => (await import('../scenarios/duckdb-files.js')).parquetFiles,
 }

@@ -7,7 +7,7 @@ import { packageInfo } from './package-root.js'
 import { parseArgs, usage } from './parse-args.js'
 
 /** Help for `sluice init`. */
-export const INIT_HELP = `Usage: sluice init <name> [--template basic|rest|graphql|database|files]
+export const INIT_HELP = `Usage: sluice init <name> [--template basic|rest|graphql|database|postgres-cdc|files]
 
 Creates the folder <name> with a working connector: connector.ts, configuration.json
 (string values) and README.md (what each configuration key means). Then run
@@ -19,6 +19,7 @@ Templates:
   rest       rest(): a paginated, incremental REST endpoint (base_url, token)
   graphql    graphql(): a Relay connection read incrementally (endpoint, token)
   database   postgresSource() from sluice/postgres (connection_url, tables); MySQL in README
+  postgres-cdc  postgresSource({ replication: 'logical' }): change data capture from a slot
   files      fileSource() from sluice/files: CSV, NDJSON, JSON, Parquet files (path)
 `
 
@@ -34,7 +35,7 @@ export function availableTemplates(root = join(packageInfo().root, 'templates'))
 }
 
 /**
- * `sluice init <name> [--template basic|rest|graphql|database|files]`: scaffolds a connector folder from `templates/<template>`,
+ * `sluice init <name> [--template basic|rest|graphql|database|postgres-cdc|files]`: scaffolds a connector folder from `templates/<template>`,
  * filling in the connector id (lower snake case of the folder name), the folder name and the
  * sluice version. Refuses to write into a non-empty folder. Resolves to the exit code.
  *

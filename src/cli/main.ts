@@ -6,11 +6,13 @@ import { packageInfo } from './package-root.js'
 export const USAGE = `Usage: sluice <command> [options]
 
 Commands:
-  init <name> [--template t]            scaffold a connector folder (t: basic, rest, graphql, database, files)
+  init <name> [--template t]            scaffold a connector folder (t: basic, rest, graphql, database,
+                                        postgres-cdc, files)
   debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
         [--destination sqlite|duckdb]   (the warehouse file is SQLite by default, or DuckDB)
-  reset [dir]                           remove dir/files/warehouse.db and dir/files/state.json
-  status [dir | --warehouse file]       connector state, last sync, this month's MAR
+  reset [dir] [--drop-slot]             remove dir/files/warehouse.db and dir/files/state.json
+                                        (--drop-slot: and the connector's replication slot)
+  status [dir | --warehouse file]       connector state, last sync, this month's MAR, slot lag
   mar [dir | --warehouse file] [--month M] [--lake dir]
                                         Monthly Active Rows per table (--lake: a sluice/files dir)
   schema [dir | --warehouse file]       current destination schema and its change history

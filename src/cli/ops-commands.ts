@@ -12,6 +12,8 @@ export const STATUS_HELP = `Usage: sluice status [dir | --warehouse file]
 
 One line per connector in the warehouse: its state (syncing, paused, failing, idle), the last
 sync (when, how it ended, rows, duration), this month's MAR, and the error of a failed last sync.
+For a change-data-capture connector, a line with its replication slot, the lag behind the server
+and the WAL the slot retains, as its last sync measured them.
 ${WHERE}
 `
 

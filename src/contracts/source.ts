@@ -94,8 +94,10 @@ export interface Source {
    * Drops what a change-data-capture source keeps on the server for this connector (a Postgres
    * replication slot, so it stops retaining WAL), for `sluice reset --drop-slot`. Resolves to
    * what it dropped, in words (`replication slot "sluice_shop"`); an empty list when there was nothing.
+   * `configuration` is the connector's (configuration.json), for a source built from it
+   * (`configuredSource`); a source built in code ignores it.
    */
-  dropReplication?(): Promise<readonly string[]>
+  dropReplication?(args?: { readonly configuration?: Configuration }): Promise<readonly string[]>
 }
 
 /** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */

@@ -1,3 +1,4 @@
+import { SluiceError } from '../core/sluice-error.js'
 import type { Configuration, Source } from '../contracts/source.js'
 
 /**
@@ -26,6 +27,16 @@ export function configuredSource(id: string, build: (configuration: Configuratio
     // sync() asks before it reads; the built source (not this wrapper) knows whether it only reads.
     get readAhead() {
       return built?.source.readAhead === true
+    },
+    // A change-data-capture source's slot lag, asked by sync() after read(): the built source's.
+    replication: () => built?.source.replication?.(),
+    // `sluice reset --drop-slot`: the source built from the connector's configuration drops its slot.
+    dropReplication: async (args) => {
+      const source = sourceFor(args?.configuration ?? built?.configuration ?? {})
+      if (!source.dropReplication) {
+        throw new SluiceError({ code: 'CONFIG_INVALID', message: `connector ${id} keeps nothing on the server to drop: its source is not a change-data-capture source (no replication)`, context: { connectorId: id } })
+      }
+      return source.dropReplication(args)
     },
   }
 }

@@ -47,7 +47,7 @@ describe('sluice usage and init mistakes', () => {
 
     const unknown = await runCli(['init', 'x', '--template', 'soap'], { cwd })
     expect(unknown.code).toBe(1)
-    expect(oneErrorLine(unknown.stderr)).toBe('error [TEMPLATE_UNKNOWN]: unknown template "soap"; available: basic, database, files, graphql, rest')
+    expect(oneErrorLine(unknown.stderr)).toBe('error [TEMPLATE_UNKNOWN]: unknown template "soap"; available: basic, database, files, graphql, postgres-cdc, rest')
 
     mkdirSync(join(cwd, 'taken'))
     writeFileSync(join(cwd, 'taken', 'notes.txt'), 'mine')
