@@ -116,6 +116,8 @@ export type SluiceErrorCode =
   | 'FILE_READ'
   /** An `idCursor` request failed with an error that carries no code (an error record code, not thrown). */
   | 'FETCH_FAILED'
+  /** A change-data-capture source's saved position is gone from the server (a purged binlog file); copy the tables again or reset. */
+  | 'REPLICATION_POSITION_LOST'
 
 /**
  * What a `SluiceError` is built from. Throw one from a source, stage or sink of your own so that

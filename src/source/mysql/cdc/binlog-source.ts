@@ -1,0 +1,139 @@
+import type mysql from 'mysql2/promise'
+import type { ReplicationStatus } from '../../../contracts/sync-report.js'
+import type { Source } from '../../../contracts/source.js'
+import { SluiceError } from '../../../core/sluice-error.js'
+import { selected } from '../../sql/selected-tables.js'
+import { narrowTable } from '../../sql/keyset-table.js'
+import type { TablePlan } from '../../sql/table-options.js'
+import { discoverMysqlTables, type MysqlTable } from '../mysql-catalog.js'
+import { mysqlError, mysqlPoolFor, type MysqlConnection, type MysqlPoolHandle } from '../mysql-connection.js'
+import type { BinlogPlan } from './binlog-options.js'
+import { readBinlog } from './binlog-read.js'
+import { checkBinlogServer, comparePositions, positionText, readerServerId, serverPosition, type BinlogPosition } from './binlog-server.js'
+
+/** What the MySQL source shares with its binlog mode: connecting, discovering, releasing. */
+export interface MysqlAccess {
+  readonly connection: MysqlConnection
+  readonly id: string
+  readonly plans: readonly TablePlan[]
+  readonly batchSize: number
+  connect(handle: MysqlPoolHandle): Promise<mysql.PoolConnection>
+  database(conn: mysql.PoolConnection): Promise<string>
+  done(handle: MysqlPoolHandle, conn: mysql.PoolConnection, broken: unknown): Promise<void>
+}
+
+/**
+ * `mysqlSource({ replication })`: snapshot then stream from the binlog (see `readBinlog`).
+ * Tables land in upsert mode by key; deletes are soft; the binlog position is committed with the
+ * data and `replication()` reports it with the server's position and the lag in bytes.
+ */
+export function mysqlBinlogSource(access: MysqlAccess, plan: BinlogPlan): Source {
+  let committed: BinlogPosition | undefined
+  const discover = async (conn: mysql.PoolConnection, database: string, plans: readonly TablePlan[]): Promise<MysqlTable[]> => {
+    try {
+      const tables = await discoverMysqlTables(conn, database, plans)
+      for (const t of tables) {
+        if (t.key.length === 0) {
+          throw new SluiceError({ code: 'CONFIG_INVALID', message: `mysqlSource.replication: table ${t.table} has no primary key; pass primaryKey so changes can be applied by key`, context: { table: t.table } })
+        }
+      }
+      // Every change is applied by key: never a full refresh, whatever the keyset reader would pick.
+      return tables.map((t) => ({ ...t, spec: { ...t.spec, mode: 'upsert' } }))
+    } catch (cause) {
+      throw cause instanceof SluiceError ? cause : mysqlError('SOURCE_FAILED', 'mysql source: reading information_schema failed', cause)
+    }
+  }
+  return {
+    id: access.id,
+    readAhead: false,
+    async tables() {
+      const handle = mysqlPoolFor(access.connection)
+      const conn = await access.connect(handle)
+      let broken: unknown
+      try {
+        return (await discover(conn, await access.database(conn), access.plans)).map((t) => t.spec)
+      } catch (e) {
+        broken = e
+        throw e
+      } finally {
+        await access.done(handle, conn, broken)
+      }
+    },
+    async *read(args) {
+      const handle = mysqlPoolFor(access.connection)
+      const conn = await access.connect(handle)
+      let broken: unknown
+      try {
+        const server = await checkBinlogServer(conn, handle.target)
+        const database = await access.database(conn)
+        const tables = selected(await discover(conn, database, access.plans), args)
+        const narrow = (fresh: MysqlTable) => {
+          const before = tables.find((t) => t.table === fresh.table)
+          const selection = (args as { selection?: { column(t: string, c: string): boolean } }).selection
+          return selection && before ? narrowTable(fresh, (c) => selection.column(fresh.table, c)) : fresh
+        }
+        yield* readBinlog(
+          {
+            conn,
+            database,
+            tables,
+            rediscover: async (name) => {
+              const plan = access.plans.find((p) => p.table === name)!
+              const [fresh] = await discover(conn, database, [plan]).catch(() => [undefined])
+              return fresh && narrow(fresh)
+            },
+            batchSize: access.batchSize,
+            plan,
+            server,
+            serverId: readerServerId(plan.serverId, access.id, server),
+            connection: binlogConnection(handle),
+            signal: args.signal,
+            onBroken: (e) => (broken = e),
+            committed: (s) => (committed = { file: s.file, pos: s.pos }),
+          },
+          args.state,
+        )
+      } catch (e) {
+        broken ??= e
+        throw e
+      } finally {
+        await access.done(handle, conn, broken)
+      }
+    },
+    async replication(): Promise<ReplicationStatus | undefined> {
+      if (!committed) return undefined
+      const position = committed
+      const handle = mysqlPoolFor(access.connection)
+      try {
+        const conn = await handle.pool.getConnection()
+        try {
+          const server = await checkBinlogServer(conn, handle.target)
+          const now = await serverPosition(conn, server)
+          return {
+            kind: 'mysql-binlog',
+            position: positionText(position),
+            serverPosition: positionText(now),
+            ...(now.file === position.file ? { lagBytes: Math.max(0, now.pos - position.pos) } : comparePositions(now, position) <= 0 ? { lagBytes: 0 } : {}),
+          }
+        } finally {
+          conn.release()
+        }
+      } catch {
+        return { kind: 'mysql-binlog', position: positionText(position) }
+      } finally {
+        if (handle.owned) await handle.pool.end().catch(() => {})
+      }
+    },
+    async dropReplication() {
+      // A binlog reader keeps nothing on the server (no slot): the server purges by its own expiry.
+      return []
+    },
+  }
+}
+
+/** The binlog connection's options: the URL's parts, or the pool's own connection settings. */
+function binlogConnection(handle: MysqlPoolHandle): Record<string, unknown> {
+  const c = (handle.pool as unknown as { pool?: { config?: { connectionConfig?: Record<string, unknown> } } }).pool?.config?.connectionConfig ?? {}
+  const pick = ['host', 'port', 'user', 'password', 'database', 'ssl', 'socketPath', 'charset', 'connectTimeout', 'authPlugins', 'passwordSha1']
+  return Object.fromEntries(pick.filter((k) => c[k] !== undefined).map((k) => [k, c[k]]))
+}

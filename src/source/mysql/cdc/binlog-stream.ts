@@ -1,0 +1,184 @@
+import { loadOptional } from '../../../core/load-optional.js'
+import type { BinlogPosition } from './binlog-server.js'
+
+/** What the reader gets from the binlog, already split at transaction boundaries. */
+export type BinlogChange =
+  /** Row images of one table: `write` (after), `update` (after images), `delete` (before images). */
+  | { readonly kind: 'rows'; readonly op: 'write' | 'update' | 'delete'; readonly database: string; readonly table: string; readonly rows: readonly Readonly<Record<string, unknown>>[] }
+  /** A statement logged as text (DDL, TRUNCATE); `database` is the session's current database. */
+  | { readonly kind: 'statement'; readonly sql: string; readonly database: string }
+  /** A transaction boundary (commit, a standalone statement, a file rotation): a position safe to resume from. */
+  | { readonly kind: 'boundary'; readonly position: BinlogPosition }
+
+/** How to open the binlog connection. */
+export interface BinlogStreamOptions {
+  readonly connection: Readonly<Record<string, unknown>>
+  readonly serverId: number
+  readonly from: BinlogPosition
+  /** Database → tables whose row events to decode; others are skipped unread. */
+  readonly tables: Readonly<Record<string, readonly string[]>>
+}
+
+/** An open binlog stream: changes in order, with backpressure; `close()` ends both connections. */
+export interface BinlogStream {
+  /** The next change, or `undefined` when none came within `waitMs` (or the stream was closed). Throws what the stream failed with. */
+  next(waitMs: number): Promise<BinlogChange | undefined>
+  close(): Promise<void>
+}
+
+type ZongJiEvent = Record<string, unknown> & { getEventName(): string; nextPosition: number }
+interface ZongJiLike {
+  on(event: 'binlog', f: (e: ZongJiEvent) => void): void
+  on(event: 'error', f: (e: unknown) => void): void
+  on(event: 'ready' | 'stopped', f: () => void): void
+  start(options: Record<string, unknown>): void
+  stop(): void
+  connection: { stream?: { pause(): void; resume(): void } } | null
+}
+
+const HIGH_WATER = 2_000
+
+/**
+ * Opens a binlog dump from `from` through `@vlasky/zongji` and turns its events into
+ * {@link BinlogChange}s: row events as row images (decoded with the connection's exact options:
+ * dates as text in UTC, big integers and decimals as text, JSON as text), DDL and TRUNCATE as
+ * statements, and a boundary after every commit. Backpressure pauses the socket (never the
+ * driver's own pause, which zongji uses while it looks up a table's columns).
+ */
+export async function openBinlogStream(options: BinlogStreamOptions): Promise<BinlogStream> {
+  const mod = await loadOptional<{ default: new (dsn: unknown) => ZongJiLike }>('@vlasky/zongji', 'mysqlSource({ replication })', () => import('@vlasky/zongji'))
+  const z = new mod.default({ ...options.connection, dateStrings: true, jsonStrings: true, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z' })
+  const queue: BinlogChange[] = []
+  let failure: unknown
+  let wake: (() => void) | undefined
+  let paused = false
+  let file = options.from.file
+  let inTransaction = false
+  let afterBegin = false
+  const notify = () => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+  const push = (change: BinlogChange) => {
+    queue.push(change)
+    if (queue.length >= HIGH_WATER && !paused && z.connection?.stream) {
+      paused = true
+      z.connection.stream.pause()
+    }
+    notify()
+  }
+  const boundary = (pos: number) => {
+    inTransaction = false
+    afterBegin = false
+    if (pos > 0) push({ kind: 'boundary', position: { file, pos } })
+  }
+  z.on('error', (e) => {
+    failure ??= e
+    notify()
+  })
+  z.on('binlog', (e) => {
+    switch (e.getEventName()) {
+      case 'rotate':
+        file = String(e.binlogName)
+        if (!inTransaction) push({ kind: 'boundary', position: { file, pos: Number(e.position) } })
+        return
+      case 'gtid':
+      case 'anonymousgtid':
+        inTransaction = true
+        return
+      case 'mariadbgtid':
+        // A standalone GTID precedes one DDL statement; otherwise a transaction follows (no BEGIN is sent).
+        inTransaction = true
+        afterBegin = e.standalone !== true
+        return
+      case 'xid':
+        return boundary(e.nextPosition)
+      case 'query': {
+        const sql = String(e.query ?? '').trim()
+        const word = /^\w+/.exec(sql)?.[0]?.toUpperCase()
+        if (word === 'BEGIN' || (word === 'XA' && /^XA\s+START/i.test(sql))) {
+          inTransaction = true
+          afterBegin = true
+          return
+        }
+        if (word === 'COMMIT' || word === 'ROLLBACK' || (word === 'XA' && /^XA\s+(COMMIT|ROLLBACK)/i.test(sql))) return boundary(e.nextPosition)
+        push({ kind: 'statement', sql, database: String(e.schema ?? '') })
+        // A statement outside BEGIN … COMMIT (DDL, TRUNCATE) is its own transaction.
+        if (!afterBegin) boundary(e.nextPosition)
+        return
+      }
+      case 'writerows':
+      case 'updaterows':
+      case 'deleterows': {
+        const map = (e.tableMap as Record<string, { parentSchema: string; tableName: string }>)[String(e.tableId)]
+        if (!map) return
+        const op = e.getEventName() === 'writerows' ? 'write' : e.getEventName() === 'updaterows' ? 'update' : 'delete'
+        const rows = (e.rows as Record<string, unknown>[]).map((r) => (op === 'update' ? (r.after as Record<string, unknown>) : r))
+        push({ kind: 'rows', op, database: map.parentSchema, table: map.tableName, rows })
+        return
+      }
+      case 'binlogcheckpoint':
+      case 'mariadbgtidlist':
+      case 'previousgtids':
+        if (!inTransaction) boundary(e.nextPosition)
+        return
+      default:
+        return
+    }
+  })
+  const ready = new Promise<void>((resolve, reject) => {
+    z.on('ready', resolve)
+    z.on('error', reject)
+  })
+  z.start({
+    serverId: options.serverId,
+    filename: options.from.file,
+    position: options.from.pos,
+    includeSchema: Object.fromEntries(Object.entries(options.tables).map(([db, t]) => [db, [...t]])),
+  })
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    notify()
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2_000)
+      z.on('stopped', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      z.stop()
+    })
+  }
+  try {
+    await ready
+  } catch (e) {
+    await close()
+    throw e
+  }
+  return {
+    close,
+    async next(waitMs) {
+      if (queue.length === 0 && failure === undefined && !closed && waitMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, waitMs)
+          wake = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      }
+      if (queue.length > 0) {
+        const change = queue.shift()!
+        if (paused && queue.length < HIGH_WATER / 4) {
+          paused = false
+          z.connection?.stream?.resume()
+        }
+        return change
+      }
+      if (failure !== undefined) throw failure
+      return undefined
+    },
+  }
+}
