@@ -120,7 +120,8 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
         throw streamError(ctx, cause, position)
       }
       if (change === undefined) {
-        if (Date.now() - lastCheckpoint >= plan.checkpointMs && comparePositions(position, saved) > 0) {
+        // Idle too: a checkpoint every checkpointEvery.ms is where a requested stop (deadline, stop()) ends the sync.
+        if (Date.now() - lastCheckpoint >= plan.checkpointMs) {
           yield* checkpoint()
           ctx.committed({ phase: 'stream', ...saved })
         }
