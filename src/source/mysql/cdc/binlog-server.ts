@@ -58,7 +58,7 @@ export async function checkBinlogServer(conn: mysql.PoolConnection, target: stri
       message:
         `mysqlSource.replication: ${target} can't stream changes: ${wrong.join('; ')}. Set in the server's configuration ([mysqld] section of my.cnf) ` +
         '`log_bin = mysql-bin`, `binlog_format = ROW`, `binlog_row_image = FULL`, `server_id = 1` (any non-zero id), ' +
-        `and${mariadb ? ' (recommended) `binlog_row_metadata = FULL`,' : ' (recommended) `binlog_row_metadata = FULL`,'} then restart the server; or remove replication to read tables by keyset`,
+        'and (recommended) `binlog_row_metadata = FULL`, then restart the server; or remove replication to read tables by keyset',
       context: { target, logBin: Number(v?.logBin) === 1, binlogFormat: v?.format, binlogRowImage: v?.image },
     })
   }

@@ -51,6 +51,8 @@ export function mysqlBinlogSource(access: MysqlAccess, plan: BinlogPlan): Source
       const conn = await access.connect(handle)
       let broken: unknown
       try {
+        // A server that can't stream fails here, before anything is planned, with the settings to change.
+        await checkBinlogServer(conn, handle.target)
         return (await discover(conn, await access.database(conn), access.plans)).map((t) => t.spec)
       } catch (e) {
         broken = e
