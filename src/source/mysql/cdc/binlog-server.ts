@@ -40,25 +40,28 @@ function splitUser(user: string): [string, string] {
 }
 
 /**
- * Checks the server can feed CDC: the binlog on, ROW format, full row images. Anything else is
- * `CONFIG_INVALID` naming the settings to change (they need a restart, or SET GLOBAL for the
- * format and image).
+ * Checks the server can feed CDC: the binlog on, ROW format, full row images, full row metadata
+ * (column names and types in every table map). Anything else is `CONFIG_INVALID` naming the
+ * settings to change.
  */
 export async function checkBinlogServer(conn: mysql.PoolConnection, target: string): Promise<BinlogServer> {
   const v = await one(conn, 'SELECT @@log_bin AS logBin, @@binlog_format AS format, @@binlog_row_image AS image, @@server_id AS serverId, VERSION() AS version, CURRENT_USER() AS user')
   const mariadb = /mariadb/i.test(String(v?.version ?? ''))
+  // Without the column names and types in each table map, events written before an ALTER TABLE are decoded against today's columns: wrong values, silently.
+  const metadata = await one(conn, 'SELECT @@binlog_row_metadata AS m').then((r) => String(r?.m).toUpperCase(), () => 'unsupported by this server version')
   const wrong: string[] = []
   if (Number(v?.logBin) !== 1) wrong.push(`the binlog is off (log_bin = OFF)`)
   if (String(v?.format).toUpperCase() !== 'ROW') wrong.push(`binlog_format is ${v?.format}, not ROW`)
   if (String(v?.image).toUpperCase() !== 'FULL') wrong.push(`binlog_row_image is ${v?.image}, not FULL`)
+  if (metadata !== 'FULL' && Number(v?.logBin) === 1) wrong.push(`binlog_row_metadata is ${metadata}, not FULL (needed to decode changes written before an ALTER TABLE; MySQL 8.0.1+, MariaDB 10.5+)`)
   if (Number(v?.serverId) === 0) wrong.push('server_id is 0 (a server with server_id 0 refuses replicas)')
   if (wrong.length > 0) {
     throw new SluiceError({
       code: 'CONFIG_INVALID',
       message:
         `mysqlSource.replication: ${target} can't stream changes: ${wrong.join('; ')}. Set in the server's configuration ([mysqld] section of my.cnf) ` +
-        '`log_bin = mysql-bin`, `binlog_format = ROW`, `binlog_row_image = FULL`, `server_id = 1` (any non-zero id), ' +
-        'and (recommended) `binlog_row_metadata = FULL`, then restart the server; or remove replication to read tables by keyset',
+        '`log_bin = mysql-bin`, `binlog_format = ROW`, `binlog_row_image = FULL`, `binlog_row_metadata = FULL`, `server_id = 1` (any non-zero id), ' +
+        'then restart the server (the last three can also be SET GLOBAL); or remove replication to read tables by keyset',
       context: { target, logBin: Number(v?.logBin) === 1, binlogFormat: v?.format, binlogRowImage: v?.image },
     })
   }

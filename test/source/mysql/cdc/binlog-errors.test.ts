@@ -59,7 +59,7 @@ describeWithService('binlog CDC against a server without the binlog', 'MariaDB/M
     expect(report.status).toBe('failed')
     expect(report.error).toMatchObject({ code: 'CONFIG_INVALID' })
     expect(report.error!.message).toContain('log_bin = OFF')
-    expect(report.error!.message).toMatch(/log_bin = mysql-bin.*binlog_format = ROW.*binlog_row_image = FULL.*server_id/)
+    expect(report.error!.message).toMatch(/log_bin = mysql-bin.*binlog_format = ROW.*binlog_row_image = FULL.*binlog_row_metadata = FULL.*server_id/)
   })
 })
 
@@ -75,9 +75,9 @@ describe('binlog CDC on a private server', () => {
     await db?.stop()
   })
 
-  it('refuses binlog_format other than ROW and binlog_row_image other than FULL', async () => {
+  it('refuses binlog_format other than ROW, binlog_row_image or binlog_row_metadata other than FULL', async () => {
     await sql.query(`CREATE TABLE fmt (id INT PRIMARY KEY)`)
-    for (const [setting, value] of [['binlog_format', 'STATEMENT'], ['binlog_row_image', 'MINIMAL']] as const) {
+    for (const [setting, value] of [['binlog_format', 'STATEMENT'], ['binlog_row_image', 'MINIMAL'], ['binlog_row_metadata', 'MINIMAL']] as const) {
       await sql.query(`SET GLOBAL ${setting} = '${value}'`)
       try {
         const report = await sync({ source: mysqlSource({ connection: db.url, tables: ['fmt'], replication: 'binlog' }), destination: warehouse().sink() })
