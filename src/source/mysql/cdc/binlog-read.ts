@@ -48,7 +48,8 @@ export async function* readBinlog(ctx: BinlogReadContext, saved: State | undefin
     state = undefined
     resnapshot = true
   }
-  if (state === undefined) state = { phase: 'snapshot', ...(await serverPosition(conn, server)) }
+  if (state !== undefined) ctx.committed(state)
+  else state = { phase: 'snapshot', ...(await serverPosition(conn, server)) }
   if (resnapshot) for (const t of ctx.tables) yield op.truncate(t.table)
 
   if (state.phase === 'snapshot') {
@@ -100,6 +101,7 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
     throw streamError(ctx, cause, from)
   }
   const buffer = new ChangeBuffer(ctx.server.mariadb)
+  const spill = Math.max(50_000, plan.checkpointRows * 5)
   let position = from
   let saved = from
   let lastCheckpoint = Date.now()
@@ -131,6 +133,12 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
         case 'rows': {
           const table = change.database === ctx.database ? tables.get(change.table) : undefined
           if (table) buffer.add(table, change.op, change.rows)
+          if (buffer.pendingRows + buffer.rows >= spill) {
+            // A transaction too big to hold: its rows go out now, in the destination's open transaction, which commits
+            // only with the checkpoint at its end (a sync stopped in between replays it whole from the last position).
+            buffer.commit()
+            yield* buffer.flush()
+          }
           break
         }
         case 'statement': {

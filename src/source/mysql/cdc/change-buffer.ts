@@ -18,6 +18,7 @@ export class ChangeBuffer {
   readonly #tables = new Map<string, { table: MysqlTable; changes: Map<string, Change> }>()
   #pending: { table: MysqlTable; op: 'upsert' | 'delete'; rows: readonly unknown[][] }[] = []
   #rows = 0
+  #pendingRows = 0
 
   constructor(private readonly mariadb: boolean) {}
 
@@ -26,10 +27,16 @@ export class ChangeBuffer {
     return this.#rows
   }
 
+  /** Rows of the open transaction. */
+  get pendingRows(): number {
+    return this.#pendingRows
+  }
+
   /** Row images of the open transaction (kept apart until `commit()`). */
   add(table: MysqlTable, op: 'write' | 'update' | 'delete', images: readonly Readonly<Record<string, unknown>>[]): void {
     const rows = images.map((image) => table.output.map((c) => rawValue(c, image[c.name], this.mariadb)))
     this.#pending.push({ table, op: op === 'delete' ? 'delete' : 'upsert', rows })
+    this.#pendingRows += rows.length
   }
 
   /** The open transaction committed: its changes join the buffer. */
@@ -46,11 +53,13 @@ export class ChangeBuffer {
       }
     }
     this.#pending = []
+    this.#pendingRows = 0
   }
 
   /** Drops the open transaction's changes (the stream stopped inside it: they are read again next time). */
   rollback(): void {
     this.#pending = []
+    this.#pendingRows = 0
   }
 
   /** Whether the table has buffered changes. */

@@ -124,6 +124,22 @@ describe('mysqlSource({ replication: "binlog" })', () => {
     }
   }, 60_000)
 
+  it('writes a transaction too big to hold in parts, and checkpoints only after its commit', async () => {
+    const url = await database(`CREATE TABLE big (id INT PRIMARY KEY, v INT)`)
+    const w = warehouse()
+    const source = mysqlSource({ connection: url, tables: ['big'], replication: 'binlog' })
+    await sync({ source, destination: w.sink() })
+    await sql.query(`INSERT INTO big SELECT seq, seq FROM seq_1_to_120000`)
+    const seen: Message[] = []
+    const report = await sync({ source, destination: w.sink(), stages: [recorder(seen)] })
+    expect(report.status).toBe('succeeded')
+    const kinds = seen.map((m) => m.kind)
+    // Spilled in parts of ≥ 50,000 rows, one checkpoint at the end.
+    expect(kinds.filter((k) => k === 'records').length).toBeGreaterThanOrEqual(2)
+    expect(kinds.indexOf('checkpoint')).toBe(kinds.length - 1)
+    expect(live(w.rows('big')).length).toBe(120_000)
+  }, 60_000)
+
   it('lands every type the same through the snapshot and through the stream, exactly', async () => {
     const columns = `id INT PRIMARY KEY, flag TINYINT(1), big BIGINT, ubig BIGINT UNSIGNED, n DECIMAL(38,10), f FLOAT, d DOUBLE, day DATE,
       dt DATETIME(6), ts TIMESTAMP(6) NULL, dt0 DATETIME, tm TIME(6), yr YEAR, vc VARCHAR(50), tx TEXT, bin VARBINARY(8), fixed BINARY(4), blb BLOB,
