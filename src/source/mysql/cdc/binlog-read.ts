@@ -11,6 +11,7 @@ import { binlogFiles, comparePositions, isPrivilegeError, positionText, privileg
 import { binlogState, loadBinlogState, type BinlogState } from './binlog-state.js'
 import { openBinlogStream, type BinlogStream } from './binlog-stream.js'
 import { ChangeBuffer } from './change-buffer.js'
+import { EventLayouts } from './event-layout.js'
 
 /** What one binlog read needs. */
 export interface BinlogReadContext {
@@ -19,6 +20,8 @@ export interface BinlogReadContext {
   readonly tables: readonly MysqlTable[]
   /** The table's columns re-read from `information_schema` (after DDL); undefined when it is gone. */
   readonly rediscover: (table: string) => Promise<MysqlTable | undefined>
+  /** Whether a column is read (the table's `columns` option and the sync's selection): for columns only the binlog still has. */
+  readonly includes: (table: string, column: string) => boolean
   readonly batchSize: number
   readonly plan: BinlogPlan
   readonly server: BinlogServer
@@ -102,6 +105,7 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
   }
   const buffer = new ChangeBuffer(ctx.server.mariadb)
   const spill = Math.max(50_000, plan.checkpointRows * 5)
+  const layouts = new EventLayouts(ctx.includes)
   let position = from
   let saved = from
   let lastCheckpoint = Date.now()
@@ -131,8 +135,15 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
       }
       switch (change.kind) {
         case 'rows': {
-          const table = change.database === ctx.database ? tables.get(change.table) : undefined
-          if (table) buffer.add(table, change.op, change.rows)
+          const base = change.database === ctx.database ? tables.get(change.table) : undefined
+          if (!base) break
+          const { table, changed } = layouts.layout(base, change.columns)
+          if (changed) {
+            // Another set of columns from here on: what came before goes out first (inside the open destination transaction).
+            buffer.commit()
+            yield* buffer.flush()
+          }
+          buffer.add(table, change.op, change.rows)
           if (buffer.pendingRows + buffer.rows >= spill) {
             // A transaction too big to hold: its rows go out now, in the destination's open transaction, which commits
             // only with the checkpoint at its end (a sync stopped in between replays it whole from the last position).

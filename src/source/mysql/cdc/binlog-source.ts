@@ -84,6 +84,10 @@ export function mysqlBinlogSource(access: MysqlAccess, plan: BinlogPlan): Source
               const [fresh] = await discover(conn, database, [plan]).catch(() => [undefined])
               return fresh && narrow(fresh)
             },
+            includes: (table, column) => {
+              const selection = (args as { selection?: { column(t: string, c: string): boolean } }).selection
+              return (access.plans.find((p) => p.table === table)?.include(column) ?? false) && (selection?.column(table, column) ?? true)
+            },
             batchSize: access.batchSize,
             plan,
             server,

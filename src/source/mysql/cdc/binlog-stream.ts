@@ -4,11 +4,26 @@ import type { BinlogPosition } from './binlog-server.js'
 /** What the reader gets from the binlog, already split at transaction boundaries. */
 export type BinlogChange =
   /** Row images of one table: `write` (after), `update` (after images), `delete` (before images). */
-  | { readonly kind: 'rows'; readonly op: 'write' | 'update' | 'delete'; readonly database: string; readonly table: string; readonly rows: readonly Readonly<Record<string, unknown>>[] }
+  | {
+      readonly kind: 'rows'
+      readonly op: 'write' | 'update' | 'delete'
+      readonly database: string
+      readonly table: string
+      /** The table's columns as the event was written (names and types from its table map). */
+      readonly columns: readonly BinlogColumn[]
+      readonly rows: readonly Readonly<Record<string, unknown>>[]
+    }
   /** A statement logged as text (DDL, TRUNCATE); `database` is the session's current database. */
   | { readonly kind: 'statement'; readonly sql: string; readonly database: string }
   /** A transaction boundary (commit, a standalone statement, a file rotation): a position safe to resume from. */
   | { readonly kind: 'boundary'; readonly position: BinlogPosition }
+
+/** A column as a table map describes it (zongji's `ColumnSchema`: `COLUMN_TYPE` like information_schema's). */
+export interface BinlogColumn {
+  readonly COLUMN_NAME: string
+  readonly COLUMN_TYPE: string
+  readonly UNSIGNED?: boolean
+}
 
 /** How to open the binlog connection. */
 export interface BinlogStreamOptions {
@@ -111,11 +126,11 @@ export async function openBinlogStream(options: BinlogStreamOptions): Promise<Bi
       case 'writerows':
       case 'updaterows':
       case 'deleterows': {
-        const map = (e.tableMap as Record<string, { parentSchema: string; tableName: string }>)[String(e.tableId)]
+        const map = (e.tableMap as Record<string, { parentSchema: string; tableName: string; columnSchemas: BinlogColumn[] }>)[String(e.tableId)]
         if (!map) return
         const op = e.getEventName() === 'writerows' ? 'write' : e.getEventName() === 'updaterows' ? 'update' : 'delete'
         const rows = (e.rows as Record<string, unknown>[]).map((r) => (op === 'update' ? (r.after as Record<string, unknown>) : r))
-        push({ kind: 'rows', op, database: map.parentSchema, table: map.tableName, rows })
+        push({ kind: 'rows', op, database: map.parentSchema, table: map.tableName, columns: map.columnSchemas, rows })
         return
       }
       case 'binlogcheckpoint':

@@ -62,11 +62,6 @@ export class ChangeBuffer {
     this.#pendingRows = 0
   }
 
-  /** Whether the table has buffered changes. */
-  has(table: string): boolean {
-    return this.#tables.has(table)
-  }
-
   /** The buffered changes as records messages (upserts, then deletes, per table), emptying the buffer. */
   *flush(): Generator<RecordsMessage> {
     for (const { table, changes } of this.#tables.values()) {

@@ -97,15 +97,17 @@ function runChild(args: readonly string[], kill?: { checkpoints: number; delayMs
 async function writers(url: string, rand: () => number, stop: { done: boolean }, counts: Record<string, number>): Promise<void> {
   let nextId = SEED_ROWS + 1
   const pick = () => 1 + Math.floor(rand() * (nextId - 1))
+  // Two truncates at seeded moments (by writer 0's loop count): the table empties, then fills again.
+  const truncateAt = new Set([100 + Math.floor(rand() * 200), 500 + Math.floor(rand() * 300)])
   const one = async (worker: number) => {
     const conn = await mysql.createConnection(url)
+    let round = 0
     try {
       while (!stop.done) {
-        const r = rand()
-        if (r < 0.0015 && worker === 0) {
+        if (worker === 0 && truncateAt.has(++round)) {
           await conn.query('TRUNCATE TABLE items')
           counts.truncates!++
-        } else {
+        } else try {
           await conn.query('BEGIN')
           const n = 1 + Math.floor(rand() * 4)
           for (let i = 0; i < n; i++) {
@@ -123,6 +125,11 @@ async function writers(url: string, rand: () => number, stop: { done: boolean },
             }
           }
           await conn.query('COMMIT')
+        } catch (e) {
+          // Two writers' transactions deadlocked (or waited too long): that one is rolled back, as an application would retry.
+          if (!['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes((e as { code?: string }).code ?? '')) throw e
+          await conn.query('ROLLBACK')
+          counts.deadlocks!++
         }
         await new Promise((r) => setTimeout(r, 2 + Math.floor(rand() * 6)))
       }
@@ -142,7 +149,7 @@ it(`a binlog sync SIGKILLed ${KILLS} times during snapshot and stream, with conc
   const rand = prng(SEED)
   const w = warehouse()
   const stop = { done: false }
-  const counts = { inserts: 0, updates: 0, deletes: 0, truncates: 0 }
+  const counts = { inserts: 0, updates: 0, deletes: 0, truncates: 0, deadlocks: 0 }
   const writing = writers(db.url, rand, stop, counts)
   const kills: { startPhase?: string; lastPhase?: string }[] = []
   try {
@@ -183,4 +190,5 @@ it(`a binlog sync SIGKILLed ${KILLS} times during snapshot and stream, with conc
   expect(duringSnapshot).toBeGreaterThanOrEqual(1)
   expect(KILLS - duringSnapshot).toBeGreaterThanOrEqual(6)
   expect(counts.deletes).toBeGreaterThan(0)
+  expect(counts.truncates).toBeGreaterThanOrEqual(1)
 }, 180_000)

@@ -86,7 +86,10 @@ describe('mysqlSource({ replication: "binlog" })', () => {
       INSERT INTO t VALUES (3, 3, 'c', 'added');
       UPDATE t SET note = 'later' WHERE id = 1;
       ALTER TABLE t MODIFY n BIGINT;
-      INSERT INTO t VALUES (4, 9007199254740993, 'd', NULL)`)
+      INSERT INTO t VALUES (4, 9007199254740993, 'd', NULL);
+      ALTER TABLE t DROP COLUMN s;
+      INSERT INTO t VALUES (5, 5, 'dropped s')`)
+    // Every event is read after the last ALTER: each is decoded with the columns it was written with.
     const report = await sync({ source, destination: w.sink() })
     expect(report.status, JSON.stringify(report.error)).toBe('succeeded')
     expect(data(w.rows('t'))).toEqual([
@@ -94,6 +97,7 @@ describe('mysqlSource({ replication: "binlog" })', () => {
       { id: '2', n: '2', s: 'b', note: null },
       { id: '3', n: '3', s: 'c', note: 'added' },
       { id: '4', n: '9007199254740993', s: 'd', note: null },
+      { id: '5', n: '5', s: null, note: 'dropped s' },
     ])
     expect(w.columns('t')).toMatchObject({ note: 'TEXT' })
   }, 60_000)
