@@ -197,6 +197,31 @@ describe('mysqlSource({ replication: "binlog" })', () => {
     expect(live(w.rows('t'))).toEqual([{ id: '1', v: '1' }, { id: '2', v: '2' }, { id: '3', v: '3' }])
   }, 60_000)
 
+  it('ends a bounded sync at the position seen when streaming starts, while writers keep writing', async () => {
+    const url = await database(`CREATE TABLE w (id INT PRIMARY KEY AUTO_INCREMENT, v INT)`)
+    const w = warehouse()
+    const source = mysqlSource({ connection: url, tables: ['w'], replication: 'binlog' })
+    await sync({ source, destination: w.sink() })
+    await sql.query(`INSERT INTO w (v) SELECT seq FROM seq_1_to_1000`)
+    let writing = true
+    const writer = (async () => {
+      const name = new URL(url).pathname.slice(1)
+      while (writing) await sql.query(`INSERT INTO ${name}.w (v) VALUES (1)`)
+    })()
+    try {
+      const report = await sync({ source, destination: w.sink() })
+      expect(report.status).toBe('succeeded')
+      // Everything up to the start is there; the writer's later rows wait for the next sync.
+      expect(live(w.rows('w')).length).toBeGreaterThanOrEqual(1000)
+    } finally {
+      writing = false
+      await writer
+    }
+    const [[{ n }]] = (await sql.query(`SELECT COUNT(*) AS n FROM ${new URL(url).pathname.slice(1)}.w`)) as unknown as [[{ n: number }]]
+    await sync({ source, destination: w.sink() })
+    expect(live(w.rows('w')).length).toBe(Number(n))
+  }, 60_000)
+
   it('names the GRANT a user lacks, and never shows its password', async () => {
     const url = await database(`CREATE TABLE t (id INT PRIMARY KEY)`)
     const name = new URL(url).pathname.slice(1)
