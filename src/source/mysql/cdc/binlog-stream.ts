@@ -133,12 +133,12 @@ export async function openBinlogStream(options: BinlogStreamOptions): Promise<Bi
         push({ kind: 'rows', op, database: map.parentSchema, table: map.tableName, columns: map.columnSchemas, rows })
         return
       }
-      case 'binlogcheckpoint':
-      case 'mariadbgtidlist':
-      case 'previousgtids':
-        if (!inTransaction) boundary(e.nextPosition)
+      case 'tablemap':
         return
       default:
+        // Outside a transaction every event end is a place to resume from (binlog checkpoints, GTID lists, the
+        // format event of a new file …): a bounded read can stop there even when no transaction follows.
+        if (!inTransaction) boundary(e.nextPosition)
         return
     }
   })
