@@ -69,11 +69,7 @@ export function mysqlBinlogSource(access: MysqlAccess, plan: BinlogPlan): Source
         const server = await checkBinlogServer(conn, handle.target)
         const database = await access.database(conn)
         const tables = selected(await discover(conn, database, access.plans), args)
-        const narrow = (fresh: MysqlTable) => {
-          const before = tables.find((t) => t.table === fresh.table)
-          const selection = (args as { selection?: { column(t: string, c: string): boolean } }).selection
-          return selection && before ? narrowTable(fresh, (c) => selection.column(fresh.table, c)) : fresh
-        }
+        const selection = args.selection
         yield* readBinlog(
           {
             conn,
@@ -81,13 +77,14 @@ export function mysqlBinlogSource(access: MysqlAccess, plan: BinlogPlan): Source
             tables,
             rediscover: async (name) => {
               const plan = access.plans.find((p) => p.table === name)!
-              const [fresh] = await discover(conn, database, [plan]).catch(() => [undefined])
-              return fresh && narrow(fresh)
+              // A table dropped or renamed away (not found: CONFIG_INVALID) keeps its last columns; other failures fail the read.
+              const [fresh] = await discover(conn, database, [plan]).catch((e: unknown) => {
+                if (e instanceof SluiceError && e.code === 'CONFIG_INVALID') return [undefined]
+                throw e
+              })
+              return fresh && selection ? narrowTable(fresh, (c) => selection.column(name, c)) : fresh
             },
-            includes: (table, column) => {
-              const selection = (args as { selection?: { column(t: string, c: string): boolean } }).selection
-              return (access.plans.find((p) => p.table === table)?.include(column) ?? false) && (selection?.column(table, column) ?? true)
-            },
+            includes: (table, column) => (access.plans.find((p) => p.table === table)?.include(column) ?? false) && (selection?.column(table, column) ?? true),
             batchSize: access.batchSize,
             plan,
             server,
