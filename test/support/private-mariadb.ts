@@ -17,8 +17,10 @@ export interface PrivateMariadb {
   /** `mysql://root@127.0.0.1:<port>/sluice` (root, empty password; the database `sluice` exists). */
   readonly url: string
   readonly port: number
-  /** The binlog's base name: files are `<dir>/binlog.000001` … */
+  /** The server's directory (data, socket, binlog files `binlog.000001` …). */
   readonly dir: string
+  /** The mariadbd process id (a test may SIGSTOP it to play a dead connection). */
+  readonly pid: number
   /** Kills the server (SIGKILL: a test's server keeps nothing) and deletes its directory. */
   stop(): Promise<void>
 }
@@ -83,6 +85,7 @@ export async function startPrivateMariadb(settings: Readonly<Record<string, stri
       url,
       port,
       dir,
+      pid: server.pid!,
       async stop() {
         if (stopped) return
         stopped = true

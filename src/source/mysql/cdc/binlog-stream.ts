@@ -1,4 +1,5 @@
 import { loadOptional } from '../../../core/load-optional.js'
+import { SluiceError } from '../../../core/sluice-error.js'
 import type { BinlogPosition } from './binlog-server.js'
 
 /** What the reader gets from the binlog, already split at transaction boundaries. */
@@ -32,6 +33,8 @@ export interface BinlogStreamOptions {
   readonly from: BinlogPosition
   /** Database → tables whose row events to decode; others are skipped unread. */
   readonly tables: Readonly<Record<string, readonly string[]>>
+  /** The server sends a heartbeat when idle this long (default 10 s); silence for 3× this fails the stream (a dead connection). */
+  readonly heartbeatMs?: number
 }
 
 /** An open binlog stream: changes in order, with backpressure; `close()` ends both connections. */
@@ -92,8 +95,14 @@ export async function openBinlogStream(options: BinlogStreamOptions): Promise<Bi
     failure ??= e
     notify()
   })
+  const heartbeatMs = options.heartbeatMs ?? 10_000
+  let heard = Date.now()
   z.on('binlog', (e) => {
+    heard = Date.now()
     switch (e.getEventName()) {
+      case 'heartbeat':
+        // Only a sign of life: its position is not taken as a boundary.
+        return
       case 'rotate':
         file = String(e.binlogName)
         if (!inTransaction) push({ kind: 'boundary', position: { file, pos: Number(e.position) } })
@@ -143,7 +152,14 @@ export async function openBinlogStream(options: BinlogStreamOptions): Promise<Bi
     }
   })
   const ready = new Promise<void>((resolve, reject) => {
-    z.on('ready', resolve)
+    z.on('ready', () => {
+      // Emitted just before zongji queues the dump command on the binlog connection: this runs first. Nanoseconds.
+      ;(z.connection as unknown as { query(sql: string, cb: (e: unknown) => void): void } | null)?.query(`SET @master_heartbeat_period = ${heartbeatMs * 1_000_000}`, (e) => {
+        if (e) failure ??= e
+      })
+      heard = Date.now()
+      resolve()
+    })
     z.on('error', reject)
   })
   z.start({
@@ -188,11 +204,19 @@ export async function openBinlogStream(options: BinlogStreamOptions): Promise<Bi
         const change = queue.shift()!
         if (paused && queue.length < HIGH_WATER / 4) {
           paused = false
+          heard = Date.now() // the silence was ours
           z.connection?.stream?.resume()
         }
         return change
       }
       if (failure !== undefined) throw failure
+      if (Date.now() - heard > 3 * heartbeatMs) {
+        throw new SluiceError({
+          code: 'SOURCE_FAILED',
+          message: `mysqlSource.replication: no event and no heartbeat from the server for ${Math.round((Date.now() - heard) / 1000)} s; the binlog connection is taken as lost`,
+          retryable: true,
+        })
+      }
       return undefined
     },
   }
