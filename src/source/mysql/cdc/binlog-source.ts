@@ -31,7 +31,8 @@ export function mysqlBinlogSource(access: MysqlAccess, plan: BinlogPlan): Source
   let committed: BinlogPosition | undefined
   const discover = async (conn: mysql.PoolConnection, database: string, plans: readonly TablePlan[]): Promise<MysqlTable[]> => {
     try {
-      const tables = await discoverMysqlTables(conn, database, plans)
+      // An excluded column may be gone (dropped since): the binlog may still hold it, and it stays excluded.
+      const tables = await discoverMysqlTables(conn, database, plans.map((p) => ({ ...p, named: p.named.filter((n) => p.include(n)) })))
       for (const t of tables) {
         if (t.key.length === 0) {
           throw new SluiceError({ code: 'CONFIG_INVALID', message: `mysqlSource.replication: table ${t.table} has no primary key; pass primaryKey so changes can be applied by key`, context: { table: t.table } })

@@ -222,6 +222,19 @@ describe('mysqlSource({ replication: "binlog" })', () => {
     expect(live(w.rows('w')).length).toBe(Number(n))
   }, 60_000)
 
+  it('leaves out excluded columns in the snapshot and in the stream, even one dropped since', async () => {
+    const url = await database(`CREATE TABLE x (id INT PRIMARY KEY, card VARCHAR(20), v INT); INSERT INTO x VALUES (1, '4111-1', 1)`)
+    const w = warehouse()
+    const source = mysqlSource({ connection: url, tables: [{ table: 'x', columns: { exclude: ['card'] } }], replication: 'binlog' })
+    await sync({ source, destination: w.sink() })
+    await sql.query(`INSERT INTO x VALUES (2, '4111-2', 2); ALTER TABLE x DROP COLUMN card; INSERT INTO x VALUES (3, 3)`)
+    // The excluded column may be dropped: its values in events written before stay out too.
+    const report = await sync({ source, destination: w.sink() })
+    expect(report.status, JSON.stringify(report.error)).toBe('succeeded')
+    expect(data(w.rows('x'))).toEqual([{ id: '1', v: '1' }, { id: '2', v: '2' }, { id: '3', v: '3' }])
+    expect(Object.keys(w.columns('x'))).not.toContain('card')
+  }, 60_000)
+
   it('names the GRANT a user lacks, and never shows its password', async () => {
     const url = await database(`CREATE TABLE t (id INT PRIMARY KEY)`)
     const name = new URL(url).pathname.slice(1)
