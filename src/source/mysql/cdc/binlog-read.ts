@@ -143,7 +143,7 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
             buffer.commit()
             yield* buffer.flush()
           }
-          buffer.add(table, change.op, change.rows)
+          buffer.add(table, change.op, change.rows, change.before)
           if (buffer.pendingRows + buffer.rows >= spill) {
             // A transaction too big to hold: its rows go out now, in the destination's open transaction, which commits
             // only with the checkpoint at its end (a sync stopped in between replays it whole from the last position).

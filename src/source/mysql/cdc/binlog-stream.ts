@@ -13,6 +13,8 @@ export type BinlogChange =
       /** The table's columns as the event was written (names and types from its table map). */
       readonly columns: readonly BinlogColumn[]
       readonly rows: readonly Readonly<Record<string, unknown>>[]
+      /** For `update`: the before images, in the same order (a key may change). */
+      readonly before?: readonly Readonly<Record<string, unknown>>[]
     }
   /** A statement logged as text (DDL, TRUNCATE); `database` is the session's current database. */
   | { readonly kind: 'statement'; readonly sql: string; readonly database: string }
@@ -138,8 +140,10 @@ export async function openBinlogStream(options: BinlogStreamOptions): Promise<Bi
         const map = (e.tableMap as Record<string, { parentSchema: string; tableName: string; columnSchemas: BinlogColumn[] }>)[String(e.tableId)]
         if (!map) return
         const op = e.getEventName() === 'writerows' ? 'write' : e.getEventName() === 'updaterows' ? 'update' : 'delete'
-        const rows = (e.rows as Record<string, unknown>[]).map((r) => (op === 'update' ? (r.after as Record<string, unknown>) : r))
-        push({ kind: 'rows', op, database: map.parentSchema, table: map.tableName, columns: map.columnSchemas, rows })
+        const images = e.rows as Record<string, unknown>[]
+        const rows = op === 'update' ? images.map((r) => r.after as Record<string, unknown>) : images
+        const before = op === 'update' ? images.map((r) => r.before as Record<string, unknown>) : undefined
+        push({ kind: 'rows', op, database: map.parentSchema, table: map.tableName, columns: map.columnSchemas, rows, ...(before ? { before } : {}) })
         return
       }
       case 'tablemap':

@@ -32,9 +32,18 @@ export class ChangeBuffer {
     return this.#pendingRows
   }
 
-  /** Row images of the open transaction (kept apart until `commit()`). */
-  add(table: MysqlTable, op: 'write' | 'update' | 'delete', images: readonly Readonly<Record<string, unknown>>[]): void {
-    const rows = images.map((image) => table.output.map((c) => rawValue(c, image[c.name], this.mariadb)))
+  /**
+   * Row images of the open transaction (kept apart until `commit()`). An update whose key changed
+   * (`before` holds the old images) is the delete of the old key, then the upsert of the new one.
+   */
+  add(table: MysqlTable, op: 'write' | 'update' | 'delete', images: readonly Readonly<Record<string, unknown>>[], before?: readonly Readonly<Record<string, unknown>>[]): void {
+    const raw = (image: Readonly<Record<string, unknown>>) => table.output.map((c) => rawValue(c, image[c.name], this.mariadb))
+    const rows = images.map(raw)
+    if (before) {
+      const moved = before.map(raw).filter((old, i) => keyText(table, old) !== keyText(table, rows[i]!))
+      if (moved.length > 0) this.#pending.push({ table, op: 'delete', rows: moved })
+      this.#pendingRows += moved.length
+    }
     this.#pending.push({ table, op: op === 'delete' ? 'delete' : 'upsert', rows })
     this.#pendingRows += rows.length
   }

@@ -14,7 +14,7 @@ import { data, warehouse } from './cdc-helpers.js'
 
 /**
  * Issue 13's proof for MariaDB: binlog CDC is exactly-once under SIGKILL. While writers insert,
- * update, delete and now and then TRUNCATE table `items` of a private mariadbd (a seeded random
+ * update (now and then a row's key), delete and now and then TRUNCATE table `items` of a private mariadbd (a seeded random
  * workload), a child (test/support/cdc-mysql-child.ts) runs bounded syncs into a SQLite file one
  * after another and is killed with SIGKILL at random moments — the first kills during the keyset
  * snapshot (small pages), the rest while it streams. After the writers stop, one clean sync; then
@@ -116,6 +116,10 @@ async function writers(url: string, rand: () => number, stop: { done: boolean },
               const id = nextId++
               await conn.query('INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)', [id, Math.floor(rand() * 1000), `n${id}`, String(BigInt(id) * 2n ** 40n), `${id}.${worker}5`, '2026-01-02 03:04:05.123456'])
               counts.inserts!++
+            } else if (k < 0.5) {
+              // A key that changes: the old key must end deleted, the new one live.
+              await conn.query('UPDATE items SET id = ? WHERE id = ?', [nextId++, pick()])
+              counts.rekeys!++
             } else if (k < 0.8) {
               await conn.query('UPDATE items SET v = v + 1, note = ?, at = NOW(6) WHERE id = ?', [`u${Math.floor(rand() * 1e6)}`, pick()])
               counts.updates!++
@@ -149,7 +153,7 @@ it(`a binlog sync SIGKILLed ${KILLS} times during snapshot and stream, with conc
   const rand = prng(SEED)
   const w = warehouse()
   const stop = { done: false }
-  const counts = { inserts: 0, updates: 0, deletes: 0, truncates: 0, deadlocks: 0 }
+  const counts = { inserts: 0, updates: 0, rekeys: 0, deletes: 0, truncates: 0, deadlocks: 0 }
   const writing = writers(db.url, rand, stop, counts)
   const kills: { startPhase?: string; lastPhase?: string }[] = []
   try {

@@ -63,14 +63,20 @@ describe('mysqlSource({ replication: "binlog" })', () => {
     expect(states.at(-1)).toEqual({ cdc: { phase: 'stream', file: expect.any(String), pos: expect.any(Number) } })
     expect(`${(states.at(-1)!.cdc as { file: string }).file}:${(states.at(-1)!.cdc as { pos: number }).pos}`).toBe(second.replication!.position)
 
+    // A key that changes: the old key is deleted, the new one upserted.
+    await sql.query(`UPDATE t SET id = 40 WHERE id = 4`)
+    const keyChange = await sync({ source, destination: w.sink() })
+    expect(flags(w.rows('t'))).toEqual(['1:1', '2:0', '3:0', '4:1', '40:0'])
+    expect(data(w.rows('t')).at(-1)).toEqual({ id: '40', v: 'd' })
+
     // Nothing new: a bounded sync stops at once, at the same position.
     const idle = await sync({ source, destination: w.sink() })
     expect(idle.status).toBe('succeeded')
-    expect(idle.replication!.position).toBe(second.replication!.position)
+    expect(idle.replication!.position).toBe(keyChange.replication!.position)
 
     await sql.query(`TRUNCATE TABLE t; INSERT INTO t VALUES (9, 'z')`)
     await sync({ source, destination: w.sink() })
-    expect(flags(w.rows('t'))).toEqual(['1:1', '2:1', '3:1', '4:1', '9:0'])
+    expect(flags(w.rows('t'))).toEqual(['1:1', '2:1', '3:1', '4:1', '9:0', '40:1'])
     expect(live(w.rows('t'))).toEqual([{ id: '9', v: 'z' }])
   }, 60_000)
 
