@@ -159,6 +159,14 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
           if (named.length === 0) break
           buffer.commit()
           yield* buffer.flush()
+          if (/\b(?:TRUNCATE|DROP|EXCHANGE|REMOVE)\s+PARTITION/i.test(change.sql)) {
+            // Rows removed or swapped in without a row event: the binlog can't say which.
+            throw new SluiceError({
+              code: 'SOURCE_FAILED',
+              message: `mysqlSource.replication: \`${change.sql.slice(0, 120)}\` changed the rows of ${named.join(', ')} without logging them, so the stream can't follow; reset the connector to copy the tables again`,
+              context: { tables: named, position: positionText(position) },
+            })
+          }
           if (/^TRUNCATE/i.test(m[0])) {
             for (const t of named) yield op.truncate(t)
           } else {

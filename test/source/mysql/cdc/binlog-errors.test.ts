@@ -88,6 +88,17 @@ describe('binlog CDC on a private server', () => {
     }
   })
 
+  it('fails on a partition truncated or dropped: rows gone without row events', async () => {
+    await sql.query(`CREATE TABLE parts (id INT PRIMARY KEY) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);
+      INSERT INTO parts VALUES (1), (20)`)
+    const w = warehouse()
+    const source = mysqlSource({ connection: db.url, tables: ['parts'], id: 'parts', replication: 'binlog' })
+    expect((await sync({ source, destination: w.sink() })).status).toBe('succeeded')
+    await sql.query(`ALTER TABLE parts TRUNCATE PARTITION p0`)
+    const report = await sync({ source, destination: w.sink() })
+    expect(report.error).toMatchObject({ code: 'SOURCE_FAILED', message: expect.stringMatching(/TRUNCATE PARTITION p0.*reset the connector/) })
+  }, 60_000)
+
   it('fails with REPLICATION_POSITION_LOST when the saved binlog file was purged, and recovers with onPositionLost: "resnapshot"', async () => {
     await sql.query(`CREATE TABLE p (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO p VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
     const w = warehouse()
