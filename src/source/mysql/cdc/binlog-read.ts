@@ -7,7 +7,7 @@ import type { MysqlTable } from '../mysql-catalog.js'
 import { mysqlError } from '../mysql-connection.js'
 import { mysqlPageReader } from '../mysql-pages.js'
 import type { BinlogPlan } from './binlog-options.js'
-import { binlogFiles, comparePositions, isPrivilegeError, positionText, privilegeError, serverPosition, type BinlogPosition, type BinlogServer } from './binlog-server.js'
+import { binlogFiles, checkBinlogFilters, comparePositions, isPrivilegeError, positionText, privilegeError, serverPosition, type BinlogPosition, type BinlogServer } from './binlog-server.js'
 import { binlogState, loadBinlogState, type BinlogState } from './binlog-state.js'
 import { openBinlogStream, type BinlogStream } from './binlog-stream.js'
 import { ChangeBuffer } from './change-buffer.js'
@@ -45,6 +45,7 @@ export interface BinlogReadContext {
 export async function* readBinlog(ctx: BinlogReadContext, saved: State | undefined): AsyncGenerator<Message> {
   const { conn, server } = ctx
   let state = loadBinlogState(saved)
+  await checkBinlogFilters(conn, ctx.database)
   let resnapshot = false
   if (state !== undefined && !(await binlogFiles(conn, server)).includes(state.file)) {
     if (ctx.plan.onPositionLost !== 'resnapshot') throw positionLost(state)

@@ -97,6 +97,24 @@ export async function serverPosition(conn: mysql.PoolConnection, server: BinlogS
   return { file: String(row.File), pos: Number(row.Position) }
 }
 
+/**
+ * Refuses a database the server leaves out of its binlog (`binlog_do_db` / `binlog_ignore_db`):
+ * its changes would never arrive.
+ */
+export async function checkBinlogFilters(conn: mysql.PoolConnection, database: string): Promise<void> {
+  const row = await one(conn, 'SHOW MASTER STATUS').catch(() => undefined)
+  const list = (v: unknown) => String(v ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+  const doDb = list(row?.Binlog_Do_DB)
+  const ignoreDb = list(row?.Binlog_Ignore_DB)
+  if ((doDb.length > 0 && !doDb.includes(database)) || ignoreDb.includes(database)) {
+    throw new SluiceError({
+      code: 'CONFIG_INVALID',
+      message: `mysqlSource.replication: the server leaves database ${database} out of its binlog (binlog_do_db = ${doDb.join(',') || '(all)'}, binlog_ignore_db = ${ignoreDb.join(',') || '(none)'}); change the server's configuration so its changes are logged`,
+      context: { database },
+    })
+  }
+}
+
 /** The binlog files the server still has. */
 export async function binlogFiles(conn: mysql.PoolConnection, server: BinlogServer): Promise<string[]> {
   try {

@@ -88,6 +88,19 @@ describe('binlog CDC on a private server', () => {
     }
   })
 
+  it('refuses a database the server leaves out of its binlog (binlog_ignore_db)', async () => {
+    const other = await startPrivateMariadb({ 'binlog-ignore-db': 'sluice' })
+    try {
+      const c = await admin(other.url)
+      await c.query('CREATE TABLE t (id INT PRIMARY KEY)')
+      await c.end()
+      const report = await sync({ source: mysqlSource({ connection: other.url, tables: ['t'], replication: 'binlog' }), destination: warehouse().sink() })
+      expect(report.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('leaves database sluice out of its binlog') })
+    } finally {
+      await other.stop()
+    }
+  }, 60_000)
+
   it('fails on a partition truncated or dropped: rows gone without row events', async () => {
     await sql.query(`CREATE TABLE parts (id INT PRIMARY KEY) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);
       INSERT INTO parts VALUES (1), (20)`)
