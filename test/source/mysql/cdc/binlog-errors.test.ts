@@ -101,6 +101,14 @@ describe('binlog CDC on a private server', () => {
     }
   }, 60_000)
 
+  it('refuses a spatial column, which the stream could not land as the snapshot does', async () => {
+    await sql.query(`CREATE TABLE geo (id INT PRIMARY KEY, at POINT)`)
+    const make = (columns?: { exclude: string[] }) => mysqlSource({ connection: db.url, tables: [{ table: 'geo', ...(columns ? { columns } : {}) }], replication: 'binlog' })
+    const refused = await sync({ source: make(), destination: warehouse().sink() })
+    expect(refused.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('columns: { exclude: ["at"] }') })
+    expect((await sync({ source: make({ exclude: ['at'] }), destination: warehouse().sink() })).status).toBe('succeeded')
+  }, 60_000)
+
   it('fails on a partition truncated or dropped: rows gone without row events', async () => {
     await sql.query(`CREATE TABLE parts (id INT PRIMARY KEY) PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN MAXVALUE);
       INSERT INTO parts VALUES (1), (20)`)
