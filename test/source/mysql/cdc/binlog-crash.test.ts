@@ -28,8 +28,8 @@ const CHILD = 'test/support/cdc-mysql-child.ts'
 const SEED = Number(process.env.CDC_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const KILLS = 12
 const SNAPSHOT_KILLS = 3
-const SEED_ROWS = 1_500
-const BATCH = 40
+const SEED_ROWS = 4_500
+const BATCH = 30
 
 let db: PrivateMariadb
 let command: string[] = ['--import', 'tsx', CHILD]
@@ -98,7 +98,7 @@ async function writers(url: string, rand: () => number, stop: { done: boolean },
   let nextId = SEED_ROWS + 1
   const pick = () => 1 + Math.floor(rand() * (nextId - 1))
   // Two truncates at seeded moments (by writer 0's loop count): the table empties, then fills again.
-  const truncateAt = new Set([100 + Math.floor(rand() * 200), 500 + Math.floor(rand() * 300)])
+  const truncateAt = new Set([300 + Math.floor(rand() * 200), 700 + Math.floor(rand() * 200)])
   const one = async (worker: number) => {
     const conn = await mysql.createConnection(url)
     let round = 0
@@ -159,7 +159,7 @@ it(`a binlog sync SIGKILLed ${KILLS} times during snapshot and stream, with conc
   try {
     for (let k = 0; k < KILLS; k++) {
       // The first kills land during the snapshot (after a few pages), the rest at random moments of streaming.
-      const plan = k < SNAPSHOT_KILLS ? { checkpoints: 1 + Math.floor(rand() * 6), delayMs: Math.floor(rand() * 20) } : { checkpoints: Math.floor(rand() * 4), delayMs: Math.floor(rand() * 400) }
+      const plan = k < SNAPSHOT_KILLS ? { checkpoints: 1 + Math.floor(rand() * 8), delayMs: Math.floor(rand() * 10) } : { checkpoints: Math.floor(rand() * 4), delayMs: Math.floor(rand() * 400) }
       const run = await runChild([db.url, w.path, String(BATCH)], plan)
       expect(run.signal, run.stderr).toBe('SIGKILL')
       kills.push({ startPhase: run.startPhase, lastPhase: run.lastPhase })
