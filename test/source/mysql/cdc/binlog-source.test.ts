@@ -241,6 +241,22 @@ describe('mysqlSource({ replication: "binlog" })', () => {
     expect(Object.keys(w.columns('x'))).not.toContain('card')
   }, 60_000)
 
+  it("streams through a mysql2 pool the application passes (the binlog connection takes the pool's settings)", async () => {
+    const url = await database(`CREATE TABLE p (id INT PRIMARY KEY, v INT); INSERT INTO p VALUES (1, 1)`)
+    const pool = (await import('mysql2/promise')).default.createPool({ uri: url, connectionLimit: 2 })
+    try {
+      const w = warehouse()
+      const source = mysqlSource({ connection: pool, database: new URL(url).pathname.slice(1), tables: ['p'], replication: 'binlog' })
+      await sync({ source, destination: w.sink() })
+      await sql.query(`INSERT INTO ${new URL(url).pathname.slice(1)}.p VALUES (2, 2)`)
+      const report = await sync({ source, destination: w.sink() })
+      expect(report.status, JSON.stringify(report.error)).toBe('succeeded')
+      expect(live(w.rows('p'))).toEqual([{ id: '1', v: '1' }, { id: '2', v: '2' }])
+    } finally {
+      await pool.end()
+    }
+  }, 60_000)
+
   it('names the GRANT a user lacks, and never shows its password', async () => {
     const url = await database(`CREATE TABLE t (id INT PRIMARY KEY)`)
     const name = new URL(url).pathname.slice(1)
