@@ -8,3 +8,4 @@ export { postgres, type PostgresOptions } from './sink/postgres/postgres-sink.js
 export type { PostgresConnection } from './db/postgres-connection.js'
 export { postgresSource, type PostgresSourceOptions } from './source/postgres/postgres-source.js'
 export type { DatabaseTable } from './source/sql/table-options.js'
+export type { PostgresReplication } from './source/postgres/cdc/replication-options.js'

@@ -44,10 +44,17 @@ export interface RecordsMessage {
   readonly match?: RecordMatch
 }
 
-/** Soft-deletes the rows of `table` synced before it; applied when the sync succeeds. */
+/**
+ * Soft-deletes the rows of `table` synced before it. By default applied when the sync succeeds
+ * (a full refresh that fails halfway must not delete what it did not get to re-read); a truncate
+ * that already happened at the source (a change-data-capture `TRUNCATE`) says `when: 'checkpoint'`
+ * and is applied with the next checkpoint's commit, whatever the sync's outcome.
+ */
 export interface TruncateMessage {
   readonly kind: 'truncate'
   readonly table: string
+  /** `'success'` (default): when the sync succeeds; `'checkpoint'`: committed with the next checkpoint. */
+  readonly when?: 'success' | 'checkpoint'
 }
 
 /** A change to a destination table, applied by the sink before the rows that follow it. */

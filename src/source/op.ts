@@ -56,8 +56,12 @@ export const op = {
   update: (table: string, rows: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'update', rowsOf(rows)),
   /** Soft-deletes the rows with these primary keys (`_sluice_deleted = 1`). */
   delete: (table: string, keys: RowInput | readonly RowInput[]): RowsMessage => new RowsMessage(table, 'delete', rowsOf(keys)),
-  /** Soft-deletes the rows of the table synced before it, when the sync succeeds. */
-  truncate: (table: string): TruncateMessage => ({ kind: 'truncate', table }),
+  /**
+   * Soft-deletes the rows of the table synced before it, when the sync succeeds — or, with
+   * `{ when: 'checkpoint' }` (a truncate that already happened at the source), with the next checkpoint.
+   */
+  truncate: (table: string, options?: { readonly when?: 'success' | 'checkpoint' }): TruncateMessage =>
+    options?.when === 'checkpoint' ? { kind: 'truncate', table, when: 'checkpoint' } : { kind: 'truncate', table },
   /** Serialises now (throws `STATE_INVALID`), so a bad state fails where it is made; sync() reuses the text. */
   checkpoint: (state: State): CheckpointMessage => {
     const message: CheckpointMessage = { kind: 'checkpoint', state }

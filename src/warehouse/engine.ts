@@ -1,6 +1,6 @@
 import type { ErrorRecord } from '../core/error-record.js'
 import { matchColumn } from '../core/match-column.js'
-import type { RecordsMessage, SchemaMessage } from '../core/message.js'
+import type { RecordsMessage, SchemaMessage, TruncateMessage } from '../core/message.js'
 import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
 import { DeferredTruncates } from '../sink/layout/deferred-truncates.js'
@@ -38,6 +38,8 @@ export class WarehouseRun {
   #inTransaction = false
   /** Write time of the open transaction's rows (ISO). */
   #synced = ''
+  /** Tables whose pending truncate is applied at the next checkpoint (see `TruncateMessage.when`). */
+  readonly #atCheckpoint = new Set<string>()
 
   private constructor(driver: WarehouseDriver, connectorId: string, syncId: string, plan: SchemaPlan, truncates: DeferredTruncates) {
     this.#driver = driver
@@ -68,7 +70,7 @@ export class WarehouseRun {
     }
     this.#journal?.remember({ message })
     if (message.kind === 'truncate') {
-      this.#truncate(message.table)
+      this.#truncate(message)
       return []
     }
     if (matchColumn(message) !== undefined) {
@@ -115,6 +117,7 @@ export class WarehouseRun {
 
   async checkpoint(stateText: string): Promise<void> {
     if (!this.#inTransaction) await this.#begin()
+    if (this.#atCheckpoint.size > 0) await this.#guard('applying truncates', {}, () => this.#applyCheckpointTruncates())
     const state = {
       connectorId: this.#connectorId,
       state: stateText,
@@ -188,9 +191,24 @@ export class WarehouseRun {
     if (changed) this.#journal?.updated(layout.table)
   }
 
-  #truncate(table: string): void {
-    this.#truncates.truncate(table)
+  #truncate(message: TruncateMessage): void {
+    this.#truncates.truncate(message.table)
+    if (message.when === 'checkpoint') this.#atCheckpoint.add(message.table)
+    else this.#atCheckpoint.delete(message.table)
     this.#synced = new Date(this.#truncates.current).toISOString()
+  }
+
+  /** Truncates that happened at the source (`when: 'checkpoint'`): applied in the checkpoint's transaction, no longer pending. */
+  async #applyCheckpointTruncates(): Promise<void> {
+    if (this.#atCheckpoint.size === 0) return
+    const now = new Date(this.#truncates.tick()).toISOString()
+    for (const table of this.#atCheckpoint) {
+      const before = this.#truncates.take(table)
+      const layout = this.#plan.layout(table)
+      if (before !== undefined && layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
+    }
+    this.#atCheckpoint.clear()
+    this.#synced = new Date(this.#truncates.tick()).toISOString()
   }
 
   #insertErrors(errors: readonly ErrorRecord[]): Promise<void> {
@@ -215,7 +233,7 @@ export class WarehouseRun {
     for (const p of pending) {
       journal.remember(p)
       if ('redo' in p) await p.redo()
-      else if (p.message.kind === 'truncate') this.#truncate(p.message.table)
+      else if (p.message.kind === 'truncate') this.#truncate(p.message)
       else if (p.message.kind === 'records') {
         const layout = this.#plan.layout(p.message.table)
         if (layout && this.#plan.created(p.message.table)) await this.#writeRows(layout, p.message)

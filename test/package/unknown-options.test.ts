@@ -204,10 +204,11 @@ describe('internal factories: each refuses an unknown option', () => {
 
 describe('database sources: replication (CDC)', () => {
   // Regression: `postgresSource({ …, replication: 'logical' })` ran a full-table read and reported success.
-  it("postgresSource refuses replication: 'logical', saying CDC is not supported yet", () => {
-    const run = () => postgresEntry.postgresSource({ connection: PG, tables: ['t'], replication: 'logical' } as never)
+  it("postgresSource takes replication: 'logical' (test/source/postgres/cdc) and refuses an unknown key in it", () => {
+    expect(postgresEntry.postgresSource({ connection: PG, tables: ['t'], replication: 'logical' }).readAhead).toBe(false)
+    const run = () => postgresEntry.postgresSource({ connection: PG, tables: ['t'], replication: { slots: 's' } } as never)
     expect(run).toThrow(main.SluiceError)
-    expect(run).toThrow(/`postgresSource\.replication`.*CDC.*not supported yet/)
+    expect(run).toThrow(/slots/)
   })
 
   it("mysqlSource takes replication: 'binlog' and refuses any other mode or an unknown replication option", () => {

@@ -57,6 +57,13 @@ export class DeferredTruncates {
     return Object.entries(this.toJSON())
   }
 
+  /** Removes one table's pending truncate and returns its time (ISO), to apply it now. */
+  take(table: string): string | undefined {
+    const t = this.#pending.get(table)
+    this.#pending.delete(table)
+    return t === undefined ? undefined : new Date(t).toISOString()
+  }
+
   clear(): void {
     this.#pending.clear()
   }

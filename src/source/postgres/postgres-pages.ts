@@ -1,4 +1,4 @@
-import type pg from 'pg'
+import pg from 'pg'
 import { SluiceError } from '../../core/sluice-error.js'
 import { pgError } from '../../db/postgres-connection.js'
 import type { Bound, PageReader } from '../sql/keyset-reader.js'
@@ -16,13 +16,22 @@ const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: (() => (text: string) =>
 const BEGIN = `BEGIN READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = 'hex'`
 
 /**
+ * The read transaction of a change-data-capture snapshot: `REPEATABLE READ` on the snapshot a
+ * replication slot exported when it was created (`SET TRANSACTION SNAPSHOT`), so the tables read
+ * are exactly the data before the slot's consistent point.
+ */
+export function snapshotBegin(snapshot: string): string {
+  return `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(snapshot)}; ${BEGIN.slice(BEGIN.indexOf(';') + 2)}`
+}
+
+/**
  * Keyset pages for Postgres: one server-side cursor per bound (`DECLARE … CURSOR FOR SELECT …
  * WHERE (cursor, key) > ($1, $2) ORDER BY cursor, key`), fetched `batchSize` rows at a time. The
  * query is sorted once and streamed in bounded pages from one snapshot; each page's last row is
  * the exact resume point, so a stopped sync continues with a new keyset query, never an OFFSET.
  * The next page is fetched while the current one is written downstream.
  */
-export function pgPageReader(client: pg.ClientBase, batchSize: number, onBroken: (e: unknown) => void): PageReader<PgTable> {
+export function pgPageReader(client: pg.ClientBase, batchSize: number, onBroken: (e: unknown) => void, begin: string = BEGIN): PageReader<PgTable> {
   return {
     positionText: (raw) => raw as string,
     async *pages(table, bound) {
@@ -32,7 +41,7 @@ export function pgPageReader(client: pg.ClientBase, batchSize: number, onBroken:
         onBroken(cause)
         throw cause instanceof SluiceError ? cause : pgError('SOURCE_FAILED', `postgres source: reading table ${table.table} failed`, cause, { table: table.table })
       }
-      await client.query(BEGIN).catch(fail)
+      await client.query(begin).catch(fail)
       try {
         await client.query({ text: `DECLARE "sluice_keyset" NO SCROLL CURSOR FOR ${query.text}`, values: query.values }).catch(fail)
         const fetch = () => client.query({ text: `FETCH FORWARD ${batchSize} FROM "sluice_keyset"`, rowMode: 'array', types: RAW_TEXT })

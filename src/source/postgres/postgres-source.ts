@@ -7,8 +7,12 @@ import { readKeyset } from '../sql/keyset-reader.js'
 import { selected } from '../sql/selected-tables.js'
 import { discoverPgTables, type PgTable } from './postgres-catalog.js'
 import { pgPageReader } from './postgres-pages.js'
-import { checkBatchSize, parseTables, type DatabaseTable } from '../sql/table-options.js'
-import { refuseReplication } from '../sql/no-replication.js'
+import { checkBatchSize, parseTables, type DatabaseTable, type TablePlan } from '../sql/table-options.js'
+import { openSessionClient } from './cdc/session-client.js'
+import { checkServer } from './cdc/server-setup.js'
+import { readLogical } from './cdc/logical-read.js'
+import { parseReplication, type PostgresReplication, type ReplicationPlan } from './cdc/replication-options.js'
+import { dropReplicationSlot, slotStatus } from './cdc/slot-status.js'
 
 /** Options of {@link postgresSource}. */
 export interface PostgresSourceOptions {
@@ -22,6 +26,13 @@ export interface PostgresSourceOptions {
   readonly batchSize?: number
   /** Connector id, the key of the saved state (default `postgres:<schema>`): set it when syncing several databases into one destination. */
   readonly id?: string
+  /**
+   * Change data capture by logical replication (`'logical'` or its options): the first sync reads
+   * each table from the snapshot a new replication slot exports, later ones stream inserts,
+   * updates, deletes (soft) and truncates from the slot's `pgoutput` stream. Needs
+   * `wal_level = logical` and a role with `REPLICATION`; see docs/cdc-postgres.md.
+   */
+  readonly replication?: PostgresReplication
 }
 
 /**
@@ -31,6 +42,10 @@ export interface PostgresSourceOptions {
  * others are read in full each sync and land in `replace` mode. Tables, columns, types and
  * primary keys come from the catalog; `columns: { include | exclude }` keeps columns out of the
  * query entirely.
+ *
+ * With `replication: 'logical'` it captures changes instead (see {@link PostgresReplication} and
+ * docs/cdc-postgres.md): a snapshot from a new replication slot, then inserts, updates, deletes
+ * (soft) and truncates streamed from it, every table upserted by its primary key.
  *
  * @example
  * ```ts
@@ -46,8 +61,7 @@ export interface PostgresSourceOptions {
  * ```
  */
 export function postgresSource(options: PostgresSourceOptions): Source {
-  refuseReplication(options, 'postgresSource')
-  knownOptions(options, { connection: true, tables: true, schema: true, batchSize: true, id: true }, 'postgresSource')
+  knownOptions(options, { connection: true, tables: true, schema: true, batchSize: true, id: true, replication: true }, 'postgresSource')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'postgresSource({ connection, tables }) needs an options object' })
   }
@@ -58,6 +72,8 @@ export function postgresSource(options: PostgresSourceOptions): Source {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `postgresSource.schema must be a non-empty string, got ${JSON.stringify(schema)}` })
   }
   const batchSize = checkBatchSize(options.batchSize ?? 10_000, 'postgresSource.batchSize')
+  const id = options.id ?? `postgres:${schema}`
+  const replication = options.replication === undefined ? undefined : parseReplication(options.replication, id, plans, 'postgresSource')
   // tables() runs just before read() in a sync: its discovery is reused once instead of asked twice.
   let discovered: PgTable[] | undefined
 
@@ -83,8 +99,10 @@ export function postgresSource(options: PostgresSourceOptions): Source {
     }
   }
 
+  if (replication) return logicalSource(options.connection, id, schema, batchSize, plans, replication, discover)
+
   return {
-    id: options.id ?? `postgres:${schema}`,
+    id,
     async tables() {
       discovered = await withClient((client) => discover(client))
       return discovered.map((t) => t.spec)
@@ -106,4 +124,54 @@ export function postgresSource(options: PostgresSourceOptions): Source {
       }
     },
   }
+}
+
+/** The source with `replication`: snapshot then stream, acknowledging only what the destination committed. */
+function logicalSource(
+  connection: PostgresConnection,
+  id: string,
+  schema: string,
+  batchSize: number,
+  plans: readonly TablePlan[],
+  plan: ReplicationPlan,
+  discoverTables: (client: pg.ClientBase) => Promise<PgTable[]>,
+): Source {
+  const target = targetOf(connection)
+  // Every table is read by key and kept up to date change by change: declared upsert, never replace.
+  const discover = async (client: pg.ClientBase) =>
+    (await discoverTables(client)).map((t) => {
+      if (!t.spec.primaryKey) {
+        throw new SluiceError({
+          code: 'CONFIG_INVALID',
+          message: `postgres replication: table ${JSON.stringify(t.table)} has no primary key; give \`primaryKey\` (columns that identify a row) and run \`ALTER TABLE "${schema}"."${t.table}" REPLICA IDENTITY FULL;\``,
+          context: { table: t.table },
+        })
+      }
+      return { ...t, spec: { ...t.spec, mode: 'upsert' as const } }
+    })
+  let position: string | undefined
+  return {
+    id,
+    readAhead: false,
+    async tables() {
+      const client = await openSessionClient(connection, target, false)
+      try {
+        // The server's setup first: no table question matters on a server that can't replicate.
+        await checkServer(client)
+        return (await discover(client)).map((t) => t.spec)
+      } finally {
+        await client.end().catch(() => {})
+      }
+    },
+    read: (args) => readLogical({ connection, target, schema, batchSize, plans, plan, discover, confirmed: (lsn) => (position = lsn) }, args),
+    replication: () => slotStatus(connection, target, plan.slot, position),
+    dropReplication: () => dropReplicationSlot(connection, target, plan.slot),
+  }
+}
+
+/** `host:port/db` of a connection, for messages (never the password). */
+function targetOf(connection: PostgresConnection): string {
+  if (typeof connection !== 'string') return poolFor(connection, 1).target
+  const url = new URL(connection)
+  return `${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname}`
 }

@@ -54,6 +54,16 @@ const cases = (op: Op): readonly ModeCase[] => {
     rows: [[1, 'b', 2, 0]],
   },
   {
+    mode: 'upsert',
+    does: "a truncate that happened at the source (when: 'checkpoint') commits with the next checkpoint even if the sync then fails, rows after it stay; uncommitted, it is rolled back",
+    steps: [
+      ok(up({ id: 1, v: 'a', w: 1 }, { id: 2, v: 'b', w: 1 }), cp(1)),
+      crash(up({ id: 3, v: 'c', w: 1 }), op.truncate(T, { when: 'checkpoint' }), up({ id: 2, v: 'b2', w: 2 }), cp(2), up({ id: 4, v: 'lost' })),
+      crash(up({ id: 5, v: 'e', w: 1 }), cp(3), op.truncate(T, { when: 'checkpoint' })),
+    ],
+    rows: [[1, 'a', 1, 1], [2, 'b2', 2, 0], [3, 'c', 1, 1], [5, 'e', 1, 0]],
+  },
+  {
     mode: 'append',
     does: 'every upsert and update is a new row, replays included',
     steps: [
