@@ -169,7 +169,8 @@ async function* stream(ctx: BinlogReadContext, from: BinlogPosition): AsyncGener
             })
           }
           if (/^TRUNCATE/i.test(m[0])) {
-            for (const t of named) yield op.truncate(t)
+            // It happened at the source: applied with the next checkpoint, whatever the sync's outcome (a continuous sync ends 'stopped').
+            for (const t of named) yield op.truncate(t, { when: 'checkpoint' })
           } else {
             for (const t of named) {
               const fresh = await ctx.rediscover(t)

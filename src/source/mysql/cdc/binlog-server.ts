@@ -41,7 +41,7 @@ function splitUser(user: string): [string, string] {
 
 /**
  * Checks the server can feed CDC: the binlog on, ROW format, full row images, full row metadata
- * (column names and types in every table map). Anything else is `CONFIG_INVALID` naming the
+ * (column names and types in every table map). Anything else is `REPLICATION_SETUP` naming the
  * settings to change.
  */
 export async function checkBinlogServer(conn: mysql.PoolConnection, target: string): Promise<BinlogServer> {
@@ -57,7 +57,7 @@ export async function checkBinlogServer(conn: mysql.PoolConnection, target: stri
   if (Number(v?.serverId) === 0) wrong.push('server_id is 0 (a server with server_id 0 refuses replicas)')
   if (wrong.length > 0) {
     throw new SluiceError({
-      code: 'CONFIG_INVALID',
+      code: 'REPLICATION_SETUP',
       message:
         `mysqlSource.replication: ${target} can't stream changes: ${wrong.join('; ')}. Set in the server's configuration ([mysqld] section of my.cnf) ` +
         '`log_bin = mysql-bin`, `binlog_format = ROW`, `binlog_row_image = FULL`, `binlog_row_metadata = FULL`, `server_id = 1` (any non-zero id), ' +
@@ -74,7 +74,7 @@ export const isPrivilegeError = (e: unknown): boolean => [1227, 1142, 1045].incl
 /** A privilege error with the GRANT to run. */
 export function privilegeError(server: BinlogServer, what: string, cause: unknown): SluiceError {
   return new SluiceError({
-    code: 'SOURCE_FAILED',
+    code: 'REPLICATION_SETUP',
     message: `mysqlSource.replication: user ${server.user} may not ${what}; as an administrator run \`${replicationGrant(server)}\``,
     cause,
     context: { user: server.user, grant: replicationGrant(server) },
@@ -93,7 +93,7 @@ export async function serverPosition(conn: mysql.PoolConnection, server: BinlogS
     if (isPrivilegeError(cause)) throw privilegeError(server, 'read the binlog position', cause)
     throw mysqlError('SOURCE_FAILED', 'mysqlSource.replication: reading the binlog position failed', cause)
   }
-  if (!row?.File) throw new SluiceError({ code: 'CONFIG_INVALID', message: 'mysqlSource.replication: the server reports no binlog position (is log_bin on?)' })
+  if (!row?.File) throw new SluiceError({ code: 'REPLICATION_SETUP', message: 'mysqlSource.replication: the server reports no binlog position (is log_bin on?)' })
   return { file: String(row.File), pos: Number(row.Position) }
 }
 
@@ -108,7 +108,7 @@ export async function checkBinlogFilters(conn: mysql.PoolConnection, database: s
   const ignoreDb = list(row?.Binlog_Ignore_DB)
   if ((doDb.length > 0 && !doDb.includes(database)) || ignoreDb.includes(database)) {
     throw new SluiceError({
-      code: 'CONFIG_INVALID',
+      code: 'REPLICATION_SETUP',
       message: `mysqlSource.replication: the server leaves database ${database} out of its binlog (binlog_do_db = ${doDb.join(',') || '(all)'}, binlog_ignore_db = ${ignoreDb.join(',') || '(none)'}); change the server's configuration so its changes are logged`,
       context: { database },
     })

@@ -49,7 +49,7 @@ describe('mysqlSource replication options', () => {
 
 const unavailable = await mysqlUnavailable()
 describeWithService('binlog CDC against a server without the binlog', 'MariaDB/MySQL', unavailable, () => {
-  it('fails with CONFIG_INVALID naming the settings to change (the machine server runs with log_bin = OFF)', async () => {
+  it('fails with REPLICATION_SETUP naming the settings to change (the machine server runs with log_bin = OFF)', async () => {
     const conn = (await import('mysql2/promise')).default
     const c = await conn.createConnection(MYSQL_URL)
     const [[row]] = (await c.query('SELECT @@log_bin AS on_')) as unknown as [[{ on_: number }]]
@@ -57,7 +57,7 @@ describeWithService('binlog CDC against a server without the binlog', 'MariaDB/M
     expect(row.on_, 'the shared server is expected to run without a binlog').toBe(0)
     const report = await sync({ source: mysqlSource({ connection: MYSQL_URL, tables: ['t'], replication: 'binlog' }), destination: warehouse().sink() })
     expect(report.status).toBe('failed')
-    expect(report.error).toMatchObject({ code: 'CONFIG_INVALID' })
+    expect(report.error).toMatchObject({ code: 'REPLICATION_SETUP' })
     expect(report.error!.message).toContain('log_bin = OFF')
     expect(report.error!.message).toMatch(/log_bin = mysql-bin.*binlog_format = ROW.*binlog_row_image = FULL.*binlog_row_metadata = FULL.*server_id/)
   })
@@ -81,7 +81,7 @@ describe('binlog CDC on a private server', () => {
       await sql.query(`SET GLOBAL ${setting} = '${value}'`)
       try {
         const report = await sync({ source: mysqlSource({ connection: db.url, tables: ['fmt'], replication: 'binlog' }), destination: warehouse().sink() })
-        expect(report.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(`${setting} is ${value}`) })
+        expect(report.error).toMatchObject({ code: 'REPLICATION_SETUP', message: expect.stringContaining(`${setting} is ${value}`) })
       } finally {
         await sql.query(`SET GLOBAL ${setting} = '${setting === 'binlog_format' ? 'ROW' : 'FULL'}'`)
       }
@@ -95,7 +95,7 @@ describe('binlog CDC on a private server', () => {
       await c.query('CREATE TABLE t (id INT PRIMARY KEY)')
       await c.end()
       const report = await sync({ source: mysqlSource({ connection: other.url, tables: ['t'], replication: 'binlog' }), destination: warehouse().sink() })
-      expect(report.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('leaves database sluice out of its binlog') })
+      expect(report.error).toMatchObject({ code: 'REPLICATION_SETUP', message: expect.stringContaining('leaves database sluice out of its binlog') })
     } finally {
       await other.stop()
     }
