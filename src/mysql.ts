@@ -7,3 +7,4 @@
 export { mysqlSource, type MysqlSourceOptions } from './source/mysql/mysql-source.js'
 export type { MysqlConnection } from './source/mysql/mysql-connection.js'
 export type { DatabaseTable } from './source/sql/table-options.js'
+export type { BinlogReplication } from './source/mysql/cdc/binlog-options.js'

@@ -116,10 +116,12 @@ export type SluiceErrorCode =
   | 'FILE_READ'
   /** An `idCursor` request failed with an error that carries no code (an error record code, not thrown). */
   | 'FETCH_FAILED'
-  /** A change-data-capture source's server isn't set up for it (`wal_level`, a role without `REPLICATION`, a missing slot or publication with `create: false`); the message gives the SQL or setting to change. */
+  /** A change-data-capture source's server isn't set up for it (`wal_level`, a role without `REPLICATION`, a missing slot or publication with `create: false`; MySQL: the binlog off or not ROW with full images and metadata, missing replication grants); the message gives the SQL or setting to change. */
   | 'REPLICATION_SETUP'
   /** A Postgres replication slot the saved state streams from was dropped or invalidated (`wal_status = 'lost'`): changes were lost; re-snapshot with `onSlotLost: 'resnapshot'` or reset the connector. */
   | 'REPLICATION_SLOT_LOST'
+  /** A change-data-capture source's saved position is gone from the server (a purged binlog file); copy the tables again or reset. */
+  | 'REPLICATION_POSITION_LOST'
 
 /**
  * What a `SluiceError` is built from. Throw one from a source, stage or sink of your own so that

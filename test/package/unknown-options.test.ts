@@ -211,8 +211,9 @@ describe('database sources: replication (CDC)', () => {
     expect(run).toThrow(/slots/)
   })
 
-  it("mysqlSource refuses replication: 'binlog', saying CDC is not supported yet", () => {
-    const run = () => mysqlEntry.mysqlSource({ connection: MY, tables: ['t'], replication: 'binlog' } as never)
-    expect(run).toThrow(/`mysqlSource\.replication`.*CDC.*not supported yet/)
+  it("mysqlSource takes replication: 'binlog' and refuses any other mode or an unknown replication option", () => {
+    expect(mysqlEntry.mysqlSource({ connection: MY, tables: ['t'], replication: 'binlog' }).readAhead).toBe(false)
+    expect(() => mysqlEntry.mysqlSource({ connection: MY, tables: ['t'], replication: 'logical' } as never)).toThrow(/mysqlSource\.replication must be 'binlog'/)
+    expect(() => mysqlEntry.mysqlSource({ connection: MY, tables: ['t'], replication: { slot: 's' } } as never)).toThrow(/`mysqlSource\.replication\.slot` is not an option/)
   })
 })

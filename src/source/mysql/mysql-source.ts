@@ -4,11 +4,12 @@ import { knownOptions } from '../../core/check-option.js'
 import { readKeyset } from '../sql/keyset-reader.js'
 import { selected } from '../sql/selected-tables.js'
 import { checkBatchSize, parseTables, type DatabaseTable } from '../sql/table-options.js'
-import { refuseReplication } from '../sql/no-replication.js'
 import type { Source } from '../../contracts/source.js'
 import { discoverMysqlTables, type MysqlTable } from './mysql-catalog.js'
 import { checkMysqlConnection, mysqlError, mysqlPoolFor, type MysqlConnection, type MysqlPoolHandle } from './mysql-connection.js'
 import { mysqlPageReader } from './mysql-pages.js'
+import { parseBinlogReplication, type BinlogReplication } from './cdc/binlog-options.js'
+import { mysqlBinlogSource } from './cdc/binlog-source.js'
 
 /** Options of {@link mysqlSource}. */
 export interface MysqlSourceOptions {
@@ -22,6 +23,13 @@ export interface MysqlSourceOptions {
   readonly batchSize?: number
   /** Connector id, the key of the saved state (default `mysql:<database>`). */
   readonly id?: string
+  /**
+   * Change data capture from the binlog (`'binlog'`, or options): copy the tables once, then
+   * stream every insert, update, delete and TRUNCATE. Needs the binlog on in ROW format with full
+   * row images, and a user with `REPLICATION SLAVE` plus `BINLOG MONITOR` (MariaDB) or
+   * `REPLICATION CLIENT` (MySQL); see docs/cdc-mysql.md. Tables then take no `cursor`/`lookback`.
+   */
+  readonly replication?: 'binlog' | BinlogReplication
 }
 
 /**
@@ -41,11 +49,11 @@ export interface MysqlSourceOptions {
  * ```
  */
 export function mysqlSource(options: MysqlSourceOptions): Source {
-  refuseReplication(options, 'mysqlSource')
-  knownOptions(options, { connection: true, tables: true, database: true, batchSize: true, id: true }, 'mysqlSource')
   if (typeof options !== 'object' || options === null) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'mysqlSource({ connection, tables }) needs an options object' })
   }
+  knownOptions(options, { connection: true, tables: true, database: true, batchSize: true, id: true, replication: true }, 'mysqlSource')
+  const binlog = options.replication === undefined ? undefined : parseBinlogReplication(options.replication, Array.isArray(options.tables) ? options.tables : [])
   checkMysqlConnection(options.connection, 'mysqlSource.connection')
   const plans = parseTables(options.tables, 'mysqlSource')
   if (options.database !== undefined && (typeof options.database !== 'string' || options.database.trim() === '')) {
@@ -77,8 +85,14 @@ export function mysqlSource(options: MysqlSourceOptions): Source {
     if (handle.owned) await handle.pool.end().catch(() => {})
   }
 
+  const id = options.id ?? `mysql:${options.database ?? urlDatabase(options.connection)}`
+  if (binlog) {
+    const database = async (conn: mysql.PoolConnection) => options.database ?? (await currentDatabase(conn))
+    return mysqlBinlogSource({ connection: options.connection, id, plans, batchSize, connect, database, done }, binlog)
+  }
+
   return {
-    id: options.id ?? `mysql:${options.database ?? urlDatabase(options.connection)}`,
+    id,
     async tables() {
       const handle = mysqlPoolFor(options.connection)
       const conn = await connect(handle)
