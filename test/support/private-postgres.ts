@@ -79,7 +79,7 @@ export async function startPrivatePostgres(settings: Readonly<Record<string, str
 }
 
 /** A TCP port nothing listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
