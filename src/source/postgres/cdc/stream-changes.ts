@@ -96,6 +96,9 @@ export async function* streamChanges(a: StreamArgs): AsyncGenerator<Message> {
         if (changes > 0) yield* checkpoint(lastCommit)
         // Idle, but the server moved on (keepalives confirmed): a checkpoint records it, and gives a stop request its boundary.
         else if (acked > checkpointed) yield* checkpoint(acked)
+        // Idle and continuous: a checkpoint per window all the same — a stop is only seen at a checkpoint, and a quiet
+        // database may send nothing for minutes (measured: a 2 s deadline ended 10 s late without it).
+        else if (a.target === undefined) yield* checkpoint(lastCommit > checkpointed ? lastCommit : checkpointed)
       }
       // Ask for a keepalive: it says where the server is, so an idle slot is confirmed forward (and a bounded run ends).
       stream.ack(acked, true)

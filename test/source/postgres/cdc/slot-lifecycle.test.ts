@@ -66,6 +66,24 @@ describe('postgres replication slot lifecycle', () => {
     expect((await db.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = 'sluice_st'`)).rowCount).toBe(0)
   }, 60_000)
 
+  it('continuous and idle: a requested stop (the deadline) ends the run at an idle checkpoint, not after the grace period', async () => {
+    await db.query(`CREATE TABLE quiet (id int PRIMARY KEY); INSERT INTO quiet VALUES (1)`)
+    const source = postgresSource({ connection: server.url, tables: ['quiet'], id: 'quiet', replication: { continuous: true, checkpointEvery: { ms: 300 } } })
+    const path = warehousePath()
+    // Two runs first: the copy, then one that confirms what the slot's creation and the copy left in the WAL.
+    for (let i = 0; i < 2; i++) expect((await sync({ source, destination: sqlite({ path }), deadline: '1s' })).status).toBe('stopped')
+    // Nothing is written anywhere now: without idle checkpoints the stop waits for one that never comes, until the grace
+    // period (longer than this test's timeout) aborts the run.
+    const report = await sync({ source, destination: sqlite({ path }), deadline: '1s', grace: 600_000 })
+    expect(report.status).toBe('stopped')
+    expect(report.stopReason).toBe('deadline')
+    expect(report.error).toBeUndefined()
+    // A checkpoint per idle window (300 ms) before the deadline and one after it; without them a quiet server gave one
+    // checkpoint, ~12 s after the deadline, when its own WAL (a running-transactions record) moved the slot.
+    expect(report.checkpoints).toBeGreaterThanOrEqual(2)
+    expect(readRows(path, 'quiet').map((r) => r.id)).toEqual([1n])
+  }, 60_000)
+
   it('continuous and idle: keepalives confirm the server position, so the WAL the slot retains stays bounded; a TRUNCATE lands while the run goes on', async () => {
     await db.query(`CREATE TABLE idle (id int PRIMARY KEY); INSERT INTO idle VALUES (1)`)
     await db.query(`CREATE DATABASE other`)
