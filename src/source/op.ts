@@ -3,6 +3,7 @@ import { batchFromRows } from '../core/batch-from-rows.js'
 import type { ColumnType } from '../core/column-type.js'
 import type { CheckpointMessage, RecordOp, RecordsMessage, State, TruncateMessage } from '../core/message.js'
 import { checkpointText } from '../core/json-state.js'
+import { SluiceError } from '../core/sluice-error.js'
 
 /**
  * A records message built from JS rows. Its columnar batch is built on first use, so that a
@@ -60,8 +61,19 @@ export const op = {
    * Soft-deletes the rows of the table synced before it, when the sync succeeds — or, with
    * `{ when: 'checkpoint' }` (a truncate that already happened at the source), with the next checkpoint.
    */
-  truncate: (table: string, options?: { readonly when?: 'success' | 'checkpoint' }): TruncateMessage =>
-    options?.when === 'checkpoint' ? { kind: 'truncate', table, when: 'checkpoint' } : { kind: 'truncate', table },
+  truncate: (table: string, options?: { readonly when?: 'success' | 'checkpoint' }): TruncateMessage => {
+    const when = options?.when
+    const unknown = options === undefined ? [] : Object.keys(options).filter((k) => k !== 'when')
+    if (unknown.length > 0 || (when !== undefined && when !== 'success' && when !== 'checkpoint')) {
+      // A misspelt `when` would otherwise land as a truncate deferred to success: a different meaning, silently.
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `op.truncate(${JSON.stringify(table)}, options): ${unknown.length > 0 ? `unknown option ${unknown.map((k) => `\`${k}\``).join(', ')}` : `when must be 'success' or 'checkpoint', got ${JSON.stringify(when)}`}`,
+        context: { option: 'op.truncate' },
+      })
+    }
+    return when === 'checkpoint' ? { kind: 'truncate', table, when } : { kind: 'truncate', table }
+  },
   /** Serialises now (throws `STATE_INVALID`), so a bad state fails where it is made; sync() reuses the text. */
   checkpoint: (state: State): CheckpointMessage => {
     const message: CheckpointMessage = { kind: 'checkpoint', state }

@@ -5,7 +5,7 @@ import type { StageContext } from '../contracts/stage.js'
 import type { SyncReport, SyncStatus, TableCounts } from '../contracts/sync-report.js'
 import type { RecordError } from '../core/error-record.js'
 import { checkpointText } from '../core/json-state.js'
-import type { Message, RecordsMessage } from '../core/message.js'
+import type { Message, RecordsMessage, TruncateMessage } from '../core/message.js'
 import { matchColumn } from '../core/match-column.js'
 import { SluiceError, toSluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
@@ -133,6 +133,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
       // A match delete names parents, not rows: it is checked by the sink and counted nowhere.
       const matching = matchColumn(message) !== undefined
       if (message.kind === 'records' && !matching) checkRecords(message, specs.get(message.table))
+      else if (message.kind === 'truncate') checkTruncate(message)
       const applied = await sink.write({ message })
       // What the sink applied is what changed: a schema message for a column that already exists
       // changes nothing. A sink that reports nothing (returns void) applied the message as given.
@@ -189,6 +190,17 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
   return report
 }
 
+
+/** A hand-built truncate with a `when` sluice doesn't know would be applied on success: refused instead. */
+function checkTruncate(message: TruncateMessage): void {
+  const when: unknown = message.when
+  if (when === undefined || when === 'success' || when === 'checkpoint') return
+  throw new SluiceError({
+    code: 'CONFIG_INVALID',
+    message: `a truncate message of table ${JSON.stringify(message.table)} has when ${JSON.stringify(when)}; it must be 'success' (the default) or 'checkpoint'`,
+    context: { table: message.table },
+  })
+}
 
 function checkRecords(message: RecordsMessage, spec: TableSpec | undefined): void {
   if (spec?.primaryKey) checkPrimaryKey(message.batch, spec.primaryKey, message.table)
