@@ -35,6 +35,12 @@ export function numberAtLeast(what: string, value: unknown, min: number): number
   throw invalid(what, `a finite number ≥ ${min}`, value)
 }
 
+/** Checks `value` is `true` or `false`. */
+export function booleanOption(what: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value
+  throw invalid(what, 'true or false', value)
+}
+
 /** Checks `value` is one of `allowed`. */
 export function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T

@@ -73,7 +73,7 @@ export function postgresSource(options: PostgresSourceOptions): Source {
   }
   const batchSize = checkBatchSize(options.batchSize ?? 10_000, 'postgresSource.batchSize')
   const id = options.id ?? `postgres:${schema}`
-  const replication = options.replication === undefined ? undefined : parseReplication(options.replication, id, plans, 'postgresSource')
+  const replication = options.replication === undefined ? undefined : parseReplication(options.replication, id, options.tables, 'postgresSource')
   // tables() runs just before read() in a sync: its discovery is reused once instead of asked twice.
   let discovered: PgTable[] | undefined
 

@@ -1,6 +1,6 @@
-import { knownKeys, oneOf, positiveInteger, positiveMs } from '../../../core/check-option.js'
+import { booleanOption, knownKeys, oneOf } from '../../../core/check-option.js'
 import { SluiceError } from '../../../core/sluice-error.js'
-import type { TablePlan } from '../../sql/table-options.js'
+import { parseChangeStream, refuseCursorTables, type ChangeStreamPlan } from '../../sql/change-stream-options.js'
 
 /**
  * Change data capture for {@link postgresSource}: `'logical'` for the defaults, or the options.
@@ -29,14 +29,11 @@ export type PostgresReplication =
     }
 
 /** The replication options resolved. */
-export interface ReplicationPlan {
+export interface ReplicationPlan extends ChangeStreamPlan {
   readonly slot: string
   readonly publication: string
   readonly create: boolean
   readonly onSlotLost: 'fail' | 'resnapshot'
-  readonly continuous: boolean
-  readonly checkpointRows: number
-  readonly checkpointMs: number
 }
 
 /** `sluice_<id>` as a slot name: `[a-z0-9_]`, at most 63 characters. */
@@ -47,7 +44,7 @@ export function defaultSlot(id: string): string {
 const NAME = /^[a-z0-9_]{1,63}$/
 
 /** Validates `replication` and the tables it reads (no cursor, no lookback); throws `CONFIG_INVALID`. */
-export function parseReplication(value: unknown, id: string, plans: readonly TablePlan[], where: string): ReplicationPlan {
+export function parseReplication(value: unknown, id: string, tables: readonly unknown[], where: string): ReplicationPlan {
   const at = `${where}.replication`
   if (value !== 'logical' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw new SluiceError({
@@ -56,6 +53,7 @@ export function parseReplication(value: unknown, id: string, plans: readonly Tab
       context: { option: at },
     })
   }
+  refuseCursorTables(tables, where, 'WAL')
   const o = (value === 'logical' ? {} : value) as Exclude<PostgresReplication, 'logical'>
   knownKeys(o, ['slot', 'publication', 'create', 'onSlotLost', 'continuous', 'checkpointEvery'], at)
   const name = (key: 'slot' | 'publication', fallback: string) => {
@@ -65,32 +63,12 @@ export function parseReplication(value: unknown, id: string, plans: readonly Tab
     }
     return v
   }
-  const bool = (key: 'create' | 'continuous', fallback: boolean) => {
-    const v = o[key] ?? fallback
-    if (typeof v !== 'boolean') throw new SluiceError({ code: 'CONFIG_INVALID', message: `\`${at}.${key}\` must be true or false, got ${JSON.stringify(v)}`, context: { option: `${at}.${key}` } })
-    return v
-  }
-  const every = o.checkpointEvery ?? {}
-  if (typeof every !== 'object' || every === null) throw new SluiceError({ code: 'CONFIG_INVALID', message: `\`${at}.checkpointEvery\` must be { rows?, ms? }`, context: { option: `${at}.checkpointEvery` } })
-  knownKeys(every, ['rows', 'ms'], `${at}.checkpointEvery`)
-  for (const plan of plans) {
-    if (plan.cursor !== undefined || plan.lookback.value > 0) {
-      const what = plan.cursor !== undefined ? 'cursor' : 'lookback'
-      throw new SluiceError({
-        code: 'CONFIG_INVALID',
-        message: `${where}.tables: table ${JSON.stringify(plan.table)} sets \`${what}\`, which logical replication doesn't use (every change arrives from the WAL, deletes included); remove it`,
-        context: { option: `${where}.tables`, table: plan.table },
-      })
-    }
-  }
   const slot = name('slot', defaultSlot(id))
   return {
     slot,
     publication: name('publication', slot),
-    create: bool('create', true),
+    create: booleanOption(`${at}.create`, o.create ?? true),
     onSlotLost: oneOf(`${at}.onSlotLost`, o.onSlotLost ?? 'fail', ['fail', 'resnapshot'] as const),
-    continuous: bool('continuous', false),
-    checkpointRows: positiveInteger(`${at}.checkpointEvery.rows`, every.rows ?? 10_000),
-    checkpointMs: positiveMs(`${at}.checkpointEvery.ms`, every.ms ?? 1_000),
+    ...parseChangeStream(o, at),
   }
 }
