@@ -29,12 +29,13 @@ export { op, type RowsMessage } from './source/op.js'
 export { connector, checkConfiguration, configurationInteger, type ConnectorDefinition } from './source/connector.js'
 export { fromIterable, type FromIterableOptions } from './source/from-iterable.js'
 export type { Source, SourceLike, SourceReadArgs, SourceCatalog, Configuration } from './contracts/source.js'
+export type { Partition, PartitionPlan, PartitionsArgs } from './contracts/partition.js'
 export { configuredSource } from './source/configured-source.js'
 
 // Destinations: the Sink contract and the embedded sinks
 export type {
   Sink, SinkWriter, WarehouseReader, SinkStateStore, SinkOpenArgs, SinkMessage, TableMessage, ErrorsMessage, CheckpointArgs,
-  AppliedSchemaChange, TableDescription, SchemaHistoryEntry,
+  AppliedSchemaChange, TableDescription, SchemaHistoryEntry, FleetRun,
 } from './contracts/sink.js'
 export { sqlite, type SqliteOptions } from './sink/sqlite/sqlite-sink.js'
 export { memory, type MemorySink } from './sink/memory/memory-sink.js'

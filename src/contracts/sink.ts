@@ -12,6 +12,37 @@ export interface SinkOpenArgs {
   readonly syncId: string
   /** Tables the source declared (keys, types, modes); others are created from their first batch. */
   readonly tables: readonly TableSpec[]
+  /** This sync is one writer among many (a fleet job): fenced by an epoch, maybe one partition of a backfill. */
+  readonly fleet?: FleetRun
+}
+
+/**
+ * A sync run by one worker of a fleet, where a stalled job may be handed to another worker while
+ * the first still runs. `epoch` comes from `SinkStateStore.fence` for this sync's connector id;
+ * every commit (checkpoint and close) checks it with the state row, in the data's transaction: a
+ * writer whose epoch is no longer the latest fails with `FENCED` and its open transaction rolls back.
+ *
+ * @example
+ * ```ts
+ * import type { FleetRun } from 'sluice'
+ * const part: FleetRun = { epoch: 3, partitionOf: 'orders' }
+ * const completion: FleetRun = { epoch: 7, completes: ['orders#p0', 'orders#p1'] }
+ * ```
+ */
+export interface FleetRun {
+  /** The writer's fencing epoch for this sync's connector id (from `fence`). */
+  readonly epoch: number
+  /**
+   * This sync reads one partition of connector `partitionOf` (its own connector id is
+   * `<partitionOf>#<key>`): it registers no replace-mode truncate, refuses truncate messages, and
+   * its rows' write times come after the connector's pending truncates.
+   */
+  readonly partitionOf?: string
+  /**
+   * This sync completes a partitioned backfill: in its last, successful transaction the MAR of
+   * these partition connector ids is merged into this connector's and their state rows are removed.
+   */
+  readonly completes?: readonly string[]
 }
 
 /**
@@ -183,6 +214,14 @@ export interface WarehouseReader {
 export interface SinkStateStore {
   /** Removes the saved state of a connector (reset). */
   resetState?(args: { readonly connectorId: string }): Promise<void>
+  /**
+   * Takes over a connector id for a new writer (committed at once, outside any sync): bumps and
+   * returns its fencing epoch, so commits of a writer holding an older epoch fail with `FENCED`
+   * (see `FleetRun`). `truncate` also registers a deferred truncate of those tables now (the
+   * earliest pending one is kept): the start of a replace-mode backfill, applied when it completes.
+   * Its presence says the destination can be shared by many writers (a fleet).
+   */
+  fence?(args: { readonly connectorId: string; readonly truncate?: readonly string[] }): Promise<number>
 }
 
 /**

@@ -4,6 +4,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec, TableSpecInput } from '../core/table-spec.js'
 import type { Selection } from './selection.js'
 import type { ReplicationStatus } from './sync-report.js'
+import type { Partition, PartitionPlan, PartitionsArgs } from './partition.js'
 
 /** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
 export type Configuration = Readonly<Record<string, string>>
@@ -98,6 +99,19 @@ export interface Source {
    * (`configuredSource`); a source built in code ignores it.
    */
   dropReplication?(args?: { readonly configuration?: Configuration }): Promise<readonly string[]>
+  /**
+   * Splits the work a sync from `args.state` would do into partitions that run on their own (the
+   * fleet runs each as a job, on any worker): id ranges, time windows, keyset ranges. Resolves to
+   * `undefined` when there is nothing worth splitting (the work then runs as one sync). Comes with
+   * `partition`.
+   */
+  partitions?(args: PartitionsArgs): Promise<PartitionPlan | undefined>
+  /**
+   * The source that reads one partition of a plan, from that partition's own state (`read()`
+   * gets it, `undefined` at first), checkpointing as it goes; it declares the same tables and
+   * never truncates (a truncate is the whole table's, applied when the plan completes).
+   */
+  partition?(partition: Partition): Source
 }
 
 /** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */

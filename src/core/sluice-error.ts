@@ -121,6 +121,10 @@ export type SluiceErrorCode =
   /** A Postgres replication slot the saved state streams from was dropped or invalidated (`wal_status = 'lost'`): changes were lost; re-snapshot with `onSlotLost: 'resnapshot'` or reset the connector. */
   | 'REPLICATION_SLOT_LOST'
   /** A change-data-capture source's saved position is gone from the server (a purged binlog file); copy the tables again or reset. */
+  /** A fleet writer's commit was refused: another worker took over its connector or partition (a newer fencing epoch); its open transaction rolled back. */
+  | 'FENCED'
+  /** A fleet partition of a backfill failed for good (its retries used up): the backfill fails with the partition named. */
+  | 'PARTITION_FAILED'
   | 'REPLICATION_POSITION_LOST'
 
 /**

@@ -1,6 +1,6 @@
 import type { Duration } from '../core/duration.js'
 import type { State } from '../core/message.js'
-import type { Sink } from '../contracts/sink.js'
+import type { FleetRun, Sink } from '../contracts/sink.js'
 import type { Configuration, SourceLike } from '../contracts/source.js'
 import type { Stage } from '../contracts/stage.js'
 import type { StateStore } from '../contracts/state-store.js'
@@ -43,4 +43,10 @@ export interface SyncOptions {
   readonly on?: SyncEvents
   /** Meter Monthly Active Rows into the destination (exact unless `mode: 'approximate'`), with an optional budget. */
   readonly mar?: MarOptions
+  /**
+   * This sync is one fleet worker's job (see `FleetRun`): fenced by `epoch` (from the
+   * destination's `fence`), maybe one partition of a backfill or its completion. A destination
+   * without `fence` can't honour it: `CONFIG_INVALID`.
+   */
+  readonly fleet?: FleetRun
 }
