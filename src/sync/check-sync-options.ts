@@ -7,7 +7,7 @@ import type { SyncEvents, SyncOptions } from './sync-options.js'
 
 // Written as objects so the compiler checks each list against its interface (none missing, none extra).
 const SYNC_OPTIONS = Object.keys({
-  source: true, destination: true, stages: true, connectorId: true, configuration: true, state: true, deadline: true, signal: true, grace: true, on: true, mar: true,
+  source: true, destination: true, stages: true, connectorId: true, configuration: true, state: true, deadline: true, signal: true, grace: true, on: true, mar: true, fleet: true,
 } satisfies Record<keyof SyncOptions, true>)
 const SYNC_EVENTS = Object.keys({
   syncStart: true, checkpoint: true, schemaChange: true, syncComplete: true, syncError: true, marThreshold: true,
