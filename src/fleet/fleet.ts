@@ -162,7 +162,8 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
       if (job) {
         const state = await job.getState()
         if (state === 'completed') return job.returnvalue as FleetOutcome
-        if (state === 'failed' && (job.attemptsMade >= (job.opts.attempts ?? 1) || /UnrecoverableError|PARTITION_FAILED/.test(job.failedReason ?? '') || job.finishedOn)) {
+        // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
+        if (state === 'failed') {
           const data = job.data as RunJobData
           const [code, ...rest] = (job.failedReason ?? 'FAILED: the run failed').split(': ')
           return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: /^[A-Z_]+$/.test(code!) ? code! : 'FAILED', message: /^[A-Z_]+$/.test(code!) ? rest.join(': ') : job.failedReason ?? '' } }

@@ -69,7 +69,7 @@ export interface JobContext {
 
 /** The BullMQ processor of a fleet worker: runs (plain syncs, backfill plans and completions) and partitions. */
 export function processJob(ctx: JobContext) {
-  return async (job: Job, token?: string): Promise<FleetOutcome | { rows: number; syncId: string }> => {
+  return async (job: Job, token?: string): Promise<FleetOutcome | PartitionResult> => {
     const c = ctx.connectors.get((job.data as { connectorId?: string }).connectorId ?? '')
     if (!c) {
       throw new ctx.bull.UnrecoverableError(`this worker has no connector ${JSON.stringify((job.data as { connectorId?: string }).connectorId)}: every worker must be given every connector the fleet schedules`)
@@ -177,17 +177,21 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
         parent,
         attempts: ctx.attempts,
         backoff: { type: 'exponential', delay: ctx.backoffMs },
-        ignoreDependencyOnFailure: true,
+        // A partition whose retries are used up completes with its failure (see runPartition), so the parent
+        // names it; one that fails otherwise (stalled past maxStalledCount) fails the parent.
+        failParentOnFailure: true,
         removeOnComplete: { age: 7 * 86_400 },
         removeOnFail: { age: 7 * 86_400 },
       },
     })),
   )
   if (await job.moveToWaitingChildren(token)) throw new ctx.bull.WaitingChildrenError()
-  const failures = await job.getIgnoredChildrenFailures()
-  const values = (await job.getChildrenValues()) as Record<string, { rows?: number } | undefined>
+  const values = (await job.getChildrenValues()) as Record<string, PartitionResult | undefined>
   const rows = Object.values(values).reduce((n, v) => n + (v?.rows ?? 0), 0)
-  const failed = Object.entries(failures).map(([jobKey, reason]) => ({ key: keyOfChild(job.id!, jobKey, plan.partitions), reason }))
+  const failed = Object.entries(values)
+    .filter(([, v]) => v?.failed)
+    .map(([jobKey, v]) => ({ key: keyOfChild(job.id!, jobKey, plan.partitions), reason: `${v!.failed!.code}: ${v!.failed!.message}` }))
+    .sort((a, b) => a.key.localeCompare(b.key))
   const failure = failed.length
     ? new SluiceError({
         code: 'PARTITION_FAILED',
@@ -233,7 +237,14 @@ async function plainSync(ctx: JobContext, c: FleetConnectorResolved, job: Job<Ru
   return { status: report.status, connectorId: c.id, partitions: 0, rows: report.rows, syncId: report.syncId }
 }
 
-async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job<PartitionJobData>, token: string): Promise<{ rows: number; syncId: string }> {
+/** What a partition job returns: its rows, or (its last attempt failed) why. */
+interface PartitionResult {
+  readonly rows: number
+  readonly syncId?: string
+  readonly failed?: { readonly code: string; readonly message: string }
+}
+
+async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job<PartitionJobData>, token: string): Promise<PartitionResult> {
   const partition = job.data.partition
   if (await isPaused(c)) {
     // Paused fleet-wide: the partition waits in the queue, its work so far committed.
@@ -243,7 +254,12 @@ async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job
   const connectorId = partitionConnectorId(c.id, partition.key)
   const epoch = await c.sink.fence!({ connectorId })
   const report = await runSync(ctx, c, job, { connectorId, source: c.source.partition!(partition), fleet: { epoch, partitionOf: c.id } })
-  if (report.status === 'failed') throw failureOf(report)
+  if (report.status === 'failed') {
+    // Retried while attempts remain; the last attempt's failure is the partition's result, so the
+    // backfill's completion names it (BullMQ would otherwise only say "child … failed").
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw failureOf(report)
+    return { rows: 0, syncId: report.syncId, failed: { code: report.error?.code ?? 'SOURCE_FAILED', message: report.error?.message ?? 'the sync failed' } }
+  }
   if (report.status === 'stopped') {
     // Not finished (pause, deadline, shutdown): back to the queue; it resumes from its own state.
     c.logger.info({ connector: c.id, partition: partition.key, stopReason: report.stopReason }, 'partition stopped at a checkpoint; requeued')
