@@ -229,10 +229,10 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
             ...(j.processedBy ? { worker: j.processedBy } : {}),
           }))
         let backfill: FleetStatus['connectors'][number]['backfill']
-        const backfillJob = await redis.get(keys.backfill(c.id))
+        const backfillJob = await redis.get(keys.run(c.id))
         if (backfillJob) {
           const job = await bull.Job.fromId(queueOf(c.api), backfillJob)
-          if (job) {
+          if (job && (job.data as RunJobData).step === 'children') {
             const deps = await job.getDependenciesCount()
             const partitions = (job.data as RunJobData).plan?.partitions.length ?? 0
             backfill = { job: backfillJob, partitions, done: deps.processed ?? 0, failed: (deps as { failed?: number; ignored?: number }).ignored ?? (deps as { failed?: number }).failed ?? 0 }
