@@ -6,15 +6,28 @@ export interface Ran {
   state: State | undefined
 }
 
+/** Options of a test run: stop it (`signal`), watch its commits. */
+export interface RunOptions {
+  signal?: AbortSignal
+  onCheckpoint?: (state: State) => void
+}
+
 /** One ordinary sync, remembering the last committed state. */
-export async function syncOnce(source: Source, sink: Sink, connectorId: string, options: { signal?: AbortSignal } = {}): Promise<Ran> {
+export async function syncOnce(source: Source, sink: Sink, connectorId: string, options: RunOptions = {}): Promise<Ran> {
   let state: State | undefined
-  const report = await sync({ source, destination: sink, connectorId, ...options, on: { checkpoint: (e) => void (state = e.state) } })
+  const { onCheckpoint, ...rest } = options
+  const report = await sync({
+    source, destination: sink, connectorId, ...rest,
+    on: { checkpoint: (e) => {
+      state = e.state
+      onCheckpoint?.(e.state)
+    } },
+  })
   return { report, state }
 }
 
 /** One partition run as the fleet runs it (without the fence): its own connector id `C#key`. */
-export function runPartition(source: Source, partition: Partition, sink: Sink, connectorId: string, options: { signal?: AbortSignal } = {}): Promise<Ran> {
+export function runPartition(source: Source, partition: Partition, sink: Sink, connectorId: string, options: RunOptions = {}): Promise<Ran> {
   return syncOnce(source.partition!(partition), sink, `${connectorId}#${partition.key}`, options)
 }
 

@@ -106,7 +106,7 @@ export async function planPgPartitions(client: pg.ClientBase, tables: readonly P
   const width = (i: number) => (spans[i] ? spans[i]!.max - spans[i]!.min + 1n : 0n)
   const splittable = spans.filter(Boolean).length
   const total = tables.reduce((sum, _, i) => sum + width(i), 0n)
-  const spare = BigInt(max - tables.length)
+  const counts = shares(asks.map((a, i) => (a.column ? width(i) : 0n)), BigInt(max - tables.length), total)
 
   const partitions: Partition[] = []
   const next: Record<string, TableState> = {}
@@ -117,7 +117,7 @@ export async function planPgPartitions(client: pg.ClientBase, tables: readonly P
     const span = spans[i]
     if (column && span && splittable > 0) {
       const w = width(i)
-      let parts = 1n + (spare * w) / total
+      let parts = counts[i]!
       const atMost = (w + BigInt(batchSize) - 1n) / BigInt(batchSize)
       if (parts > atMost) parts = atMost
       const step = (w + parts - 1n) / parts
@@ -136,6 +136,23 @@ export async function planPgPartitions(client: pg.ClientBase, tables: readonly P
   }
   if (partitions.length < 2) return undefined
   return { partitions, complete: { tables: next as unknown as Json } }
+}
+
+/**
+ * One partition per splittable table (weight > 0) plus `spare` shared in proportion to the weights,
+ * the rounding left-over going to the largest remainders (ties: the earlier table).
+ */
+function shares(weights: readonly bigint[], spare: bigint, total: bigint): bigint[] {
+  if (total === 0n) return weights.map(() => 0n)
+  const counts = weights.map((w) => (w > 0n ? 1n + (spare * w) / total : 0n))
+  let left = spare - weights.reduce((sum, w) => sum + (w > 0n ? (spare * w) / total : 0n), 0n)
+  const order = weights.map((w, i) => ({ i, rest: (spare * w) % total })).filter((x) => weights[x.i]! > 0n).sort((a, b) => (a.rest === b.rest ? a.i - b.i : a.rest > b.rest ? -1 : 1))
+  for (const { i } of order) {
+    if (left <= 0n) break
+    counts[i]!++
+    left--
+  }
+  return counts
 }
 
 /** The last row of a keyset round from `bound`: (cursor, key) of the greatest row, as position texts. */
