@@ -70,7 +70,8 @@ const DEFAULT_SIZES = [1000, 500, 250, 50, 10, 1] as const
  * `span` and `maxId`, up to `concurrency` id ranges are fetched in parallel, emitted in id order and checkpointed
  * only over the completed prefix, so a crash never skips a range. A request that still fails at the smallest
  * size fails the sync (state: the last good checkpoint) or, with `onError: 'continue'`, its id is found, recorded
- * in `_sluice_errors` and skipped. Integer ids are assumed for both `span` and `continue`.
+ * in `_sluice_errors` and skipped. Integer ids are assumed for both `span` and `continue`. With `span` and `maxId`
+ * it can also split a backfill into id-range partitions (`partitions` / `partition`, see docs/partitions.md).
  *
  * Use it for APIs and databases that page by "ids greater than", especially flaky ones that time out on large pages.
  *

@@ -46,7 +46,8 @@ export interface PostgresSourceOptions {
  * moved past the saved position, with an optional `lookback` overlap for late commits); the
  * others are read in full each sync and land in `replace` mode. Tables, columns, types and
  * primary keys come from the catalog; `columns: { include | exclude }` keeps columns out of the
- * query entirely.
+ * query entirely. In keyset mode a backfill can be split (`partitions` / `partition`): integer-keyed
+ * tables into key ranges, any other table whole (see docs/partitions.md).
  *
  * With `replication: 'logical'` it captures changes instead (see {@link PostgresReplication} and
  * docs/cdc-postgres.md): a snapshot from a new replication slot, then inserts, updates, deletes

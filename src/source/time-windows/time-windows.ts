@@ -70,7 +70,8 @@ export interface TimeWindowsOptions {
  * `minWindow`, where it is tried `maxRetries` times. Windows may run `concurrency` at a time and finish in any
  * order; each finished window is emitted and checkpointed, and the state keeps the merged finished intervals
  * (`{ done: [[from, to], …] }`), so a crash never re-reads or skips a finished window. The next sync reads what
- * is not done yet, from the end of the merged intervals to the new now.
+ * is not done yet, from the end of the merged intervals to the new now. Those windows can also run as
+ * partitions of consecutive windows (`partitions` / `partition`, not with `onError: 'continue'`; see docs/partitions.md).
  *
  * Use it when one request per time range is the API's natural unit and too large a range fails.
  *
