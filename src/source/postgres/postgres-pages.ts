@@ -93,7 +93,8 @@ export async function* pgQueryPages(
  * import type pg from 'pg'
  * import { pgSnapshotQueries } from './postgres-pages.js'
  * declare const client: pg.ClientBase
- * const [[min, max]] = (await pgSnapshotQueries(client, [{ text: 'SELECT min(id), max(id) FROM orders', values: [] }]))[0]!
+ * const [answers] = await pgSnapshotQueries(client, [{ text: 'SELECT min(id), max(id) FROM orders', values: [] }])
+ * const [min, max] = answers?.[0] ?? []
  * ```
  */
 export async function pgSnapshotQueries(client: pg.ClientBase, queries: readonly { readonly text: string; readonly values: readonly string[] }[]): Promise<unknown[][][]> {
