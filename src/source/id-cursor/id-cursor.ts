@@ -116,7 +116,7 @@ export function idCursor<Id extends IdValue = number>(options: IdCursorOptions<I
   return {
     ...source,
     partitions: (args) => planIdPartitions(o, args),
-    partition: (partition) => idPartitionSource(o, spec!, emit, partition),
+    partition: (partition) => idPartitionSource(o, { id: source.id!, spec: spec!, emit }, partition),
   }
 }
 

@@ -47,13 +47,14 @@ export async function planIdPartitions(o: CheckedIdCursor, args: PartitionsArgs)
  * import { op } from '../op.js'
  * declare const o: CheckedIdCursor
  * declare const spec: import('../../core/table-spec.js').TableSpec
- * const source = idPartitionSource(o, spec, (rows) => op.upsert(o.table, rows), { key: 'id.0-1000', bounds: { lo: 0, hi: 1000 } })
+ * const source = idPartitionSource(o, { id: 'idCursor:orders', spec, emit: (rows) => op.upsert(o.table, rows) }, { key: 'id.0-1000', bounds: { lo: 0, hi: 1000 } })
  * ```
  */
-export function idPartitionSource(o: CheckedIdCursor, spec: TableSpec, emit: (rows: readonly RowInput[]) => Message, partition: Partition): Source {
+export function idPartitionSource(o: CheckedIdCursor, parent: { readonly id: string; readonly spec: TableSpec; readonly emit: (rows: readonly RowInput[]) => Message }, partition: Partition): Source {
+  const { spec, emit } = parent
   const { lo, hi } = checkBounds(o, partition)
   return {
-    id: `${o.table}#${partition.key}`,
+    id: `${parent.id}#${partition.key}`,
     tables: () => [spec],
     readAhead: true,
     async *read(args) {

@@ -111,7 +111,7 @@ export function timeWindows(options: TimeWindowsOptions): Source {
   return {
     ...source,
     partitions: (args) => planWindowPartitions(o, args),
-    partition: (partition) => windowPartitionSource(o, spec!, emit, partition),
+    partition: (partition) => windowPartitionSource(o, { id: source.id!, spec: spec!, emit }, partition),
   }
 }
 

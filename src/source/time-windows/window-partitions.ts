@@ -57,15 +57,16 @@ export async function planWindowPartitions(o: CheckedTimeWindows, args: Partitio
  * import { op } from '../op.js'
  * declare const o: CheckedTimeWindows
  * declare const spec: import('../../core/table-spec.js').TableSpec
- * const source = windowPartitionSource(o, spec, (rows) => op.upsert(o.table, rows), {
+ * const source = windowPartitionSource(o, { id: 'events', spec, emit: (rows) => op.upsert(o.table, rows) }, {
  *   key: 'w.0-86400000', bounds: { intervals: [['1970-01-01T00:00:00.000Z', '1970-01-02T00:00:00.000Z']] },
  * })
  * ```
  */
-export function windowPartitionSource(o: CheckedTimeWindows, spec: TableSpec, emit: (rows: readonly RowInput[]) => Message, partition: Partition): Source {
+export function windowPartitionSource(o: CheckedTimeWindows, parent: { readonly id: string; readonly spec: TableSpec; readonly emit: (rows: readonly RowInput[]) => Message }, partition: Partition): Source {
+  const { spec, emit } = parent
   const intervals = checkBounds(o, partition)
   return {
-    id: `${o.table}#${partition.key}`,
+    id: `${parent.id}#${partition.key}`,
     tables: () => [spec],
     readAhead: true,
     async *read(args) {

@@ -99,6 +99,7 @@ describe('idCursor partitions', () => {
     const plan = (await source.partitions!({ state: undefined, configuration: {}, signal, max: 2 }))!
     const [first] = plan.partitions
     expect(first!.bounds).toEqual({ lo: 0, hi: 500 })
+    expect(source.partition!(first!).id).toBe('idCursor:orders#id.0-500')
     const sink = memory()
 
     const stopped = await runPartition(source, first!, sink, C, { signal: stop.signal })
