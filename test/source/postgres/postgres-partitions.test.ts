@@ -66,6 +66,11 @@ describeWithService('postgresSource partitions', 'PostgreSQL', unavailable, () =
       const p = (await source.partitions!({ state: undefined, configuration: {}, signal, max }))!
       expect(p.partitions.length).toBeLessThanOrEqual(max)
     }
+    // Tables the sync's selection blocks are not planned (nor read by an ordinary sync).
+    const selection = { table: (t: string) => t === 'orders' || t === 'countries', column: () => true }
+    const narrowed = (await source.partitions!({ state: undefined, configuration: {}, signal, max: 8, catalog: { tables: [], selection } }))!
+    expect([...new Set(narrowed.partitions.map((p) => p.bounds.table))]).toEqual(['orders', 'countries'])
+    expect(narrowed.partitions).toHaveLength(8)
     // More tables than partitions allowed: one ordinary sync instead.
     expect(await source.partitions!({ state: undefined, configuration: {}, signal, max: 3 })).toBeUndefined()
     // A range is never narrower than a page (batchSize keys): 4 tables, one partition each.
