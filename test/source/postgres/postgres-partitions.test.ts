@@ -161,6 +161,16 @@ describeWithService('postgresSource partitions', 'PostgreSQL', unavailable, () =
 
     const again = await runPartition(source, part, sink, C)
     expect(again.report.rows).toBe(0)
+
+    // A whole-table partition (events: no key, ordered by ctid) resumes from its own keyset position.
+    const whole = plan.partitions.find((p) => p.bounds.table === 'events')!
+    const halt = new AbortController()
+    let commits = 0
+    const first = await runPartition(source, whole, sink, C, { signal: halt.signal, onCheckpoint: () => void (++commits === 2 && halt.abort()) })
+    expect(first.report.status).toBe('stopped')
+    const rest = await runPartition(source, whole, sink, C)
+    expect(first.report.rows + rest.report.rows).toBe(40)
+    expect(normRows(sink.rows('events'), 'at')).toHaveLength(40)
   })
 
   it('resolves undefined for a state in the middle of a round, and refuses bounds it cannot read', async () => {
