@@ -6,9 +6,11 @@ import type { TableSpec } from '../core/table-spec.js'
 import { DeferredTruncates } from '../sink/layout/deferred-truncates.js'
 import { requireSupportedModes } from '../sink/layout/supported-modes.js'
 import type { TableLayout } from '../sink/layout/table-layout.js'
-import type { AppliedSchemaChange, SinkMessage } from '../contracts/sink.js'
+import type { AppliedSchemaChange, FleetRun, SinkMessage } from '../contracts/sink.js'
 import type { SyncReport } from '../contracts/sync-report.js'
-import type { WarehouseDriver } from './driver.js'
+import type { FleetDriver, WarehouseDriver } from './driver.js'
+import { fenced } from './fenced.js'
+import { mergeMar } from './mar/meter.js'
 import { ReplayJournal, type Replayed } from './replay-journal.js'
 import { SchemaPlan, type PlannedStep } from './schema-plan.js'
 
@@ -26,6 +28,9 @@ import { SchemaPlan, type PlannedStep } from './schema-plan.js'
  * - `checkpoint`: state + pending truncates + last write time, committed with the data.
  * - `close`: on success applies the deferred truncates (closing history versions), clears them and
  *   records the sync in one last commit; on failure rolls back to the last checkpoint and records it.
+ * - a fleet run (`FleetRun`): every commit first holds the state row at the run's epoch (else
+ *   `FENCED`); a partition run registers no truncates and writes after its parent's; a completion
+ *   merges its partitions' MAR and drops their state rows in its last commit.
  */
 export class WarehouseRun {
   readonly #driver: WarehouseDriver
@@ -40,25 +45,50 @@ export class WarehouseRun {
   #synced = ''
   /** Tables whose pending truncate is applied at the next checkpoint (see `TruncateMessage.when`). */
   readonly #atCheckpoint = new Set<string>()
+  /** This run is one writer of a fleet: its epoch, maybe a partition or a completion. */
+  readonly #fleet: FleetRun | undefined
 
-  private constructor(driver: WarehouseDriver, connectorId: string, syncId: string, plan: SchemaPlan, truncates: DeferredTruncates) {
+  private constructor(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string; readonly fleet?: FleetRun | undefined }, plan: SchemaPlan, truncates: DeferredTruncates) {
     this.#driver = driver
-    this.#connectorId = connectorId
-    this.#syncId = syncId
+    this.#connectorId = args.connectorId
+    this.#syncId = args.syncId
+    this.#fleet = args.fleet
     this.#plan = plan
     this.#truncates = truncates
     this.#journal = driver.capabilities.replayOnAlter ? new ReplayJournal(plan) : undefined
   }
 
-  /** Checks the declared modes, loads what the destination keeps and plans the declared tables. */
-  static async open(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string; readonly tables: readonly TableSpec[] }): Promise<{ run: WarehouseRun; state?: string }> {
+  /**
+   * Checks the declared modes, loads what the destination keeps and plans the declared tables. A
+   * fleet run whose epoch is already stale fails here with `FENCED`; a partition run starts its
+   * write times after its parent's pending truncates and last write.
+   */
+  static async open(
+    driver: WarehouseDriver,
+    args: { readonly connectorId: string; readonly syncId: string; readonly tables: readonly TableSpec[]; readonly fleet?: FleetRun | undefined },
+  ): Promise<{ run: WarehouseRun; state?: string }> {
     requireSupportedModes(driver.name, args.tables, driver.capabilities.modes)
+    const fleet = args.fleet
+    const fleetDriver = fleet ? fleetOf(driver) : undefined
     const saved = await driver.load({ connectorId: args.connectorId })
-    const truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
-    for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
+    if (fleet && (saved.epoch ?? 0) !== fleet.epoch) throw fenced(driver.name, args.connectorId, fleet.epoch, saved.epoch)
+    let lastWrite = saved.lastSynced
+    if (fleet?.partitionOf !== undefined) {
+      // The completion soft-deletes rows written before the parent's pending truncates: this
+      // partition's rows come after them (and after the parent's last write), whatever the clock
+      // of the machine that registered them said.
+      const parent = await fleetDriver!.stateRow(fleet.partitionOf)
+      for (const iso of Object.values(parent?.pending ?? {})) lastWrite = Math.max(lastWrite, Date.parse(iso))
+      lastWrite = Math.max(lastWrite, parent?.lastSynced ?? 0)
+    }
+    const truncates = new DeferredTruncates(saved.pending, lastWrite)
+    // A backfill's replace truncate is registered once, by `fence({ truncate })` at its start: a
+    // partition must not truncate its siblings' rows, nor a completion rows its partitions wrote.
+    const ownTruncates = fleet?.partitionOf === undefined && fleet?.completes === undefined
+    if (ownTruncates) for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
     // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
     const plan = new SchemaPlan(args.tables, saved.layouts, await driver.takenNames())
-    const run = new WarehouseRun(driver, args.connectorId, args.syncId, plan, truncates)
+    const run = new WarehouseRun(driver, args, plan, truncates)
     return { run, ...(saved.state === undefined ? {} : { state: saved.state }) }
   }
 
@@ -124,6 +154,7 @@ export class WarehouseRun {
       pending: this.#truncates.toJSON(),
       lastSynced: new Date(this.#truncates.current).toISOString(),
     }
+    await this.#holdEpoch(undefined)
     this.#inTransaction = false
     const reopened = await this.#guard('committing a checkpoint', {}, () => this.#driver.commit({ state }))
     this.#journal?.committed(this.#plan)
@@ -140,19 +171,33 @@ export class WarehouseRun {
       return
     }
     if (!this.#inTransaction) await this.#begin()
+    await this.#holdEpoch(report)
     await this.#guard('finishing the sync', {}, async () => {
-      await this.#driver.beforeFinish?.()
-      const now = new Date(this.#truncates.tick()).toISOString()
-      for (const [table, before] of this.#truncates.entries()) {
-        const layout = this.#plan.layout(table)
-        if (layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
+      try {
+        await this.#finish(report)
+      } catch (error) {
+        // Nothing of the last transaction may commit later (nor hold a fleet's state row): roll it back now.
+        this.#inTransaction = false
+        await this.#driver.rollback().catch(() => undefined)
+        throw error
       }
-      this.#truncates.clear()
-      await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
-      await this.#driver.recordSync(report)
-      this.#inTransaction = false
-      await this.#driver.commit({})
     })
+  }
+
+  /** The successful close's last transaction: a completion's merge, the deferred truncates, the state and the sync's record. */
+  async #finish(report: SyncReport): Promise<void> {
+    if (this.#fleet?.completes?.length) await this.#complete(this.#fleet.completes)
+    await this.#driver.beforeFinish?.()
+    const now = new Date(this.#truncates.tick()).toISOString()
+    for (const [table, before] of this.#truncates.entries()) {
+      const layout = this.#plan.layout(table)
+      if (layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
+    }
+    this.#truncates.clear()
+    await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
+    await this.#driver.recordSync(report)
+    this.#inTransaction = false
+    await this.#driver.commit({})
   }
 
   /** Plans a message's layout step; a table not planned yet gets a name no one uses, and a mode the driver stores. */
@@ -191,7 +236,43 @@ export class WarehouseRun {
     if (changed) this.#journal?.updated(layout.table)
   }
 
+  /**
+   * A fleet run's commit: the state row is held at the run's epoch before the commit (locked until
+   * it, see the drivers' `holdEpoch`); if another writer fenced the connector id since, the open
+   * transaction rolls back (the failed sync is recorded when `report` is given) and `FENCED` is thrown.
+   */
+  async #holdEpoch(report: SyncReport | undefined): Promise<void> {
+    const fleet = this.#fleet
+    if (!fleet) return
+    const found = await this.#guard('checking the fencing epoch', {}, () => fleetOf(this.#driver).holdEpoch({ connectorId: this.#connectorId, epoch: fleet.epoch }))
+    if (found === fleet.epoch) return
+    const error = fenced(this.#driver.name, this.#connectorId, fleet.epoch, found)
+    this.#inTransaction = false
+    await this.#driver.endWrites?.()
+    await this.#driver.rollback()
+    if (report) await this.#driver.recordSync({ ...report, status: 'failed', error: error.toJSON() })
+    throw error
+  }
+
+  /**
+   * A completed backfill, in the close's last transaction: the partitions' MAR is merged into this
+   * connector's and their state rows are dropped; the write clock moves past their last writes,
+   * so the truncates applied next (and the connector's next syncs) come after every partition row.
+   */
+  async #complete(parts: readonly string[]): Promise<void> {
+    const fleet = fleetOf(this.#driver)
+    await mergeMar(fleet.mar, this.#connectorId, parts)
+    this.#truncates.after(await fleet.dropStates(parts))
+  }
+
   #truncate(message: TruncateMessage): void {
+    if (this.#fleet?.partitionOf !== undefined) {
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `${this.#driver.name}: a truncate of table ${message.table} in partition ${this.#connectorId} of connector ${this.#fleet.partitionOf}; truncates belong to the whole connector (register them with fence({ truncate }) when the backfill starts), not to one partition`,
+        context: { table: message.table, connectorId: this.#connectorId, partitionOf: this.#fleet.partitionOf },
+      })
+    }
     this.#truncates.truncate(message.table)
     if (message.when === 'checkpoint') this.#atCheckpoint.add(message.table)
     else this.#atCheckpoint.delete(message.table)
@@ -273,4 +354,14 @@ export class WarehouseRun {
       })
     }
   }
+}
+
+/** The driver's fleet methods; a fleet run on a destination without them is refused (sync() refuses it earlier, naming the option). */
+function fleetOf(driver: WarehouseDriver): FleetDriver {
+  if (driver.fleet) return driver.fleet
+  throw new SluiceError({
+    code: 'CONFIG_INVALID',
+    message: `${driver.name}: a fleet run (sync({ fleet })) needs a destination many writers can share, with fenced commits; ${driver.name} has none`,
+    context: { destination: driver.name },
+  })
 }
