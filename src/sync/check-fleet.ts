@@ -36,7 +36,7 @@ export function checkFleet(fleet: FleetRun | undefined, destination: Sink, separ
     throw invalid('sync.fleet.completes', '`sync.fleet.completes` must be an array of partition connector ids (non-empty strings)')
   }
   if (partitionOf !== undefined && completes !== undefined) {
-    throw invalid('sync.fleet.completes', '`sync.fleet` takes partitionOf (a partition run) or completes (the completion of a backfill), not both')
+    throw invalid('sync.fleet.completes', '`sync.fleet.completes` can\'t be given with `sync.fleet.partitionOf`: a run is a partition (partitionOf) or the completion of a backfill (completes), not both')
   }
   if (typeof destination.fence !== 'function') {
     throw invalid('sync.fleet', `\`sync.fleet\` needs a destination many writers can share, with fenced commits (postgres, sqlite, memory); the ${destination.name} destination has none (a single-writer destination)`)
