@@ -8,9 +8,8 @@ import { requireSupportedModes } from '../sink/layout/supported-modes.js'
 import type { TableLayout } from '../sink/layout/table-layout.js'
 import type { AppliedSchemaChange, FleetRun, SinkMessage } from '../contracts/sink.js'
 import type { SyncReport } from '../contracts/sync-report.js'
-import type { FleetDriver, WarehouseDriver } from './driver.js'
-import { fenced } from './fenced.js'
-import { mergeMar } from './mar/meter.js'
+import type { WarehouseDriver } from './driver.js'
+import { FleetCommits } from './fleet-commits.js'
 import { ReplayJournal, type Replayed } from './replay-journal.js'
 import { SchemaPlan, type PlannedStep } from './schema-plan.js'
 
@@ -46,13 +45,13 @@ export class WarehouseRun {
   /** Tables whose pending truncate is applied at the next checkpoint (see `TruncateMessage.when`). */
   readonly #atCheckpoint = new Set<string>()
   /** This run is one writer of a fleet: its epoch, maybe a partition or a completion. */
-  readonly #fleet: FleetRun | undefined
+  readonly #fleet: FleetCommits | undefined
 
-  private constructor(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string; readonly fleet?: FleetRun | undefined }, plan: SchemaPlan, truncates: DeferredTruncates) {
+  private constructor(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string }, fleet: FleetCommits | undefined, plan: SchemaPlan, truncates: DeferredTruncates) {
     this.#driver = driver
     this.#connectorId = args.connectorId
     this.#syncId = args.syncId
-    this.#fleet = args.fleet
+    this.#fleet = fleet
     this.#plan = plan
     this.#truncates = truncates
     this.#journal = driver.capabilities.replayOnAlter ? new ReplayJournal(plan) : undefined
@@ -68,27 +67,13 @@ export class WarehouseRun {
     args: { readonly connectorId: string; readonly syncId: string; readonly tables: readonly TableSpec[]; readonly fleet?: FleetRun | undefined },
   ): Promise<{ run: WarehouseRun; state?: string }> {
     requireSupportedModes(driver.name, args.tables, driver.capabilities.modes)
-    const fleet = args.fleet
-    const fleetDriver = fleet ? fleetOf(driver) : undefined
     const saved = await driver.load({ connectorId: args.connectorId })
-    if (fleet && (saved.epoch ?? 0) !== fleet.epoch) throw fenced(driver.name, args.connectorId, fleet.epoch, saved.epoch)
-    let lastWrite = saved.lastSynced
-    if (fleet?.partitionOf !== undefined) {
-      // The completion soft-deletes rows written before the parent's pending truncates: this
-      // partition's rows come after them (and after the parent's last write), whatever the clock
-      // of the machine that registered them said.
-      const parent = await fleetDriver!.stateRow(fleet.partitionOf)
-      for (const iso of Object.values(parent?.pending ?? {})) lastWrite = Math.max(lastWrite, Date.parse(iso))
-      lastWrite = Math.max(lastWrite, parent?.lastSynced ?? 0)
-    }
-    const truncates = new DeferredTruncates(saved.pending, lastWrite)
-    // A backfill's replace truncate is registered once, by `fence({ truncate })` at its start: a
-    // partition must not truncate its siblings' rows, nor a completion rows its partitions wrote.
-    const ownTruncates = fleet?.partitionOf === undefined && fleet?.completes === undefined
-    if (ownTruncates) for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
+    const opened = args.fleet ? await FleetCommits.open(driver, args.connectorId, args.fleet, saved) : undefined
+    const truncates = new DeferredTruncates(saved.pending, opened?.lastWrite ?? saved.lastSynced)
+    if (opened?.fleet.ownTruncates ?? true) for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
     // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
     const plan = new SchemaPlan(args.tables, saved.layouts, await driver.takenNames())
-    const run = new WarehouseRun(driver, args, plan, truncates)
+    const run = new WarehouseRun(driver, args, opened?.fleet, plan, truncates)
     return { run, ...(saved.state === undefined ? {} : { state: saved.state }) }
   }
 
@@ -186,7 +171,7 @@ export class WarehouseRun {
 
   /** The successful close's last transaction: a completion's merge, the deferred truncates, the state and the sync's record. */
   async #finish(report: SyncReport): Promise<void> {
-    if (this.#fleet?.completes?.length) await this.#complete(this.#fleet.completes)
+    await this.#fleet?.complete(this.#truncates)
     await this.#driver.beforeFinish?.()
     const now = new Date(this.#truncates.tick()).toISOString()
     for (const [table, before] of this.#truncates.entries()) {
@@ -242,11 +227,9 @@ export class WarehouseRun {
    * transaction rolls back (the failed sync is recorded when `report` is given) and `FENCED` is thrown.
    */
   async #holdEpoch(report: SyncReport | undefined): Promise<void> {
-    const fleet = this.#fleet
-    if (!fleet) return
-    const found = await this.#guard('checking the fencing epoch', {}, () => fleetOf(this.#driver).holdEpoch({ connectorId: this.#connectorId, epoch: fleet.epoch }))
-    if (found === fleet.epoch) return
-    const error = fenced(this.#driver.name, this.#connectorId, fleet.epoch, found)
+    if (!this.#fleet) return
+    const error = await this.#guard('checking the fencing epoch', {}, () => this.#fleet!.hold())
+    if (!error) return
     this.#inTransaction = false
     await this.#driver.endWrites?.()
     await this.#driver.rollback()
@@ -254,25 +237,8 @@ export class WarehouseRun {
     throw error
   }
 
-  /**
-   * A completed backfill, in the close's last transaction: the partitions' MAR is merged into this
-   * connector's and their state rows are dropped; the write clock moves past their last writes,
-   * so the truncates applied next (and the connector's next syncs) come after every partition row.
-   */
-  async #complete(parts: readonly string[]): Promise<void> {
-    const fleet = fleetOf(this.#driver)
-    await mergeMar(fleet.mar, this.#connectorId, parts)
-    this.#truncates.after(await fleet.dropStates(parts))
-  }
-
   #truncate(message: TruncateMessage): void {
-    if (this.#fleet?.partitionOf !== undefined) {
-      throw new SluiceError({
-        code: 'CONFIG_INVALID',
-        message: `${this.#driver.name}: a truncate of table ${message.table} in partition ${this.#connectorId} of connector ${this.#fleet.partitionOf}; truncates belong to the whole connector (register them with fence({ truncate }) when the backfill starts), not to one partition`,
-        context: { table: message.table, connectorId: this.#connectorId, partitionOf: this.#fleet.partitionOf },
-      })
-    }
+    this.#fleet?.refuseTruncate(message.table)
     this.#truncates.truncate(message.table)
     if (message.when === 'checkpoint') this.#atCheckpoint.add(message.table)
     else this.#atCheckpoint.delete(message.table)
@@ -356,12 +322,3 @@ export class WarehouseRun {
   }
 }
 
-/** The driver's fleet methods; a fleet run on a destination without them is refused (sync() refuses it earlier, naming the option). */
-function fleetOf(driver: WarehouseDriver): FleetDriver {
-  if (driver.fleet) return driver.fleet
-  throw new SluiceError({
-    code: 'CONFIG_INVALID',
-    message: `${driver.name}: a fleet run (sync({ fleet })) needs a destination many writers can share, with fenced commits; ${driver.name} has none`,
-    context: { destination: driver.name },
-  })
-}
