@@ -21,7 +21,15 @@ export interface SavedMeta {
   readonly epoch?: number
 }
 
-/** A connector's `_sluice_state` row as a fleet run reads another one (a partition's parent). */
+/**
+ * A connector's `_sluice_state` row as a fleet run reads another one (a partition's parent).
+ *
+ * @example
+ * ```ts
+ * import type { FleetStateRow } from './driver.js'
+ * const parent: FleetStateRow = { pending: { orders: '2026-12-06T02:00:00.000Z' }, lastSynced: 0, epoch: 3 }
+ * ```
+ */
 export interface FleetStateRow {
   /** Truncates registered and not yet applied: table → ISO time. */
   readonly pending: Readonly<Record<string, string>>
@@ -34,6 +42,13 @@ export interface FleetStateRow {
  * What a driver of a destination shared by many writers (a fleet, see `FleetRun`) adds. Every
  * method but `stateRow` runs in the open transaction, so what it checks or changes commits (or
  * rolls back) with the data.
+ *
+ * @example
+ * ```ts
+ * import type { FleetDriver } from './driver.js'
+ * declare const fleet: FleetDriver
+ * const held = (await fleet.holdEpoch({ connectorId: 'orders#p3', epoch: 2 })) === 2
+ * ```
  */
 export interface FleetDriver {
   /** Another connector's row, read before the first transaction (a partition run reads its parent's). */

@@ -1,6 +1,14 @@
 import { SluiceError } from '../core/sluice-error.js'
 
-/** What `SinkStateStore.fence` is given. */
+/**
+ * What `SinkStateStore.fence` is given.
+ *
+ * @example
+ * ```ts
+ * import type { FenceArgs } from './fence-row.js'
+ * const args: FenceArgs = { connectorId: 'orders', truncate: ['orders'] }
+ * ```
+ */
 export interface FenceArgs {
   readonly connectorId: string
   readonly truncate?: readonly string[]

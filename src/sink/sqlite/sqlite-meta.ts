@@ -63,7 +63,18 @@ CREATE TABLE IF NOT EXISTS "_sluice_schema_history" (
 CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON "_sluice_syncs" ("connector_id", "started_at");
 ${ROW_INDEX_DDL}`
 
-/** Brings meta tables made by earlier versions up to date (outside any transaction): `_sluice_state.epoch` (fencing, see `FleetRun`). */
+/**
+ * Brings meta tables made by earlier versions up to date (outside any transaction): `_sluice_state.epoch` (fencing, see `FleetRun`).
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * import { META_DDL, migrateMeta } from './sqlite-meta.js'
+ * const db = new Database(':memory:')
+ * db.exec(META_DDL)
+ * migrateMeta(db)
+ * ```
+ */
 export function migrateMeta(db: Database): void {
   const columns = db.prepare(`SELECT "name" FROM pragma_table_info('_sluice_state')`).pluck().all() as string[]
   if (!columns.includes('epoch')) db.exec('ALTER TABLE "_sluice_state" ADD COLUMN "epoch" INTEGER NOT NULL DEFAULT 0')

@@ -12,7 +12,15 @@ export interface MarBucket {
   readonly version: number
 }
 
-/** A bucket with where it belongs, as {@link MarStorage.listBuckets} lists them. */
+/**
+ * A bucket with where it belongs, as {@link MarStorage.listBuckets} lists them.
+ *
+ * @example
+ * ```ts
+ * import type { ListedBucket } from './mar-storage.js'
+ * const b: ListedBucket = { id: 7, table: 'orders', month: '2026-12', mode: 'exact', rows: 120, version: 4 }
+ * ```
+ */
 export interface ListedBucket extends MarBucket {
   readonly table: string
   readonly month: string
