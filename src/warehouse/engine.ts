@@ -133,6 +133,8 @@ export class WarehouseRun {
   async checkpoint(stateText: string): Promise<void> {
     if (!this.#inTransaction) await this.#begin()
     if (this.#atCheckpoint.size > 0) await this.#guard('applying truncates', {}, () => this.#applyCheckpointTruncates())
+    // A completion commits whole at its first commit: state, merged MAR, dropped partitions and truncates.
+    if (this.#fleet?.completing) await this.#guard('completing the backfill', {}, () => this.#completeBackfill())
     const state = {
       connectorId: this.#connectorId,
       state: stateText,
@@ -171,18 +173,30 @@ export class WarehouseRun {
 
   /** The successful close's last transaction: a completion's merge, the deferred truncates, the state and the sync's record. */
   async #finish(report: SyncReport): Promise<void> {
-    await this.#fleet?.complete(this.#truncates)
+    if (this.#fleet?.completing) await this.#fleet.complete(this.#truncates)
     await this.#driver.beforeFinish?.()
+    await this.#applyDeferred()
+    await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
+    await this.#driver.recordSync(report)
+    this.#inTransaction = false
+    await this.#driver.commit({})
+  }
+
+  /** Applies every deferred truncate (history tables close their active versions) and clears them. */
+  async #applyDeferred(): Promise<void> {
     const now = new Date(this.#truncates.tick()).toISOString()
     for (const [table, before] of this.#truncates.entries()) {
       const layout = this.#plan.layout(table)
       if (layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
     }
     this.#truncates.clear()
-    await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
-    await this.#driver.recordSync(report)
-    this.#inTransaction = false
-    await this.#driver.commit({})
+  }
+
+  /** A completion at a checkpoint: partitions merged and dropped, then the backfill's truncates applied, all in this transaction. */
+  async #completeBackfill(): Promise<void> {
+    await this.#fleet!.complete(this.#truncates)
+    await this.#applyDeferred()
+    this.#synced = new Date(this.#truncates.tick()).toISOString()
   }
 
   /** Plans a message's layout step; a table not planned yet gets a name no one uses, and a mode the driver stores. */

@@ -27,6 +27,8 @@ export class FleetCommits {
   readonly #name: string
   readonly #connectorId: string
   readonly #run: FleetRun
+  /** The completion's partitions are merged and dropped (in the open transaction, or committed). */
+  #completed = false
 
   private constructor(driver: WarehouseDriver, connectorId: string, run: FleetRun) {
     this.#driver = fleetOf(driver)
@@ -79,16 +81,23 @@ export class FleetCommits {
     return found === this.#run.epoch ? undefined : fenced(this.#name, this.#connectorId, this.#run.epoch, found)
   }
 
+  /** A completion whose partitions are not merged yet: its next commit (checkpoint or close) completes it. */
+  get completing(): boolean {
+    return !this.#completed && (this.#run.completes?.length ?? 0) > 0
+  }
+
   /**
-   * A completed backfill, in the close's last transaction: the partitions' MAR is merged into this
-   * connector's and their state rows are dropped; the write clock moves past their last writes,
-   * so the truncates applied next (and the connector's next syncs) come after every partition row.
+   * A completed backfill, in the transaction that then applies the deferred truncates (the
+   * completion's first commit): the partitions' MAR is merged into this connector's and their
+   * state rows are dropped; the write clock moves past their last writes, so the truncates applied
+   * next (and the connector's next syncs) come after every partition row.
    */
   async complete(truncates: DeferredTruncates): Promise<void> {
     const parts = this.#run.completes
-    if (!parts?.length) return
+    if (!parts?.length || this.#completed) return
     await mergeMar(this.#driver.mar, this.#connectorId, parts)
     truncates.after(await this.#driver.dropStates(parts))
+    this.#completed = true
   }
 }
 

@@ -200,6 +200,8 @@ export function describeFleetConformance({ destination, lib, location, make }: D
       expect(await marOf(sink, 'c#a')).toEqual({ t: 2 })
       expect(await marOf(sink, 'c')).toEqual({ t: 2 })
       expect(await stateOf(sink, 'c#a')).toEqual({ part: 'a' })
+      // The completion's state moves with its merge, in one transaction: not at all here.
+      expect(await stateOf(sink, 'c')).toEqual({ after: 2 })
     })
   })
 }
