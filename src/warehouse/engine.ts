@@ -29,7 +29,8 @@ import { SchemaPlan, type PlannedStep } from './schema-plan.js'
  *   records the sync in one last commit; on failure rolls back to the last checkpoint and records it.
  * - a fleet run (`FleetRun`): every commit first holds the state row at the run's epoch (else
  *   `FENCED`); a partition run registers no truncates and writes after its parent's; a completion
- *   merges its partitions' MAR and drops their state rows in its last commit.
+ *   merges its partitions' MAR and drops their state rows in its first commit, which also applies
+ *   the deferred truncates (see `FleetCommits`).
  */
 export class WarehouseRun {
   readonly #driver: WarehouseDriver
