@@ -43,6 +43,15 @@ export class FleetCommits {
    */
   static async open(driver: WarehouseDriver, connectorId: string, run: FleetRun, saved: SavedMeta): Promise<{ fleet: FleetCommits; lastWrite: number }> {
     const fleet = new FleetCommits(driver, connectorId, run)
+    // A connector merged into itself would lose its own MAR buckets and state row.
+    const self = run.partitionOf === connectorId ? 'partitionOf' : run.completes?.includes(connectorId) ? 'completes' : undefined
+    if (self) {
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `${driver.name}: fleet.${self} names the sync's own connector id ${connectorId}; a partition runs under its own id (${connectorId}#<key>)`,
+        context: { option: `sync.fleet.${self}`, connectorId },
+      })
+    }
     if ((saved.epoch ?? 0) !== run.epoch) throw fenced(driver.name, connectorId, run.epoch, saved.epoch)
     let lastWrite = saved.lastSynced
     if (run.partitionOf !== undefined) {

@@ -45,6 +45,15 @@ describe('the engine in a fleet', () => {
     expect(committedRows(store.tables.get('r')).map((r) => r._sluice_deleted)).toEqual([false])
   })
 
+  it('refuses a completion or a partition that names its own connector id (it would merge into itself)', async () => {
+    const store = memoryStore()
+    store.states.set('c', { pending: {}, lastSynced: 0, epoch: 1 })
+    for (const fleet of [{ epoch: 1, completes: ['c#a', 'c'] }, { epoch: 1, partitionOf: 'c' }]) {
+      const opened = WarehouseRun.open(memoryDriver(store), { connectorId: 'c', syncId: 's', tables: TABLES, fleet })
+      await expect(opened).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('own connector id c') })
+    }
+  })
+
   it('fence keeps an earlier pending truncate and puts a new one after the connector\'s last write', () => {
     const last = Date.UTC(2026, 11, 2)
     expect(fencedPending({ pending: { a: '2026-01-01T00:00:00.000Z' }, lastSynced: last }, ['a', 'b'], last - HOUR)).toEqual({
