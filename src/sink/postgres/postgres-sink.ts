@@ -8,6 +8,8 @@ import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from
 import { postgresStores, type PostgresAccess } from './postgres-stores.js'
 import { readTable } from './postgres-read.js'
 import { postgresDriver } from './postgres-driver.js'
+import { fencePostgres } from './postgres-fleet.js'
+import { checkFenceArgs } from '../../warehouse/fence-row.js'
 import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import { knownOptions } from '../../core/check-option.js'
 
@@ -148,6 +150,17 @@ export function postgres(options: PostgresOptions): Sink {
     },
     async readErrors() {
       return outside(async (c) => ((await hasMeta(c, schema)) ? selectErrors(c, schema) : []))
+    },
+    async fence(args) {
+      checkFenceArgs('postgres', args)
+      // On a client of its own, committed before it resolves: never inside a sync's transaction.
+      return outside(async (c) => {
+        if (!prepared) {
+          await prepareSchema(c, schema)
+          prepared = true
+        }
+        return fencePostgres(c, schema, args)
+      })
     },
     async resetState({ connectorId }) {
       await outside(async (c) => {

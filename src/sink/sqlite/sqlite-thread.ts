@@ -119,6 +119,7 @@ export function sqliteThread(options: SqliteOptions): Sink {
     describe: () => call('describe'),
     schemaHistory: () => call('schemaHistory'),
     resetState: (args) => call('resetState', args),
+    fence: (args) => call('fence', args),
     readMar: (args) => call('readMar', args),
     history: (args) => call('history', args),
     acquireLease: (args) => call('acquireLease', args),
