@@ -1,6 +1,7 @@
 import type { Row } from '../../core/batch.js'
 import type { Sink } from '../../contracts/sink.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
+import { parseState } from '../../core/json-state.js'
 import { engineWriter } from '../../warehouse/engine-sink.js'
 import { memoryDriver } from './memory-driver.js'
 import { checkFenceArgs, fencedPending } from '../../warehouse/fence-row.js'
@@ -65,6 +66,10 @@ export function memory(): MemorySink {
     },
     async resetState({ connectorId }) {
       store.states.delete(connectorId)
+    },
+    async loadState({ connectorId }) {
+      const text = store.states.get(connectorId)?.state
+      return text === undefined || text === '' ? undefined : parseState(text, `state of ${connectorId}`)
     },
     async fence(args) {
       checkFenceArgs('memory', args)

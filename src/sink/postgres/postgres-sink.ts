@@ -4,7 +4,8 @@ import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { checkConnection, connectClient, pgError, poolFor, type PoolHandle, type PostgresConnection } from '../../db/postgres-connection.js'
-import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
+import { hasMeta, loadLayouts, loadState, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
+import { parseState } from '../../core/json-state.js'
 import { postgresStores, type PostgresAccess } from './postgres-stores.js'
 import { readTable } from './postgres-read.js'
 import { postgresDriver } from './postgres-driver.js'
@@ -160,6 +161,13 @@ export function postgres(options: PostgresOptions): Sink {
           prepared = true
         }
         return fencePostgres(c, schema, args)
+      })
+    },
+    async loadState({ connectorId }) {
+      return outside(async (c) => {
+        if (!(await hasMeta(c, schema))) return undefined
+        const { state } = await loadState(c, schema, connectorId)
+        return state === undefined ? undefined : parseState(state, `_sluice_state of ${connectorId} in schema ${schema}`)
       })
     },
     async resetState({ connectorId }) {

@@ -8,7 +8,8 @@ import { quoteIdent } from '../../core/normalize-name.js'
 import type { Sink } from '../../contracts/sink.js'
 import type { SqliteOptions } from './sqlite-options.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
-import { loadLayouts, META_DDL, migrateMeta, selectErrors, selectHistory } from './sqlite-meta.js'
+import { loadLayouts, loadState, META_DDL, migrateMeta, selectErrors, selectHistory } from './sqlite-meta.js'
+import { parseState } from '../../core/json-state.js'
 import { fenceSqlite } from './sqlite-fleet.js'
 import { checkFenceArgs } from '../../warehouse/fence-row.js'
 import { ensureOpsTables, sqliteStores } from './sqlite-stores.js'
@@ -166,6 +167,19 @@ export function sqlite(options: SqliteOptions): Sink {
         return fenceSqlite(handle, args)
       } finally {
         if (handle !== db) handle.close()
+      }
+    },
+    async loadState({ connectorId }) {
+      if (path !== ':memory:' && !db && !existsSync(path)) return undefined
+      const own = db === undefined
+      const handle = own ? connect(true) : db!
+      try {
+        if (!handle.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sluice_state'`).get()) return undefined
+        const { state } = loadState(handle, connectorId)
+        return state === undefined ? undefined : parseState(state, `_sluice_state of ${connectorId} in ${path}`)
+      } finally {
+        if (own && path !== ':memory:') handle.close()
+        else if (own) db = handle
       }
     },
     async resetState({ connectorId }) {

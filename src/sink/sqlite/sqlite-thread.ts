@@ -120,6 +120,7 @@ export function sqliteThread(options: SqliteOptions): Sink {
     schemaHistory: () => call('schemaHistory'),
     resetState: (args) => call('resetState', args),
     fence: (args) => call('fence', args),
+    loadState: (args) => call('loadState', args),
     readMar: (args) => call('readMar', args),
     history: (args) => call('history', args),
     acquireLease: (args) => call('acquireLease', args),
