@@ -37,6 +37,8 @@ export interface WorkerRequest {
   readonly before: number | undefined
   /** performance.now() of the request. */
   readonly at: number
+  /** Requests in a row this worker made with this same `before` (2 or more: it is inside that range). */
+  readonly inRange: number
 }
 
 export interface FleetApi {
@@ -101,7 +103,11 @@ export async function fleetApi(options: FleetApiOptions): Promise<FleetApi> {
     }
     count++
     const worker = req.headers['x-worker']
-    if (typeof worker === 'string') last.set(worker, { worker, after, before, at: performance.now() })
+    if (typeof worker === 'string') {
+      const previous = last.get(worker)
+      const inRange = previous && previous.before === before ? previous.inRange + 1 : 1
+      last.set(worker, { worker, after, before, at: performance.now(), inRange })
+    }
     const from = Math.max(1, after + 1)
     const to = Math.min(n, before === undefined ? n : before - 1, after + limit)
     const page: string[] = []
