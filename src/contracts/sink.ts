@@ -222,6 +222,8 @@ export interface SinkStateStore {
    * Its presence says the destination can be shared by many writers (a fleet).
    */
   fence?(args: { readonly connectorId: string; readonly truncate?: readonly string[] }): Promise<number>
+  /** The connector's saved state, read outside any sync (a fleet plans a backfill from it); `undefined` before its first checkpoint. */
+  loadState?(args: { readonly connectorId: string }): Promise<State | undefined>
 }
 
 /**
