@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup'
 export default defineConfig([
   {
     entry: {
-      index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts', arrow: 'src/arrow.ts',
+      index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts', arrow: 'src/arrow.ts', bullmq: 'src/bullmq.ts',
       'sqlite-thread-worker': 'src/sink/sqlite/sqlite-thread-worker.ts',
     },
     format: ['esm', 'cjs'],

@@ -40,6 +40,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'sync', modules: ['sync'] },
   { name: 'operations', modules: ['alert', 'schedule'] },
   { name: 'connector', modules: ['connector'] },
+  { name: 'fleet', modules: ['fleet'] },
   { name: 'cli', modules: ['cli'] },
   { name: 'entries', modules: ['(entry)'] },
 ]

@@ -28,8 +28,8 @@ export type {
 export { op, type RowsMessage } from './source/op.js'
 export { connector, checkConfiguration, configurationInteger, type ConnectorDefinition } from './source/connector.js'
 export { fromIterable, type FromIterableOptions } from './source/from-iterable.js'
-export type { Source, SourceLike, SourceReadArgs, SourceCatalog, Configuration } from './contracts/source.js'
-export type { Partition, PartitionPlan, PartitionsArgs } from './contracts/partition.js'
+export type { Source, SourceLike, SourceReadArgs, SourceCatalog, Configuration, PartitionsArgs } from './contracts/source.js'
+export type { Partition, PartitionPlan } from './contracts/partition.js'
 export { configuredSource } from './source/configured-source.js'
 
 // Destinations: the Sink contract and the embedded sinks

@@ -1,5 +1,4 @@
 import type { Json, State } from '../core/message.js'
-import type { Configuration, SourceCatalog } from './source.js'
 
 /**
  * One slice of a source's work that runs on its own (a fleet job): an id range, a time window,
@@ -35,24 +34,4 @@ export interface PartitionPlan {
   readonly partitions: readonly Partition[]
   /** The connector's state after the backfill: the next sync resumes from it (e.g. `{ after: maxId }`). */
   readonly complete: State
-}
-
-/**
- * What `Source.partitions` is handed: the connector's saved state (plan from there), its
- * configuration, and how many partitions are wanted at most.
- *
- * @example
- * ```ts
- * import type { PartitionsArgs } from 'sluice'
- * const args: PartitionsArgs = { state: { after: 100 }, configuration: {}, signal: new AbortController().signal, max: 64 }
- * ```
- */
-export interface PartitionsArgs {
-  readonly state: State | undefined
-  readonly configuration: Configuration
-  readonly signal: AbortSignal
-  /** At most this many partitions (a source makes wider ones rather than more). */
-  readonly max: number
-  /** What the sync moves of this source (declared tables, selection), as `read()` gets it. */
-  readonly catalog?: SourceCatalog
 }

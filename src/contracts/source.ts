@@ -4,7 +4,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec, TableSpecInput } from '../core/table-spec.js'
 import type { Selection } from './selection.js'
 import type { ReplicationStatus } from './sync-report.js'
-import type { Partition, PartitionPlan, PartitionsArgs } from './partition.js'
+import type { Partition, PartitionPlan } from './partition.js'
 
 /** A connector's configuration: string values, as in Fivetran's `configuration.json`. */
 export type Configuration = Readonly<Record<string, string>>
@@ -112,6 +112,26 @@ export interface Source {
    * never truncates (a truncate is the whole table's, applied when the plan completes).
    */
   partition?(partition: Partition): Source
+}
+
+/**
+ * What `Source.partitions` is handed: the connector's saved state (plan from there), its
+ * configuration, and how many partitions are wanted at most.
+ *
+ * @example
+ * ```ts
+ * import type { PartitionsArgs } from 'sluice'
+ * const args: PartitionsArgs = { state: { after: 100 }, configuration: {}, signal: new AbortController().signal, max: 64 }
+ * ```
+ */
+export interface PartitionsArgs {
+  readonly state: State | undefined
+  readonly configuration: Configuration
+  readonly signal: AbortSignal
+  /** At most this many partitions (a source makes wider ones rather than more). */
+  readonly max: number
+  /** What the sync moves of this source (declared tables, selection), as `read()` gets it. */
+  readonly catalog?: SourceCatalog
 }
 
 /** A source, or a bare async iterable of messages (stateless: it reads the same way every time). */

@@ -1,0 +1,271 @@
+import type { Job, Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { parseDuration, type Duration } from '../core/duration.js'
+import { configInvalid, knownOptions, positiveInteger } from '../core/check-option.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { SyncReport } from '../contracts/sync-report.js'
+import { FailureStreak } from '../alert/failure-streak.js'
+import { resolveApis, type ApiLimits } from './api-limits.js'
+import { resolveFleetConnectors, type FleetConnector, type FleetConnectorResolved } from './fleet-connector.js'
+import { fleetKeys } from './fleet-keys.js'
+import { PARTITION, queueName, RUN } from './queue-names.js'
+import { checkPrefix, loadBullmq, redisOptions, type RedisConnection } from './redis-connection.js'
+import { openRedis } from './open-redis.js'
+import type { FleetOutcome, PartitionJobData, RunJobData } from './run-job.js'
+
+/**
+ * Options of {@link fleet}.
+ *
+ * @example
+ * ```ts
+ * import type { FleetOptions } from 'sluice/bullmq'
+ * declare const connectors: FleetOptions['connectors']
+ * const options: FleetOptions = { connection: 'redis://127.0.0.1:6379', connectors, attempts: 5, apis: { shop: { requests: 10, per: '1s' } } }
+ * ```
+ */
+export interface FleetOptions {
+  readonly connection: RedisConnection
+  readonly connectors: readonly FleetConnector[]
+  /** Key prefix in Redis (default 'sluice'); workers of this fleet use the same. */
+  readonly prefix?: string
+  /** Attempts of each run job (default 5); failed attempts wait `backoff`, doubled each time. */
+  readonly attempts?: number
+  /** First retry delay (default '1s'). */
+  readonly backoff?: Duration
+  /** APIs whose limits connectors share (a connector names one with `api`). */
+  readonly apis?: Readonly<Record<string, ApiLimits>>
+}
+
+/**
+ * A run enqueued by `fleet.sync`: its job id, and its outcome once a worker finished it.
+ *
+ * @example
+ * ```ts
+ * import type { FleetRunHandle } from 'sluice/bullmq'
+ * const wait = async (run: FleetRunHandle) => (await run.finished()).status
+ * ```
+ */
+export interface FleetRunHandle {
+  readonly jobId: string
+  /** Resolves when the run ended (a backfill: once every partition and the completion are done), with its outcome. */
+  finished(options?: { readonly timeout?: Duration }): Promise<FleetOutcome>
+}
+
+/**
+ * Where a fleet stands: its workers, its queues' depths, and per connector whether it is paused,
+ * what runs now (partitions included), its last sync, failures in a row and next scheduled run.
+ *
+ * @example
+ * ```ts
+ * import type { FleetStatus } from 'sluice/bullmq'
+ * const busy = (s: FleetStatus) => s.connectors.filter((c) => c.running.length > 0).map((c) => c.id)
+ * ```
+ */
+export interface FleetStatus {
+  readonly workers: readonly { readonly name: string; readonly queue: string; readonly address?: string; readonly idleSeconds?: number }[]
+  readonly queues: Readonly<Record<string, Readonly<Record<string, number>>>>
+  readonly connectors: readonly {
+    readonly id: string
+    readonly paused: boolean
+    readonly running: readonly { readonly job: string; readonly kind: 'sync' | 'backfill' | 'partition'; readonly partition?: string; readonly worker?: string }[]
+    readonly backfill?: { readonly job: string; readonly partitions: number; readonly done: number; readonly failed: number }
+    readonly lastSync?: Pick<SyncReport, 'syncId' | 'status' | 'startedAt' | 'endedAt' | 'rows' | 'error'>
+    readonly failures: number
+    readonly nextRunAt?: string
+    readonly schedule?: string
+  }[]
+}
+
+/**
+ * The control side of a fleet, made by {@link fleet}.
+ *
+ * @example
+ * ```ts
+ * import type { Fleet } from 'sluice/bullmq'
+ * const runNow = async (f: Fleet) => (await f.sync('orders')).finished()
+ * ```
+ */
+export interface Fleet {
+  /** Creates (or updates) a BullMQ job scheduler per scheduled connector: each slot becomes one job, run by one worker. Idempotent: every process may call it. */
+  start(): Promise<void>
+  /** Enqueues a run of the connector now. */
+  sync(connectorId: string): Promise<FleetRunHandle>
+  /** Pauses the connector fleet-wide (persisted in its destination): new runs are skipped, running syncs stop at their next checkpoint. */
+  pause(connectorId: string): Promise<void>
+  /** Lifts a pause. */
+  resume(connectorId: string): Promise<void>
+  status(): Promise<FleetStatus>
+  /** Finished syncs of the connector, newest first, from its destination (every worker's). */
+  history(connectorId: string, options?: { readonly limit?: number }): Promise<SyncReport[]>
+  /** Removes the job schedulers of these connectors (all of this fleet's when none are named). */
+  unschedule(connectorIds?: readonly string[]): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * A fleet of sluice connectors on BullMQ (Redis): schedules become BullMQ job schedulers, runs
+ * become jobs that any number of {@link runWorker} processes take; a backfill a source can split
+ * runs as a flow of partition jobs completed by their parent; pause, resume, status and history
+ * work across the fleet. Every connector's state, history, MAR and pause flag live in its
+ * destination (Postgres, shared by the workers); Redis holds the queues. Throws `CONFIG_INVALID`
+ * for bad options.
+ *
+ * @example
+ * ```ts
+ * import { idCursor } from 'sluice'
+ * import { postgres } from 'sluice/postgres'
+ * import { fleet } from 'sluice/bullmq'
+ * const f = await fleet({
+ *   connection: 'redis://127.0.0.1:6379',
+ *   connectors: [{ id: 'orders', source: idCursor({ table: 'orders', fetch: async () => [] }), destination: postgres({ connection: 'postgres://localhost/warehouse' }), schedule: { every: '15m' } }],
+ * })
+ * await f.start()
+ * const outcome = await (await f.sync('orders')).finished()
+ * ```
+ */
+export async function fleet(options: FleetOptions): Promise<Fleet> {
+  const where = 'fleet'
+  knownOptions(options, { connection: true, connectors: true, prefix: true, attempts: true, backoff: true, apis: true }, where)
+  const connection = redisOptions(options.connection, where)
+  const prefix = checkPrefix(options.prefix, where)
+  const apis = resolveApis(options.apis, where)
+  const connectors = resolveFleetConnectors(options.connectors, where, new Set(apis.keys()))
+  const attempts = options.attempts === undefined ? 5 : positiveInteger(`${where}.attempts`, options.attempts)
+  const backoffMs = parseDuration(options.backoff ?? '1s', `${where}.backoff`)
+  const bull = await loadBullmq('fleet (sluice/bullmq)')
+  const redis: Redis = await openRedis(connection)
+  const keys = fleetKeys(prefix)
+  const queues = new Map<string, Queue>()
+  const queueOf = (api: string | undefined): Queue => {
+    const q = queueName(api)
+    let queue = queues.get(q)
+    if (!queue) {
+      queue = new bull.Queue(q, { connection, prefix })
+      queue.on('error', () => {})
+      queues.set(q, queue)
+    }
+    return queue
+  }
+  for (const c of connectors.values()) queueOf(c.api)
+  const connector = (id: string): FleetConnectorResolved => {
+    const c = connectors.get(id)
+    if (!c) throw configInvalid('connectorId', `one of the fleet's connectors (${[...connectors.keys()].join(', ')})`, id)
+    return c
+  }
+  const jobOptions = { attempts, backoff: { type: 'exponential', delay: backoffMs }, removeOnComplete: { age: 7 * 86_400, count: 1000 }, removeOnFail: { age: 30 * 86_400, count: 1000 } }
+  const schedulerId = (id: string) => `schedule.${id}`
+
+  const finished = (queue: Queue, jobId: string) => async (opts: { readonly timeout?: Duration } = {}): Promise<FleetOutcome> => {
+    const deadline = opts.timeout === undefined ? Infinity : Date.now() + parseDuration(opts.timeout, 'finished.timeout')
+    for (;;) {
+      const job = await bull.Job.fromId(queue, jobId).catch(() => undefined)
+      if (job) {
+        const state = await job.getState()
+        if (state === 'completed') return job.returnvalue as FleetOutcome
+        if (state === 'failed' && (job.attemptsMade >= (job.opts.attempts ?? 1) || /UnrecoverableError|PARTITION_FAILED/.test(job.failedReason ?? '') || job.finishedOn)) {
+          const data = job.data as RunJobData
+          const [code, ...rest] = (job.failedReason ?? 'FAILED: the run failed').split(': ')
+          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: /^[A-Z_]+$/.test(code!) ? code! : 'FAILED', message: /^[A-Z_]+$/.test(code!) ? rest.join(': ') : job.failedReason ?? '' } }
+        }
+      }
+      if (Date.now() > deadline) throw new SluiceError({ code: 'ABORTED', message: `fleet run ${jobId} did not finish within ${String(opts.timeout)}` })
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  }
+
+  return {
+    async start() {
+      for (const c of connectors.values()) {
+        const queue = queueOf(c.api)
+        if (!c.schedule) {
+          await queue.removeJobScheduler(schedulerId(c.id))
+          continue
+        }
+        const repeat = 'every' in c.schedule ? { every: parseDuration(c.schedule.every, `connector ${c.id} schedule.every`) } : { pattern: c.schedule.cron, tz: c.schedule.tz ?? 'UTC' }
+        await queue.upsertJobScheduler(schedulerId(c.id), repeat, { name: RUN, data: { connectorId: c.id, trigger: 'schedule' } satisfies RunJobData, opts: jobOptions })
+      }
+    },
+    async sync(connectorId) {
+      const c = connector(connectorId)
+      const queue = queueOf(c.api)
+      const job = await queue.add(RUN, { connectorId: c.id, trigger: 'manual' } satisfies RunJobData, jobOptions)
+      return { jobId: job.id!, finished: finished(queue, job.id!) }
+    },
+    async pause(connectorId) {
+      const c = connector(connectorId)
+      if (!c.sink.saveConnector) throw new SluiceError({ code: 'CONFIG_INVALID', message: `the ${c.sink.name} destination of connector ${c.id} keeps no pause flag (saveConnector)` })
+      await c.sink.saveConnector({ connectorId: c.id, paused: true })
+      await redis.set(keys.paused(c.id), '1')
+    },
+    async resume(connectorId) {
+      const c = connector(connectorId)
+      await c.sink.saveConnector?.({ connectorId: c.id, paused: false })
+      await redis.del(keys.paused(c.id))
+    },
+    async status() {
+      const workers: FleetStatus['workers'][number][] = []
+      const depth: Record<string, Record<string, number>> = {}
+      const active: Job[] = []
+      for (const [name, queue] of queues) {
+        depth[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized')
+        for (const w of await queue.getWorkers()) {
+          const client = w as Record<string, string>
+          workers.push({ name: client.rawname ?? client.name ?? '?', queue: name, ...(client.addr ? { address: client.addr } : {}), ...(client.idle ? { idleSeconds: Number(client.idle) } : {}) })
+        }
+        active.push(...(await queue.getActive()) as Job[])
+      }
+      const out: FleetStatus['connectors'][number][] = []
+      for (const c of connectors.values()) {
+        const history = c.sink.history ? await c.sink.history({ connectorId: c.id, limit: 50 }).catch(() => []) : []
+        const last = history[0]
+        const paused = (await c.sink.loadConnector?.({ connectorId: c.id }))?.paused ?? false
+        const running = active
+          .filter((j) => (j.data as { connectorId?: string }).connectorId === c.id)
+          .map((j) => ({
+            job: j.id!,
+            kind: j.name === PARTITION ? ('partition' as const) : (j.data as RunJobData).step === 'children' ? ('backfill' as const) : ('sync' as const),
+            ...(j.name === PARTITION ? { partition: (j.data as PartitionJobData).partition.key } : {}),
+            ...(j.processedBy ? { worker: j.processedBy } : {}),
+          }))
+        let backfill: FleetStatus['connectors'][number]['backfill']
+        const backfillJob = await redis.get(keys.backfill(c.id))
+        if (backfillJob) {
+          const job = await bull.Job.fromId(queueOf(c.api), backfillJob)
+          if (job) {
+            const deps = await job.getDependenciesCount()
+            const partitions = (job.data as RunJobData).plan?.partitions.length ?? 0
+            backfill = { job: backfillJob, partitions, done: deps.processed ?? 0, failed: (deps as { failed?: number; ignored?: number }).ignored ?? (deps as { failed?: number }).failed ?? 0 }
+          }
+        }
+        let nextRunAt: string | undefined
+        if (c.schedule) {
+          const scheduler = await queueOf(c.api).getJobScheduler(schedulerId(c.id))
+          if (scheduler?.next) nextRunAt = new Date(scheduler.next).toISOString()
+        }
+        out.push({
+          id: c.id, paused, running, failures: FailureStreak.fromHistory(history).failures,
+          ...(backfill ? { backfill } : {}),
+          ...(last ? { lastSync: { syncId: last.syncId, status: last.status, startedAt: last.startedAt, endedAt: last.endedAt, rows: last.rows, ...(last.error ? { error: last.error } : {}) } } : {}),
+          ...(nextRunAt ? { nextRunAt } : {}),
+          ...(c.schedule ? { schedule: 'every' in c.schedule ? `every ${String(c.schedule.every)}` : `cron ${c.schedule.cron}` } : {}),
+        })
+      }
+      return { workers, queues: depth, connectors: out }
+    },
+    async history(connectorId, opts = {}) {
+      const c = connector(connectorId)
+      if (!c.sink.history) throw new SluiceError({ code: 'HISTORY_UNAVAILABLE', message: `the ${c.sink.name} destination keeps no sync history` })
+      return c.sink.history({ connectorId: c.id, limit: opts.limit ?? 20 })
+    },
+    async unschedule(ids) {
+      for (const id of ids ?? [...connectors.keys()]) {
+        const c = connector(id)
+        await queueOf(c.api).removeJobScheduler(schedulerId(c.id))
+      }
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()))
+      await redis.quit().catch(() => redis.disconnect())
+    },
+  }
+}
