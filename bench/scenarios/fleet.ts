@@ -101,7 +101,7 @@ async function runFleet(url: string, rows: number, n: number): Promise<Run> {
   const redis = await startPrivateRedis()
   const pool = await workerPool({ FLEET_API: url, FLEET_SCHEMA: schema, FLEET_REDIS_PORT: String(redis.port), FLEET_CONNECTOR: 'items', FLEET_SPAN: String(span), FLEET_PAGE: String(PAGE), FLEET_LOG_LEVEL: 'warn' })
   const { fleet } = await import('../../src/bullmq.js') // loaded here: the raw and one-process cases need no BullMQ
-  const f = fleet({ connection: { host: '127.0.0.1', port: redis.port }, connectors: [itemsConnector({ id: 'items', apiUrl: url, schema, span, page: PAGE })] })
+  const f = await fleet({ connection: { host: '127.0.0.1', port: redis.port }, connectors: [itemsConnector({ id: 'items', apiUrl: url, schema, span, page: PAGE })] })
   try {
     await Promise.all(Array.from({ length: n }, (_, i) => pool.start(`w${i + 1}`)))
     const started = performance.now()

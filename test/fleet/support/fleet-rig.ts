@@ -8,9 +8,7 @@
 import { expect } from 'vitest'
 import { sync } from '../../../src/index.js'
 import { postgres } from '../../../src/postgres.js'
-import { fleet } from '../../../src/bullmq.js'
-
-type Fleet = ReturnType<typeof fleet>
+import { fleet, type Fleet } from '../../../src/bullmq.js'
 import { startPrivateRedis, type PrivateRedis } from '../../support/private-redis.js'
 import { expectedContentHash, fleetApi, type FleetApi } from './fleet-api.js'
 import { dropSchema, itemsConnector, itemsSource, MAR_MONTH_MS, PG_URL, uniqueSchema } from './fleet-connector.js'
@@ -70,7 +68,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
     })
     cleanups.push(() => pool.close())
     const connection = { host: '127.0.0.1', port: redis.port }
-    const f = fleet({
+    const f = await fleet({
       connection,
       connectors: [itemsConnector({ id: CONNECTOR, apiUrl: api.url, schema, span: o.span, worker: 'test', ...(o.everyMs !== undefined ? { everyMs: o.everyMs } : {}) })],
       ...(o.attempts !== undefined ? { attempts: o.attempts } : {}),

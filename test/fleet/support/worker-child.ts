@@ -58,7 +58,7 @@ const worker = await runWorker({
   ...(lockMs !== undefined ? { lockDuration: lockMs } : {}),
   ...(stalledMs !== undefined ? { stalledInterval: stalledMs } : {}),
 })
-const scheduler = process.env.FLEET_START === '1' ? fleet({ connection, connectors, prefix }) : undefined
+const scheduler = process.env.FLEET_START === '1' ? await fleet({ connection, connectors, prefix }) : undefined
 await scheduler?.start()
 say('ready')
 
