@@ -64,6 +64,25 @@ export async function loadConnector(dir: string): Promise<LoadedConnector> {
   return { source, file }
 }
 
+/**
+ * Imports a user's module (TypeScript through tsx, `sluice` mapped to this package), as
+ * `loadConnector` does; a failure becomes `CONNECTOR_LOAD` naming the file.
+ */
+export async function importUserModule(file: string): Promise<Record<string, unknown>> {
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new SluiceError({ code: 'CONNECTOR_LOAD', message: `${file} does not exist or is not a file`, context: { file } })
+  }
+  await enableTypeScript()
+  installSluiceAlias()
+  try {
+    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    // A CommonJS-compiled module nests its exports under default.
+    return 'connectors' in module || typeof module.default !== 'object' || module.default === null ? module : (module.default as Record<string, unknown>)
+  } catch (cause) {
+    throw new SluiceError({ code: 'CONNECTOR_LOAD', message: `${basename(file)} failed to load: ${oneLine(cause)}`, context: { file }, cause })
+  }
+}
+
 let typescript = false
 
 /**

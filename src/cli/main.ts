@@ -16,6 +16,9 @@ Commands:
   mar [dir | --warehouse file] [--month M] [--lake dir]
                                         Monthly Active Rows per table (--lake: a sluice/files dir)
   schema [dir | --warehouse file]       current destination schema and its change history
+  worker <fleet-file> [--redis url]     run a fleet worker (BullMQ): take and run the fleet's jobs
+  fleet <fleet-file> [status | sync id | pause id | resume id | schedule]
+                                        a fleet's workers, queues and running partitions; control it
 
 Options:
   -h, --help     show help (also after a command: sluice debug --help)
@@ -56,6 +59,14 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandEntry>>> = {
   schema: async () => {
     const m = await import('./ops-commands.js')
     return { help: m.SCHEMA_HELP, run: m.schemaCli }
+  },
+  worker: async () => {
+    const m = await import('./worker-command.js')
+    return { help: m.WORKER_HELP, run: (argv, io) => m.workerCommand(argv, io) }
+  },
+  fleet: async () => {
+    const m = await import('./worker-command.js')
+    return { help: m.FLEET_HELP, run: m.fleetCommand }
   },
 }
 

@@ -8,12 +8,13 @@ with --warehouse any SQLite or DuckDB file a sync wrote, e.g. sync({ destination
 Reads only.`
 
 /** Help for `sluice status`. */
-export const STATUS_HELP = `Usage: sluice status [dir | --warehouse file]
+export const STATUS_HELP = `Usage: sluice status [dir | --warehouse file | --fleet fleet-file [--redis url]]
 
 One line per connector in the warehouse: its state (syncing, paused, failing, idle), the last
 sync (when, how it ended, rows, duration), this month's MAR, and the error of a failed last sync.
 For a change-data-capture connector, a line with its replication slot, the lag behind the server
-and the WAL the slot retains, as its last sync measured them.
+and the WAL the slot retains, as its last sync measured them. With --fleet, a fleet's workers,
+queue depths and, per connector, its running jobs and backfill partitions (see \`sluice fleet\`).
 ${WHERE}
 `
 
@@ -40,8 +41,15 @@ ${WHERE}
  * to the CLI's `(argv, io)` command shape.
  */
 export async function statusCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { command: 'status', values: ['warehouse'], maxPositionals: 1 })
+  const args = parseArgs(argv, { command: 'status', values: ['warehouse', 'fleet', 'redis'], maxPositionals: 1 })
   if (args.flags.has('help')) return help(io, STATUS_HELP)
+  if (args.values.fleet !== undefined) {
+    // A fleet's status: its workers, queue depths and running partitions (see `sluice fleet`).
+    if (args.values.warehouse !== undefined || args.positionals.length > 0) throw usage('status', '--fleet shows a fleet: give it alone (with --redis)')
+    const { fleetCommand } = await import('./worker-command.js')
+    return fleetCommand([args.values.fleet, 'status', ...(args.values.redis ? ['--redis', args.values.redis] : [])], io)
+  }
+  if (args.values.redis !== undefined) throw usage('status', '--redis goes with --fleet')
   const { statusCommand } = await import('./status-command.js')
   return statusCommand(location(args, io, 'status'), io.out)
 }

@@ -13,6 +13,7 @@ import { queueName } from './queue-names.js'
 import { checkPrefix, loadBullmq, redisOptions, type RedisConnection } from './redis-connection.js'
 import { processJob, type JobContext } from './run-job.js'
 import { openRedis } from './open-redis.js'
+import { bindApiRateLimit } from './api-rate-limit.js'
 
 /**
  * Options of {@link runWorker}. `connectors` are the same definitions the fleet registers (every
@@ -136,6 +137,11 @@ export async function runWorker(options: WorkerOptions): Promise<FleetWorker> {
     worker.on('failed', (job, error) => logger.warn({ worker: name, queue: q, job: job?.id, name: job?.name, attempts: job?.attemptsMade, error: error.message }, 'job failed'))
     workers.push(worker)
   }
+  // Each API's request quota, shared through Redis by every worker (see apiRateLimit).
+  const owner = {}
+  const unbind = [...apis].filter(([, l]) => l.requests).map(([api, l]) =>
+    bindApiRateLimit(api, { owner, redis, key: fleetKeys(prefix).api(api), max: l.requests!.max, perMs: l.requests!.perMs, queue: queueOf(api) }),
+  )
   // A pause anywhere in the fleet stops this worker's syncs of that connector at their next checkpoint.
   const keys = fleetKeys(prefix)
   const poll = setInterval(() => {
@@ -156,6 +162,7 @@ export async function runWorker(options: WorkerOptions): Promise<FleetWorker> {
       closed ??= (async () => {
         closing = true
         clearInterval(poll)
+        for (const u of unbind) u()
         for (const r of running.values()) r.abort.abort()
         await Promise.all(workers.map((w) => w.close()))
         await Promise.all([...queues.values()].map((q) => q.close()))

@@ -247,6 +247,8 @@ export function httpClient(options: HttpClientOptions = {}): HttpClient {
           }
           const location = headerText(res.headers['location'])
           const retryAfterMs = retryAfterFromHeaders(res.headers, { now: clock.now(), status })
+          // A limiter shared with others (a fleet's API limit) holds everyone back, not only this request.
+          if (retryAfterMs !== undefined && (status === 429 || status === 503)) limiter?.backOff?.(retryAfterMs)
           const excerpt = raw && raw.length > 0 ? bodyExcerpt(raw.toString('utf8'), redact) : undefined
           throw httpStatusError(label, {
             status,

@@ -37,6 +37,11 @@ export interface RateLimiter {
   readonly perMs: number
   /** Resolves when a request may start (first come, first served); rejects with `ABORTED` if `signal` fires first. */
   take(signal?: AbortSignal): Promise<void>
+  /**
+   * Told by `httpClient` when the API answered 429 (or 503) with Retry-After: a limiter shared by
+   * many callers (a fleet's `apiRateLimit`) then holds every caller back that long. Optional.
+   */
+  backOff?(ms: number): void
 }
 
 /**
