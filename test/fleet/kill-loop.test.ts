@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { CONNECTOR, expectExact, settled, singleProcessMar, sleep, startRig, type Rig } from './support/fleet-rig.js'
+import { CONNECTOR, diagnose, expectExact, settled, singleProcessMar, sleep, startRig, type Rig } from './support/fleet-rig.js'
 
 /**
  * Issue 14, proof 1: four worker processes run a 64-partition backfill of 409,600 rows while the test
@@ -18,6 +18,8 @@ const WORKERS = 4
 const KILLS = 10
 /** Pages the API serves between two kills (then a random 0–400 ms more): kills land mid-partition, spread over the run. */
 const PAGES_BETWEEN_KILLS = 25
+/** Longest the run may take (a bound on a broken fleet, not a timing claim), ms. */
+const BOUND_MS = 180_000
 
 let rig: Rig
 let reference: Record<string, number>
@@ -46,7 +48,8 @@ it('a 64-partition backfill under 10+ SIGKILLs of random workers lands exactly o
   let kills = 0
   const killed: string[] = []
   let mark = rig.api.requests()
-  while (!outcome.done) {
+  const deadline = performance.now() + BOUND_MS
+  while (!outcome.done && performance.now() < deadline) {
     if (rig.api.requests() - mark < PAGES_BETWEEN_KILLS) {
       await sleep(20)
       continue
@@ -62,6 +65,7 @@ it('a 64-partition backfill under 10+ SIGKILLs of random workers lands exactly o
     mark = rig.api.requests()
   }
   const wallMs = performance.now() - started
+  if (!outcome.done) expect.fail(`the run did not finish in ${BOUND_MS} ms after ${kills} kills:\n${await diagnose(rig)}`)
   process.stdout.write(`fleet kill loop: ${kills} SIGKILLs (${killed.join(' ')}), ${ROWS} rows, ${PARTITIONS} partitions, ${WORKERS} workers, ${(wallMs / 1000).toFixed(1)} s\n`)
   expect(outcome.error).toBeUndefined()
   const result = outcome.value!

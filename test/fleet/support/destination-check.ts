@@ -47,7 +47,8 @@ export function tableSummary(schema: string): Promise<TableSummary> {
 export function savedStates(schema: string): Promise<Map<string, unknown>> {
   return withClient(async (c) => {
     const r = await c.query<{ connector_id: string; state: unknown }>(`SELECT "connector_id", "state" FROM ${q(schema)}."_sluice_state" ORDER BY "connector_id"`)
-    return new Map(r.rows.map((row) => [row.connector_id, parseState(String(row.state), `${schema}._sluice_state`)]))
+    // A row `fence` made before any checkpoint has an empty state: no state yet.
+    return new Map(r.rows.map((row) => [row.connector_id, row.state === '' ? undefined : parseState(String(row.state), `${schema}._sluice_state`)]))
   })
 }
 

@@ -115,6 +115,17 @@ export async function expectExact(schema: string, rows: number, reference: Recor
   expect(reference).toEqual({ items: rows })
 }
 
+/** What a proof prints when the fleet did not finish: counts, the fleet's status and each worker's last lines. */
+export async function diagnose(rig: Rig, lines = 15): Promise<string> {
+  const status = await Promise.race([rig.fleet.status().catch((e: unknown) => String(e)), sleep(5_000).then(() => 'status timed out')])
+  const workers = ['test', ...rig.pool.alive(), ...[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `w${i}`)].filter((n, i, all) => all.indexOf(n) === i)
+  const tails = workers.flatMap((n) => {
+    const w = rig.pool.get(n)
+    return w ? [`--- ${n} (pid ${w.child.pid}):`, ...w.lines.slice(-lines)] : []
+  })
+  return [`api requests: ${rig.api.requests()}`, `status: ${JSON.stringify(status)}`, ...tails].join('\n')
+}
+
 /** A promise's outcome without awaiting it (to poll whether a run finished). */
 export function settled<T>(p: Promise<T>): { readonly done: boolean; readonly value: T | undefined; readonly error: unknown } {
   const s = { done: false, value: undefined as T | undefined, error: undefined as unknown }
