@@ -16,8 +16,8 @@ const PARTITIONS = 64
 const SPAN = Math.ceil(ROWS / PARTITIONS)
 const WORKERS = 4
 const KILLS = 10
-/** Pages the API serves between two kills (then a random 0–400 ms more): kills land mid-partition, spread over the run. */
-const PAGES_BETWEEN_KILLS = 25
+/** Pages the API serves between two kills (then a random 0–250 ms more): kills land mid-partition, spread over the run. */
+const PAGES_BETWEEN_KILLS = 8
 /** Longest the run may take (a bound on a broken fleet, not a timing claim), ms. */
 const BOUND_MS = 180_000
 
@@ -54,7 +54,7 @@ it('a 64-partition backfill under 10+ SIGKILLs of random workers lands exactly o
       await sleep(20)
       continue
     }
-    await sleep(Math.floor(Math.random() * 400))
+    await sleep(Math.floor(Math.random() * 250))
     if (outcome.done) break
     const alive = rig.pool.alive()
     const victim = alive[Math.floor(Math.random() * alive.length)]!
