@@ -41,7 +41,8 @@ it('runs once per slot across three workers that all started the schedule, and p
 
   const runs = (await syncRuns(rig.schema, CONNECTOR)).filter((r) => r.startedAt >= from - EVERY_MS && r.startedAt <= to)
   const slots = Math.ceil((to - from) / EVERY_MS) + 1
-  expect(runs.length, 'the schedule did not run').toBeGreaterThanOrEqual(3)
+  // Every slot ran (one at the window's edge may fall either side) and none ran twice.
+  expect(runs.length, `slots without a run: ${JSON.stringify(runs)}`).toBeGreaterThanOrEqual(Math.floor(WINDOW_MS / EVERY_MS) - 1)
   expect(runs.length, `more runs than slots: ${JSON.stringify(runs)}`).toBeLessThanOrEqual(slots)
   expect(runs.map((r) => r.status)).toEqual(runs.map(() => 'succeeded'))
   for (let i = 1; i < runs.length; i++) {
