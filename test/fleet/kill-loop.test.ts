@@ -17,7 +17,7 @@ const SPAN = Math.ceil(ROWS / PARTITIONS)
 const WORKERS = 4
 const KILLS = 10
 /** Pages the API serves between two kills (then a random 0–250 ms more): kills land mid-partition, spread over the run. */
-const PAGES_BETWEEN_KILLS = 8
+const PAGES_BETWEEN_KILLS = 15
 /** Longest the run may take (a bound on a broken fleet, not a timing claim), ms. */
 const BOUND_MS = 180_000
 
@@ -30,6 +30,7 @@ beforeAll(async () => {
     rows: ROWS,
     span: SPAN,
     attempts: 25,
+    latencyMs: 10, // 820 pages at 10 ms over 4 workers: a run long enough for ten kills, however fast Postgres is
     // A killed worker's job stalls until its lock expires: short locks keep the proof short.
     workerEnv: { FLEET_LOCK_MS: '2000', FLEET_STALLED_MS: '1000' },
   })
@@ -47,23 +48,27 @@ it('a 64-partition backfill under 10+ SIGKILLs of random workers lands exactly o
   const outcome = settled(run.finished())
   let kills = 0
   const killed: string[] = []
+  // Restarts run in the background: the next kill does not wait for the last victim to be back up.
+  const restarts = new Map<string, Promise<unknown>>()
   let mark = rig.api.requests()
   const deadline = performance.now() + BOUND_MS
   while (!outcome.done && performance.now() < deadline) {
     if (rig.api.requests() - mark < PAGES_BETWEEN_KILLS) {
-      await sleep(20)
+      await sleep(10)
       continue
     }
     await sleep(Math.floor(Math.random() * 250))
-    if (outcome.done) break
-    const alive = rig.pool.alive()
-    const victim = alive[Math.floor(Math.random() * alive.length)]!
+    // Victims are workers up and serving (a process still starting holds no job yet).
+    const ready = rig.pool.alive().filter((name) => rig.pool.get(name)!.ready && !restarts.has(name))
+    if (outcome.done || ready.length === 0) continue
+    const victim = ready[Math.floor(Math.random() * ready.length)]!
     await rig.pool.kill(victim)
     kills++
     killed.push(victim)
-    await rig.pool.start(victim)
+    restarts.set(victim, rig.pool.start(victim).finally(() => restarts.delete(victim)))
     mark = rig.api.requests()
   }
+  await Promise.all(restarts.values())
   const wallMs = performance.now() - started
   if (!outcome.done) expect.fail(`the run did not finish in ${BOUND_MS} ms after ${kills} kills:\n${await diagnose(rig)}`)
   process.stdout.write(`fleet kill loop: ${kills} SIGKILLs (${killed.join(' ')}), ${ROWS} rows, ${PARTITIONS} partitions, ${WORKERS} workers, ${(wallMs / 1000).toFixed(1)} s\n`)
