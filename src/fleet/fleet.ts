@@ -162,7 +162,8 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
       if (job) {
         const state = await job.getState()
         if (state === 'completed') return job.returnvalue as FleetOutcome
-        if (state === 'failed' && (job.attemptsMade >= (job.opts.attempts ?? 1) || /UnrecoverableError|PARTITION_FAILED/.test(job.failedReason ?? '') || job.finishedOn)) {
+        // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
+        if (state === 'failed') {
           const data = job.data as RunJobData
           const [code, ...rest] = (job.failedReason ?? 'FAILED: the run failed').split(': ')
           return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: /^[A-Z_]+$/.test(code!) ? code! : 'FAILED', message: /^[A-Z_]+$/.test(code!) ? rest.join(': ') : job.failedReason ?? '' } }
@@ -228,10 +229,10 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
             ...(j.processedBy ? { worker: j.processedBy } : {}),
           }))
         let backfill: FleetStatus['connectors'][number]['backfill']
-        const backfillJob = await redis.get(keys.backfill(c.id))
+        const backfillJob = await redis.get(keys.run(c.id))
         if (backfillJob) {
           const job = await bull.Job.fromId(queueOf(c.api), backfillJob)
-          if (job) {
+          if (job && (job.data as RunJobData).step === 'children') {
             const deps = await job.getDependenciesCount()
             const partitions = (job.data as RunJobData).plan?.partitions.length ?? 0
             backfill = { job: backfillJob, partitions, done: deps.processed ?? 0, failed: (deps as { failed?: number; ignored?: number }).ignored ?? (deps as { failed?: number }).failed ?? 0 }

@@ -4,7 +4,6 @@ import type { Partition, PartitionPlan } from '../contracts/partition.js'
 import type { SyncReport } from '../contracts/sync-report.js'
 import type { State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
-import { LeaseKeeper } from '../connector/lease-keeper.js'
 import { sync } from '../sync/sync.js'
 import { syncCatalog } from '../sync/sync-catalog.js'
 import { alertOnOutcome } from './fleet-alerts.js'
@@ -69,7 +68,7 @@ export interface JobContext {
 
 /** The BullMQ processor of a fleet worker: runs (plain syncs, backfill plans and completions) and partitions. */
 export function processJob(ctx: JobContext) {
-  return async (job: Job, token?: string): Promise<FleetOutcome | { rows: number; syncId: string }> => {
+  return async (job: Job, token?: string): Promise<FleetOutcome | PartitionResult> => {
     const c = ctx.connectors.get((job.data as { connectorId?: string }).connectorId ?? '')
     if (!c) {
       throw new ctx.bull.UnrecoverableError(`this worker has no connector ${JSON.stringify((job.data as { connectorId?: string }).connectorId)}: every worker must be given every connector the fleet schedules`)
@@ -92,13 +91,10 @@ async function runConnector(ctx: JobContext, c: FleetConnectorResolved, job: Job
   if (job.data.step === 'children') return completeBackfill(ctx, c, job, token)
   if (await isPaused(c)) return skipped(c, 'PAUSED', `connector ${c.id} is paused; resume it to sync`)
   if (job.data.trigger === 'schedule' && c.jitterMs > 0) await c.clock.sleep(Math.floor(Math.random() * c.jitterMs))
-  const lease = new LeaseKeeper({ store: c.sink, connectorId: c.id, ttlMs: c.leaseTtlMs, clock: c.clock, logger: c.logger })
-  const got = await lease.acquire()
-  if (!got.acquired) return skipped(c, 'ALREADY_RUNNING', `connector ${c.id} is already syncing (${got.holder}, lease until ${new Date(got.expiresAt).toISOString()})`)
-  let release: (() => Promise<void>) | undefined
+  const holder = await claimConnector(ctx, c, job.id!)
+  if (holder) return skipped(c, 'ALREADY_RUNNING', `connector ${c.id} is already running in the fleet (job ${holder})`)
+  let keepClaim = false
   try {
-    const backfill = await backfillInProgress(ctx, c, job.id!)
-    if (backfill) return skipped(c, 'ALREADY_RUNNING', `connector ${c.id} is running a partitioned backfill (job ${backfill})`)
     const plan = await planBackfill(c)
     if (plan) {
       const catalog = await syncCatalog(c.source, c.options.stages ?? [], c.options.configuration ?? {})
@@ -107,19 +103,45 @@ async function runConnector(ctx: JobContext, c: FleetConnectorResolved, job: Job
       await c.sink.fence!({ connectorId: c.id, ...(replace.length ? { truncate: replace } : {}) })
       const data: RunJobData = { ...job.data, step: 'children', plan: { partitions: plan.partitions, complete: plan.complete } }
       await job.updateData(data)
-      await ctx.redis.set(fleetKeys(ctx.prefix).backfill(c.id), job.id!)
       c.logger.info({ connector: c.id, partitions: plan.partitions.length, job: job.id }, 'backfill split into partitions')
+      // The claim stays while the partitions run (this job waits for them); the completion releases it.
+      keepClaim = true
       return await completeBackfill(ctx, c, job, token)
     }
-    release = lease.keep((by) => {
-      c.logger.error({ connector: c.id, by }, 'lost the lease to another process; stopping at the next checkpoint')
-      ctx.running.get(job.id!)?.abort.abort()
-    })
     return await plainSync(ctx, c, job, token)
   } finally {
-    if (release) await release()
-    else await lease.keep(() => {})()
+    if (!keepClaim) await releaseConnector(ctx, c, job.id!)
   }
+}
+
+/** Takes the connector for this run job; a take-over only if the holder (job) is no longer queued or running. */
+const SWAP = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0"
+const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end return 0"
+const LIVE = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized'])
+
+/**
+ * One run of a connector at a time across the fleet: a run job claims the connector in Redis
+ * (`run:<id>` = its job id) and keeps it until it ends — through a backfill's partitions too. A
+ * claim whose job finished, failed or vanished (its worker died and the job was retried under
+ * the same id, or removed) is taken over. Resolves to the holder's job id when it is taken.
+ */
+async function claimConnector(ctx: JobContext, c: FleetConnectorResolved, jobId: string): Promise<string | undefined> {
+  const key = fleetKeys(ctx.prefix).run(c.id)
+  for (let i = 0; i < 5; i++) {
+    if (await ctx.redis.set(key, jobId, 'NX')) return undefined
+    const holder = await ctx.redis.get(key)
+    if (holder === null) continue
+    if (holder === jobId) return undefined
+    const job = await ctx.bull.Job.fromId(ctx.queueFor(c), holder)
+    const state = job ? await job.getState() : 'unknown'
+    if (LIVE.has(state)) return holder
+    if (Number(await ctx.redis.eval(SWAP, 1, key, holder, jobId)) === 1) return undefined
+  }
+  return (await ctx.redis.get(key)) ?? 'unknown'
+}
+
+async function releaseConnector(ctx: JobContext, c: FleetConnectorResolved, jobId: string): Promise<void> {
+  await ctx.redis.eval(RELEASE, 1, fleetKeys(ctx.prefix).run(c.id), jobId)
 }
 
 /** The partition plan, if the source can split and the work is worth splitting. */
@@ -143,20 +165,6 @@ async function planBackfill(c: FleetConnectorResolved): Promise<PartitionPlan | 
   return plan
 }
 
-/** The job id of a backfill still running for the connector, if any (a finished or vanished one is forgotten). */
-async function backfillInProgress(ctx: JobContext, c: FleetConnectorResolved, self: string): Promise<string | undefined> {
-  const key = fleetKeys(ctx.prefix).backfill(c.id)
-  const id = await ctx.redis.get(key)
-  if (!id || id === self) return undefined
-  const job = await ctx.bull.Job.fromId(ctx.queueFor(c), id)
-  const state = job ? await job.getState() : 'unknown'
-  if (state === 'completed' || state === 'failed' || state === 'unknown') {
-    await ctx.redis.del(key)
-    return undefined
-  }
-  return id
-}
-
 /**
  * Enqueues the plan's partitions as children of this job (again after a crash: job ids are
  * deterministic, so existing ones are kept), waits for them, then completes the backfill: one
@@ -177,17 +185,21 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
         parent,
         attempts: ctx.attempts,
         backoff: { type: 'exponential', delay: ctx.backoffMs },
-        ignoreDependencyOnFailure: true,
+        // A partition whose retries are used up completes with its failure (see runPartition), so the parent
+        // names it; one that fails otherwise (stalled past maxStalledCount) fails the parent.
+        failParentOnFailure: true,
         removeOnComplete: { age: 7 * 86_400 },
         removeOnFail: { age: 7 * 86_400 },
       },
     })),
   )
   if (await job.moveToWaitingChildren(token)) throw new ctx.bull.WaitingChildrenError()
-  const failures = await job.getIgnoredChildrenFailures()
-  const values = (await job.getChildrenValues()) as Record<string, { rows?: number } | undefined>
+  const values = (await job.getChildrenValues()) as Record<string, PartitionResult | undefined>
   const rows = Object.values(values).reduce((n, v) => n + (v?.rows ?? 0), 0)
-  const failed = Object.entries(failures).map(([jobKey, reason]) => ({ key: keyOfChild(job.id!, jobKey, plan.partitions), reason }))
+  const failed = Object.entries(values)
+    .filter(([, v]) => v?.failed)
+    .map(([jobKey, v]) => ({ key: keyOfChild(job.id!, jobKey, plan.partitions), reason: `${v!.failed!.code}: ${v!.failed!.message}` }))
+    .sort((a, b) => a.key.localeCompare(b.key))
   const failure = failed.length
     ? new SluiceError({
         code: 'PARTITION_FAILED',
@@ -206,13 +218,12 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
     fleet: failure ? { epoch } : { epoch, completes: plan.partitions.map((p) => partitionConnectorId(c.id, p.key)) },
   })
   await alertOnOutcome(c, { ...report, rows })
+  await releaseConnector(ctx, c, job.id!)
   if (report.status === 'failed') {
-    await ctx.redis.del(fleetKeys(ctx.prefix).backfill(c.id))
     c.logger.error({ connector: c.id, syncId: report.syncId, error: report.error }, 'backfill failed')
     // A failed partition fails the backfill for good: the next run plans again from the last committed state.
     throw new ctx.bull.UnrecoverableError(`${report.error?.code ?? 'FAILED'}: ${report.error?.message ?? 'the backfill failed'}`)
   }
-  await ctx.redis.del(fleetKeys(ctx.prefix).backfill(c.id))
   c.logger.info({ connector: c.id, syncId: report.syncId, partitions: plan.partitions.length, rows }, 'backfill completed')
   return { status: 'succeeded', connectorId: c.id, partitions: plan.partitions.length, rows, syncId: report.syncId }
 }
@@ -233,7 +244,14 @@ async function plainSync(ctx: JobContext, c: FleetConnectorResolved, job: Job<Ru
   return { status: report.status, connectorId: c.id, partitions: 0, rows: report.rows, syncId: report.syncId }
 }
 
-async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job<PartitionJobData>, token: string): Promise<{ rows: number; syncId: string }> {
+/** What a partition job returns: its rows, or (its last attempt failed) why. */
+interface PartitionResult {
+  readonly rows: number
+  readonly syncId?: string
+  readonly failed?: { readonly code: string; readonly message: string }
+}
+
+async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job<PartitionJobData>, token: string): Promise<PartitionResult> {
   const partition = job.data.partition
   if (await isPaused(c)) {
     // Paused fleet-wide: the partition waits in the queue, its work so far committed.
@@ -243,7 +261,12 @@ async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job
   const connectorId = partitionConnectorId(c.id, partition.key)
   const epoch = await c.sink.fence!({ connectorId })
   const report = await runSync(ctx, c, job, { connectorId, source: c.source.partition!(partition), fleet: { epoch, partitionOf: c.id } })
-  if (report.status === 'failed') throw failureOf(report)
+  if (report.status === 'failed') {
+    // Retried while attempts remain; the last attempt's failure is the partition's result, so the
+    // backfill's completion names it (BullMQ would otherwise only say "child … failed").
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw failureOf(report)
+    return { rows: 0, syncId: report.syncId, failed: { code: report.error?.code ?? 'SOURCE_FAILED', message: report.error?.message ?? 'the sync failed' } }
+  }
   if (report.status === 'stopped') {
     // Not finished (pause, deadline, shutdown): back to the queue; it resumes from its own state.
     c.logger.info({ connector: c.id, partition: partition.key, stopReason: report.stopReason }, 'partition stopped at a checkpoint; requeued')

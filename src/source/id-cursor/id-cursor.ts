@@ -1,7 +1,6 @@
 import type { RowInput } from '../../core/batch.js'
 import type { ColumnType } from '../../core/column-type.js'
-import type { Message, State } from '../../core/message.js'
-import { SluiceError } from '../../core/sluice-error.js'
+import type { Message } from '../../core/message.js'
 import { parseTableSpecs } from '../../core/table-spec.js'
 import { adaptiveSize } from '../../retry/adaptive-size.js'
 import { exponentialBackoff, type RetryPolicy } from '../../retry/backoff.js'
@@ -9,10 +8,10 @@ import { configInvalid, knownOptions, oneOf, positiveInteger } from '../../core/
 import { systemClock, type Clock } from '../../core/clock.js'
 import { op } from '../op.js'
 import type { Source } from '../../contracts/source.js'
-import type { RangeReader } from './fetch-page.js'
 import type { IdCursorFetch, IdValue } from './id-cursor-fetch.js'
-import { orderedRuns } from './ordered-runs.js'
-import { readRange, type IdRange, type RangeItem } from './read-range.js'
+import type { IdRange } from './read-range.js'
+import { idPartitionSource, planIdPartitions } from './id-partitions.js'
+import { maxIdOf, readIds, savedAfter, spanRanges, type CheckedIdCursor } from './read-ids.js'
 
 /**
  * Options of `idCursor`, with defaults and units per field.
@@ -71,7 +70,8 @@ const DEFAULT_SIZES = [1000, 500, 250, 50, 10, 1] as const
  * `span` and `maxId`, up to `concurrency` id ranges are fetched in parallel, emitted in id order and checkpointed
  * only over the completed prefix, so a crash never skips a range. A request that still fails at the smallest
  * size fails the sync (state: the last good checkpoint) or, with `onError: 'continue'`, its id is found, recorded
- * in `_sluice_errors` and skipped. Integer ids are assumed for both `span` and `continue`.
+ * in `_sluice_errors` and skipped. Integer ids are assumed for both `span` and `continue`. With `span` and `maxId`
+ * it can also split a backfill into id-range partitions (`partitions` / `partition`, see docs/partitions.md).
  *
  * Use it for APIs and databases that page by "ids greater than", especially flaky ones that time out on large pages.
  *
@@ -99,72 +99,28 @@ export function idCursor<Id extends IdValue = number>(options: IdCursorOptions<I
   const columns = spec!.columns
   const emit = (rows: readonly RowInput[]): Message => (columns ? op.upsert(o.table, rows).withTypes(columns) : op.upsert(o.table, rows))
 
-  return {
+  const source: Source = {
     id: options.id ?? `idCursor:${o.table}`,
     tables: () => [spec!],
     readAhead: true,
-    async *read({ state, signal, recordError }) {
-      const from = savedAfter(state, o) ?? o.start
-      const reader: RangeReader = {
-        table: o.table, idField: o.idField, integer: o.integer, fetch: o.fetch,
-        sizes: adaptiveSize({ sizes: o.sizes, growAfter: o.growAfter }), smallest: o.sizes.at(-1)!,
-        retry: o.retry, clock: o.clock, onError: o.onError,
-      }
-      let last = from
-      let skipped = 0
-      try {
-        const ranges = o.span === undefined ? [{ lo: from }].values() : planRanges(from as number, o.span, await maxIdOf(o, signal))
-        const events = orderedRuns<IdRange, RangeItem>(ranges, {
-          concurrency: o.span === undefined ? 1 : o.concurrency,
-          // Bounded ranges hold at most `span` ids; the unbounded tail reads one page ahead of the consumer.
-          ahead: (range) => (range.hi === undefined ? 1 : Infinity),
-          signal,
-          run: (range, push, runSignal) => readRange(reader, range, push, runSignal),
-        })
-        for await (const event of events) {
-          if (event.kind === 'done') {
-            const hi = event.task.hi
-            if (hi !== undefined && hi !== last) {
-              last = hi
-              yield op.checkpoint({ after: hi })
-            }
-            continue
-          }
-          const item = event.item
-          if (item.kind === 'rows') yield emit(item.rows)
-          else {
-            if (++skipped > o.maxErrors) throw tooManyErrors(o, item.after)
-            recordError(item.error)
-          }
-          last = item.after
-          yield op.checkpoint({ after: item.after })
-        }
-      } catch (error) {
-        if (signal.aborted) return
-        throw error
-      }
+    async *read(args) {
+      const from = savedAfter(args.state, o) ?? o.start
+      // One unbounded read, or `span`-wide ranges up to maxId() then the tail for ids past it.
+      const ranges = async (): Promise<Iterator<IdRange>> =>
+        o.span === undefined ? [{ lo: from }].values() : spanRanges(from as number, o.span, await maxIdOf(o, args.signal), true)
+      yield* readIds(o, emit, ranges, args)
     },
+  }
+  if (o.span === undefined) return source
+  // Only with span and maxId: the plan needs the largest id, and a partition reads its range in span-wide ranges.
+  return {
+    ...source,
+    partitions: (args) => planIdPartitions(o, args),
+    partition: (partition) => idPartitionSource(o, { id: source.id!, spec: spec!, emit }, partition),
   }
 }
 
-interface Checked {
-  readonly table: string
-  readonly fetch: IdCursorFetch<IdValue>
-  readonly idField: string
-  readonly integer: boolean
-  readonly sizes: readonly number[]
-  readonly growAfter: number
-  readonly span: number | undefined
-  readonly maxId: IdCursorOptions['maxId']
-  readonly concurrency: number
-  readonly start: IdValue | undefined
-  readonly onError: 'fail' | 'continue'
-  readonly maxErrors: number
-  readonly retry: RetryPolicy
-  readonly clock: Clock
-}
-
-function checkOptions(options: IdCursorOptions<IdValue>): Checked {
+function checkOptions(options: IdCursorOptions<IdValue>): CheckedIdCursor {
   if (typeof options !== 'object' || options === null) throw configInvalid('idCursor', 'an options object', options)
   if (typeof options.table !== 'string' || options.table.trim() === '') throw configInvalid('idCursor.table', 'a non-empty table name', options.table)
   if (typeof options.fetch !== 'function') throw configInvalid('idCursor.fetch', 'a function ({ after, before, size, signal }) => rows', options.fetch)
@@ -201,44 +157,4 @@ function checkOptions(options: IdCursorOptions<IdValue>): Checked {
     retry: options.retry ?? exponentialBackoff({ attempts: 3 }),
     clock: options.clock ?? systemClock,
   }
-}
-
-/** `{ after }` from the saved state, checked against the id type. */
-function savedAfter(state: State | undefined, o: Checked): IdValue | undefined {
-  const after = state?.after
-  if (after === undefined) return undefined
-  if (o.integer ? Number.isSafeInteger(after) : typeof after === 'string') return after as IdValue
-  throw new SluiceError({
-    code: 'STATE_INVALID',
-    message: `idCursor(${o.table}): saved state { after: ${JSON.stringify(after)} } is not ${o.integer ? 'an integer id' : 'a string id'}; reset the connector's state or fix idType`,
-    context: { table: o.table },
-  })
-}
-
-async function maxIdOf(o: Checked, signal: AbortSignal): Promise<number | undefined> {
-  const max = await o.maxId!({ signal })
-  if (max === null || max === undefined) return undefined
-  if (Number.isSafeInteger(max)) return max
-  throw new SluiceError({
-    code: 'ID_CURSOR_CONTRACT',
-    message: `idCursor(${o.table}): maxId() returned ${JSON.stringify(max)}; it must return the largest id as a safe integer, or null for an empty table`,
-    context: { table: o.table },
-  })
-}
-
-/** Ranges (lo, lo + span] up to `maxId`, then the unbounded tail for ids added since. */
-function* planRanges(from: number, span: number, maxId: number | undefined): Generator<IdRange> {
-  let lo = from
-  if (maxId !== undefined) {
-    for (; lo < maxId; lo = Math.min(maxId, lo + span)) yield { lo, hi: Math.min(maxId, lo + span) }
-  }
-  yield { lo }
-}
-
-function tooManyErrors(o: Checked, id: number): SluiceError {
-  return new SluiceError({
-    code: 'TOO_MANY_ERRORS',
-    message: `idCursor(${o.table}): more than ${o.maxErrors} ids failed and were skipped in this sync (the last at ${o.idField} = ${id}); that looks systematic rather than a few bad records: check the API, or raise maxErrors`,
-    context: { table: o.table, maxErrors: o.maxErrors },
-  })
 }

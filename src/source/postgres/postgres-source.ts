@@ -4,6 +4,11 @@ import { knownOptions } from '../../core/check-option.js'
 import { checkConnection, connectClient, pgError, poolFor, type PostgresConnection } from '../../db/postgres-connection.js'
 import type { Source } from '../../contracts/source.js'
 import { readKeyset } from '../sql/keyset-reader.js'
+import type { Message } from '../../core/message.js'
+import type { TableSpec } from '../../core/table-spec.js'
+import { partitionMax } from '../partition-max.js'
+import { planPgPartitions } from './pg-partition-plan.js'
+import { pgPartitionSource } from './pg-partition-source.js'
 import { selected } from '../sql/selected-tables.js'
 import { discoverPgTables, type PgTable } from './postgres-catalog.js'
 import { pgPageReader } from './postgres-pages.js'
@@ -41,7 +46,8 @@ export interface PostgresSourceOptions {
  * moved past the saved position, with an optional `lookback` overlap for late commits); the
  * others are read in full each sync and land in `replace` mode. Tables, columns, types and
  * primary keys come from the catalog; `columns: { include | exclude }` keeps columns out of the
- * query entirely.
+ * query entirely. In keyset mode a backfill can be split (`partitions` / `partition`): integer-keyed
+ * tables into key ranges, any other table whole (see docs/partitions.md).
  *
  * With `replication: 'logical'` it captures changes instead (see {@link PostgresReplication} and
  * docs/cdc-postgres.md): a snapshot from a new replication slot, then inserts, updates, deletes
@@ -101,28 +107,38 @@ export function postgresSource(options: PostgresSourceOptions): Source {
 
   if (replication) return logicalSource(options.connection, id, schema, batchSize, plans, replication, discover)
 
+  const tables = async (): Promise<TableSpec[]> => {
+    discovered = await withClient((client) => discover(client))
+    return discovered.map((t) => t.spec)
+  }
+  async function* session(work: (client: pg.ClientBase, broken: (e: unknown) => void, tables: readonly PgTable[]) => AsyncGenerator<Message>): AsyncGenerator<Message> {
+    const handle = poolFor(options.connection, 1)
+    const client = await connectClient(handle, 'SOURCE_FAILED', 'postgres source')
+    let broken: Error | undefined
+    try {
+      const tables = discovered ?? (await discover(client))
+      discovered = undefined
+      yield* work(client, (e) => (broken = e instanceof Error ? e : new Error(String(e))), tables)
+    } finally {
+      // Runs on completion, failure, and when the consumer stops early: the client always goes back (or is destroyed if broken).
+      client.release(broken)
+      if (handle.owned) await handle.pool.end()
+    }
+  }
   return {
     id,
-    async tables() {
-      discovered = await withClient((client) => discover(client))
-      return discovered.map((t) => t.spec)
-    },
+    tables,
     readAhead: true,
-    async *read(args) {
-      const { state, signal } = args
-      const handle = poolFor(options.connection, 1)
-      const client = await connectClient(handle, 'SOURCE_FAILED', 'postgres source')
-      let broken: Error | undefined
-      try {
-        const tables = selected(discovered ?? (await discover(client)), args)
-        discovered = undefined
-        yield* readKeyset(tables, state, pgPageReader(client, batchSize, (e) => (broken = e instanceof Error ? e : new Error(String(e)))), signal)
-      } finally {
-        // Runs on completion, failure, and when the consumer stops early: the client always goes back (or is destroyed if broken).
-        client.release(broken)
-        if (handle.owned) await handle.pool.end()
-      }
+    read: (args) => session((client, broken, all) => readKeyset(selected(all, args), args.state, pgPageReader(client, batchSize, broken), args.signal)),
+    async partitions(args) {
+      const max = partitionMax(args.max)
+      return withClient(async (client) => {
+        const all = await discover(client)
+        const chosen = args.catalog?.selection ? selected(all, { ...args, recordError: () => {}, selection: args.catalog.selection }) : all
+        return planPgPartitions(client, chosen, args.state, max, batchSize)
+      })
     },
+    partition: (partition) => pgPartitionSource({ id, batchSize, tables, session }, partition),
   }
 }
 

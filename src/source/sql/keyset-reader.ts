@@ -33,7 +33,7 @@ export interface PageReader<T extends KeysetTable<KeysetColumn>> {
  * clears it: the next sync starts a new round (full tables from scratch, incremental tables from
  * their cursor).
  */
-interface TableState {
+export interface TableState {
   readonly cursor?: string
   readonly key?: readonly string[]
   readonly nullKey?: readonly string[]
@@ -107,12 +107,29 @@ export async function* readKeyset<T extends KeysetTable<KeysetColumn>>(
   yield op.checkpoint({ tables: next as unknown as Json })
 }
 
-function pick(s: TableState): TableState {
+/**
+ * A table's position without its round: where the next round of an incremental table starts.
+ *
+ * @example
+ * ```ts
+ * import { pick } from './keyset-reader.js'
+ * pick({ cursor: '2026-01-01 00:00:00+00', key: ['7'], round: 'rows' }) // { cursor: '2026-01-01 00:00:00+00', key: ['7'] }
+ * ```
+ */
+export function pick(s: TableState): TableState {
   return { ...(s.cursor !== undefined ? { cursor: s.cursor } : {}), ...(s.key ? { key: s.key } : {}) }
 }
 
-/** The per-table states of a saved source state; anything else is `STATE_INVALID`. */
-function loadStates(saved: State | undefined): Record<string, TableState> {
+/**
+ * The per-table states of a saved source state; anything else is `STATE_INVALID`.
+ *
+ * @example
+ * ```ts
+ * import { loadStates } from './keyset-reader.js'
+ * loadStates({ tables: { orders: { cursor: '42', key: ['42'] } } }) // { orders: { cursor: '42', key: ['42'] } }
+ * ```
+ */
+export function loadStates(saved: State | undefined): Record<string, TableState> {
   if (saved === undefined || Object.keys(saved).length === 0) return {}
   const tables = saved.tables
   if (typeof tables !== 'object' || tables === null || Array.isArray(tables)) {
