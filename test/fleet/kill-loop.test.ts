@@ -17,7 +17,7 @@ const SPAN = Math.ceil(ROWS / PARTITIONS)
 const WORKERS = 4
 const KILLS = 10
 /** Pages the API serves between two kills (then a random 0–250 ms more): kills land mid-partition, spread over the run. */
-const PAGES_BETWEEN_KILLS = 15
+const PAGES_BETWEEN_KILLS = 20
 /** Longest the run may take (a bound on a broken fleet, not a timing claim), ms. */
 const BOUND_MS = 180_000
 
