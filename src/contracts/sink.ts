@@ -39,8 +39,10 @@ export interface FleetRun {
    */
   readonly partitionOf?: string
   /**
-   * This sync completes a partitioned backfill: in its last, successful transaction the MAR of
-   * these partition connector ids is merged into this connector's and their state rows are removed.
+   * This sync completes a partitioned backfill: in its first commit (its checkpoint of the state
+   * after the backfill, or its successful close), together with the connector's deferred truncates,
+   * the MAR of these partition connector ids is merged into this connector's and their state rows
+   * are removed. It registers no replace-mode truncate of its own (the backfill's `fence` did).
    */
   readonly completes?: readonly string[]
 }

@@ -4,6 +4,7 @@ import { knownKeys } from '../core/check-option.js'
 import type { Sink } from '../contracts/sink.js'
 import { toSource, type Source } from '../contracts/source.js'
 import type { SyncEvents, SyncOptions } from './sync-options.js'
+import { checkFleet } from './check-fleet.js'
 
 // Written as objects so the compiler checks each list against its interface (none missing, none extra).
 const SYNC_OPTIONS = Object.keys({
@@ -69,6 +70,7 @@ export function checkSyncOptions(options: SyncOptions): CheckedSyncOptions {
     knownKeys(on, SYNC_EVENTS, 'sync.on')
     for (const [name, handler] of Object.entries(on)) if (typeof handler !== 'function' && handler !== undefined) throw invalid(`sync.on.${name}`, 'a function', handler)
   }
+  checkFleet(options.fleet, options.destination, state !== undefined)
   return { source, deadlineMs: duration(options.deadline, 'sync.deadline'), graceMs: duration(options.grace, 'sync.grace') }
 }
 

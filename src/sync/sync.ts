@@ -80,7 +80,7 @@ export async function sync(options: SyncOptions): Promise<SyncReport> {
     for (const t of catalog.destinationTables) counts[t.table] = { ...ZERO }
     const specs = new Map(tables.map((t) => [t.table, t]))
     phase = 'open'
-    const { state: sinkState } = await sink.open({ connectorId, syncId, tables: catalog.destinationTables })
+    const { state: sinkState } = await sink.open({ connectorId, syncId, tables: catalog.destinationTables, ...(options.fleet ? { fleet: options.fleet } : {}) })
     opened = true
     phase = 'run'
     const state = sinkState ?? (await options.state?.load({ connectorId }))

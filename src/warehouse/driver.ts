@@ -5,6 +5,7 @@ import type { SluiceError } from '../core/sluice-error.js'
 import type { WriteMode } from '../core/table-spec.js'
 import type { TableLayout } from '../sink/layout/table-layout.js'
 import type { SyncReport } from '../contracts/sync-report.js'
+import type { MarStorage } from './mar/mar-storage.js'
 
 /** What a destination keeps between syncs, read once when a sync opens. */
 export interface SavedMeta {
@@ -16,6 +17,52 @@ export interface SavedMeta {
   readonly pending: Readonly<Record<string, string>>
   /** The latest write time already in the destination (ms since epoch; 0 if none). */
   readonly lastSynced: number
+  /** The connector's fencing epoch (0 if it was never fenced or has no row). */
+  readonly epoch?: number
+}
+
+/**
+ * A connector's `_sluice_state` row as a fleet run reads another one (a partition's parent).
+ *
+ * @example
+ * ```ts
+ * import type { FleetStateRow } from './driver.js'
+ * const parent: FleetStateRow = { pending: { orders: '2026-12-06T02:00:00.000Z' }, lastSynced: 0, epoch: 3 }
+ * ```
+ */
+export interface FleetStateRow {
+  /** Truncates registered and not yet applied: table → ISO time. */
+  readonly pending: Readonly<Record<string, string>>
+  /** ms since epoch; 0 if none. */
+  readonly lastSynced: number
+  readonly epoch: number
+}
+
+/**
+ * What a driver of a destination shared by many writers (a fleet, see `FleetRun`) adds. Every
+ * method but `stateRow` runs in the open transaction, so what it checks or changes commits (or
+ * rolls back) with the data.
+ *
+ * @example
+ * ```ts
+ * import type { FleetDriver } from './driver.js'
+ * declare const fleet: FleetDriver
+ * const held = (await fleet.holdEpoch({ connectorId: 'orders#p3', epoch: 2 })) === 2
+ * ```
+ */
+export interface FleetDriver {
+  /** Another connector's row, read before the first transaction (a partition run reads its parent's). */
+  stateRow(connectorId: string): Promise<FleetStateRow | undefined>
+  /**
+   * Locks the connector's state row for the rest of the transaction (no fence can commit before
+   * this transaction does) and resolves to its epoch: the engine commits only if it is the run's
+   * `epoch`, and otherwise rolls back with `FENCED` (undefined: the row is gone).
+   */
+  holdEpoch(args: { readonly connectorId: string; readonly epoch: number }): Promise<number | undefined>
+  /** Deletes these connectors' state rows (a completed backfill's partitions); resolves to their latest write time (ms; 0 if none). */
+  dropStates(connectorIds: readonly string[]): Promise<number>
+  /** The MAR buckets on the sync's connection, where a completion merges its partitions' counts. */
+  readonly mar: MarStorage
 }
 
 /** The connector's row of `_sluice_state`, saved with each checkpoint. */
@@ -107,6 +154,8 @@ export interface WarehouseDriver {
   beforeFinish?(): Promise<void>
   /** Drops per-run writers and staging before the transaction ends (also before a replay). */
   endWrites?(): Promise<void>
+  /** Fenced commits, partition runs and completions (`SinkOpenArgs.fleet`); absent: a fleet sync is refused. */
+  readonly fleet?: FleetDriver
   /**
    * The error to throw for a failure of the destination's own (not a `SluiceError`) while the
    * engine did `what` (e.g. "creating table orders"); absent: a `DESTINATION_WRITE` naming the driver.

@@ -6,9 +6,10 @@ import type { TableSpec } from '../core/table-spec.js'
 import { DeferredTruncates } from '../sink/layout/deferred-truncates.js'
 import { requireSupportedModes } from '../sink/layout/supported-modes.js'
 import type { TableLayout } from '../sink/layout/table-layout.js'
-import type { AppliedSchemaChange, SinkMessage } from '../contracts/sink.js'
+import type { AppliedSchemaChange, FleetRun, SinkMessage } from '../contracts/sink.js'
 import type { SyncReport } from '../contracts/sync-report.js'
 import type { WarehouseDriver } from './driver.js'
+import { FleetCommits } from './fleet-commits.js'
 import { ReplayJournal, type Replayed } from './replay-journal.js'
 import { SchemaPlan, type PlannedStep } from './schema-plan.js'
 
@@ -26,6 +27,10 @@ import { SchemaPlan, type PlannedStep } from './schema-plan.js'
  * - `checkpoint`: state + pending truncates + last write time, committed with the data.
  * - `close`: on success applies the deferred truncates (closing history versions), clears them and
  *   records the sync in one last commit; on failure rolls back to the last checkpoint and records it.
+ * - a fleet run (`FleetRun`): every commit first holds the state row at the run's epoch (else
+ *   `FENCED`); a partition run registers no truncates and writes after its parent's; a completion
+ *   merges its partitions' MAR and drops their state rows in its first commit, which also applies
+ *   the deferred truncates (see `FleetCommits`).
  */
 export class WarehouseRun {
   readonly #driver: WarehouseDriver
@@ -40,25 +45,36 @@ export class WarehouseRun {
   #synced = ''
   /** Tables whose pending truncate is applied at the next checkpoint (see `TruncateMessage.when`). */
   readonly #atCheckpoint = new Set<string>()
+  /** This run is one writer of a fleet: its epoch, maybe a partition or a completion. */
+  readonly #fleet: FleetCommits | undefined
 
-  private constructor(driver: WarehouseDriver, connectorId: string, syncId: string, plan: SchemaPlan, truncates: DeferredTruncates) {
+  private constructor(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string }, fleet: FleetCommits | undefined, plan: SchemaPlan, truncates: DeferredTruncates) {
     this.#driver = driver
-    this.#connectorId = connectorId
-    this.#syncId = syncId
+    this.#connectorId = args.connectorId
+    this.#syncId = args.syncId
+    this.#fleet = fleet
     this.#plan = plan
     this.#truncates = truncates
     this.#journal = driver.capabilities.replayOnAlter ? new ReplayJournal(plan) : undefined
   }
 
-  /** Checks the declared modes, loads what the destination keeps and plans the declared tables. */
-  static async open(driver: WarehouseDriver, args: { readonly connectorId: string; readonly syncId: string; readonly tables: readonly TableSpec[] }): Promise<{ run: WarehouseRun; state?: string }> {
+  /**
+   * Checks the declared modes, loads what the destination keeps and plans the declared tables. A
+   * fleet run whose epoch is already stale fails here with `FENCED`; a partition run starts its
+   * write times after its parent's pending truncates and last write.
+   */
+  static async open(
+    driver: WarehouseDriver,
+    args: { readonly connectorId: string; readonly syncId: string; readonly tables: readonly TableSpec[]; readonly fleet?: FleetRun | undefined },
+  ): Promise<{ run: WarehouseRun; state?: string }> {
     requireSupportedModes(driver.name, args.tables, driver.capabilities.modes)
     const saved = await driver.load({ connectorId: args.connectorId })
-    const truncates = new DeferredTruncates(saved.pending, saved.lastSynced)
-    for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
+    const opened = args.fleet ? await FleetCommits.open(driver, args.connectorId, args.fleet, saved) : undefined
+    const truncates = new DeferredTruncates(saved.pending, opened?.lastWrite ?? saved.lastSynced)
+    if (opened?.fleet.ownTruncates ?? true) for (const spec of args.tables) if (spec.mode === 'replace') truncates.replace(spec.table)
     // A table that exists gets newly declared columns at its first write (ALTER TABLE + history, in that transaction).
     const plan = new SchemaPlan(args.tables, saved.layouts, await driver.takenNames())
-    const run = new WarehouseRun(driver, args.connectorId, args.syncId, plan, truncates)
+    const run = new WarehouseRun(driver, args, opened?.fleet, plan, truncates)
     return { run, ...(saved.state === undefined ? {} : { state: saved.state }) }
   }
 
@@ -118,12 +134,15 @@ export class WarehouseRun {
   async checkpoint(stateText: string): Promise<void> {
     if (!this.#inTransaction) await this.#begin()
     if (this.#atCheckpoint.size > 0) await this.#guard('applying truncates', {}, () => this.#applyCheckpointTruncates())
+    // A completion commits whole at its first commit: state, merged MAR, dropped partitions and truncates.
+    if (this.#fleet?.completing) await this.#guard('completing the backfill', {}, () => this.#completeBackfill())
     const state = {
       connectorId: this.#connectorId,
       state: stateText,
       pending: this.#truncates.toJSON(),
       lastSynced: new Date(this.#truncates.current).toISOString(),
     }
+    await this.#holdEpoch(undefined)
     this.#inTransaction = false
     const reopened = await this.#guard('committing a checkpoint', {}, () => this.#driver.commit({ state }))
     this.#journal?.committed(this.#plan)
@@ -140,19 +159,45 @@ export class WarehouseRun {
       return
     }
     if (!this.#inTransaction) await this.#begin()
+    await this.#holdEpoch(report)
     await this.#guard('finishing the sync', {}, async () => {
-      await this.#driver.beforeFinish?.()
-      const now = new Date(this.#truncates.tick()).toISOString()
-      for (const [table, before] of this.#truncates.entries()) {
-        const layout = this.#plan.layout(table)
-        if (layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
+      try {
+        await this.#finish(report)
+      } catch (error) {
+        // Nothing of the last transaction may commit later (nor hold a fleet's state row): roll it back now.
+        this.#inTransaction = false
+        await this.#driver.rollback().catch(() => undefined)
+        throw error
       }
-      this.#truncates.clear()
-      await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
-      await this.#driver.recordSync(report)
-      this.#inTransaction = false
-      await this.#driver.commit({})
     })
+  }
+
+  /** The successful close's last transaction: a completion's merge, the deferred truncates, the state and the sync's record. */
+  async #finish(report: SyncReport): Promise<void> {
+    if (this.#fleet?.completing) await this.#fleet.complete(this.#truncates)
+    await this.#driver.beforeFinish?.()
+    await this.#applyDeferred()
+    await this.#driver.finishState({ connectorId: this.#connectorId, lastSynced: new Date(this.#truncates.current).toISOString() })
+    await this.#driver.recordSync(report)
+    this.#inTransaction = false
+    await this.#driver.commit({})
+  }
+
+  /** Applies every deferred truncate (history tables close their active versions) and clears them. */
+  async #applyDeferred(): Promise<void> {
+    const now = new Date(this.#truncates.tick()).toISOString()
+    for (const [table, before] of this.#truncates.entries()) {
+      const layout = this.#plan.layout(table)
+      if (layout && this.#plan.created(table)) await this.#driver.applyTruncate({ layout, before, now })
+    }
+    this.#truncates.clear()
+  }
+
+  /** A completion at a checkpoint: partitions merged and dropped, then the backfill's truncates applied, all in this transaction. */
+  async #completeBackfill(): Promise<void> {
+    await this.#fleet!.complete(this.#truncates)
+    await this.#applyDeferred()
+    this.#synced = new Date(this.#truncates.tick()).toISOString()
   }
 
   /** Plans a message's layout step; a table not planned yet gets a name no one uses, and a mode the driver stores. */
@@ -191,7 +236,24 @@ export class WarehouseRun {
     if (changed) this.#journal?.updated(layout.table)
   }
 
+  /**
+   * A fleet run's commit: the state row is held at the run's epoch before the commit (locked until
+   * it, see the drivers' `holdEpoch`); if another writer fenced the connector id since, the open
+   * transaction rolls back (the failed sync is recorded when `report` is given) and `FENCED` is thrown.
+   */
+  async #holdEpoch(report: SyncReport | undefined): Promise<void> {
+    if (!this.#fleet) return
+    const error = await this.#guard('checking the fencing epoch', {}, () => this.#fleet!.hold())
+    if (!error) return
+    this.#inTransaction = false
+    await this.#driver.endWrites?.()
+    await this.#driver.rollback()
+    if (report) await this.#driver.recordSync({ ...report, status: 'failed', error: error.toJSON() })
+    throw error
+  }
+
   #truncate(message: TruncateMessage): void {
+    this.#fleet?.refuseTruncate(message.table)
     this.#truncates.truncate(message.table)
     if (message.when === 'checkpoint') this.#atCheckpoint.add(message.table)
     else this.#atCheckpoint.delete(message.table)
@@ -274,3 +336,4 @@ export class WarehouseRun {
     }
   }
 }
+

@@ -67,7 +67,7 @@ describe('fleet runs', () => {
     const sink = memory()
     const connectors = [{ id: 'plain', source: fromIterable('t', rows(250), { primaryKey: ['id'] }), destination: sink, logger: silentLogger }]
     const f = track(await fleet({ connection: REDIS, prefix: p, connectors }))
-    track(await runWorker({ connection: REDIS, prefix: p, connectors }))
+    track(await runWorker({ connection: REDIS, prefix: p, logger: silentLogger, connectors }))
     const outcome = await (await f.sync('plain')).finished({ timeout: '30s' })
     expect(outcome).toMatchObject({ status: 'succeeded', connectorId: 'plain', partitions: 0, rows: 250 })
     expect(sink.rows('t')).toHaveLength(250)
@@ -81,7 +81,7 @@ describe('fleet runs', () => {
     const data = rows(1000)
     const connectors = [{ id: 'items', source: arraySource(data, 100), destination: sink, logger: silentLogger, mar: {} }]
     const f = track(await fleet({ connection: REDIS, prefix: p, connectors }))
-    track(await runWorker({ connection: REDIS, prefix: p, connectors }))
+    track(await runWorker({ connection: REDIS, prefix: p, logger: silentLogger, connectors }))
     const outcome = await (await f.sync('items')).finished({ timeout: '60s' })
     expect(outcome).toMatchObject({ status: 'succeeded', partitions: 10, rows: 1000 })
     const landed = sink.rows('items').filter((r) => r._sluice_deleted === false)
@@ -102,7 +102,7 @@ describe('fleet runs', () => {
     const alert = { name: 'test', notify: (e: AlertEvent) => void alerts.push(e), flush: async () => {} }
     const connectors = [{ id: 'bad', source: arraySource(rows(500), 100, (after) => after >= 300 && after < 400), destination: sink, logger: silentLogger, alerts: [alert] }]
     const f = track(await fleet({ connection: REDIS, prefix: p, connectors, attempts: 2, backoff: 10 }))
-    track(await runWorker({ connection: REDIS, prefix: p, connectors, attempts: 2, backoff: 10 }))
+    track(await runWorker({ connection: REDIS, prefix: p, logger: silentLogger, connectors, attempts: 2, backoff: 10 }))
     const outcome = await (await f.sync('bad')).finished({ timeout: '60s' })
     expect(outcome.status).toBe('failed')
     expect(outcome.error?.code).toBe('PARTITION_FAILED')
@@ -119,7 +119,7 @@ describe('fleet runs', () => {
     const sink = memory()
     const connectors = [{ id: 'pz', source: fromIterable('t', rows(5), { primaryKey: ['id'] }), destination: sink, logger: silentLogger }]
     const f = track(await fleet({ connection: REDIS, prefix: p, connectors }))
-    track(await runWorker({ connection: REDIS, prefix: p, connectors }))
+    track(await runWorker({ connection: REDIS, prefix: p, logger: silentLogger, connectors }))
     await f.pause('pz')
     expect(await (await f.sync('pz')).finished({ timeout: '30s' })).toMatchObject({ status: 'skipped', reason: 'PAUSED' })
     expect((await f.status()).connectors[0]).toMatchObject({ id: 'pz', paused: true })
@@ -132,7 +132,7 @@ describe('fleet runs', () => {
     const sink = memory()
     const connectors = [{ id: 'st', source: fromIterable('t', rows(5), { primaryKey: ['id'] }), destination: sink, logger: silentLogger, schedule: { every: '1h' } }]
     const f = track(await fleet({ connection: REDIS, prefix: p, connectors }))
-    const w = track(await runWorker({ connection: REDIS, prefix: p, connectors, name: 'w-status' }))
+    const w = track(await runWorker({ connection: REDIS, prefix: p, logger: silentLogger, connectors, name: 'w-status' }))
     await f.start()
     await until('the worker to register', async () => (await f.status()).workers.some((x) => x.name.includes('w-status')))
     const s = await f.status()
@@ -157,7 +157,7 @@ describe('fleet runs', () => {
     }
     const connectors = [{ id: 'tr', source, destination: sink, logger: silentLogger }]
     const f = track(await fleet({ connection: REDIS, prefix: p, connectors, attempts: 1 }))
-    track(await runWorker({ connection: REDIS, prefix: p, connectors, attempts: 1 }))
+    track(await runWorker({ connection: REDIS, prefix: p, logger: silentLogger, connectors, attempts: 1 }))
     const outcome = await (await f.sync('tr')).finished({ timeout: '60s' })
     expect(outcome).toMatchObject({ status: 'failed', error: { code: 'PARTITION_FAILED' } })
     expect(outcome.error?.message).toContain('CONFIG_INVALID')

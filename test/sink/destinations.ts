@@ -52,6 +52,8 @@ export interface Capabilities {
   readonly connectorStore: boolean
   /** State commits in the destination with the data; a `StateStore` passed to sync is then a mirror. */
   readonly keepsState: boolean
+  /** `fence` (many writers, fenced commits: a fleet); without it `sync({ fleet })` is CONFIG_INVALID. */
+  readonly fleet: boolean
   /** Outlives its process: proven by SIGKILL with these counts. Absent: nothing survives a kill. */
   readonly crash?: CrashPlan
 }
@@ -71,7 +73,9 @@ export interface Destination {
 }
 
 const ALL_MODES: readonly WriteMode[] = ['upsert', 'append', 'replace', 'history']
-const FULL = { modes: ALL_MODES, mar: true, connectorStore: true, keepsState: true } as const
+const FULL = { modes: ALL_MODES, mar: true, connectorStore: true, keepsState: true, fleet: false } as const
+/** Many writers can share it (a fleet): fenced commits, partition runs, completions. */
+const SHARED = { ...FULL, fleet: true } as const
 /** A lake is a log that readers replay to the latest row per key: it keeps no SCD2 versions. */
 const LAKE = { ...FULL, modes: ['upsert', 'append', 'replace'] } as const satisfies Capabilities
 const PG_URL = process.env.SLUICE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -81,10 +85,10 @@ const PG_URL = process.env.SLUICE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/
 // spread over the stream, 10 of which must land). The files lake's data proof is new; its MAR
 // proof (and sqlite's) had 6 kills over the 200 pages in test/mar/mar-crash.test.ts.
 export const DESTINATIONS: readonly Destination[] = [
-  { name: 'memory', place: 'process', capabilities: FULL, open: async (lib) => (await lib.core()).memory() },
-  { name: 'sqlite', place: 'path', capabilities: { ...FULL, crash: { kills: 20, minLanded: 20, pages: 200, maxCheckpointsBeforeKill: 4 } }, open: async (lib, path) => (await lib.core()).sqlite({ path }) },
-  { name: 'sqlite-thread', place: 'path', capabilities: { ...FULL, crash: { kills: 8, minLanded: 8, pages: 200, maxCheckpointsBeforeKill: 4 } }, open: async (lib, path) => (await lib.core()).sqlite({ path, thread: true }) },
-  { name: 'postgres', place: 'pg-schema', service: 'PostgreSQL', capabilities: { ...FULL, crash: { kills: 10, minLanded: 10, pages: 80, maxCheckpointsBeforeKill: 4 } }, open: async (lib, schema) => (await lib.postgres()).postgres({ connection: PG_URL, schema }) },
+  { name: 'memory', place: 'process', capabilities: SHARED, open: async (lib) => (await lib.core()).memory() },
+  { name: 'sqlite', place: 'path', capabilities: { ...SHARED, crash: { kills: 20, minLanded: 20, pages: 200, maxCheckpointsBeforeKill: 4 } }, open: async (lib, path) => (await lib.core()).sqlite({ path }) },
+  { name: 'sqlite-thread', place: 'path', capabilities: { ...SHARED, crash: { kills: 8, minLanded: 8, pages: 200, maxCheckpointsBeforeKill: 4 } }, open: async (lib, path) => (await lib.core()).sqlite({ path, thread: true }) },
+  { name: 'postgres', place: 'pg-schema', service: 'PostgreSQL', capabilities: { ...SHARED, crash: { kills: 10, minLanded: 10, pages: 80, maxCheckpointsBeforeKill: 4 } }, open: async (lib, schema) => (await lib.postgres()).postgres({ connection: PG_URL, schema }) },
   { name: 'duckdb', place: 'path', capabilities: { ...FULL, crash: { kills: 12, minLanded: 10, pages: 200, maxCheckpointsBeforeKill: 15 } }, open: async (lib, path) => (await lib.duckdb()).duckdb({ path }) },
   { name: 'files-parquet', place: 'path', capabilities: LAKE, open: async (lib, dir) => (await lib.files()).files({ dir, format: 'parquet' }) },
   { name: 'files-arrow', place: 'path', capabilities: LAKE, open: async (lib, dir) => (await lib.files()).files({ dir, format: 'arrow' }) },

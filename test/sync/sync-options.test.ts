@@ -45,7 +45,7 @@ describe('sync() options', () => {
 
   it('lists the valid options when refusing an unknown one', async () => {
     const error = await refusal({ source: source(), destination: memory(), retries: 3 })
-    expect(error.message).toBe('`sync.retries` is not an option of sync; its options are source, destination, stages, connectorId, configuration, state, deadline, signal, grace, on, mar')
+    expect(error.message).toBe('`sync.retries` is not an option of sync; its options are source, destination, stages, connectorId, configuration, state, deadline, signal, grace, on, mar, fleet')
     expect(error.context).toMatchObject({ option: 'sync.retries' })
   })
 

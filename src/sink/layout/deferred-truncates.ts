@@ -33,6 +33,11 @@ export class DeferredTruncates {
     return this.#last
   }
 
+  /** Moves the clock past a write time (ms) made elsewhere (a completed backfill's partitions): later ticks come after it. */
+  after(t: number): void {
+    this.#last = Math.max(this.#last, t)
+  }
+
   /** Registers an explicit truncate: rows written so far are before it, rows after it are not. */
   truncate(table: string): void {
     const t = this.tick()

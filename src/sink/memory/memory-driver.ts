@@ -132,6 +132,13 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
     })
   }
 
+  /** State rows this transaction holds (see `fleet.holdEpoch`), released when it ends. */
+  let held: (() => void)[] = []
+  const release = () => {
+    for (const done of held) done()
+    held = []
+  }
+
   return {
     name: 'memory',
     capabilities: { modes: ['upsert', 'append', 'replace', 'history'] },
@@ -140,9 +147,10 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
       const layouts = new Map([...tables].map(([name, t]) => [name, t.layout]))
       return {
         layouts,
-        ...(saved ? { state: saved.state } : {}),
+        ...(saved?.state === undefined ? {} : { state: saved.state }),
         pending: saved?.pending ?? {},
         lastSynced: Math.max(store.lastWrite, saved?.lastSynced ?? 0),
+        epoch: saved?.epoch ?? 0,
       }
     },
     async takenNames() {
@@ -152,13 +160,18 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
       store.undo = []
     },
     async commit({ state }) {
-      if (state) store.states.set(state.connectorId, { state: state.state, pending: { ...state.pending }, lastSynced: Date.parse(state.lastSynced) })
+      if (state) {
+        const epoch = store.states.get(state.connectorId)?.epoch ?? 0
+        store.states.set(state.connectorId, { state: state.state, pending: { ...state.pending }, lastSynced: Date.parse(state.lastSynced), epoch })
+      }
       store.undo = []
+      release()
       return false
     },
     async rollback() {
       for (const step of store.undo.reverse()) step()
       store.undo = []
+      release()
     },
     async createTable(layout) {
       tables.set(layout.table, { layout, rows: new Map(), log: [], active: new Map() })
@@ -203,6 +216,35 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
     },
     async recordSync(report) {
       store.syncs.push(report)
+    },
+    fleet: {
+      async stateRow(connectorId) {
+        const row = store.states.get(connectorId)
+        return row && { pending: row.pending, lastSynced: row.lastSynced, epoch: row.epoch }
+      },
+      async holdEpoch({ connectorId }) {
+        // As a row lock: a fence of this connector id waits until this transaction ends.
+        while (store.locks.has(connectorId)) await store.locks.get(connectorId)
+        let done!: () => void
+        store.locks.set(connectorId, new Promise<void>((resolve) => (done = resolve)))
+        held.push(() => {
+          store.locks.delete(connectorId)
+          done()
+        })
+        return store.states.get(connectorId)?.epoch
+      },
+      async dropStates(connectorIds) {
+        let last = 0
+        for (const id of connectorIds) {
+          const row = store.states.get(id)
+          if (!row) continue
+          last = Math.max(last, row.lastSynced)
+          store.states.delete(id)
+          undo(() => store.states.set(id, row))
+        }
+        return last
+      },
+      mar: store.mar,
     },
   }
 }

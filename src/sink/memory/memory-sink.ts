@@ -1,8 +1,10 @@
 import type { Row } from '../../core/batch.js'
 import type { Sink } from '../../contracts/sink.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
+import { parseState } from '../../core/json-state.js'
 import { engineWriter } from '../../warehouse/engine-sink.js'
 import { memoryDriver } from './memory-driver.js'
+import { checkFenceArgs, fencedPending } from '../../warehouse/fence-row.js'
 import { memoryStores } from './memory-stores.js'
 import { committedRows, memoryStore } from './memory-store.js'
 
@@ -46,7 +48,7 @@ export function memory(): MemorySink {
         void writer.active()?.joinTransaction()
         return connector
       },
-      onUndo: (step) => void store.undo.push(step),
+      mar: store.mar,
       syncs: store.syncs,
     }),
     ...writer.methods,
@@ -64,6 +66,19 @@ export function memory(): MemorySink {
     },
     async resetState({ connectorId }) {
       store.states.delete(connectorId)
+    },
+    async loadState({ connectorId }) {
+      const text = store.states.get(connectorId)?.state
+      return text === undefined || text === '' ? undefined : parseState(text, `state of ${connectorId}`)
+    },
+    async fence(args) {
+      checkFenceArgs('memory', args)
+      // Waits for a transaction holding the row (as a Postgres row lock); then committed at once, outside the undo log.
+      while (store.locks.has(args.connectorId)) await store.locks.get(args.connectorId)
+      const row = store.states.get(args.connectorId) ?? { pending: {}, lastSynced: 0, epoch: 0 }
+      const next = { ...row, pending: fencedPending({ pending: row.pending, lastSynced: Math.max(row.lastSynced, store.lastWrite) }, args.truncate), epoch: row.epoch + 1 }
+      store.states.set(args.connectorId, next)
+      return next.epoch
     },
   }
 }

@@ -5,6 +5,7 @@ import { parseJsonExact } from '../../core/parse-json-exact.js'
 import type { StoredValue, TableLayout } from '../layout/table-layout.js'
 import type { SchemaHistoryEntry } from '../../contracts/sink.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
+import { MemoryMarStorage } from '../../warehouse/mar/memory-mar-storage.js'
 
 /** One table of the memory warehouse. */
 export interface MemoryTable {
@@ -22,18 +23,27 @@ export interface MemoryTable {
  */
 export interface MemoryStore {
   readonly tables: Map<string, MemoryTable>
-  readonly states: Map<string, { state: string; pending: Record<string, string>; lastSynced: number }>
+  /** Connector state rows; `state` undefined: made by `fence`, no checkpoint yet. */
+  readonly states: Map<string, { state?: string; pending: Record<string, string>; lastSynced: number; epoch: number }>
   readonly syncs: SyncReport[]
   readonly errors: ErrorRecord[]
   readonly history: SchemaHistoryEntry[]
   undo: (() => void)[]
   /** The latest write time, kept across syncs (see DeferredTruncates). */
   lastWrite: number
+  /** State rows an open transaction holds (fleet `holdEpoch`), settled when it ends: a fence waits for them. */
+  readonly locks: Map<string, Promise<void>>
+  /** MAR buckets, in the same undo log as the data (the sink's MAR store and a completion's merge). */
+  readonly mar: MemoryMarStorage
 }
 
 /** An empty memory warehouse. */
 export function memoryStore(): MemoryStore {
-  return { tables: new Map(), states: new Map(), syncs: [], errors: [], history: [], undo: [], lastWrite: 0 }
+  const store: MemoryStore = {
+    tables: new Map(), states: new Map(), syncs: [], errors: [], history: [], undo: [], lastWrite: 0, locks: new Map(),
+    mar: new MemoryMarStorage((step) => void store.undo.push(step)),
+  }
+  return store
 }
 
 /** Rows with every current column present (a column added later reads NULL in older rows). */

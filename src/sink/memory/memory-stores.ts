@@ -3,14 +3,14 @@ import type { MarStore } from '../../contracts/mar-store.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
 import { memoryControl } from '../../warehouse/control/memory-control.js'
 import { marMethods } from '../../warehouse/mar/mar-methods.js'
-import { MemoryMarStorage } from '../../warehouse/mar/memory-mar-storage.js'
+import type { MemoryMarStorage } from '../../warehouse/mar/memory-mar-storage.js'
 
 /** How the stores reach the memory sink's open transaction. */
 export interface MemoryAccess {
   /** Begins the sync's transaction if needed; returns its connector id. */
   begin(): string
-  /** Registers an undo step, run in reverse order if the transaction rolls back. */
-  onUndo(step: () => void): void
+  /** The MAR buckets, whose changes join the open transaction's undo log. */
+  readonly mar: MemoryMarStorage
   /** Finished syncs, oldest first. */
   readonly syncs: readonly SyncReport[]
 }
@@ -23,11 +23,12 @@ export interface MemoryAccess {
  * @example
  * ```ts
  * import { memoryStores } from './memory-stores.js'
- * const stores = memoryStores({ begin: () => 'c', onUndo: () => {}, syncs: [] })
+ * import { memoryStore } from './memory-store.js'
+ * const stores = memoryStores({ begin: () => 'c', mar: memoryStore().mar, syncs: [] })
  * ```
  */
 export function memoryStores(access: MemoryAccess): Required<MarStore> & Required<ConnectorStore> {
-  const storage = new MemoryMarStorage((step) => access.onUndo(step))
+  const storage = access.mar
   return {
     ...marMethods({ run: async () => ({ storage, connectorId: access.begin() }), usage: async (filter) => storage.usage(filter) }),
     ...memoryControl(access.syncs),

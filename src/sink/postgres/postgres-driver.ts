@@ -7,6 +7,7 @@ import { createTableSql, pgType, qualified } from './postgres-ddl.js'
 import { truncateSql } from './postgres-merge.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout, saveStateSql } from './postgres-meta.js'
 import { migrateColumn } from './postgres-migrate.js'
+import { postgresFleet } from './postgres-fleet.js'
 import { PostgresTableWriter } from './postgres-writer.js'
 
 /** A Postgres driver, and the staging tables its writers created on the connection (dropped after the sync). */
@@ -93,6 +94,7 @@ export function postgresDriver(client: pg.PoolClient, schema: string): PostgresD
       await client.query(`UPDATE ${s}."_sluice_state" SET "pending_truncates" = '{}', "last_synced" = $1 WHERE "connector_id" = $2`, [lastSynced, connectorId])
     },
     recordSync: (report) => recordSync(client, schema, report),
+    fleet: postgresFleet(client, schema),
     failure: (cause, what, context) => pgError('DESTINATION_WRITE', `postgres: ${what} failed`, cause, { ...context, schema }),
     async dropStaging() {
       if (staged.size) await client.query(`DROP TABLE IF EXISTS ${[...staged].join(', ')}`)

@@ -24,8 +24,10 @@ CREATE TABLE IF NOT EXISTS ${s}."_sluice_state" (
   "state" text NOT NULL,
   "pending_truncates" text NOT NULL DEFAULT '{}',
   "last_synced" timestamptz,
-  "updated_at" timestamptz NOT NULL
+  "updated_at" timestamptz NOT NULL,
+  "epoch" bigint NOT NULL DEFAULT 0
 );
+${epochColumn(schema)}
 CREATE TABLE IF NOT EXISTS ${s}."_sluice_tables" (
   "name" text PRIMARY KEY,
   "source_name" text NOT NULL UNIQUE,
@@ -74,6 +76,21 @@ CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON ${s}."_sluice_syncs" ("c
 }
 
 /**
+ * Adds `_sluice_state.epoch` (fencing, see `FleetRun`) to a schema made before it existed. Checked
+ * in the catalog first: a bare `ALTER TABLE … ADD COLUMN IF NOT EXISTS` takes an ACCESS EXCLUSIVE
+ * lock even when the column exists, and would queue every sync's open behind any writer holding
+ * a state row (a frozen fleet worker, say).
+ */
+function epochColumn(schema: string): string {
+  const table = `${quoteIdent(schema)}."_sluice_state"`
+  return `DO $sluice$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(${quoteLiteral(table)}) AND attname = 'epoch' AND NOT attisdropped) THEN
+    ALTER TABLE ${table} ADD COLUMN "epoch" bigint NOT NULL DEFAULT 0;
+  END IF;
+END $sluice$;`
+}
+
+/**
  * Creates the schema, meta and operations tables once, serialised by an advisory lock: two sinks opening the
  * same fresh schema at once would otherwise race on `CREATE TABLE IF NOT EXISTS`.
  */
@@ -108,19 +125,27 @@ export async function saveLayout(client: Queryable, schema: string, layout: Tabl
   )
 }
 
-/** The saved state text, pending truncates and last write time (ms) of a connector. */
+/**
+ * The saved state text, pending truncates, last write time (ms) and fencing epoch of a connector.
+ * A row made by `fence` before any checkpoint has an empty state text: no state yet.
+ */
 export async function loadState(
   client: Queryable,
   schema: string,
   connectorId: string,
-): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number }> {
-  const r = await client.query<{ state: string; pending_truncates: string; last_synced: Date | null }>(
-    `SELECT "state", "pending_truncates", "last_synced" FROM ${quoteIdent(schema)}."_sluice_state" WHERE "connector_id" = $1`,
+): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number; epoch: number }> {
+  const r = await client.query<{ state: string; pending_truncates: string; last_synced: Date | null; epoch: string }>(
+    `SELECT "state", "pending_truncates", "last_synced", "epoch" FROM ${quoteIdent(schema)}."_sluice_state" WHERE "connector_id" = $1`,
     [connectorId],
   )
   const row = r.rows[0]
-  if (!row) return { pending: {}, lastSynced: 0 }
-  return { state: row.state, pending: JSON.parse(row.pending_truncates) as Record<string, string>, lastSynced: row.last_synced ? row.last_synced.getTime() : 0 }
+  if (!row) return { pending: {}, lastSynced: 0, epoch: 0 }
+  return {
+    ...(row.state === '' ? {} : { state: row.state }),
+    pending: JSON.parse(row.pending_truncates) as Record<string, string>,
+    lastSynced: row.last_synced ? row.last_synced.getTime() : 0,
+    epoch: Number(row.epoch),
+  }
 }
 
 /**

@@ -4,10 +4,13 @@ import type { Sink, TableDescription } from '../../contracts/sink.js'
 import { MAX_IDENTIFIER_BYTES, quoteIdent } from '../../core/normalize-name.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import { checkConnection, connectClient, pgError, poolFor, type PoolHandle, type PostgresConnection } from '../../db/postgres-connection.js'
-import { hasMeta, loadLayouts, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
+import { hasMeta, loadLayouts, loadState, prepareSchema, selectErrors, selectHistory } from './postgres-meta.js'
+import { parseState } from '../../core/json-state.js'
 import { postgresStores, type PostgresAccess } from './postgres-stores.js'
 import { readTable } from './postgres-read.js'
 import { postgresDriver } from './postgres-driver.js'
+import { fencePostgres } from './postgres-fleet.js'
+import { checkFenceArgs } from '../../warehouse/fence-row.js'
 import { describeLayout, engineWriter } from '../../warehouse/engine-sink.js'
 import { knownOptions } from '../../core/check-option.js'
 
@@ -148,6 +151,24 @@ export function postgres(options: PostgresOptions): Sink {
     },
     async readErrors() {
       return outside(async (c) => ((await hasMeta(c, schema)) ? selectErrors(c, schema) : []))
+    },
+    async fence(args) {
+      checkFenceArgs('postgres', args)
+      // On a client of its own, committed before it resolves: never inside a sync's transaction.
+      return outside(async (c) => {
+        if (!prepared) {
+          await prepareSchema(c, schema)
+          prepared = true
+        }
+        return fencePostgres(c, schema, args)
+      })
+    },
+    async loadState({ connectorId }) {
+      return outside(async (c) => {
+        if (!(await hasMeta(c, schema))) return undefined
+        const { state } = await loadState(c, schema, connectorId)
+        return state === undefined ? undefined : parseState(state, `_sluice_state of ${connectorId} in schema ${schema}`)
+      })
     },
     async resetState({ connectorId }) {
       await outside(async (c) => {

@@ -78,7 +78,8 @@ export function postgresStores(access: PostgresAccess): Required<MarStore> & Req
 
 const connections = new WeakMap<pg.ClientBase, SqlConnection>()
 
-function connectionOf(client: pg.ClientBase): SqlConnection {
+/** The client as a {@link SqlConnection} (one per client: the MAR storage memo is kept per connection). */
+export function connectionOf(client: pg.ClientBase): SqlConnection {
   let connection = connections.get(client)
   if (!connection) {
     connection = { query: async (sql, params) => (await client.query(sql, params.map(toPg))).rows as Record<string, unknown>[] }

@@ -6,6 +6,7 @@ import { SYSTEM, type TableLayout } from '../layout/table-layout.js'
 import type { WarehouseDriver } from '../../warehouse/driver.js'
 import { createTableSql, indexedByRowIndex, migrateColumn, sqliteType, widenRewrites } from './sqlite-ddl.js'
 import { migrateToHistory } from './sqlite-history-migration.js'
+import { sqliteFleet } from './sqlite-fleet.js'
 import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout } from './sqlite-meta.js'
 import { KeylessRowIndex } from './sqlite-row-index.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
@@ -126,6 +127,7 @@ export function sqliteDriver(db: Database.Database): WarehouseDriver {
       // The next run then starts with no tail to read back (sqlite-row-index.ts).
       for (const index of rowIndexes.values()) index?.merge()
     },
+    fleet: sqliteFleet(db),
     failure(cause, what, context) {
       return new SluiceError({ code: 'DESTINATION_WRITE', message: `sqlite: ${what} failed: ${(cause as Error).message}`, cause, context })
     },

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS "_sluice_state" (
   "state" TEXT NOT NULL,
   "pending_truncates" TEXT NOT NULL DEFAULT '{}',
   "last_synced" TEXT,
-  "updated_at" TEXT NOT NULL
+  "updated_at" TEXT NOT NULL,
+  "epoch" INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS "_sluice_tables" (
   "name" TEXT PRIMARY KEY,
@@ -62,6 +63,23 @@ CREATE TABLE IF NOT EXISTS "_sluice_schema_history" (
 CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON "_sluice_syncs" ("connector_id", "started_at");
 ${ROW_INDEX_DDL}`
 
+/**
+ * Brings meta tables made by earlier versions up to date (outside any transaction): `_sluice_state.epoch` (fencing, see `FleetRun`).
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3'
+ * import { META_DDL, migrateMeta } from './sqlite-meta.js'
+ * const db = new Database(':memory:')
+ * db.exec(META_DDL)
+ * migrateMeta(db)
+ * ```
+ */
+export function migrateMeta(db: Database): void {
+  const columns = db.prepare(`SELECT "name" FROM pragma_table_info('_sluice_state')`).pluck().all() as string[]
+  if (!columns.includes('epoch')) db.exec('ALTER TABLE "_sluice_state" ADD COLUMN "epoch" INTEGER NOT NULL DEFAULT 0')
+}
+
 /** Reads every persisted table layout, by source name. */
 export function loadLayouts(db: Database): Map<string, TableLayout> {
   const rows = db.prepare('SELECT "layout" FROM "_sluice_tables"').all() as { layout: string }[]
@@ -79,13 +97,21 @@ export function saveLayout(db: Database, layout: TableLayout): void {
   ).run(layout.name, layout.table, JSON.stringify(layout), new Date().toISOString())
 }
 
-/** The saved state, pending truncates and last write time of a connector. */
-export function loadState(db: Database, connectorId: string): { state?: string; pending: Record<string, string>; lastSynced: number } {
-  const row = db.prepare('SELECT "state", "pending_truncates", "last_synced" FROM "_sluice_state" WHERE "connector_id" = ?').get(connectorId) as
-    | { state: string; pending_truncates: string; last_synced: string | null }
+/**
+ * The saved state, pending truncates, last write time and fencing epoch of a connector. A row made
+ * by `fence` before any checkpoint has an empty state text: no state yet.
+ */
+export function loadState(db: Database, connectorId: string): { state?: string; pending: Record<string, string>; lastSynced: number; epoch: number } {
+  const row = db.prepare('SELECT "state", "pending_truncates", "last_synced", "epoch" FROM "_sluice_state" WHERE "connector_id" = ?').get(connectorId) as
+    | { state: string; pending_truncates: string; last_synced: string | null; epoch: number }
     | undefined
-  if (!row) return { pending: {}, lastSynced: 0 }
-  return { state: row.state, pending: JSON.parse(row.pending_truncates) as Record<string, string>, lastSynced: row.last_synced ? Date.parse(row.last_synced) : 0 }
+  if (!row) return { pending: {}, lastSynced: 0, epoch: 0 }
+  return {
+    ...(row.state === '' ? {} : { state: row.state }),
+    pending: JSON.parse(row.pending_truncates) as Record<string, string>,
+    lastSynced: row.last_synced ? Date.parse(row.last_synced) : 0,
+    epoch: Number(row.epoch),
+  }
 }
 
 /** Records a finished sync in `_sluice_syncs`. */

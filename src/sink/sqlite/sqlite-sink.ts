@@ -8,7 +8,10 @@ import { quoteIdent } from '../../core/normalize-name.js'
 import type { Sink } from '../../contracts/sink.js'
 import type { SqliteOptions } from './sqlite-options.js'
 import { exactIntegers, registerWiden } from './sqlite-ddl.js'
-import { loadLayouts, META_DDL, selectErrors, selectHistory } from './sqlite-meta.js'
+import { loadLayouts, loadState, META_DDL, migrateMeta, selectErrors, selectHistory } from './sqlite-meta.js'
+import { parseState } from '../../core/json-state.js'
+import { fenceSqlite } from './sqlite-fleet.js'
+import { checkFenceArgs } from '../../warehouse/fence-row.js'
 import { ensureOpsTables, sqliteStores } from './sqlite-stores.js'
 import { sqliteThread } from './sqlite-thread.js'
 import { sqliteDriver } from './sqlite-driver.js'
@@ -51,8 +54,8 @@ export function sqlite(options: SqliteOptions): Sink {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000
   let db: Database.Database | undefined
 
-  const connect = (readonly: boolean): Database.Database => {
-    if (db) return db
+  const connect = (readonly: boolean): Database.Database => db ?? openHandle(readonly)
+  const openHandle = (readonly: boolean): Database.Database => {
     if (path !== ':memory:') checkDirectory(path)
     try {
       const handle = new (betterSqlite3())(path, readonly ? { readonly: true, fileMustExist: true } : {})
@@ -64,6 +67,7 @@ export function sqlite(options: SqliteOptions): Sink {
         // 2 MB each one re-read a page (1M keyless rows: 12.8 KB read and 8.4 KB written per row, 5.9 KB and 3.2 KB with this).
         handle.pragma(`cache_size = ${-CACHE_KIB}`)
         handle.exec(META_DDL)
+        migrateMeta(handle)
         // Outside any transaction, so it is remembered: MAR metering inside a sync then skips the DDL (it ran per meter call).
         ensureOpsTables(handle)
         registerWiden(handle)
@@ -144,6 +148,38 @@ export function sqlite(options: SqliteOptions): Sink {
         return selectHistory(handle)
       } finally {
         if (handle !== db && path !== ':memory:') handle.close()
+      }
+    },
+    async fence(args) {
+      checkFenceArgs('sqlite', args)
+      if (db?.inTransaction) {
+        // Its own sync holds the write lock: a fence would wait for itself (past the busy timeout).
+        throw new SluiceError({
+          code: 'DESTINATION_WRITE',
+          message: `sqlite: can't fence connector ${args.connectorId} while this sink's own sync is inside a transaction; fence before the sync or from another sink`,
+          context: { connectorId: args.connectorId, path },
+        })
+      }
+      // A handle of its own (committed before it resolves), except for ':memory:', which lives in the one handle.
+      const handle = path === ':memory:' ? connect(false) : openHandle(false)
+      if (path === ':memory:') db = handle
+      try {
+        return fenceSqlite(handle, args)
+      } finally {
+        if (handle !== db) handle.close()
+      }
+    },
+    async loadState({ connectorId }) {
+      if (path !== ':memory:' && !db && !existsSync(path)) return undefined
+      const own = db === undefined
+      const handle = own ? connect(true) : db!
+      try {
+        if (!handle.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sluice_state'`).get()) return undefined
+        const { state } = loadState(handle, connectorId)
+        return state === undefined ? undefined : parseState(state, `_sluice_state of ${connectorId} in ${path}`)
+      } finally {
+        if (own && path !== ':memory:') handle.close()
+        else if (own) db = handle
       }
     },
     async resetState({ connectorId }) {

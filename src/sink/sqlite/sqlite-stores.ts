@@ -90,7 +90,7 @@ function hasTable(db: Database, name: string): boolean {
 const connections = new WeakMap<Database, SqlConnection>()
 
 /** The handle as a {@link SqlConnection}: statements prepared once per handle, blobs as Buffers, booleans as 1/0. */
-function connectionOf(db: Database): SqlConnection {
+export function connectionOf(db: Database): SqlConnection {
   let connection = connections.get(db)
   if (connection) return connection
   const statements = new Map<string, Statement>()

@@ -17,7 +17,7 @@ import type { SqliteOptions } from './sqlite-options.js'
 const IN_RUN = new Set(['write', 'checkpoint', 'recordErrors', 'meter', 'recordMarThreshold'])
 /** Every method a caller may forward (the plain sqlite sink has them all). */
 const METHODS = new Set([
-  ...IN_RUN, 'open', 'close', 'readErrors', 'read', 'describe', 'schemaHistory', 'resetState',
+  ...IN_RUN, 'open', 'close', 'readErrors', 'read', 'describe', 'schemaHistory', 'resetState', 'fence', 'loadState',
   'readMar', 'history', 'acquireLease', 'releaseLease', 'loadConnector', 'saveConnector',
 ])
 

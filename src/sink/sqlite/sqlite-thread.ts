@@ -119,6 +119,8 @@ export function sqliteThread(options: SqliteOptions): Sink {
     describe: () => call('describe'),
     schemaHistory: () => call('schemaHistory'),
     resetState: (args) => call('resetState', args),
+    fence: (args) => call('fence', args),
+    loadState: (args) => call('loadState', args),
     readMar: (args) => call('readMar', args),
     history: (args) => call('history', args),
     acquireLease: (args) => call('acquireLease', args),

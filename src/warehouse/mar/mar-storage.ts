@@ -13,12 +13,27 @@ export interface MarBucket {
 }
 
 /**
+ * A bucket with where it belongs, as {@link MarStorage.listBuckets} lists them.
+ *
+ * @example
+ * ```ts
+ * import type { ListedBucket } from './mar-storage.js'
+ * const b: ListedBucket = { id: 7, table: 'orders', month: '2026-12', mode: 'exact', rows: 120, version: 4 }
+ * ```
+ */
+export interface ListedBucket extends MarBucket {
+  readonly table: string
+  readonly month: string
+}
+
+/**
  * Where a destination keeps MAR buckets, inside the sync's open transaction: the few reads and
  * writes {@link meter} is made of. One SQL implementation serves SQLite, Postgres and DuckDB
  * (`sql-mar-storage.ts`); memory keeps maps with the sink's undo log; the files lake keeps the
  * buckets of its open commit (`files-mar.ts`). A storage must bump `version` by exactly one at
  * every {@link MarStorage.updateBucket}, and a rollback must put it back: that is what tells
- * {@link meter} its memo of loaded keys is stale.
+ * {@link meter} its memo of loaded keys is stale. `listBuckets` and `deleteBucket` serve
+ * `mergeMar` (a fleet's completed backfill).
  *
  * @example
  * ```ts
@@ -43,6 +58,10 @@ export interface MarStorage {
   updateBucket(bucket: BucketId, rows: number, sketch: Uint8Array | null): Promise<void>
   /** Drops keys and sketches of the connector's months before `month` (their counts stay). Absent where nothing can be dropped. */
   prune?(connectorId: string, month: string): Promise<void>
+  /** Every bucket of a connector (a completed backfill's partition, whose counts merge into its connector's). Absent where a fleet can't share the destination. */
+  listBuckets?(connectorId: string): Promise<readonly ListedBucket[]>
+  /** Deletes a bucket with its keys (after {@link mergeMar} merged it elsewhere). */
+  deleteBucket?(bucket: BucketId): Promise<void>
   /** Marks a budget threshold as fired; false when it already was. */
   markThreshold(connectorId: string, month: string, threshold: number, rows: number): Promise<boolean>
   /** How to start a month over, for the `MAR_MODE_CHANGED` message ("delete its row from _sluice_mar"). */

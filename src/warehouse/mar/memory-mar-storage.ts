@@ -1,6 +1,6 @@
 import type { MarKeys } from '../../mar/key-hash.js'
 import type { MarFilter, MarMode, MarUsage } from '../../contracts/mar-store.js'
-import type { MarStorage } from './mar-storage.js'
+import type { ListedBucket, MarStorage } from './mar-storage.js'
 
 interface Stored {
   readonly connectorId: string
@@ -84,6 +84,20 @@ export class MemoryMarStorage implements MarStorage {
       b.sketch = null
       this.#onUndo(() => Object.assign(b, before))
     }
+  }
+
+  async listBuckets(connectorId: string) {
+    const out: ListedBucket[] = []
+    for (const [id, b] of this.#buckets) if (b.connectorId === connectorId) out.push({ id, table: b.table, month: b.month, mode: b.mode, rows: b.rows, version: b.version })
+    return out
+  }
+
+  async deleteBucket(bucket: string | number | bigint) {
+    const id = String(bucket)
+    const b = this.#buckets.get(id)
+    if (!b) return
+    this.#buckets.delete(id)
+    this.#onUndo(() => this.#buckets.set(id, b))
   }
 
   async markThreshold(connectorId: string, month: string, threshold: number) {

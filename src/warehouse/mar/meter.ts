@@ -1,6 +1,7 @@
 import { HyperLogLog } from '../../mar/hyperloglog.js'
 import type { MarKeys } from '../../mar/key-hash.js'
 import { KeySet } from '../../mar/key-set.js'
+import { SluiceError } from '../../core/sluice-error.js'
 import type { MarMode, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
 import { marModeChanged } from './mar-mode-changed.js'
 import type { MarBucket, MarStorage } from './mar-storage.js'
@@ -96,4 +97,57 @@ async function meterSketch(storage: MarStorage, b: MarBucket, byBucket: Map<stri
 function monthBefore(month: string): string {
   const [y, m] = month.split('-').map(Number) as [number, number]
   return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7)
+}
+
+/**
+ * Merges the MAR of other connector ids (a completed backfill's partitions) into `connectorId`'s,
+ * through `storage` inside the caller's transaction, then deletes their buckets: exact mode
+ * unions the key sets (a key metered by two partitions, or already by the connector, counts
+ * once), approximate mode merges the HyperLogLog sketches. A partition bucket in another mode
+ * than the connector's bucket of that table and month fails with `MAR_MODE_CHANGED`. Running it
+ * again after it committed changes nothing (the partitions have no buckets left).
+ *
+ * @example
+ * ```ts
+ * import { mergeMar } from './meter.js'
+ * import type { MarStorage } from './mar-storage.js'
+ * declare const storage: MarStorage
+ * await mergeMar(storage, 'orders', ['orders#p0', 'orders#p1'])
+ * ```
+ */
+export async function mergeMar(storage: MarStorage, connectorId: string, from: readonly string[]): Promise<void> {
+  if (!storage.listBuckets || !storage.deleteBucket) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `this destination's MAR storage can't merge the MAR of partitions ${from.join(', ')} into connector ${connectorId}`, context: { connectorId } })
+  }
+  const memo = memos.get(storage)
+  // The connector's key sets, loaded once however many partitions merge into them.
+  const sets = new Map<string, KeySet>()
+  for (const part of from) {
+    for (const b of await storage.listBuckets(part)) {
+      const into = await bucketOf(storage, connectorId, b.table, b.month, b.mode)
+      if (b.mode === 'exact') {
+        let keys = sets.get(String(into.id))
+        if (!keys) sets.set(String(into.id), (keys = await loadKeys(storage, into)))
+        let fresh = 0
+        for (const blob of await storage.readKeys(b.id)) {
+          const added = keys.addAll(blob)
+          if (added.length === 0) continue
+          await storage.appendKeys(into.id, added)
+          fresh += added.length / 2
+        }
+        if (fresh > 0) await storage.updateBucket(into.id, into.rows + fresh, null)
+      } else {
+        const theirs = await storage.readSketch(b.id)
+        if (theirs) {
+          const ours = await storage.readSketch(into.id)
+          const merged = ours ? HyperLogLog.fromBytes(ours).merge(HyperLogLog.fromBytes(theirs)) : HyperLogLog.fromBytes(theirs)
+          await storage.updateBucket(into.id, Math.round(merged.estimate()), merged.toBytes())
+        }
+      }
+      await storage.deleteBucket(b.id)
+      // Memos of both: the connector's bucket changed under them, the partition's is gone (an id a storage may reuse).
+      memo?.delete(String(into.id))
+      memo?.delete(String(b.id))
+    }
+  }
 }

@@ -51,6 +51,14 @@ export function sqlMarStorage(connection: SqlConnection, dialect: SqlDialect): M
       await q(sql.pruneKeys, [connectorId, month])
       await q(sql.pruneSketches, [connectorId, month])
     },
+    async listBuckets(connectorId) {
+      const rows = await q(sql.list, [connectorId])
+      return rows.map((row) => ({ id: row.bucket as BucketId, table: row.table_name as string, month: row.month as string, mode: row.mode as MarMode, rows: Number(row.rows), version: Number(row.version) }))
+    },
+    async deleteBucket(bucket) {
+      await q(sql.dropKeys, [bucket])
+      await q(sql.drop, [bucket])
+    },
     async markThreshold(connectorId, month, threshold, rows) {
       return (await q(sql.threshold, [connectorId, month, threshold, rows])).length === 1
     },
@@ -94,6 +102,8 @@ function build(d: SqlDialect) {
   return {
     find: p(`SELECT "bucket", "mode", "rows", "version" FROM ${mar} WHERE "connector_id" = ? AND "table_name" = ? AND "month" = ?`),
     insert: p(`INSERT INTO ${mar} ("connector_id", "table_name", "month", "mode", "rows", "version", "updated_at") VALUES (?, ?, ?, ?, 0, 0, ${d.now}) RETURNING "bucket"`),
+    list: p(`SELECT "bucket", "table_name", "month", "mode", "rows", "version" FROM ${mar} WHERE "connector_id" = ? ORDER BY "month", "table_name"`),
+    drop: p(`DELETE FROM ${mar} WHERE "bucket" = ?`),
     keys: p(`SELECT "keys" FROM ${keys} WHERE "bucket" = ? ORDER BY "id"`),
     append: p(`INSERT INTO ${keys} ("bucket", "keys") VALUES (?, ?)`),
     dropKeys: p(`DELETE FROM ${keys} WHERE "bucket" = ?`),
