@@ -60,7 +60,7 @@ export function itemsConnector(spec: FleetConnectorSpec): FleetConnector {
     mar: { mode: 'exact', clock: { now: () => MAR_MONTH_MS } },
     ...(spec.everyMs !== undefined ? { schedule: { every: spec.everyMs } } : {}),
     ...(spec.logger ? { logger: spec.logger } : {}),
-  } as FleetConnector
+  }
 }
 
 /** Drops `schema` and everything in it (test clean-up; never fails the test that calls it). */
