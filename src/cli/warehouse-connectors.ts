@@ -6,7 +6,7 @@ import type { WarehouseFormat } from './warehouse-format.js'
 
 /** What `sluice status` lists from a warehouse: every connector it knows, and those a sync holds now. */
 export interface WarehouseConnectors {
-  /** Connector ids found in state, sync history, MAR and pause flags, sorted. */
+  /** Connector ids found in state, sync history, MAR and pause flags, sorted (without a fleet backfill's partition ids). */
   readonly ids: string[]
   /** Connector ids whose lease is unexpired: a sync of them runs somewhere. */
   readonly leased: Set<string>
@@ -36,7 +36,12 @@ export async function warehouseConnectors(path: string, format: WarehouseFormat,
         if (name.startsWith('connector:')) leased.add(name.slice('connector:'.length))
       }
     }
-    return { ids: [...ids].sort(), leased }
+    // A fleet backfill's partitions (`<connector>#<key>`) keep history of their own: they are the connector's work, not connectors.
+    const listed = [...ids].filter((id) => {
+      const hash = id.indexOf('#')
+      return hash < 0 || !ids.has(id.slice(0, hash))
+    })
+    return { ids: listed.sort(), leased }
   } finally {
     query.close()
   }

@@ -41,7 +41,7 @@ async function loadFleetFile(file: string, io: CliIo, command: string, redisFlag
   if (!Array.isArray(module.connectors)) {
     throw new SluiceError({ code: 'CONNECTOR_LOAD', message: `${file} must export \`connectors\`: an array of connector definitions ({ id, source, destination, … })`, context: { file } })
   }
-  const connection = redisFlag ?? module.redis ?? io.env.SLUICE_REDIS
+  const connection = redisFlag ?? module.redis ?? (io.env.SLUICE_REDIS || undefined)
   if (connection === undefined) throw usage(command, 'no Redis given: pass --redis redis://host:port, export `redis` from the fleet file or set SLUICE_REDIS')
   return { module, connection }
 }

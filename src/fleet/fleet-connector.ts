@@ -78,6 +78,9 @@ export function resolveFleetConnectors(connectors: unknown, where: string, apis:
     if (c.state !== undefined) {
       throw new SluiceError({ code: 'CONFIG_INVALID', message: `${at}.state: a fleet keeps each connector's state in its destination, committed with the data and fenced; a separate state store can't be fenced. Drop the option.`, context: { option: `${at}.state` } })
     }
+    if (c.lease !== undefined) {
+      throw new SluiceError({ code: 'CONFIG_INVALID', message: `${at}.lease: in a fleet a run holds its connector through its job (the worker's lockDuration), not a destination lease; drop the option`, context: { option: `${at}.lease` } })
+    }
     const sink = c.destination as Sink & ConnectorStore
     if (typeof sink.fence !== 'function') {
       throw new SluiceError({
@@ -96,13 +99,22 @@ export function resolveFleetConnectors(connectors: unknown, where: string, apis:
       if (min > max) throw configInvalid(`${at}.partitions.min`, `at most partitions.max (${max})`, min)
       parts = { max, min }
     }
+    const source = toSource(c.source)
+    if (parts !== false && source.partitions && c.mar?.budget !== undefined) {
+      // Partitions meter into their own buckets until the completion merges them: a budget can't stop a backfill in time.
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `${at}.mar.budget: a backfill this fleet splits into partitions is metered per partition until it completes, so a MAR budget can't be enforced while it runs; set partitions: false on this connector to keep the budget, or drop the budget`,
+        context: { option: `${at}.mar.budget` },
+      })
+    }
     const schedule = c.schedule
     if (schedule && (schedule as { retry?: unknown }).retry !== undefined) {
       throw configInvalid(`${at}.schedule.retry`, "unset in a fleet: a failed job is retried by the fleet's `attempts` and `backoff`", 'a retry policy')
     }
     const jitterMs = schedule?.jitter === undefined ? 0 : parseDuration(schedule.jitter, `${at}.schedule.jitter`)
     out.set(c.id, {
-      id: c.id, options: c, source: toSource(c.source), sink, schedule, jitterMs, api, partitions: parts,
+      id: c.id, options: c, source, sink, schedule, jitterMs, api, partitions: parts,
       logger: settings.logger, alerts: settings.alerts, clock: settings.clock, leaseTtlMs: settings.leaseTtlMs, mar: settings.mar,
     })
   })

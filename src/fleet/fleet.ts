@@ -158,9 +158,10 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
   const finished = (queue: Queue, jobId: string) => async (opts: { readonly timeout?: Duration } = {}): Promise<FleetOutcome> => {
     const deadline = opts.timeout === undefined ? Infinity : Date.now() + parseDuration(opts.timeout, 'finished.timeout')
     for (;;) {
+      // Redis may be restarting: keep asking until the deadline.
       const job = await bull.Job.fromId(queue, jobId).catch(() => undefined)
       if (job) {
-        const state = await job.getState()
+        const state = await job.getState().catch(() => 'unknown')
         if (state === 'completed') return job.returnvalue as FleetOutcome
         // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
         if (state === 'failed') {

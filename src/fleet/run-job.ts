@@ -90,7 +90,7 @@ function skipped(c: FleetConnectorResolved, reason: string, message: string): Fl
 async function runConnector(ctx: JobContext, c: FleetConnectorResolved, job: Job<RunJobData>, token: string): Promise<FleetOutcome> {
   if (job.data.step === 'children') return completeBackfill(ctx, c, job, token)
   if (await isPaused(c)) return skipped(c, 'PAUSED', `connector ${c.id} is paused; resume it to sync`)
-  if (job.data.trigger === 'schedule' && c.jitterMs > 0) await c.clock.sleep(Math.floor(Math.random() * c.jitterMs))
+  if (job.data.trigger === 'schedule' && c.jitterMs > 0) await c.clock.sleep(Math.floor((c.options.random ?? Math.random)() * c.jitterMs))
   const holder = await claimConnector(ctx, c, job.id!)
   if (holder) return skipped(c, 'ALREADY_RUNNING', `connector ${c.id} is already running in the fleet (job ${holder})`)
   let keepClaim = false

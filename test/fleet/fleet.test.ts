@@ -52,6 +52,12 @@ describe('fleet options', () => {
     await expect(fleet({ connection: 'http://x', connectors: [base] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
     await expect(fleet({ connection: REDIS, connectors: [base], atempts: 3 } as never)).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('attempts') })
     await expect(runWorker({ connection: REDIS, connectors: [{ ...base, partitions: { max: 2, min: 3 } }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('partitions.min') })
+    await expect(fleet({ connection: REDIS, connectors: [{ ...base, lease: { ttl: '1m' } }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('.lease') })
+    // A budget can't be enforced while a split backfill meters per partition: refused unless partitions: false.
+    const split = { ...base, source: arraySource(rows(10), 5), mar: { budget: { monthly: 100 } } }
+    await expect(fleet({ connection: REDIS, connectors: [split] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('mar.budget') })
+    const f = await fleet({ connection: REDIS, connectors: [{ ...split, partitions: false }], prefix: prefix() })
+    await f.close()
   })
 
   it('never puts the Redis password in an error', async () => {

@@ -37,7 +37,8 @@ export interface PgPartitionContext {
  * checkpointing `{ after: <last key> }` in its own state and `{ done: true }` at the end, so it
  * resumes where it stopped and reads nothing once done. A whole-table partition is one keyset
  * round of that table from the plan's position. Every table is declared as its `postgresSource`
- * declares it, but `replace` becomes `upsert`: a full table's truncate belongs to the whole backfill.
+ * declares it, `replace` included: a partition run (`FleetRun.partitionOf`) registers no truncate of
+ * its own; the backfill's truncate is registered when it starts and applied when it completes.
  *
  * @example
  * ```ts
@@ -52,7 +53,7 @@ export function pgPartitionSource(context: PgPartitionContext, partition: Partit
     id: `${context.id}#${partition.key}`,
     readAhead: true,
     async tables() {
-      return (await context.tables()).map((spec) => (spec.mode === 'replace' ? { ...spec, mode: 'upsert' as const } : spec))
+      return context.tables()
     },
     read(args) {
       return context.session(async function* (client, broken, all) {
