@@ -113,7 +113,9 @@ export function postgres(options: PostgresOptions): Sink {
         await endPool()
       }
       try {
-        await prepareSchema(c, schema)
+        // Once per sink object (a fleet worker runs many partitions on one): the schema-wide advisory lock
+        // and the meta DDL again only if the meta tables went away meanwhile (a reset, a dropped schema).
+        if (!prepared || !(await hasMeta(c, schema))) await prepareSchema(c, schema)
         prepared = true
       } catch (cause) {
         await release(cause)
