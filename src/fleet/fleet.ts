@@ -144,12 +144,16 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
       const job = await bull.Job.fromId(queue, jobId).catch(() => undefined)
       if (job) {
         const state = await job.getState().catch(() => 'unknown')
-        if (state === 'completed') return job.returnvalue as FleetOutcome
+        // The job was read before its state: read it again for what it ended with.
+        const ended = state === 'completed' || state === 'failed' ? await bull.Job.fromId(queue, jobId).catch(() => undefined) : undefined
+        if (state === 'completed' && ended?.returnvalue) return ended.returnvalue as FleetOutcome
         // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
-        if (state === 'failed') {
-          const data = job.data as RunJobData
-          const [code, ...rest] = (job.failedReason ?? 'FAILED: the run failed').split(': ')
-          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: /^[A-Z_]+$/.test(code!) ? code! : 'FAILED', message: /^[A-Z_]+$/.test(code!) ? rest.join(': ') : job.failedReason ?? '' } }
+        if (state === 'failed' && ended) {
+          const data = ended.data as RunJobData
+          const reason = ended.failedReason ?? 'FAILED: the run failed'
+          const [code, ...rest] = reason.split(': ')
+          const coded = /^[A-Z_]+$/.test(code!)
+          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: coded ? code! : 'FAILED', message: coded ? rest.join(': ') : reason } }
         }
       }
       if (Date.now() > deadline) throw new SluiceError({ code: 'ABORTED', message: `fleet run ${jobId} did not finish within ${String(opts.timeout)}` })
