@@ -22,6 +22,9 @@ export interface PostgresOptions {
   readonly schema?: string
 }
 
+/** How long the pool sluice owns outlives its last borrower (ms). */
+const POOL_LINGER_MS = 1000
+
 /**
  * A PostgreSQL warehouse. Each batch is streamed with `COPY … FROM STDIN` into a temporary
  * staging table and merged with one `INSERT … SELECT … ON CONFLICT DO UPDATE`; data and the
@@ -56,18 +59,28 @@ export function postgres(options: PostgresOptions): Sink {
   let handle: PoolHandle | undefined
   let client: pg.PoolClient | undefined
 
-  const pool = (): PoolHandle => (handle ??= poolFor(options.connection, 2))
+  const pool = (): PoolHandle => {
+    clearTimeout(idle)
+    return (handle ??= poolFor(options.connection, 2))
+  }
   // Borrowers of the pool right now (reads outside a sync, a fence, the sync's session): the pool
   // sluice owns is ended only once none is left, so a read that finishes never ends the pool under
   // another one still waiting for a client (concurrent fleet jobs do that).
   let borrowers = 0
+  let idle: NodeJS.Timeout | undefined
+  // Ended a moment after the last borrower left rather than at once: a fleet worker's next job (pause
+  // check, fence, sync) reuses its connections instead of opening three new ones per partition. The
+  // timer and the idle clients (allowExitOnIdle) never keep the process alive.
   const endPool = async () => {
-    if (borrowers > 0) return
-    if (handle?.owned) {
+    if (borrowers > 0 || !handle?.owned) return
+    clearTimeout(idle)
+    idle = setTimeout(() => {
+      if (borrowers > 0 || writer.active() || !handle?.owned) return
       const h = handle
       handle = undefined
-      await h.pool.end()
-    }
+      void h.pool.end().catch(() => {})
+    }, POOL_LINGER_MS)
+    idle.unref()
   }
   /** A client for a one-off read outside a sync; the pool sluice owns is ended afterwards so nothing keeps the process alive. */
   const outside = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
