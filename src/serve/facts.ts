@@ -38,6 +38,8 @@ export interface SyncFacts {
   readonly endedAt: string
   readonly durationMs: number
   readonly rows: number
+  /** Rows it recorded in `_sluice_errors`. */
+  readonly errors?: number
   readonly stopReason?: string
   readonly error?: { readonly code: string; readonly message: string }
   readonly tables: Record<string, TableCounts>
@@ -247,6 +249,7 @@ function syncFacts(r: SyncReport): SyncFacts {
     endedAt: r.endedAt,
     durationMs: r.durationMs,
     rows: r.rows,
+    ...(r.errors ? { errors: r.errors } : {}),
     ...(r.stopReason ? { stopReason: r.stopReason } : {}),
     ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
     tables: r.tables,
