@@ -40,6 +40,14 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
+// The tests type-check without the DOM lib (it would leak browser globals into the Node sources):
+// these are the few browser shapes the page functions below use.
+interface BrowserWindow {
+  readonly document: { readonly documentElement: { readonly scrollWidth: number; readonly clientWidth: number } }
+  getComputedStyle(el: unknown): { readonly color: string }
+}
+const dialogOpen = () => page.locator('#auth').evaluate((d) => (d as unknown as { open: boolean }).open)
+
 const row = (id: string) => page.locator(`#connectors tbody tr[data-id="${id}"]`)
 
 describe('the sluice serve dashboard in Chromium', () => {
@@ -56,7 +64,7 @@ describe('the sluice serve dashboard in Chromium', () => {
     expect(await row('crm').getAttribute('class')).toContain('late')
     expect(await row('crm').locator('td.lag').innerText()).toContain('late')
     expect(await row('crm').locator('td.next-run').innerText()).toContain('every 1h')
-    const color = await row('crm').locator('td.lag').evaluate((el) => getComputedStyle(el).color)
+    const color = await row('crm').locator('td.lag').evaluate((el) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).color)
     expect(color).toBe('rgb(220, 38, 38)')
   })
 
@@ -120,7 +128,7 @@ describe('the sluice serve dashboard in Chromium', () => {
     await page.screenshot({ path: join(IMAGES, 'dashboard.png'), fullPage: true })
     await page.setViewportSize({ width: 375, height: 800 })
     // Readable at phone width: nothing makes the page itself scroll sideways (wide tables scroll in their box).
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0)
+    await expect.poll(() => page.evaluate(() => { const { documentElement: e } = (globalThis as unknown as BrowserWindow).document; return e.scrollWidth - e.clientWidth })).toBeLessThanOrEqual(0)
     await page.screenshot({ path: join(IMAGES, 'dashboard-phone.png') })
     await page.setViewportSize({ width: 1280, height: 800 })
     expect(statSync(join(IMAGES, 'dashboard.png')).size).toBeGreaterThan(10_000)
@@ -134,7 +142,7 @@ describe('the sluice serve dashboard in Chromium', () => {
     await page.locator('#auth-secret').fill('wrong-secret')
     await page.locator('#auth-ok').click()
     // 401: the page forgets the pair and asks again.
-    await expect.poll(() => page.locator('#auth').evaluate((d) => (d as HTMLDialogElement).open)).toBe(true)
+    await expect.poll(() => dialogOpen()).toBe(true)
     await page.locator('#auth-key').fill(KEY)
     await page.locator('#auth-secret').fill(SECRET)
     await page.locator('#auth-ok').click()
@@ -147,7 +155,7 @@ describe('the sluice serve dashboard in Chromium', () => {
     await row('shop').locator('button.pause').click()
     await expect.poll(() => row('shop').locator('td.state').innerText()).toContain('paused')
     expect((await target.store.loadConnector!({ connectorId: 'shop' }))?.paused).toBe(true)
-    expect(await page.locator('#auth').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false)
+    expect(await dialogOpen()).toBe(false)
     await row('shop').locator('button.resume').click()
     await expect.poll(() => row('shop').locator('td.state').innerText()).toContain('idle')
     expect((await target.store.loadConnector!({ connectorId: 'shop' }))?.paused).toBe(false)
