@@ -71,6 +71,12 @@ function loadedNames(kind: 'cjs' | 'esm'): Record<string, string[]> {
 }
 
 describe('the published package', () => {
+  it('ships the sluice serve dashboard files in dist/serve-page/, where servePage reads them', () => {
+    for (const file of ['index.html', 'app.js', 'style.css']) {
+      expect(readFileSync(join(installed, 'dist', 'serve-page', file), 'utf8'), file).toBe(readFileSync(join('src', 'serve', 'page', file), 'utf8'))
+    }
+  })
+
   it('passes publint (package.json agrees with the packed files), warnings included', () => {
     const { ok, output } = devTool('publint', 'publint', ['run', tarball, '--strict'], root)
     expect(ok, output).toBe(true)

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { op, sqlite, sync, type Message, type Sink, type Source, type SyncReport } from '../../src/index.js'
+import type { ConnectorStore } from '../../src/contracts/connector-store.js'
+import type { MarStore } from '../../src/contracts/mar-store.js'
+
+/** The MAR budget of `shop`: small, so that the 50 % and 100 % thresholds fire. */
+export const BUDGET = { monthly: 6, warnAt: [0.5, 1] } as const
+
+const DAY = 86_400_000
+
+/** `YYYY-MM` of a time. */
+export function month(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7)
+}
+
+/** The first day of the month before `now`'s, at noon UTC. */
+export function lastMonth(now: number): number {
+  const d = new Date(now)
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1, 12)
+}
+
+export type Store = Sink & ConnectorStore & MarStore
+
+/**
+ * `shop`: orders and customers. Each read upserts `ids` of orders (a new `email` column from the
+ * second sync on: a schema change) and, with `bad`, records one rejected record in `_sluice_errors`.
+ */
+export function shopSource(ids: readonly number[], opts: { email?: boolean; bad?: boolean } = {}): Source {
+  return {
+    id: 'shop',
+    tables: () => [{ table: 'orders', primaryKey: ['id'] }, { table: 'customers', primaryKey: ['id'] }],
+    async *read({ recordError }): AsyncGenerator<Message> {
+      if (opts.bad) recordError({ kind: 'record', table: 'orders', code: 'VALIDATION_FAILED', message: 'total: expected a number, got "n/a"', record: { id: 99, total: 'n/a' } })
+      yield op.upsert('orders', ids.map((id) => ({ id, total: id * 10, ...(opts.email ? { email: `o${id}@example.com` } : {}) })))
+      yield op.upsert('customers', [{ id: 1, name: 'Ada' }])
+      yield op.checkpoint({ n: ids.at(-1) ?? 0 })
+    },
+  }
+}
+
+/** `crm`: one contact, or (`down`) an API that fails. */
+export function crmSource(down: boolean): Source {
+  return {
+    id: 'crm',
+    tables: () => [{ table: 'contacts', primaryKey: ['id'] }],
+    async *read() {
+      if (down) throw new Error('crm api down: 503 Service Unavailable')
+      yield op.upsert('contacts', [{ id: 1 }])
+      yield op.checkpoint({ n: 1 })
+    },
+  }
+}
+
+/**
+ * A SQLite warehouse made by real syncs: `shop` synced last month (3 orders) and this month
+ * (2 new orders with a new column, and a rejected record), passing 50 % and 100 % of its budget;
+ * `crm` succeeded once, then failed; `billing` holds a lease, as a sync running in another process does.
+ */
+export async function makeWarehouse(dir: string, now: number): Promise<{ path: string; store: Store; reports: SyncReport[] }> {
+  mkdirSync(join(dir, 'files'), { recursive: true })
+  const path = join(dir, 'files', 'warehouse.db')
+  const store = sqlite({ path }) as Store
+  const reports: SyncReport[] = []
+  const before = lastMonth(now)
+  const clock = (ms: number) => ({ now: () => ms })
+  reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(before) }, source: shopSource([1, 2, 3]) }))
+  reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(now - DAY) }, source: shopSource([4, 5], { email: true, bad: true }) }))
+  reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(now) }, source: shopSource([5], { email: true }) }))
+  reports.push(await sync({ connectorId: 'crm', destination: store, mar: { clock: clock(now) }, source: crmSource(false) }))
+  reports.push(await sync({ connectorId: 'crm', destination: store, mar: { clock: clock(now) }, source: crmSource(true) }))
+  await store.acquireLease!({ name: 'connector:billing', holder: 'worker-7 (pid 4242)', ttlMs: 3_600_000, now })
+  return { path, store, reports }
+}
