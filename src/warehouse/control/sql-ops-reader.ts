@@ -1,8 +1,12 @@
 import type { MarThresholdFired, OpsReader, SyncErrorRow } from '../../contracts/ops-reader.js'
 import type { ErrorRecord } from '../../core/error-record.js'
-import type { SqlConnection } from '../sql/sql-dialect.js'
-import { withPlaceholders } from '../sql/sql-dialect.js'
-import type { SqlControlAccess } from './sql-control.js'
+import { withPlaceholders, type SqlConnection, type SqlDialect } from '../sql/sql-dialect.js'
+
+/** The read half of the control access (`SqlControlAccess` of sql-control.ts): `work` runs where `table` exists, else `empty` is the answer. */
+export interface OpsReadAccess {
+  readonly dialect: SqlDialect
+  read<T>(table: string, work: (connection: SqlConnection) => Promise<T>, empty: T): Promise<T>
+}
 
 const ID_TABLES = ['_sluice_state', '_sluice_syncs', '_sluice_mar', '_sluice_connectors'] as const
 
@@ -13,12 +17,12 @@ const ID_TABLES = ['_sluice_state', '_sluice_syncs', '_sluice_mar', '_sluice_con
  * @example
  * ```ts
  * import { sqlOpsReader } from './sql-ops-reader.js'
- * import type { SqlControlAccess } from './sql-control.js'
- * declare const access: SqlControlAccess
+ * import type { OpsReadAccess } from './sql-ops-reader.js'
+ * declare const access: OpsReadAccess
  * const { leases } = sqlOpsReader(access)
  * ```
  */
-export function sqlOpsReader(access: SqlControlAccess): OpsReader {
+export function sqlOpsReader(access: OpsReadAccess): OpsReader {
   const d = access.dialect
   const p = (text: string) => withPlaceholders(d, text)
   return {
