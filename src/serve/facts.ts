@@ -1,7 +1,7 @@
 import type { Connector } from '../connector/create-connector.js'
 import type { LeaseHolder, MarThresholdFired, SyncErrorRow } from '../contracts/ops-reader.js'
 import type { SchemaHistoryEntry, Sink, TableDescription } from '../contracts/sink.js'
-import type { SyncReport, TableCounts } from '../contracts/sync-report.js'
+import type { ReplicationStatus, SyncReport, TableCounts } from '../contracts/sync-report.js'
 import type { MarOptions } from '../mar/mar-options.js'
 import { marMonth } from '../mar/mar-month.js'
 import { parseSchedule, type Schedule, type ScheduleSpec } from '../schedule/schedule.js'
@@ -43,6 +43,8 @@ export interface SyncFacts {
   readonly stopReason?: string
   readonly error?: { readonly code: string; readonly message: string }
   readonly tables: Record<string, TableCounts>
+  /** Where a change-data-capture connector's replication stood at the end of the sync. */
+  readonly replication?: ReplicationStatus
 }
 
 /**
@@ -253,5 +255,6 @@ function syncFacts(r: SyncReport): SyncFacts {
     ...(r.stopReason ? { stopReason: r.stopReason } : {}),
     ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
     tables: r.tables,
+    ...(r.replication ? { replication: r.replication } : {}),
   }
 }
