@@ -188,7 +188,11 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
     },
     async tables(id) {
       const target = (await locate()).get(id)
-      return target ? ((await target.destination.describe?.()) ?? []) : undefined
+      if (!target) return undefined
+      const tables = (await target.destination.describe?.()) ?? []
+      // The schema log says which connector created or changed a table; a destination without one shows every table.
+      const own = new Set(((await target.destination.schemaHistory?.()) ?? []).filter((e) => e.connectorId === id).map((e) => e.table))
+      return own.size === 0 ? tables : tables.filter((t) => own.has(t.table) || own.has(t.name))
     },
     control(id) {
       const target = options.targets.find((t) => t.connector?.id === id)
@@ -220,7 +224,7 @@ export interface Facts {
   syncErrors(id: string, syncId: string): Promise<SyncErrorRow[] | undefined>
   mar(id: string): Promise<MarFacts | undefined>
   schemaChanges(id: string): Promise<SchemaHistoryEntry[] | undefined>
-  /** The tables of the connector's destination (all of them: a destination does not record which connector made a table). */
+  /** The connector's tables in its destination: those its schema log names (every table where there is no log). */
   tables(id: string): Promise<TableDescription[] | undefined>
   /** Sync, pause and resume, for a connector given with its {@link Connector}; undefined for read-only ones. */
   control(id: string): ConnectorControl | undefined
