@@ -4,6 +4,7 @@ import { createConnector } from '../connector/create-connector.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Logger } from '../log/logger.js'
 import type { FactsTarget } from '../serve/facts.js'
+import { configurationSecrets } from '../serve/secret-redactor.js'
 import { fileState } from '../state/file-state.js'
 import { debugPaths } from './debug-paths.js'
 import { loadConfiguration } from './load-configuration.js'
@@ -73,5 +74,5 @@ async function folderTarget(dir: string, cwd: string, logger: Logger | undefined
     mar: { mode: 'exact' },
     ...(logger ? { logger } : {}),
   })
-  return { destination: reader, label: relative(cwd, paths.warehouse) || paths.warehouse, connector }
+  return { destination: reader, label: relative(cwd, paths.warehouse) || paths.warehouse, connector, secrets: configurationSecrets(configuration) }
 }

@@ -28,6 +28,8 @@ export interface FactsTarget {
   readonly schedule?: ScheduleSpec
   /** The connector's MAR options (for the budget line). */
   readonly mar?: MarOptions
+  /** Values that must never leave the server (a connector's configuration values): replaced by `[redacted]` in every answer and metric. */
+  readonly secrets?: readonly string[]
 }
 
 /** One finished sync as the page and the API show it. */

@@ -4,9 +4,10 @@ import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import type { ServeAuth } from './basic-auth.js'
 import { createFacts, type Facts, type FactsTarget } from './facts.js'
 import { fivetranApi } from './fivetran-api.js'
-import { replyJson } from './http-reply.js'
+import { redactReplies, replyJson } from './http-reply.js'
 import { metricsText } from './metrics.js'
 import { pageApi } from './page-api.js'
+import { secretRedactor } from './secret-redactor.js'
 
 /** Answers the dashboard's own requests (`/`, `/assets/*`); true when it answered. */
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -60,13 +61,15 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
 export function serveHandler(options: ServerOptions, facts: Facts = createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })): RequestListener {
   const now = options.now ?? Date.now
   const ctx = { facts, auth: options.auth }
+  const redact = secretRedactor([...options.targets.flatMap((t) => t.secrets ?? []), ...(options.auth ? [options.auth.key, options.auth.secret] : [])])
   return (req, res) => {
+    redactReplies(res, redact)
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (await fivetranApi(req, res, url, ctx)) return
       if (await pageApi(req, res, url, ctx)) return
       if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
-        const text = await metricsText(facts, now())
+        const text = redact(await metricsText(facts, now()))
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' })
         res.end(req.method === 'HEAD' ? undefined : text)
         return
