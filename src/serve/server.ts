@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { knownOptions } from '../core/check-option.js'
 import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import type { ServeAuth } from './basic-auth.js'
 import { createFacts, type Facts, type FactsTarget } from './facts.js'
@@ -43,6 +44,8 @@ export interface ServerHandle {
   close(): Promise<void>
 }
 
+const SERVER_OPTIONS = { targets: true, host: true, port: true, auth: true, page: true, now: true } as const
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
 
 /**
@@ -58,7 +61,9 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
  * createServer(serveHandler({ targets: [{ destination: sqlite({ path: 'warehouse.db' }), label: 'warehouse.db' }] })).listen(8080, '127.0.0.1')
  * ```
  */
-export function serveHandler(options: ServerOptions, facts: Facts = createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })): RequestListener {
+export function serveHandler(options: ServerOptions, facts?: Facts): RequestListener {
+  knownOptions(options, SERVER_OPTIONS, 'serveHandler')
+  facts ??= createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })
   const now = options.now ?? Date.now
   const ctx = { facts, auth: options.auth }
   const redact = secretRedactor([...options.targets.flatMap((t) => t.secrets ?? []), ...(options.auth ? [options.auth.key, options.auth.secret] : [])])
@@ -101,6 +106,7 @@ export function serveHandler(options: ServerOptions, facts: Facts = createFacts(
  * ```
  */
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
+  knownOptions(options, SERVER_OPTIONS, 'startServer')
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new SluiceError({ code: 'CONFIG_INVALID', message: `serve \`port\` must be a whole number from 0 to 65535, got ${String(port)}`, context: { option: 'port' } })

@@ -10,6 +10,7 @@ import * as filesEntry from '../../src/files.js'
 import * as main from '../../src/index.js'
 import * as mysqlEntry from '../../src/mysql.js'
 import * as postgresEntry from '../../src/postgres.js'
+import * as serveEntry from '../../src/serve.js'
 import config from '../../tsup.config.js'
 import { devTool } from './dev-tool.js'
 
@@ -29,6 +30,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 /** The source module of each entry (a new entry in the exports map needs a line here). */
 const SOURCES: Record<string, object> = {
   sluice: main, 'sluice/postgres': postgresEntry, 'sluice/mysql': mysqlEntry, 'sluice/duckdb': duckdbEntry, 'sluice/files': filesEntry, 'sluice/arrow': arrowEntry,
+  'sluice/serve': serveEntry,
 }
 const ENTRIES = Object.keys(pkg.exports).filter((key) => key !== './package.json').map((key) => (key === '.' ? 'sluice' : `sluice/${key.slice(2)}`))
 
