@@ -56,21 +56,21 @@ export interface SyncErrorRow extends ErrorRecord {
  * Read-only views of a destination's operations tables, for monitoring (`sluice serve`,
  * `sluice status`): which connectors it knows, the leases held now, the errors of one sync and the
  * MAR thresholds that fired. Every SQL destination (SQLite, DuckDB, Postgres) has them; they are
- * optional on a {@link Sink}, and a reader without them shows less, never fails.
+ * optional methods, like the other store roles of a sink: a reader without them shows less, never fails.
  *
  * @example
  * ```ts
  * import type { OpsReader } from 'sluice'
- * const held = async (r: OpsReader) => (await r.leases({ now: Date.now() })).map((l) => l.holder)
+ * const held = async (r: OpsReader) => ((await r.leases?.({ now: Date.now() })) ?? []).map((l) => l.holder)
  * ```
  */
 export interface OpsReader {
   /** Connector ids found in state, sync history, MAR and pause flags, sorted. */
-  connectors(): Promise<string[]>
+  connectors?(): Promise<string[]>
   /** Leases whose expiry is after `now` (ms since the epoch). */
-  leases(args: { readonly now: number }): Promise<LeaseHolder[]>
+  leases?(args: { readonly now: number }): Promise<LeaseHolder[]>
   /** The `_sluice_errors` rows of one sync, oldest first (at most `limit`, default 1,000). */
-  syncErrors(args: { readonly connectorId: string; readonly syncId: string; readonly limit?: number }): Promise<SyncErrorRow[]>
+  syncErrors?(args: { readonly connectorId: string; readonly syncId: string; readonly limit?: number }): Promise<SyncErrorRow[]>
   /** Thresholds fired, oldest first. */
-  marThresholds(args: MarFilter): Promise<MarThresholdFired[]>
+  marThresholds?(args: MarFilter): Promise<MarThresholdFired[]>
 }

@@ -241,4 +241,4 @@ export interface SinkStateStore {
  * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
  * ```
  */
-export interface Sink extends SinkWriter, WarehouseReader, SinkStateStore, MarStore, ConnectorStore, Partial<OpsReader> {}
+export interface Sink extends SinkWriter, WarehouseReader, SinkStateStore, MarStore, ConnectorStore, OpsReader {}

@@ -222,12 +222,17 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
 
 /** What {@link createFacts} answers; `undefined` where the connector id is unknown. */
 export interface Facts {
+  /** Every connector's facts and the leases held now. */
   overview(): Promise<Overview>
+  /** One connector's facts. */
   connector(id: string): Promise<ConnectorFacts | undefined>
   /** Finished syncs, newest first. */
   syncs(id: string, limit?: number): Promise<SyncFacts[] | undefined>
+  /** The `_sluice_errors` rows of one sync. */
   syncErrors(id: string, syncId: string): Promise<SyncErrorRow[] | undefined>
+  /** MAR per month and table, the budget and the thresholds that fired. */
   mar(id: string): Promise<MarFacts | undefined>
+  /** The connector's schema change log. */
   schemaChanges(id: string): Promise<SchemaHistoryEntry[] | undefined>
   /** The connector's tables in its destination: those its schema log names (every table where there is no log). */
   tables(id: string): Promise<TableDescription[] | undefined>
@@ -248,7 +253,9 @@ export interface ConnectorControl {
   running(): boolean
   /** Starts a sync in the background; the promise settles when it ends. */
   trigger(): Promise<unknown>
+  /** Pauses the connector (persisted in its destination). */
   pause(): Promise<void>
+  /** Lifts the pause. */
   resume(): Promise<void>
 }
 

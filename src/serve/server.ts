@@ -41,6 +41,7 @@ export interface ServerOptions {
 export interface ServerHandle {
   readonly url: string
   readonly facts: Facts
+  /** Stops listening, closes open connections and resolves when the server is closed. */
   close(): Promise<void>
 }
 

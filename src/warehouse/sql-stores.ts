@@ -27,7 +27,7 @@ export interface SqlStoresAccess extends SqlControlAccess {
  * const methods = sqlStores(access)
  * ```
  */
-export function sqlStores(access: SqlStoresAccess): Required<MarStore> & Required<ConnectorStore> & OpsReader {
+export function sqlStores(access: SqlStoresAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   // One storage per connection, so the memo of loaded buckets (keyed by storage) lives as long as the connection.
   const storages = new WeakMap<SqlConnection, MarStorage>()
   const storageOf = (connection: SqlConnection): MarStorage => {

@@ -61,7 +61,7 @@ export interface DuckDbAccess {
  * const methods = duckdbStores(access)
  * ```
  */
-export function duckdbStores(access: DuckDbAccess): Required<MarStore> & Required<ConnectorStore> & OpsReader {
+export function duckdbStores(access: DuckDbAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   const control: SqlControlAccess = {
     dialect: DUCKDB_DIALECT,
     read: (table, work, empty) => access.read(table, (c) => work(connectionOf(c)), empty),

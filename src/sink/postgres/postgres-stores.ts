@@ -56,7 +56,7 @@ export interface PostgresAccess {
  * const methods = postgresStores(access)
  * ```
  */
-export function postgresStores(access: PostgresAccess): Required<MarStore> & Required<ConnectorStore> & OpsReader {
+export function postgresStores(access: PostgresAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   const dialect = postgresDialect(access.schema)
   return sqlStores({
     dialect,

@@ -44,7 +44,7 @@ export interface SqliteAccess {
  * const methods = sqliteStores(access)
  * ```
  */
-export function sqliteStores(access: SqliteAccess): Required<MarStore> & Required<ConnectorStore> & OpsReader {
+export function sqliteStores(access: SqliteAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   return sqlStores({
     dialect: SQLITE_DIALECT,
     async run() {

@@ -39,7 +39,7 @@ export interface SqlControlAccess {
  * const { acquireLease, history } = sqlControl(access)
  * ```
  */
-export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> & OpsReader {
+export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> & Required<OpsReader> {
   const d = access.dialect
   const p = (text: string) => withPlaceholders(d, text)
   const leases = d.table('_sluice_leases')

@@ -22,7 +22,7 @@ const ID_TABLES = ['_sluice_state', '_sluice_syncs', '_sluice_mar', '_sluice_con
  * const { leases } = sqlOpsReader(access)
  * ```
  */
-export function sqlOpsReader(access: OpsReadAccess): OpsReader {
+export function sqlOpsReader(access: OpsReadAccess): Required<OpsReader> {
   const d = access.dialect
   const p = (text: string) => withPlaceholders(d, text)
   return {
