@@ -63,7 +63,7 @@ export function sqlOpsReader(access: OpsReadAccess): Required<OpsReader> {
         message: String(r.message),
         ...(r.context != null ? { context: parsed(r.context) as Record<string, unknown> } : {}),
         ...(r.record != null ? { record: parsed(r.record) as Record<string, unknown> } : {}),
-        createdAt: String(r.created_at),
+        createdAt: isoTime(r.created_at),
       }))
     },
     async marThresholds({ connectorId, month }) {
@@ -80,9 +80,18 @@ export function sqlOpsReader(access: OpsReadAccess): Required<OpsReader> {
           ),
         [] as Record<string, unknown>[],
       )
-      return rows.map((r): MarThresholdFired => ({ connectorId: String(r.connector_id), month: String(r.month), threshold: Number(r.threshold), rows: Number(r.rows), firedAt: String(r.fired_at) }))
+      return rows.map((r): MarThresholdFired => ({ connectorId: String(r.connector_id), month: String(r.month), threshold: Number(r.threshold), rows: Number(r.rows), firedAt: isoTime(r.fired_at) }))
     },
   }
+}
+
+/** A timestamp read back as text (SQLite's ISO text, Postgres' and DuckDB's `2026-12-06 03:05:00.1+00`) as ISO-8601 UTC. */
+function isoTime(value: unknown): string {
+  let text = String(value).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')
+  // A timestamp without a zone was written as UTC (`now()` of a UTC session, or ISO text): don't let Date.parse read it as local time.
+  if (/T[\d:.]+$/.test(text)) text += 'Z'
+  const ms = Date.parse(text)
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(value)
 }
 
 /** A JSON column read back as text (SQLite stores text, Postgres `json`, cast to text above). */
