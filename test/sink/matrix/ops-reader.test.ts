@@ -3,7 +3,7 @@ import { op, sync, type Message, type Sink } from '../../../src/index.js'
 import { forEachDestination } from './each-destination.js'
 
 /** The destinations whose operations tables `sluice serve` reads through `OpsReader`: every SQL one. */
-const SQL = new Set(['sqlite', 'duckdb', 'postgres'])
+const SQL = new Set(['sqlite', 'sqlite-thread', 'duckdb', 'postgres'])
 
 const source = (opts: { fail?: boolean; bad?: boolean } = {}) => ({
   tables: () => [{ table: 't', primaryKey: ['id'] }],
