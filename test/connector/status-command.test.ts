@@ -42,7 +42,7 @@ describe('sluice status / sluice mar', () => {
     // How long ago the last success ended: crm never succeeded.
     expect(out).toMatch(/\| Last success \|/)
     expect(out).toMatch(/crm\s+\|.*\|\s+never \|/)
-    expect(out).toMatch(/shop\s+\|.*\| \d+s ago \|/)
+    expect(out).toMatch(/shop\s+\|.*\|\s+\d+s ago \|/)
   })
 
   it('mar prints rows per month, connector and table with totals, filters by month, and rejects a bad month', async () => {
