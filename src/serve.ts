@@ -9,7 +9,7 @@ import { knownOptions } from './core/check-option.js'
 import { resolveServeTargets, type ServeTarget } from './cli/serve-targets.js'
 import type { Logger } from './log/logger.js'
 import { servePage } from './serve/page/serve-page.js'
-import { startServer, type ServerHandle, type ServerOptions } from './serve/server.js'
+import { checkListen, startServer, type ServerHandle, type ServerOptions } from './serve/server.js'
 
 export { createFacts, type ConnectorControl, type ConnectorFacts, type Facts, type FactsTarget, type MarFacts, type Overview, type SyncFacts } from './serve/facts.js'
 export { LATE_FACTOR } from './serve/freshness.js'
@@ -52,5 +52,6 @@ export interface ServeOptions extends Omit<ServerOptions, 'targets' | 'page'> {
 export async function serve(options: ServeOptions): Promise<ServerHandle> {
   knownOptions(options, { targets: true, cwd: true, logger: true, host: true, port: true, auth: true, now: true }, 'serve')
   const { targets, cwd, logger, ...rest } = options
+  checkListen(rest)
   return startServer({ ...rest, targets: await resolveServeTargets(targets, cwd ?? process.cwd(), logger), page: servePage })
 }

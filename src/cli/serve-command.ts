@@ -1,4 +1,4 @@
-import { startServer } from '../serve/server.js'
+import { checkListen, startServer } from '../serve/server.js'
 import { servePage } from '../serve/page/serve-page.js'
 import type { ServeAuth } from '../serve/basic-auth.js'
 import { SluiceError } from '../core/sluice-error.js'
@@ -46,6 +46,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo, stop: Pro
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `set both SLUICE_API_KEY and SLUICE_API_SECRET, or neither (${key === '' ? 'SLUICE_API_KEY' : 'SLUICE_API_SECRET'} is empty)`, context: { option: key === '' ? 'SLUICE_API_KEY' : 'SLUICE_API_SECRET' } })
   }
   const auth: ServeAuth | undefined = key !== '' ? { key, secret } : undefined
+  checkListen({ port, ...(args.values.host !== undefined ? { host: args.values.host } : {}), ...(auth ? { auth } : {}) })
   const targets: ServeTarget[] = args.positionals.map((dir) => ({ dir }))
   if (args.values.warehouse !== undefined) targets.push({ warehouse: args.values.warehouse })
   if (targets.length === 0) targets.push({ dir: '.' })

@@ -93,6 +93,33 @@ export function serveHandler(options: ServerOptions, facts?: Facts): RequestList
 }
 
 /**
+ * Checks where a server would listen and with which key, before anything is loaded: a bad port,
+ * half a key, or a host other than loopback without a key are `CONFIG_INVALID` naming the option.
+ *
+ * @example
+ * ```ts
+ * import { checkListen } from './server.js'
+ * checkListen({ host: '127.0.0.1', port: 8080 }) // { host: '127.0.0.1', port: 8080 }
+ * ```
+ */
+export function checkListen(options: Pick<ServerOptions, 'host' | 'port' | 'auth'>): { host: string; port: number } {
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new SluiceError({ code: 'CONFIG_INVALID', message: `serve \`port\` must be a whole number from 0 to 65535, got ${String(port)}`, context: { option: 'port' } })
+  if (options.auth !== undefined && (typeof options.auth.key !== 'string' || options.auth.key === '' || typeof options.auth.secret !== 'string' || options.auth.secret === '')) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'serve `auth` needs a non-empty key and secret (SLUICE_API_KEY and SLUICE_API_SECRET)', context: { option: 'auth' } })
+  }
+  if (!LOOPBACK.test(host) && !options.auth) {
+    throw new SluiceError({
+      code: 'CONFIG_INVALID',
+      message: `serve \`host\` ${host} is not loopback: set an API key and secret (SLUICE_API_KEY and SLUICE_API_SECRET, or serve({ auth })) before binding to the network`,
+      context: { option: 'host' },
+    })
+  }
+  return { host, port }
+}
+
+/**
  * Starts `sluice serve` over `targets`: binds to `127.0.0.1` unless told otherwise, and refuses
  * (`CONFIG_INVALID`) to bind elsewhere without an API key and secret — a dashboard that pauses
  * connectors is never open to the network by default.
@@ -108,19 +135,7 @@ export function serveHandler(options: ServerOptions, facts?: Facts): RequestList
  */
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   knownOptions(options, SERVER_OPTIONS, 'startServer')
-  const host = options.host ?? '127.0.0.1'
-  const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new SluiceError({ code: 'CONFIG_INVALID', message: `serve \`port\` must be a whole number from 0 to 65535, got ${String(port)}`, context: { option: 'port' } })
-  if (options.auth !== undefined && (typeof options.auth.key !== 'string' || options.auth.key === '' || typeof options.auth.secret !== 'string' || options.auth.secret === '')) {
-    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'serve `auth` needs a non-empty key and secret (SLUICE_API_KEY and SLUICE_API_SECRET)', context: { option: 'auth' } })
-  }
-  if (!LOOPBACK.test(host) && !options.auth) {
-    throw new SluiceError({
-      code: 'CONFIG_INVALID',
-      message: `serve \`host\` ${host} is not loopback: set an API key and secret (SLUICE_API_KEY and SLUICE_API_SECRET, or serve({ auth })) before binding to the network`,
-      context: { option: 'host' },
-    })
-  }
+  const { host, port } = checkListen(options)
   const facts = createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })
   const server = createServer(serveHandler(options, facts))
   await new Promise<void>((resolve, reject) => {
