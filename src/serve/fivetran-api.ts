@@ -42,7 +42,7 @@ export async function fivetranApi(req: IncomingMessage, res: ServerResponse, url
   const listing = (parts.length === 2 && isResource(parts[1])) || (parts.length === 4 && parts[1] === 'groups' && isResource(parts[3]))
   const resource = listing ? (parts[3] ?? parts[1])! : parts[1]
   const noun = resource === 'connections' ? 'Connection' : 'Connector'
-  if (!isResource(resource) && !(parts[1] === 'groups')) {
+  if (!isResource(resource)) {
     fail(404, 'NotFound', `no such endpoint: ${url.pathname}`)
     return true
   }
@@ -78,7 +78,7 @@ export async function fivetranApi(req: IncomingMessage, res: ServerResponse, url
       replyJson(res, 200, { code: 'Success', message })
     } else if (action === 'schemas' && method === 'GET') {
       replyJson(res, 200, { code: 'Success', data: fivetranSchemas(id, (await ctx.facts.tables(id)) ?? []) })
-    } else if ((action === undefined || action === 'sync' || action === 'schemas') ) {
+    } else if (action === undefined || action === 'sync' || action === 'schemas') {
       fail(405, 'MethodNotAllowed', `${method} ${url.pathname} is not supported`)
     } else {
       fail(404, 'NotFound', `no such endpoint: ${url.pathname}`)

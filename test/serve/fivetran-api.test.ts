@@ -79,6 +79,16 @@ describe('GET /v1/connectors/{id}', () => {
     expect(b.body.code).toBe('NotFound_Connection')
     expect((await call(`${base}/v1/connectors/nope/sync`, { method: 'POST', body: {} })).status).toBe(404)
   })
+
+  it('answers what it does not support in the same shape: other resources 404, other methods 405', async () => {
+    expect((await call(`${base}/v1/destinations/x`)).body).toEqual({ code: 'NotFound', message: expect.any(String) })
+    const deleted = await call(`${base}/v1/connectors/orders`, { method: 'DELETE' })
+    expect(deleted.status).toBe(405)
+    expect(deleted.body.code).toBe('MethodNotAllowed')
+    expect((await call(`${base}/v1/connectors/orders/resync`, { method: 'POST' })).status).toBe(404)
+    expect((await call(`${base}/v1/connectors`, { method: 'POST', body: { service: 'x' } })).status).toBe(405)
+    expect((await call(`${base}/v1/connectors/orders`)).body.data.id).toBe('orders')
+  })
 })
 
 describe('POST /v1/connectors/{id}/sync', () => {
