@@ -31,7 +31,8 @@ export async function statusCommand(where: WarehouseLocation, out: (text: string
   const { path, format } = warehouse
   const sink = await warehouseSink(path, format)
   // The same facts as the page, the API and /metrics of `sluice serve`.
-  const { connectors } = await createFacts({ targets: [{ destination: sink, label: path }], now: () => now }).overview()
+  // One warehouse: what can't be read is the command's error (strict), not a line left out.
+  const { connectors } = await createFacts({ targets: [{ destination: sink, label: path }], now: () => now }).overview({ strict: true })
   if (connectors.length === 0) {
     out('No connector has synced into this warehouse yet\n')
     return 0

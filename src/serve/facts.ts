@@ -1,5 +1,6 @@
 import type { Connector } from '../connector/create-connector.js'
 import { knownOptions } from '../core/check-option.js'
+import { isSluiceError } from '../core/sluice-error.js'
 import type { LeaseHolder, MarThresholdFired, SyncErrorRow } from '../contracts/ops-reader.js'
 import type { SchemaHistoryEntry, Sink, TableDescription } from '../contracts/sink.js'
 import type { ReplicationStatus, SyncReport, TableCounts } from '../contracts/sync-report.js'
@@ -83,6 +84,8 @@ export interface Overview {
   readonly generatedAt: string
   readonly connectors: ConnectorFacts[]
   readonly leases: LeaseHolder[]
+  /** Targets that could not be read now (a DuckDB file another process holds, a database that is down): their connectors are left out. */
+  readonly unavailable?: { readonly warehouse: string; readonly code: string; readonly message: string }[]
 }
 
 /**
@@ -106,10 +109,19 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
   for (const t of options.targets) if (t.schedule) schedules.set(t, parseSchedule(t.schedule, `${t.label}.schedule`))
   const running = new Map<string, Promise<unknown>>()
 
-  const locate = async (): Promise<Map<string, FactsTarget>> => {
+  /** Which target holds each connector id; a target that can't be read now is left out and listed in `unavailable`. */
+  const locate = async (unavailable?: Map<FactsTarget, unknown>): Promise<Map<string, FactsTarget>> => {
     const where = new Map<string, FactsTarget>()
     for (const target of options.targets) {
-      const ids = (await target.destination.connectors?.()) ?? []
+      let ids: string[]
+      try {
+        ids = (await target.destination.connectors?.()) ?? []
+      } catch (error) {
+        // One locked or unreachable warehouse must not take the whole page down with it.
+        if (!unavailable) throw error
+        unavailable.set(target, error)
+        continue
+      }
       if (target.connector && !ids.includes(target.connector.id)) ids.push(target.connector.id)
       for (const id of ids) if (!where.has(id) && !(id.includes('#') && ids.includes(id.slice(0, id.indexOf('#'))))) where.set(id, target)
     }
@@ -151,14 +163,31 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
   }
 
   const facts: Facts = {
-    async overview() {
+    async overview(opts = {}) {
       const at = now()
-      const where = await locate()
+      const failed = new Map<FactsTarget, unknown>()
+      const where = await locate(opts.strict ? undefined : failed)
       const leases: LeaseHolder[] = []
-      for (const target of new Set(where.values())) leases.push(...((await target.destination.leases?.({ now: at })) ?? []))
+      for (const target of new Set(where.values())) {
+        try {
+          leases.push(...((await target.destination.leases?.({ now: at })) ?? []))
+        } catch (error) {
+          if (opts.strict) throw error
+          failed.set(target, error)
+        }
+      }
       const connectors: ConnectorFacts[] = []
-      for (const [id, target] of [...where].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) connectors.push(await factsOf(id, target, leases, at))
-      return { generatedAt: new Date(at).toISOString(), connectors, leases }
+      for (const [id, target] of [...where].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        if (failed.has(target)) continue
+        try {
+          connectors.push(await factsOf(id, target, leases, at))
+        } catch (error) {
+          if (opts.strict) throw error
+          failed.set(target, error)
+        }
+      }
+      const unavailable = [...failed].map(([target, error]) => ({ warehouse: target.label, ...problem(error) }))
+      return { generatedAt: new Date(at).toISOString(), connectors: connectors.filter((c) => !failed.has(where.get(c.id)!)), leases, ...(unavailable.length ? { unavailable } : {}) }
     },
     async connector(id) {
       const target = (await locate()).get(id)
@@ -222,8 +251,11 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
 
 /** What {@link createFacts} answers; `undefined` where the connector id is unknown. */
 export interface Facts {
-  /** Every connector's facts and the leases held now. */
-  overview(): Promise<Overview>
+  /**
+   * Every connector's facts and the leases held now. A target that can't be read is listed in
+   * `unavailable` and its connectors left out; with `strict`, its error is thrown instead.
+   */
+  overview(options?: { readonly strict?: boolean }): Promise<Overview>
   /** One connector's facts. */
   connector(id: string): Promise<ConnectorFacts | undefined>
   /** Finished syncs, newest first. */
@@ -257,6 +289,11 @@ export interface ConnectorControl {
   pause(): Promise<void>
   /** Lifts the pause. */
   resume(): Promise<void>
+}
+
+/** What went wrong reading a target, for the page: a sluice error's code and message; anything else only as INTERNAL, since a driver's message may name hosts or users. */
+function problem(error: unknown): { code: string; message: string } {
+  return isSluiceError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'the warehouse could not be read; see the server log' }
 }
 
 function syncFacts(r: SyncReport): SyncFacts {

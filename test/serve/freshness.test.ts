@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -45,5 +45,20 @@ describe('createFacts over a scheduled Connector', () => {
     expect(await facts.connector('feed')).toMatchObject({ late: true, freshnessLagMs: 31 * MIN })
     await connector.pause()
     expect(await facts.connector('feed')).toMatchObject({ late: false, paused: true, state: 'paused' })
+  })
+})
+
+describe('createFacts over a warehouse that can\'t be read', () => {
+  it('leaves it out of the overview and lists it as unavailable; strict throws its error', async () => {
+    const good = sqlite({ path: join(root, 'good.db') })
+    const source: Source = { id: 'ok', tables: () => [{ table: 'items', primaryKey: ['id'] }], async *read() { yield op.upsert('items', [{ id: 1 }]); yield op.checkpoint({}) } }
+    await createConnector({ id: 'ok', source, destination: good, logger: silentLogger }).sync()
+    const path = join(root, 'broken.db')
+    writeFileSync(path, 'this is not a database, just some text that is long enough to have a header'.repeat(20))
+    const facts = createFacts({ targets: [{ destination: sqlite({ path }), label: 'broken.db' }, { destination: good, label: 'good.db' }] })
+    const overview = await facts.overview()
+    expect(overview.connectors.map((c) => c.id)).toEqual(['ok'])
+    expect(overview.unavailable).toEqual([{ warehouse: 'broken.db', code: expect.any(String), message: expect.any(String) }])
+    await expect(facts.overview({ strict: true })).rejects.toThrow()
   })
 })
