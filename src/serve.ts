@@ -11,7 +11,7 @@ import type { Logger } from './log/logger.js'
 import { servePage } from './serve/page/serve-page.js'
 import { checkListen, startServer, type ServerHandle, type ServerOptions } from './serve/server.js'
 
-export { createFacts, type ConnectorControl, type ConnectorFacts, type Facts, type FactsTarget, type MarFacts, type Overview, type SyncFacts } from './serve/facts.js'
+export { createFacts, type ConnectorControl, type ConnectorFacts, type Facts, type FactsOptions, type FactsTarget, type FleetFacts, type FleetReader, type MarFacts, type Overview, type SyncFacts } from './serve/facts.js'
 export { LATE_FACTOR } from './serve/freshness.js'
 export { serveHandler, startServer, type PageHandler, type ServerHandle, type ServerOptions } from './serve/server.js'
 export type { ServeAuth } from './serve/basic-auth.js'
@@ -50,7 +50,7 @@ export interface ServeOptions extends Omit<ServerOptions, 'targets' | 'page'> {
  * ```
  */
 export async function serve(options: ServeOptions): Promise<ServerHandle> {
-  knownOptions(options, { targets: true, cwd: true, logger: true, host: true, port: true, auth: true, now: true }, 'serve')
+  knownOptions(options, { targets: true, cwd: true, logger: true, host: true, port: true, auth: true, now: true, fleet: true }, 'serve')
   const { targets, cwd, logger, ...rest } = options
   checkListen(rest)
   return startServer({ ...rest, targets: await resolveServeTargets(targets, cwd ?? process.cwd(), logger), page: servePage })

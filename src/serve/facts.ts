@@ -79,11 +79,56 @@ export interface ConnectorFacts {
   readonly canSync: boolean
 }
 
+/**
+ * What {@link createFacts} reads: its targets, the time, and optionally a fleet (`sluice/bullmq`)
+ * whose workers and queue depths the overview and `/metrics` show.
+ *
+ * @example
+ * ```ts
+ * import type { FactsOptions } from 'sluice/serve'
+ * import { sqlite } from 'sluice'
+ * const options: FactsOptions = { targets: [{ destination: sqlite({ path: 'warehouse.db' }), label: 'warehouse.db' }] }
+ * ```
+ */
+export interface FactsOptions {
+  readonly targets: readonly FactsTarget[]
+  /** The time (ms since the epoch); tests pass a fixed one. */
+  readonly now?: () => number
+  /** A fleet made by `fleet(…)` of `sluice/bullmq`: read for its workers and queue depths. */
+  readonly fleet?: FleetReader
+}
+
+/**
+ * What the facts read of a fleet: its `status()` (a `Fleet` of `sluice/bullmq` is one), kept
+ * structural so that `sluice/serve` loads nothing of BullMQ.
+ *
+ * @example
+ * ```ts
+ * import type { FleetReader } from 'sluice/serve'
+ * const none: FleetReader = { status: async () => ({ workers: [], queues: {} }) }
+ * ```
+ */
+export interface FleetReader {
+  /** The fleet's workers and its queues' job counts by state. */
+  status(): Promise<{
+    readonly workers: readonly { readonly name: string; readonly queue: string; readonly idleSeconds?: number }[]
+    readonly queues: Readonly<Record<string, Readonly<Record<string, number>>>>
+  }>
+}
+
+/** A fleet's workers and its queues' job counts by state (`waiting`, `active`, `delayed`, `failed`, …). */
+export interface FleetFacts {
+  readonly workers: { readonly name: string; readonly queue: string; readonly idleSeconds?: number }[]
+  readonly queues: Record<string, Record<string, number>>
+}
+
 /** The page's overview: every connector and every lease held now. */
 export interface Overview {
   readonly generatedAt: string
   readonly connectors: ConnectorFacts[]
   readonly leases: LeaseHolder[]
+  /** The fleet's workers and queue depths, when the server was given a fleet. */
+  readonly fleet?: FleetFacts
   /** Targets that could not be read now (a DuckDB file another process holds, a database that is down): their connectors are left out. */
   readonly unavailable?: { readonly warehouse: string; readonly code: string; readonly message: string }[]
 }
@@ -101,8 +146,8 @@ export interface Overview {
  * const { connectors } = await facts.overview()
  * ```
  */
-export function createFacts(options: { readonly targets: readonly FactsTarget[]; readonly now?: () => number }): Facts {
-  knownOptions(options, { targets: true, now: true }, 'createFacts')
+export function createFacts(options: FactsOptions): Facts {
+  knownOptions(options, { targets: true, now: true, fleet: true }, 'createFacts')
   for (const [i, t] of (options.targets ?? []).entries()) knownOptions(t, { destination: true, label: true, connector: true, schedule: true, mar: true, secrets: true }, `createFacts.targets[${i}]`)
   const now = options.now ?? Date.now
   const schedules = new Map<FactsTarget, Schedule>()
@@ -187,7 +232,24 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
         }
       }
       const unavailable = [...failed].map(([target, error]) => ({ warehouse: target.label, ...problem(error) }))
-      return { generatedAt: new Date(at).toISOString(), connectors: connectors.filter((c) => !failed.has(where.get(c.id)!)), leases, ...(unavailable.length ? { unavailable } : {}) }
+      let fleet: FleetFacts | undefined
+      if (options.fleet) {
+        try {
+          const status = await options.fleet.status()
+          // Worker addresses are left out: which hosts run the fleet is not the page's business.
+          fleet = { workers: status.workers.map(({ name, queue, idleSeconds }) => ({ name, queue, ...(idleSeconds !== undefined ? { idleSeconds } : {}) })), queues: structuredClone(status.queues) as Record<string, Record<string, number>> }
+        } catch (error) {
+          if (opts.strict) throw error
+          unavailable.push({ warehouse: 'fleet', ...problem(error) })
+        }
+      }
+      return {
+        generatedAt: new Date(at).toISOString(),
+        connectors: connectors.filter((c) => !failed.has(where.get(c.id)!)),
+        leases,
+        ...(fleet ? { fleet } : {}),
+        ...(unavailable.length ? { unavailable } : {}),
+      }
     },
     async connector(id) {
       const target = (await locate()).get(id)

@@ -16,7 +16,8 @@ interface Family {
  * `GET /metrics` in the Prometheus text format (0.0.4, which OpenMetrics scrapers read too):
  * per connector the syncs by outcome and their total duration (counters over the recorded
  * history), the last sync's duration, rows written per table and operation, MAR per table this
- * month, freshness lag, lateness, pause, errors recorded, and the leases held now. Every value
+ * month, freshness lag, lateness, pause, errors recorded, the leases held now, and with a fleet
+ * its workers per queue and the queues' jobs by state. Every value
  * comes from {@link Facts}, like the page and `sluice status`; no configuration value is a label.
  *
  * @example
@@ -41,6 +42,8 @@ export async function metricsText(facts: Facts, now: number): Promise<string> {
   const paused = f('sluice_connector_paused', 'gauge', '1 when the connector is paused.')
   const syncing = f('sluice_connector_syncing', 'gauge', '1 while a sync of the connector runs.')
   const leases = f('sluice_lease_held', 'gauge', 'Leases held now, by name and holder (value: seconds until it expires).')
+  const workers = f('sluice_fleet_workers', 'gauge', 'Workers of the fleet taking jobs from each queue.')
+  const queued = f('sluice_queue_jobs', 'gauge', 'Jobs in each fleet queue by state (waiting, active, delayed, failed, ...).')
 
   const overview = await facts.overview()
   const month = marMonth(now)
@@ -80,9 +83,16 @@ export async function metricsText(facts: Facts, now: number): Promise<string> {
     paused.samples.push({ labels: { connector }, value: c.paused ? 1 : 0 })
     syncing.samples.push({ labels: { connector }, value: c.state === 'syncing' ? 1 : 0 })
   }
+  if (overview.fleet) {
+    const perQueue = new Map<string, number>()
+    for (const queue of Object.keys(overview.fleet.queues)) perQueue.set(queue, 0)
+    for (const w of overview.fleet.workers) perQueue.set(w.queue, (perQueue.get(w.queue) ?? 0) + 1)
+    for (const [queue, n] of perQueue) workers.samples.push({ labels: { queue }, value: n })
+    for (const [queue, counts] of Object.entries(overview.fleet.queues)) for (const [state, n] of Object.entries(counts)) queued.samples.push({ labels: { queue, state }, value: n })
+  }
   for (const l of overview.leases) leases.samples.push({ labels: { name: l.name, holder: l.holder }, value: Math.max(0, (Date.parse(l.expiresAt) - now) / 1000) })
 
-  return [syncs, duration, lastDuration, rows, errors, mar, lag, lastSuccess, late, paused, syncing, leases].map(familyText).join('')
+  return [syncs, duration, lastDuration, rows, errors, mar, lag, lastSuccess, late, paused, syncing, leases, ...(overview.fleet ? [workers, queued] : [])].map(familyText).join('')
 }
 
 function familyText(family: Family): string {

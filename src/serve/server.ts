@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { knownOptions } from '../core/check-option.js'
 import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import type { ServeAuth } from './basic-auth.js'
-import { createFacts, type Facts, type FactsTarget } from './facts.js'
+import { createFacts, type Facts, type FactsOptions, type FactsTarget } from './facts.js'
 import { fivetranApi } from './fivetran-api.js'
 import { redactReplies, replyJson } from './http-reply.js'
 import { metricsText } from './metrics.js'
@@ -35,6 +35,8 @@ export interface ServerOptions {
   readonly page?: PageHandler
   /** The time (ms since the epoch); tests pass a fixed one. */
   readonly now?: () => number
+  /** A fleet (`sluice/bullmq`): its workers and queue depths show on the page and in `/metrics`. */
+  readonly fleet?: FactsOptions['fleet']
 }
 
 /** A running server: its base URL, its facts, and how to stop it. */
@@ -45,7 +47,7 @@ export interface ServerHandle {
   close(): Promise<void>
 }
 
-const SERVER_OPTIONS = { targets: true, host: true, port: true, auth: true, page: true, now: true } as const
+const SERVER_OPTIONS = { targets: true, host: true, port: true, auth: true, page: true, now: true, fleet: true } as const
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
 
@@ -64,7 +66,7 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
  */
 export function serveHandler(options: ServerOptions, facts?: Facts): RequestListener {
   knownOptions(options, SERVER_OPTIONS, 'serveHandler')
-  facts ??= createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })
+  facts ??= factsOf(options)
   const now = options.now ?? Date.now
   const ctx = { facts, auth: options.auth }
   const redact = secretRedactor([...options.targets.flatMap((t) => t.secrets ?? []), ...(options.auth ? [options.auth.key, options.auth.secret] : [])])
@@ -90,6 +92,10 @@ export function serveHandler(options: ServerOptions, facts?: Facts): RequestList
       process.emitWarning(`sluice serve: ${req.method} ${req.url}: ${code}`)
     })
   }
+}
+
+function factsOf(options: ServerOptions): Facts {
+  return createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}), ...(options.fleet ? { fleet: options.fleet } : {}) })
 }
 
 /**
@@ -136,7 +142,7 @@ export function checkListen(options: Pick<ServerOptions, 'host' | 'port' | 'auth
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   knownOptions(options, SERVER_OPTIONS, 'startServer')
   const { host, port } = checkListen(options)
-  const facts = createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })
+  const facts = factsOf(options)
   const server = createServer(serveHandler(options, facts))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
