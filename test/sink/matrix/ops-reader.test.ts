@@ -2,8 +2,8 @@ import { expect, it } from 'vitest'
 import { op, sync, type Message, type Sink } from '../../../src/index.js'
 import { forEachDestination } from './each-destination.js'
 
-/** The destinations whose operations tables `sluice serve` reads through `OpsReader`: every SQL one. */
-const SQL = new Set(['sqlite', 'sqlite-thread', 'duckdb', 'postgres'])
+/** The destinations with an `OpsReader` (what `sluice serve` reads): every SQL one and the memory reference sink. */
+const WITH_OPS_READER = new Set(['memory', 'sqlite', 'sqlite-thread', 'duckdb', 'postgres'])
 
 const source = (opts: { fail?: boolean; bad?: boolean } = {}) => ({
   tables: () => [{ table: 't', primaryKey: ['id'] }],
@@ -50,4 +50,4 @@ forEachDestination('ops reader', ({ make }) => {
     expect(fired[0]!.firedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     expect(await s.marThresholds!({ connectorId: 'b', month: '2026-10' })).toEqual([])
   })
-}, { only: (d) => SQL.has(d.name) })
+}, { only: (d) => WITH_OPS_READER.has(d.name) })
