@@ -55,7 +55,7 @@ export interface SyncErrorRow extends ErrorRecord {
 /**
  * Read-only views of a destination's operations tables, for monitoring (`sluice serve`,
  * `sluice status`): which connectors it knows, the leases held now, the errors of one sync and the
- * MAR thresholds that fired. Every SQL destination (SQLite, DuckDB, Postgres) has them; they are
+ * MAR thresholds that fired. Every SQL destination (SQLite, DuckDB, Postgres) and `memory` have them; they are
  * optional methods, like the other store roles of a sink: a reader without them shows less, never fails.
  *
  * @example
