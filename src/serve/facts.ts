@@ -1,13 +1,15 @@
 import type { Connector } from '../connector/create-connector.js'
 import { knownOptions } from '../core/check-option.js'
 import { isSluiceError } from '../core/sluice-error.js'
-import type { LeaseHolder, MarThresholdFired, SyncErrorRow } from '../contracts/ops-reader.js'
+import type { LeaseHolder, SyncErrorRow } from '../contracts/ops-reader.js'
 import type { SchemaHistoryEntry, Sink, TableDescription } from '../contracts/sink.js'
-import type { ReplicationStatus, SyncReport, TableCounts } from '../contracts/sync-report.js'
 import type { MarOptions } from '../mar/mar-options.js'
 import { marMonth } from '../mar/mar-month.js'
 import { parseSchedule, type Schedule, type ScheduleSpec } from '../schedule/schedule.js'
+import { syncFacts, type ConnectorFacts, type FleetFacts, type MarFacts, type Overview, type SyncFacts } from './connector-facts.js'
 import { isLate, scheduleIntervalMs } from './freshness.js'
+
+export type { ConnectorFacts, FleetFacts, MarFacts, Overview, SyncFacts } from './connector-facts.js'
 
 /**
  * One place facts come from: a destination (read through its reader and store methods), with
@@ -32,51 +34,6 @@ export interface FactsTarget {
   readonly mar?: MarOptions
   /** Values that must never leave the server (a connector's configuration values): replaced by `[redacted]` in every answer and metric. */
   readonly secrets?: readonly string[]
-}
-
-/** One finished sync as the page and the API show it. */
-export interface SyncFacts {
-  readonly syncId: string
-  readonly status: SyncReport['status']
-  readonly startedAt: string
-  readonly endedAt: string
-  readonly durationMs: number
-  readonly rows: number
-  /** Rows it recorded in `_sluice_errors`. */
-  readonly errors?: number
-  readonly stopReason?: string
-  readonly error?: { readonly code: string; readonly message: string }
-  readonly tables: Record<string, TableCounts>
-  /** Where a change-data-capture connector's replication stood at the end of the sync. */
-  readonly replication?: ReplicationStatus
-}
-
-/**
- * Everything known about one connector now, shared by the page, the REST API, `/metrics` and
- * `sluice status`.
- *
- * @example
- * ```ts
- * import type { ConnectorFacts } from 'sluice/serve'
- * const red = (c: ConnectorFacts) => c.late || c.state === 'failing'
- * ```
- */
-export interface ConnectorFacts {
-  readonly id: string
-  readonly warehouse: string
-  readonly state: 'idle' | 'syncing' | 'paused' | 'failing'
-  readonly paused: boolean
-  readonly schedule?: string
-  /** Interval of the schedule in minutes (Fivetran's `sync_frequency`), rounded. */
-  readonly syncFrequencyMinutes?: number
-  readonly nextRunAt?: string
-  readonly lastSuccessAt?: string
-  readonly lastFailureAt?: string
-  readonly freshnessLagMs?: number
-  readonly late: boolean
-  readonly marThisMonth: number
-  readonly lastSync?: SyncFacts
-  readonly canSync: boolean
 }
 
 /**
@@ -114,23 +71,6 @@ export interface FleetReader {
     readonly workers: readonly { readonly name: string; readonly queue: string; readonly idleSeconds?: number }[]
     readonly queues: Readonly<Record<string, Readonly<Record<string, number>>>>
   }>
-}
-
-/** A fleet's workers and its queues' job counts by state (`waiting`, `active`, `delayed`, `failed`, …). */
-export interface FleetFacts {
-  readonly workers: { readonly name: string; readonly queue: string; readonly idleSeconds?: number }[]
-  readonly queues: Record<string, Record<string, number>>
-}
-
-/** The page's overview: every connector and every lease held now. */
-export interface Overview {
-  readonly generatedAt: string
-  readonly connectors: ConnectorFacts[]
-  readonly leases: LeaseHolder[]
-  /** The fleet's workers and queue depths, when the server was given a fleet. */
-  readonly fleet?: FleetFacts
-  /** Targets that could not be read now (a DuckDB file another process holds, a database that is down): their connectors are left out. */
-  readonly unavailable?: { readonly warehouse: string; readonly code: string; readonly message: string }[]
 }
 
 /**
@@ -334,13 +274,6 @@ export interface Facts {
   control(id: string): ConnectorControl | undefined
 }
 
-/** MAR of one connector: every month and table, the budget and the thresholds that fired. */
-export interface MarFacts {
-  readonly usage: { readonly month: string; readonly table: string; readonly rows: number; readonly approximate: boolean }[]
-  readonly budget?: { readonly monthly: number; readonly warnAt: number[] }
-  readonly thresholds: Pick<MarThresholdFired, 'month' | 'threshold' | 'rows' | 'firedAt'>[]
-}
-
 /** What the server may do to a connector it was given with its {@link Connector}. */
 export interface ConnectorControl {
   /** A sync started by {@link ConnectorControl.trigger} has not finished. */
@@ -356,20 +289,4 @@ export interface ConnectorControl {
 /** What went wrong reading a target, for the page: a sluice error's code and message; anything else only as INTERNAL, since a driver's message may name hosts or users. */
 function problem(error: unknown): { code: string; message: string } {
   return isSluiceError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'the warehouse could not be read; see the server log' }
-}
-
-function syncFacts(r: SyncReport): SyncFacts {
-  return {
-    syncId: r.syncId,
-    status: r.status,
-    startedAt: r.startedAt,
-    endedAt: r.endedAt,
-    durationMs: r.durationMs,
-    rows: r.rows,
-    ...(r.errors ? { errors: r.errors } : {}),
-    ...(r.stopReason ? { stopReason: r.stopReason } : {}),
-    ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
-    tables: r.tables,
-    ...(r.replication ? { replication: r.replication } : {}),
-  }
 }
