@@ -26,7 +26,7 @@ export type Store = Sink & ConnectorStore & MarStore
  * `shop`: orders and customers. Each read upserts `ids` of orders (a new `email` column from the
  * second sync on: a schema change) and, with `bad`, records one rejected record in `_sluice_errors`.
  */
-export function shopSource(ids: readonly number[], opts: { email?: boolean; bad?: boolean } = {}): Source {
+export function shopSource(ids: readonly number[], opts: { email?: boolean; bad?: boolean; stop?: AbortController } = {}): Source {
   return {
     id: 'shop',
     tables: () => [{ table: 'orders', primaryKey: ['id'] }, { table: 'customers', primaryKey: ['id'] }],
@@ -35,6 +35,12 @@ export function shopSource(ids: readonly number[], opts: { email?: boolean; bad?
       yield op.upsert('orders', ids.map((id) => ({ id, total: id * 10, ...(opts.email ? { email: `o${id}@example.com` } : {}) })))
       yield op.upsert('customers', [{ id: 1, name: 'Ada' }])
       yield op.checkpoint({ n: ids.at(-1) ?? 0 })
+      if (opts.stop) {
+        // Stopped from outside (a deadline or an abort) after the first checkpoint: the sync ends `stopped`.
+        opts.stop.abort()
+        yield op.upsert('orders', [{ id: 5, total: 55, email: 'o5@example.com' }])
+        yield op.checkpoint({ n: 5 })
+      }
     },
   }
 }
@@ -54,7 +60,7 @@ export function crmSource(down: boolean): Source {
 
 /**
  * A SQLite warehouse made by real syncs: `shop` synced last month (3 orders) and this month
- * (2 new orders with a new column, and a rejected record), passing 50 % and 100 % of its budget;
+ * (2 new orders with a new column, and a rejected record), passing 50 % of its budget, then a sync stopped by an abort;
  * `crm` succeeded once, then failed; `billing` holds a lease, as a sync running in another process does.
  */
 export async function makeWarehouse(dir: string, now: number): Promise<{ path: string; store: Store; reports: SyncReport[] }> {
@@ -67,6 +73,8 @@ export async function makeWarehouse(dir: string, now: number): Promise<{ path: s
   reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(before) }, source: shopSource([1, 2, 3]) }))
   reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(now - DAY) }, source: shopSource([4, 5], { email: true, bad: true }) }))
   reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(now) }, source: shopSource([5], { email: true }) }))
+  const stop = new AbortController()
+  reports.push(await sync({ connectorId: 'shop', destination: store, signal: stop.signal, mar: { budget: BUDGET, clock: clock(now) }, source: shopSource([5], { email: true, stop }) }))
   reports.push(await sync({ connectorId: 'crm', destination: store, mar: { clock: clock(now) }, source: crmSource(false) }))
   reports.push(await sync({ connectorId: 'crm', destination: store, mar: { clock: clock(now) }, source: crmSource(true) }))
   await store.acquireLease!({ name: 'connector:billing', holder: 'worker-7 (pid 4242)', ttlMs: 3_600_000, now })

@@ -77,8 +77,10 @@ describe('the sluice serve dashboard in Chromium', () => {
   it('shows the sync timeline, and a click opens a sync\'s rows per table and its _sluice_errors rows', async () => {
     await page.locator('#connectors a.conn', { hasText: 'shop' }).click()
     await expect.poll(() => page.locator('#detail-id').innerText()).toBe('shop')
-    await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(3)
+    await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(4)
     expect(await page.locator('#timeline .tick.succeeded').count()).toBe(3)
+    expect(await page.locator('#timeline .tick.stopped').count()).toBe(1)
+    expect(await page.locator('#syncs tbody tr').first().innerText()).toMatch(/stopped\s+aborted/)
     const second = target.reports[1]!
     await page.locator(`#timeline .tick[data-sync-id="${second.syncId}"]`).click()
     const detail = page.locator('#sync-detail')
@@ -123,7 +125,7 @@ describe('the sluice serve dashboard in Chromium', () => {
 
   it('takes the screenshots for the README at 1280×800 and at phone width', async () => {
     await page.locator('#connectors a.conn', { hasText: 'shop' }).click()
-    await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(3)
+    await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(4)
     mkdirSync(IMAGES, { recursive: true })
     await page.screenshot({ path: join(IMAGES, 'dashboard.png'), fullPage: true })
     await page.setViewportSize({ width: 375, height: 800 })
@@ -136,7 +138,7 @@ describe('the sluice serve dashboard in Chromium', () => {
 
   it('the trigger button asks for the API key once, refuses a wrong one, and starts a sync that then appears in the timeline', async () => {
     await page.locator('#connectors a.conn', { hasText: 'shop' }).click()
-    await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(3)
+    await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(4)
     await row('shop').locator('button.sync').click()
     await page.locator('#auth-key').fill(KEY)
     await page.locator('#auth-secret').fill('wrong-secret')
@@ -146,7 +148,7 @@ describe('the sluice serve dashboard in Chromium', () => {
     await page.locator('#auth-key').fill(KEY)
     await page.locator('#auth-secret').fill(SECRET)
     await page.locator('#auth-ok').click()
-    await expect.poll(() => page.locator('#syncs tbody tr').count(), { timeout: 20_000 }).toBe(4)
+    await expect.poll(() => page.locator('#syncs tbody tr').count(), { timeout: 20_000 }).toBe(5)
     expect(target.unauthorized).toBe(1)
     expect(target.triggered).toEqual(['shop'])
   })
