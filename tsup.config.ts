@@ -25,7 +25,7 @@ const copyServePage: NonNullable<Options['esbuildPlugins']>[number] = {
 export default defineConfig([
   {
     entry: {
-      index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts', arrow: 'src/arrow.ts', bullmq: 'src/bullmq.ts',
+      index: 'src/index.ts', postgres: 'src/postgres.ts', mysql: 'src/mysql.ts', duckdb: 'src/duckdb.ts', files: 'src/files.ts', arrow: 'src/arrow.ts', bullmq: 'src/bullmq.ts', serve: 'src/serve.ts',
       'sqlite-thread-worker': 'src/sink/sqlite/sqlite-thread-worker.ts',
     },
     format: ['esm', 'cjs'],

@@ -42,6 +42,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'operations', modules: ['alert', 'schedule'] },
   { name: 'connector', modules: ['connector'] },
   { name: 'fleet', modules: ['fleet'] },
+  { name: 'serve', modules: ['serve'] },
   { name: 'cli', modules: ['cli'] },
   { name: 'entries', modules: ['(entry)'] },
 ]
