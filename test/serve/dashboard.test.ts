@@ -49,7 +49,6 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()) })
   page.on('pageerror', (e) => consoleErrors.push(String(e)))
-  page.on('response', (r) => { if (r.request().method() === 'POST' || r.status() >= 400) console.log('RESP', r.request().method(), r.url(), r.status()) })
   await page.goto(server.url)
   await page.waitForSelector('body[data-ready="true"]')
 }, 60_000)
@@ -164,7 +163,6 @@ describe('the sluice serve dashboard in Chromium', () => {
     await page.locator('#auth-secret').fill('wrong-secret')
     await page.locator('#auth-ok').click()
     // 401: the page forgets the pair and asks again.
-    await page.waitForTimeout(500); console.log('BANNER', await page.locator('#banner').innerText(), await dialogOpen())
     await expect.poll(() => dialogOpen()).toBe(true)
     await page.locator('#auth-key').fill(KEY)
     await page.locator('#auth-secret').fill(SECRET)

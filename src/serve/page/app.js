@@ -313,14 +313,20 @@ async function renderDetail() {
     return
   }
   const base = `/api/connectors/${encodeURIComponent(id)}`
-  const [syncs, mar, schema] = await Promise.all([getJson(`${base}/syncs?limit=50`), getJson(`${base}/mar`), getJson(`${base}/schema-changes`)])
+  // Each part on its own: one that can't be read says so in its place, the others still show.
+  const [syncs, mar, schema] = await Promise.allSettled([getJson(`${base}/syncs?limit=50`), getJson(`${base}/mar`), getJson(`${base}/schema-changes`)])
   if (state.selected !== id) return
   section.hidden = false
   $('#detail-id').textContent = id
-  renderSyncs(syncs)
-  renderMar(mar)
-  renderSchemaChanges(schema)
-  const open = syncs.find((s) => s.syncId === state.openSync)
+  const failed = (box, r) => box.replaceChildren(h('tr', {}, h('td', { colspan: 9, class: 'muted' }, `Could not be read: ${r.reason?.message ?? r.reason}`)))
+  if (syncs.status === 'fulfilled') renderSyncs(syncs.value)
+  else failed($('#syncs tbody'), syncs)
+  if (mar.status === 'fulfilled') renderMar(mar.value)
+  else failed($('#mar-table tbody'), mar)
+  if (schema.status === 'fulfilled') renderSchemaChanges(schema.value)
+  else failed($('#schema-changes tbody'), schema)
+  if (syncs.status !== 'fulfilled') return
+  const open = syncs.value.find((s) => s.syncId === state.openSync)
   if (open) await openSync(open)
   else $('#sync-detail').hidden = true
 }
