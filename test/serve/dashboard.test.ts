@@ -35,8 +35,9 @@ beforeAll(async () => {
     targets: [
       { destination: w.shop, label: 'shop/files/warehouse.db', connector: shop, mar: { budget: BUDGET } },
       { destination: w.crm, label: 'crm/files/warehouse.db', connector: crm, schedule: { every: '1h' } },
-      { dir: w.billingDir },
+      { dir: 'billing' },
     ],
+    cwd: root,
     auth: { key: KEY, secret: SECRET },
     now: () => Date.now() + 2 * 3_600_000,
     logger: silentLogger,
@@ -145,6 +146,8 @@ describe('the sluice serve dashboard in Chromium', () => {
   it('takes the screenshots for the README at 1280×800 and at phone width', async () => {
     await page.locator('#connectors a.conn', { hasText: 'shop' }).click()
     await expect.poll(() => page.locator('#syncs tbody tr').count()).toBe(4)
+    // At 1280 px the connectors table fits: its actions are not scrolled out of sight.
+    expect(await page.locator('#connectors').evaluate((t) => { const e = t as unknown as { scrollWidth: number; parentElement: { clientWidth: number } }; return e.scrollWidth - e.parentElement.clientWidth })).toBeLessThanOrEqual(0)
     mkdirSync(IMAGES, { recursive: true })
     await page.screenshot({ path: join(IMAGES, 'dashboard.png'), fullPage: true })
     await page.setViewportSize({ width: 375, height: 800 })

@@ -133,7 +133,7 @@ function renderConnectors(overview) {
     const lag = c.freshnessLagMs === undefined ? '–' : duration(c.freshnessLagMs)
     const row = h('tr', { 'data-id': c.id, class: [c.late ? 'late' : '', c.id === state.selected ? 'selected' : ''].join(' ').trim() || undefined },
       h('td', {}, h('a', { href: `?connector=${encodeURIComponent(c.id)}`, class: 'conn', onclick: (e) => { e.preventDefault(); select(c.id) } }, c.id),
-        h('div', { class: 'small muted' }, c.warehouse)),
+        h('div', { class: 'small muted where', title: c.warehouse }, c.warehouse)),
       h('td', { class: 'state', 'data-label': 'State' }, stateBadge(c), c.paused && c.state !== 'paused' ? h('span', { class: 'badge paused' }, 'paused') : undefined),
       h('td', { class: 'last-success', 'data-label': 'Last success' }, when(c.lastSuccessAt)),
       h('td', { class: 'last-failure', 'data-label': 'Last failure' }, when(c.lastFailureAt)),
