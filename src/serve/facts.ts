@@ -1,7 +1,7 @@
 import type { Connector } from '../connector/create-connector.js'
 import type { LeaseHolder, MarThresholdFired, SyncErrorRow } from '../contracts/ops-reader.js'
 import type { SchemaHistoryEntry, Sink, TableDescription } from '../contracts/sink.js'
-import type { SyncReport, TableCounts } from '../contracts/sync-report.js'
+import type { ReplicationStatus, SyncReport, TableCounts } from '../contracts/sync-report.js'
 import type { MarOptions } from '../mar/mar-options.js'
 import { marMonth } from '../mar/mar-month.js'
 import { parseSchedule, type Schedule, type ScheduleSpec } from '../schedule/schedule.js'
@@ -43,6 +43,8 @@ export interface SyncFacts {
   readonly stopReason?: string
   readonly error?: { readonly code: string; readonly message: string }
   readonly tables: Record<string, TableCounts>
+  /** Where a change-data-capture connector's replication stood at the end of the sync. */
+  readonly replication?: ReplicationStatus
 }
 
 /**
@@ -186,7 +188,11 @@ export function createFacts(options: { readonly targets: readonly FactsTarget[];
     },
     async tables(id) {
       const target = (await locate()).get(id)
-      return target ? ((await target.destination.describe?.()) ?? []) : undefined
+      if (!target) return undefined
+      const tables = (await target.destination.describe?.()) ?? []
+      // The schema log says which connector created or changed a table; a destination without one shows every table.
+      const own = new Set(((await target.destination.schemaHistory?.()) ?? []).filter((e) => e.connectorId === id).map((e) => e.table))
+      return own.size === 0 ? tables : tables.filter((t) => own.has(t.table) || own.has(t.name))
     },
     control(id) {
       const target = options.targets.find((t) => t.connector?.id === id)
@@ -218,7 +224,7 @@ export interface Facts {
   syncErrors(id: string, syncId: string): Promise<SyncErrorRow[] | undefined>
   mar(id: string): Promise<MarFacts | undefined>
   schemaChanges(id: string): Promise<SchemaHistoryEntry[] | undefined>
-  /** The tables of the connector's destination (all of them: a destination does not record which connector made a table). */
+  /** The connector's tables in its destination: those its schema log names (every table where there is no log). */
   tables(id: string): Promise<TableDescription[] | undefined>
   /** Sync, pause and resume, for a connector given with its {@link Connector}; undefined for read-only ones. */
   control(id: string): ConnectorControl | undefined
@@ -253,5 +259,6 @@ function syncFacts(r: SyncReport): SyncFacts {
     ...(r.stopReason ? { stopReason: r.stopReason } : {}),
     ...(r.error ? { error: { code: r.error.code, message: r.error.message } } : {}),
     tables: r.tables,
+    ...(r.replication ? { replication: r.replication } : {}),
   }
 }
