@@ -117,3 +117,25 @@ export async function makeWarehouses(root: string, now: number): Promise<Warehou
   )
   return { shop, crm, billingDir, reports }
 }
+
+/**
+ * One SQLite warehouse made by real syncs, read by the API and metrics tests (serve-fixture.ts):
+ * `shop` synced last month (3 orders) and this month (2 new orders with a new column, and a
+ * rejected record), passing 50 % of its budget; `crm` succeeded once, then failed; `billing`
+ * holds a lease, as a sync running in another process does.
+ */
+export async function makeWarehouse(dir: string, now: number): Promise<{ path: string; store: Store; reports: SyncReport[] }> {
+  mkdirSync(join(dir, 'files'), { recursive: true })
+  const path = join(dir, 'files', 'warehouse.db')
+  const store = sqlite({ path }) as Store
+  const reports: SyncReport[] = []
+  const before = lastMonth(now)
+  const clock = (ms: number) => ({ now: () => ms })
+  reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(before) }, source: shopSource([1, 2, 3]) }))
+  reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(now - DAY) }, source: shopSource([4, 5], { email: true, bad: true }) }))
+  reports.push(await sync({ connectorId: 'shop', destination: store, mar: { budget: BUDGET, clock: clock(now) }, source: shopSource([5], { email: true }) }))
+  reports.push(await sync({ connectorId: 'crm', destination: store, mar: { clock: clock(now) }, source: crmSource(false) }))
+  reports.push(await sync({ connectorId: 'crm', destination: store, mar: { clock: clock(now) }, source: crmSource(true) }))
+  await store.acquireLease!({ name: 'connector:billing', holder: 'worker-7 (pid 4242)', ttlMs: 3_600_000, now })
+  return { path, store, reports }
+}
