@@ -12,9 +12,10 @@ const CHROMIUM = '/usr/bin/chromium'
 const KEY = 'dash-key'
 const SECRET = 'dash-secret-Zp4kR8v1'
 const NOW = Date.now()
-const IMAGES = join(process.cwd(), 'docs', 'images')
-
 const root = mkdtempSync(join(tmpdir(), 'sluice-dashboard-'))
+// The README's screenshots: `UPDATE_SCREENSHOTS=1 npx vitest run test/serve/dashboard.test.ts`
+// rewrites docs/images/; any other run takes them into its temp folder, so tests leave the tree clean.
+const IMAGES = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), 'docs', 'images') : join(root, 'images')
 let browser: Browser
 let server: ServerHandle
 let w: Warehouses
@@ -155,7 +156,7 @@ describe('the sluice serve dashboard in Chromium', () => {
     await expect.poll(() => page.evaluate(() => { const { documentElement: e } = (globalThis as unknown as BrowserWindow).document; return e.scrollWidth - e.clientWidth })).toBeLessThanOrEqual(0)
     await page.screenshot({ path: join(IMAGES, 'dashboard-phone.png') })
     await page.setViewportSize({ width: 1280, height: 800 })
-    expect(statSync(join(IMAGES, 'dashboard.png')).size).toBeGreaterThan(10_000)
+    for (const image of ['dashboard.png', 'dashboard-phone.png']) expect(statSync(join(IMAGES, image)).size, image).toBeGreaterThan(10_000)
   })
 
   it('the trigger button asks for the API key once, refuses a wrong one, and starts a sync that then appears in the timeline', async () => {
