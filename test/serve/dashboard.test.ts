@@ -181,6 +181,8 @@ describe('the sluice serve dashboard in Chromium', () => {
     await row('shop').locator('button.pause').click()
     await expect.poll(() => row('shop').locator('td.state').innerText()).toContain('paused')
     expect((await w.shop.loadConnector!({ connectorId: 'shop' }))?.paused).toBe(true)
+    // The server refuses to sync a paused connector: the page doesn't offer it.
+    expect(await row('shop').locator('button.sync').isDisabled()).toBe(true)
     expect(await dialogOpen()).toBe(false)
     await row('shop').locator('button.resume').click()
     await expect.poll(() => row('shop').locator('td.state').innerText()).toContain('idle')

@@ -110,7 +110,7 @@ async function act(id, action) {
       banner('The API key or secret was refused; enter them again.')
       continue
     }
-    if (res.status === 409) banner(`${id}: a sync is already running.`, 'info')
+    if (res.status === 409 && body.code === 'AlreadyRunning') banner(`${id}: a sync is already running.`, 'info')
     else if (!res.ok) banner(`${id}: ${action} failed: ${body.message ?? `HTTP ${res.status}`}`)
     else banner(action === 'sync' ? `${id}: sync started.` : `${id}: ${body.paused ? 'paused' : 'resumed'}.`, 'info')
     await refreshing // a refresh that read before this change is not enough: read again after it
@@ -142,7 +142,10 @@ function renderConnectors(overview) {
       h('td', { class: 'lag', 'data-label': 'Freshness lag' }, lag, c.late ? h('span', { class: 'badge failing', title: 'Longer since the last success than the schedule allows' }, 'late') : undefined),
       h('td', { class: 'num mar', 'data-label': 'MAR this month' }, count(c.marThisMonth)),
       h('td', { class: 'actions', 'data-label': 'Actions' }, h('div', { class: 'buttons' },
-        h('button', { type: 'button', class: 'sync', disabled: !c.canSync || c.state === 'syncing', title: c.canSync ? 'Start a sync now' : 'This target is read-only here', onclick: () => act(c.id, 'sync') }, 'Sync now'),
+        h('button', {
+          type: 'button', class: 'sync', disabled: !c.canSync || c.paused || c.state === 'syncing', onclick: () => act(c.id, 'sync'),
+          title: !c.canSync ? 'Read from its warehouse only: serve its connector folder to sync it from here' : c.paused ? 'Paused: resume it first' : 'Start a sync now',
+        }, 'Sync now'),
         h('button', { type: 'button', class: c.paused ? 'resume' : 'pause', disabled: !c.canSync, onclick: () => act(c.id, c.paused ? 'resume' : 'pause') }, c.paused ? 'Resume' : 'Pause'),
       )),
     )
