@@ -51,7 +51,8 @@ export function crmSource(down: boolean): Source {
     id: 'crm',
     tables: () => [{ table: 'contacts', primaryKey: ['id'] }],
     async *read() {
-      if (down) throw new Error('crm api down: 503 Service Unavailable')
+      // The API's error page comes back in the message: markup the dashboard must show as text.
+      if (down) throw new Error('crm api down: 503 Service Unavailable <img src=x onerror="alert(1)">')
       yield op.upsert('contacts', [{ id: 1 }])
       yield op.checkpoint({ n: 1 })
     },
