@@ -5,6 +5,7 @@
  *
  * @module sluice/serve
  */
+import { knownOptions } from './core/check-option.js'
 import { resolveServeTargets, type ServeTarget } from './cli/serve-targets.js'
 import type { Logger } from './log/logger.js'
 import { servePage } from './serve/page/serve-page.js'
@@ -49,6 +50,7 @@ export interface ServeOptions extends Omit<ServerOptions, 'targets' | 'page'> {
  * ```
  */
 export async function serve(options: ServeOptions): Promise<ServerHandle> {
+  knownOptions(options, { targets: true, cwd: true, logger: true, host: true, port: true, auth: true, now: true }, 'serve')
   const { targets, cwd, logger, ...rest } = options
   return startServer({ ...rest, targets: await resolveServeTargets(targets, cwd ?? process.cwd(), logger), page: servePage })
 }

@@ -1,9 +1,11 @@
 import { mkdir } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { createConnector } from '../connector/create-connector.js'
+import { knownOptions } from '../core/check-option.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Logger } from '../log/logger.js'
 import type { FactsTarget } from '../serve/facts.js'
+import { configurationSecrets } from '../serve/secret-redactor.js'
 import { fileState } from '../state/file-state.js'
 import { debugPaths } from './debug-paths.js'
 import { loadConfiguration } from './load-configuration.js'
@@ -41,10 +43,13 @@ export type ServeTarget = FactsTarget | { readonly dir: string } | { readonly wa
  */
 export async function resolveServeTargets(targets: readonly ServeTarget[], cwd: string, logger?: Logger): Promise<FactsTarget[]> {
   const out: FactsTarget[] = []
-  for (const target of targets) {
+  for (const [i, target] of targets.entries()) {
     if ('destination' in target) out.push(target)
-    else if ('dir' in target) out.push(await folderTarget(resolve(cwd, target.dir), cwd, logger))
-    else {
+    else if ('dir' in target) {
+      knownOptions(target, { dir: true }, `serve.targets[${i}]`)
+      out.push(await folderTarget(resolve(cwd, target.dir), cwd, logger))
+    } else {
+      knownOptions(target, { warehouse: true }, `serve.targets[${i}]`)
       const located = locateWarehouse({ warehouse: resolve(cwd, target.warehouse), label: target.warehouse })
       if (!located.exists) throw new SluiceError({ code: 'USAGE', message: noWarehouse(located, cwd), context: { command: 'serve', path: located.path } })
       out.push({ destination: await warehouseSink(located.path, located.format), label: target.warehouse })
@@ -73,5 +78,5 @@ async function folderTarget(dir: string, cwd: string, logger: Logger | undefined
     mar: { mode: 'exact' },
     ...(logger ? { logger } : {}),
   })
-  return { destination: reader, label: relative(cwd, paths.warehouse) || paths.warehouse, connector }
+  return { destination: reader, label: relative(cwd, paths.warehouse) || paths.warehouse, connector, secrets: configurationSecrets(configuration) }
 }

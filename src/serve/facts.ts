@@ -1,4 +1,5 @@
 import type { Connector } from '../connector/create-connector.js'
+import { knownOptions } from '../core/check-option.js'
 import type { LeaseHolder, MarThresholdFired, SyncErrorRow } from '../contracts/ops-reader.js'
 import type { SchemaHistoryEntry, Sink, TableDescription } from '../contracts/sink.js'
 import type { ReplicationStatus, SyncReport, TableCounts } from '../contracts/sync-report.js'
@@ -28,6 +29,8 @@ export interface FactsTarget {
   readonly schedule?: ScheduleSpec
   /** The connector's MAR options (for the budget line). */
   readonly mar?: MarOptions
+  /** Values that must never leave the server (a connector's configuration values): replaced by `[redacted]` in every answer and metric. */
+  readonly secrets?: readonly string[]
 }
 
 /** One finished sync as the page and the API show it. */
@@ -96,6 +99,8 @@ export interface Overview {
  * ```
  */
 export function createFacts(options: { readonly targets: readonly FactsTarget[]; readonly now?: () => number }): Facts {
+  knownOptions(options, { targets: true, now: true }, 'createFacts')
+  for (const [i, t] of (options.targets ?? []).entries()) knownOptions(t, { destination: true, label: true, connector: true, schedule: true, mar: true, secrets: true }, `createFacts.targets[${i}]`)
   const now = options.now ?? Date.now
   const schedules = new Map<FactsTarget, Schedule>()
   for (const t of options.targets) if (t.schedule) schedules.set(t, parseSchedule(t.schedule, `${t.label}.schedule`))

@@ -4,6 +4,23 @@ import { SluiceError } from '../core/sluice-error.js'
 /** Largest request body the API reads (1 MiB): its bodies are a few flags. */
 export const MAX_BODY_BYTES = 1 << 20
 
+const redactions = new WeakMap<ServerResponse, (text: string) => string>()
+
+/**
+ * Makes every {@link replyJson} answer of `res` pass through `redact` (the server's secrets out).
+ *
+ * @example
+ * ```ts
+ * import { redactReplies } from './http-reply.js'
+ * import type { ServerResponse } from 'node:http'
+ * declare const res: ServerResponse
+ * redactReplies(res, (text) => text.replaceAll('hunter2', '[redacted]'))
+ * ```
+ */
+export function redactReplies(res: ServerResponse, redact: (text: string) => string): void {
+  redactions.set(res, redact)
+}
+
 /**
  * Sends `body` as JSON with `status`; never cached (facts change with every sync).
  *
@@ -16,7 +33,7 @@ export const MAX_BODY_BYTES = 1 << 20
  * ```
  */
 export function replyJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
+  const text = (redactions.get(res) ?? String)(JSON.stringify(body))
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) })
   res.end(text)
 }

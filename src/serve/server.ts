@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { knownOptions } from '../core/check-option.js'
 import { isSluiceError, SluiceError } from '../core/sluice-error.js'
 import type { ServeAuth } from './basic-auth.js'
 import { createFacts, type Facts, type FactsTarget } from './facts.js'
 import { fivetranApi } from './fivetran-api.js'
-import { replyJson } from './http-reply.js'
+import { redactReplies, replyJson } from './http-reply.js'
 import { metricsText } from './metrics.js'
 import { pageApi } from './page-api.js'
+import { secretRedactor } from './secret-redactor.js'
 
 /** Answers the dashboard's own requests (`/`, `/assets/*`); true when it answered. */
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => boolean
@@ -42,6 +44,8 @@ export interface ServerHandle {
   close(): Promise<void>
 }
 
+const SERVER_OPTIONS = { targets: true, host: true, port: true, auth: true, page: true, now: true } as const
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
 
 /**
@@ -57,16 +61,20 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/i
  * createServer(serveHandler({ targets: [{ destination: sqlite({ path: 'warehouse.db' }), label: 'warehouse.db' }] })).listen(8080, '127.0.0.1')
  * ```
  */
-export function serveHandler(options: ServerOptions, facts: Facts = createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })): RequestListener {
+export function serveHandler(options: ServerOptions, facts?: Facts): RequestListener {
+  knownOptions(options, SERVER_OPTIONS, 'serveHandler')
+  facts ??= createFacts({ targets: options.targets, ...(options.now ? { now: options.now } : {}) })
   const now = options.now ?? Date.now
   const ctx = { facts, auth: options.auth }
+  const redact = secretRedactor([...options.targets.flatMap((t) => t.secrets ?? []), ...(options.auth ? [options.auth.key, options.auth.secret] : [])])
   return (req, res) => {
+    redactReplies(res, redact)
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost')
       if (await fivetranApi(req, res, url, ctx)) return
       if (await pageApi(req, res, url, ctx)) return
       if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
-        const text = await metricsText(facts, now())
+        const text = redact(await metricsText(facts, now()))
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' })
         res.end(req.method === 'HEAD' ? undefined : text)
         return
@@ -98,6 +106,7 @@ export function serveHandler(options: ServerOptions, facts: Facts = createFacts(
  * ```
  */
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
+  knownOptions(options, SERVER_OPTIONS, 'startServer')
   const host = options.host ?? '127.0.0.1'
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new SluiceError({ code: 'CONFIG_INVALID', message: `serve \`port\` must be a whole number from 0 to 65535, got ${String(port)}`, context: { option: 'port' } })

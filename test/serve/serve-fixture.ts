@@ -20,6 +20,8 @@ export interface OrdersGate {
 declare global {
   // eslint-disable-next-line no-var
   var __sluiceServeGate: OrdersGate | undefined
+  // eslint-disable-next-line no-var
+  var __sluiceServeFail: boolean | undefined
 }
 
 /** Closes the `orders` folder's gate: its next read waits until `open()`. */
@@ -45,6 +47,7 @@ export default {
   async *read({ configuration }) {
     const gate = globalThis.__sluiceServeGate
     if (gate) { gate.reads++; await gate.wait }
+    if (globalThis.__sluiceServeFail) throw new Error('the API refused key ' + configuration.api_key)
     if (typeof configuration.api_key !== 'string') throw new Error('api_key missing')
     yield op.upsert('orders', [{ id: 1, total: 5 }, { id: 2, total: 7 }])
     yield op.checkpoint({ n: 2 })
