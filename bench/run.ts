@@ -25,6 +25,8 @@ import { SCENARIOS } from './harness/scenarios.js'
 /** Scenarios that time whole `node` processes, not rows: each prints its own table (cold-start: import + 1-row sync). */
 const PROCESS_SCENARIOS: Readonly<Record<string, () => Promise<(only: ReadonlySet<string> | undefined) => Promise<boolean>>>> = {
   'cold-start': async () => (await import('./scenarios/cold-start.js')).runColdStart,
+  // fleet: N worker processes, a private Redis and Postgres per run (its own table: workers, scaling ÷ N, overhead per partition).
+  fleet: async () => (await import('./scenarios/fleet.js')).runFleetBench,
 }
 
 const rows = positiveInt('BENCH_ROWS', 1_000_000)

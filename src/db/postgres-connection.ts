@@ -67,13 +67,15 @@ export function poolFor(connection: PostgresConnection, max: number): PoolHandle
   return { pool, owned: true, target: `${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname}` }
 }
 
-/** Postgres error classes a new attempt can get past: connection loss, shutdown, serialization failure, deadlock. */
+/** Postgres error classes a new attempt can get past: connection loss, shutdown, serialization failure, deadlock (and a table created concurrently, below). */
 const RETRYABLE_SQLSTATE = /^(08|57P0|40001|40P01|53300)/
 
 /** True when a pg error is worth retrying (connection or transient server state). */
 export function isRetryablePgError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string' && RETRYABLE_SQLSTATE.test(code)) return true
+  // Two writers (fleet partitions) creating one table at once: the loser's next attempt finds it made.
+  if (code === '42P07' || (code === '23505' && (error as { constraint?: unknown }).constraint === 'pg_type_typname_nsp_index')) return true
   if (transientNetworkCode(error) !== undefined) return true
   const message = error instanceof Error ? error.message : ''
   return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)

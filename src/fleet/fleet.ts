@@ -1,16 +1,15 @@
 import type { Job, Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { parseDuration, type Duration } from '../core/duration.js'
-import { configInvalid, knownOptions, positiveInteger } from '../core/check-option.js'
+import { configInvalid, knownOptions } from '../core/check-option.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { SyncReport } from '../contracts/sync-report.js'
 import { FailureStreak } from '../alert/failure-streak.js'
-import { resolveApis, type ApiLimits } from './api-limits.js'
-import { resolveFleetConnectors, type FleetConnector, type FleetConnectorResolved } from './fleet-connector.js'
+import type { ApiLimits } from './api-limits.js'
+import type { FleetConnector, FleetConnectorResolved } from './fleet-connector.js'
 import { fleetKeys } from './fleet-keys.js'
-import { PARTITION, queueName, RUN } from './queue-names.js'
-import { checkPrefix, loadBullmq, redisOptions, type RedisConnection } from './redis-connection.js'
-import { openRedis } from './open-redis.js'
+import { PARTITION, RUN } from './queue-names.js'
+import type { RedisConnection } from './redis-connection.js'
+import { openFleetBase } from './fleet-base.js'
 import type { FleetOutcome, PartitionJobData, RunJobData } from './run-job.js'
 
 /**
@@ -126,26 +125,9 @@ export interface Fleet {
 export async function fleet(options: FleetOptions): Promise<Fleet> {
   const where = 'fleet'
   knownOptions(options, { connection: true, connectors: true, prefix: true, attempts: true, backoff: true, apis: true }, where)
-  const connection = redisOptions(options.connection, where)
-  const prefix = checkPrefix(options.prefix, where)
-  const apis = resolveApis(options.apis, where)
-  const connectors = resolveFleetConnectors(options.connectors, where, new Set(apis.keys()))
-  const attempts = options.attempts === undefined ? 5 : positiveInteger(`${where}.attempts`, options.attempts)
-  const backoffMs = parseDuration(options.backoff ?? '1s', `${where}.backoff`)
-  const bull = await loadBullmq('fleet (sluice/bullmq)')
-  const redis: Redis = await openRedis(connection)
-  const keys = fleetKeys(prefix)
-  const queues = new Map<string, Queue>()
-  const queueOf = (api: string | undefined): Queue => {
-    const q = queueName(api)
-    let queue = queues.get(q)
-    if (!queue) {
-      queue = new bull.Queue(q, { connection, prefix })
-      queue.on('error', () => {})
-      queues.set(q, queue)
-    }
-    return queue
-  }
+  const base = await openFleetBase(options, where, () => {})
+  const { bull, redis, connectors, attempts, backoffMs, queueOf, queues } = base
+  const keys = fleetKeys(base.prefix)
   for (const c of connectors.values()) queueOf(c.api)
   const connector = (id: string): FleetConnectorResolved => {
     const c = connectors.get(id)
@@ -162,12 +144,16 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
       const job = await bull.Job.fromId(queue, jobId).catch(() => undefined)
       if (job) {
         const state = await job.getState().catch(() => 'unknown')
-        if (state === 'completed') return job.returnvalue as FleetOutcome
+        // The job was read before its state: read it again for what it ended with.
+        const ended = state === 'completed' || state === 'failed' ? await bull.Job.fromId(queue, jobId).catch(() => undefined) : undefined
+        if (state === 'completed' && ended?.returnvalue) return ended.returnvalue as FleetOutcome
         // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
-        if (state === 'failed') {
-          const data = job.data as RunJobData
-          const [code, ...rest] = (job.failedReason ?? 'FAILED: the run failed').split(': ')
-          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: /^[A-Z_]+$/.test(code!) ? code! : 'FAILED', message: /^[A-Z_]+$/.test(code!) ? rest.join(': ') : job.failedReason ?? '' } }
+        if (state === 'failed' && ended) {
+          const data = ended.data as RunJobData
+          const reason = ended.failedReason ?? 'FAILED: the run failed'
+          const [code, ...rest] = reason.split(': ')
+          const coded = /^[A-Z_]+$/.test(code!)
+          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: coded ? code! : 'FAILED', message: coded ? rest.join(': ') : reason } }
         }
       }
       if (Date.now() > deadline) throw new SluiceError({ code: 'ABORTED', message: `fleet run ${jobId} did not finish within ${String(opts.timeout)}` })
@@ -265,9 +251,6 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
         await queueOf(c.api).removeJobScheduler(schedulerId(c.id))
       }
     },
-    async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()))
-      await redis.quit().catch(() => redis.disconnect())
-    },
+    close: () => base.close(),
   }
 }

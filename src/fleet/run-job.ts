@@ -12,6 +12,7 @@ import type { FleetConnectorResolved } from './fleet-connector.js'
 import { PARTITION, partitionConnectorId, partitionJobId } from './queue-names.js'
 import type { BullMQ } from './redis-connection.js'
 import { fleetKeys } from './fleet-keys.js'
+import { withSink } from './sink-turns.js'
 
 /** What a run job carries: the connector, why it runs, and once planned, its backfill. */
 export interface RunJobData {
@@ -100,7 +101,7 @@ async function runConnector(ctx: JobContext, c: FleetConnectorResolved, job: Job
       const catalog = await syncCatalog(c.source, c.options.stages ?? [], c.options.configuration ?? {})
       const replace = catalog.destinationTables.filter((t) => t.mode === 'replace').map((t) => t.table)
       // The backfill's start: replace-mode tables get their truncate now, applied when it completes.
-      await c.sink.fence!({ connectorId: c.id, ...(replace.length ? { truncate: replace } : {}) })
+      await withSink(c.sink, () => c.sink.fence!({ connectorId: c.id, ...(replace.length ? { truncate: replace } : {}) }))
       const data: RunJobData = { ...job.data, step: 'children', plan: { partitions: plan.partitions, complete: plan.complete } }
       await job.updateData(data)
       c.logger.info({ connector: c.id, partitions: plan.partitions.length, job: job.id }, 'backfill split into partitions')
@@ -207,8 +208,9 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
         context: { connector: c.id, partitions: failed.map((f) => f.key) },
       })
     : undefined
-  const epoch = await c.sink.fence!({ connectorId: c.id })
-  const report = await sync({
+  const report = await withSink(c.sink, async () => {
+    const epoch = await c.sink.fence!({ connectorId: c.id })
+    return sync({
     source: completionSource(c.source, plan.complete, failure),
     destination: c.sink,
     ...(c.options.stages ? { stages: c.options.stages } : {}),
@@ -216,6 +218,7 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
     ...(c.options.configuration ? { configuration: c.options.configuration } : {}),
     ...(c.mar ? { mar: c.mar } : {}),
     fleet: failure ? { epoch } : { epoch, completes: plan.partitions.map((p) => partitionConnectorId(c.id, p.key)) },
+    })
   })
   await alertOnOutcome(c, { ...report, rows })
   await releaseConnector(ctx, c, job.id!)
@@ -236,8 +239,10 @@ function keyOfChild(parentId: string, jobKey: string, partitions: readonly Parti
 
 /** One sync of the connector in this job, fenced; stopped by a worker shutdown, it goes back to the queue. */
 async function plainSync(ctx: JobContext, c: FleetConnectorResolved, job: Job<RunJobData>, token: string): Promise<FleetOutcome> {
-  const epoch = await c.sink.fence!({ connectorId: c.id })
-  const report = await runSync(ctx, c, job, { connectorId: c.id, source: c.source, fleet: { epoch } })
+  const report = await withSink(c.sink, async () => {
+    const epoch = await c.sink.fence!({ connectorId: c.id })
+    return runSync(ctx, c, job, { connectorId: c.id, source: c.source, fleet: { epoch } })
+  })
   await alertOnOutcome(c, report)
   await requeueIfShutdown(ctx, job, token, report)
   if (report.status === 'failed') throw failureOf(report)
@@ -259,8 +264,10 @@ async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job
     throw new ctx.bull.DelayedError()
   }
   const connectorId = partitionConnectorId(c.id, partition.key)
-  const epoch = await c.sink.fence!({ connectorId })
-  const report = await runSync(ctx, c, job, { connectorId, source: c.source.partition!(partition), fleet: { epoch, partitionOf: c.id } })
+  const report = await withSink(c.sink, async () => {
+    const epoch = await c.sink.fence!({ connectorId })
+    return runSync(ctx, c, job, { connectorId, source: c.source.partition!(partition), fleet: { epoch, partitionOf: c.id } })
+  })
   if (report.status === 'failed') {
     // Retried while attempts remain; the last attempt's failure is the partition's result, so the
     // backfill's completion names it (BullMQ would otherwise only say "child … failed").
@@ -278,6 +285,8 @@ async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job
 
 async function runSync(ctx: JobContext, c: FleetConnectorResolved, job: Job, run: { connectorId: string; source: FleetConnectorResolved['source']; fleet: NonNullable<Parameters<typeof sync>[0]['fleet']> }): Promise<SyncReport> {
   const abort = new AbortController()
+  // A job that waited for its turn on the destination while the worker began closing doesn't start.
+  if (ctx.closing()) abort.abort()
   ctx.running.set(job.id!, { connectorId: c.id, abort })
   try {
     const report = await sync({

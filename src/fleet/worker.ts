@@ -1,18 +1,17 @@
 import { hostname } from 'node:os'
 import { randomUUID } from 'node:crypto'
-import type { Queue, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { Worker } from 'bullmq'
 import { parseDuration, type Duration } from '../core/duration.js'
 import { configInvalid, knownOptions, positiveInteger } from '../core/check-option.js'
 import { jsonLogger } from '../log/json-logger.js'
 import type { Logger } from '../log/logger.js'
-import { resolveApis, type ApiLimits } from './api-limits.js'
-import { resolveFleetConnectors, type FleetConnector, type FleetConnectorResolved } from './fleet-connector.js'
+import type { ApiLimits } from './api-limits.js'
+import type { FleetConnector, FleetConnectorResolved } from './fleet-connector.js'
 import { fleetKeys } from './fleet-keys.js'
 import { queueName } from './queue-names.js'
-import { checkPrefix, loadBullmq, redisOptions, type RedisConnection } from './redis-connection.js'
+import type { RedisConnection } from './redis-connection.js'
 import { processJob, type JobContext } from './run-job.js'
-import { openRedis } from './open-redis.js'
+import { openFleetBase } from './fleet-base.js'
 import { bindApiRateLimit } from './api-rate-limit.js'
 
 /**
@@ -89,34 +88,17 @@ export interface FleetWorker {
 export async function runWorker(options: WorkerOptions): Promise<FleetWorker> {
   const where = 'runWorker'
   knownOptions(options, { connection: true, connectors: true, prefix: true, concurrency: true, lockDuration: true, stalledInterval: true, maxStalledCount: true, attempts: true, backoff: true, apis: true, name: true, logger: true }, where)
-  const connection = redisOptions(options.connection, where)
-  const prefix = checkPrefix(options.prefix, where)
-  const apis = resolveApis(options.apis, where)
-  const connectors = resolveFleetConnectors(options.connectors, where, new Set(apis.keys()))
   const concurrency = options.concurrency === undefined ? 1 : positiveInteger(`${where}.concurrency`, options.concurrency)
   const lockDuration = parseDuration(options.lockDuration ?? '30s', `${where}.lockDuration`)
   if (lockDuration < 1000) throw configInvalid(`${where}.lockDuration`, 'at least 1 s', options.lockDuration)
   const stalledInterval = options.stalledInterval === undefined ? lockDuration : parseDuration(options.stalledInterval, `${where}.stalledInterval`)
   const maxStalledCount = options.maxStalledCount === undefined ? 20 : positiveInteger(`${where}.maxStalledCount`, options.maxStalledCount)
-  const attempts = options.attempts === undefined ? 5 : positiveInteger(`${where}.attempts`, options.attempts)
-  const backoffMs = parseDuration(options.backoff ?? '1s', `${where}.backoff`)
   if (options.name !== undefined && (typeof options.name !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(options.name))) throw configInvalid(`${where}.name`, 'letters, digits, _ . : - (at most 100)', options.name)
   const name = options.name ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 6)}`
   const logger = options.logger ?? jsonLogger()
 
-  const bull = await loadBullmq('runWorker (sluice/bullmq)')
-  const redis: Redis = await openRedis(connection)
-  const queues = new Map<string, Queue>()
-  const queueOf = (api: string | undefined): Queue => {
-    const q = queueName(api)
-    let queue = queues.get(q)
-    if (!queue) {
-      queue = new bull.Queue(q, { connection, prefix })
-      queue.on('error', (error) => logger.warn({ queue: q, error: error.message }, 'queue connection error'))
-      queues.set(q, queue)
-    }
-    return queue
-  }
+  const base = await openFleetBase(options, where, (queue, error) => logger.warn({ queue, error: error.message }, 'queue connection error'))
+  const { bull, redis, connectors, attempts, backoffMs, queueOf, prefix, connection, apis } = base
   let closing = false
   const running: JobContext['running'] = new Map()
   const ctx: JobContext = {
@@ -165,8 +147,7 @@ export async function runWorker(options: WorkerOptions): Promise<FleetWorker> {
         for (const u of unbind) u()
         for (const r of running.values()) r.abort.abort()
         await Promise.all(workers.map((w) => w.close()))
-        await Promise.all([...queues.values()].map((q) => q.close()))
-        await redis.quit().catch(() => redis.disconnect())
+        await base.close()
         logger.info({ worker: name }, 'fleet worker stopped')
       })()
       return closed

@@ -39,7 +39,8 @@ export async function pageApi(req: IncomingMessage, res: ServerResponse, url: UR
 
   if (method === 'POST') {
     if (!authorized(req, ctx.auth)) {
-      res.setHeader('www-authenticate', 'Basic realm="sluice"')
+      // No `www-authenticate` here: the page asks for the key itself, and that header would make
+      // the browser pop its own login prompt over the page's fetch (headless: the request hangs).
       return fail(401, 'Unauthorized', ctx.auth ? 'wrong API key or secret' : 'this server has no API key: set SLUICE_API_KEY and SLUICE_API_SECRET to sync, pause and resume from here')
     }
     if (rest === 'sync') {

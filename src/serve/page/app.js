@@ -110,7 +110,7 @@ async function act(id, action) {
       banner('The API key or secret was refused; enter them again.')
       continue
     }
-    if (res.status === 409) banner(`${id}: a sync is already running.`, 'info')
+    if (res.status === 409 && body.code === 'AlreadyRunning') banner(`${id}: a sync is already running.`, 'info')
     else if (!res.ok) banner(`${id}: ${action} failed: ${body.message ?? `HTTP ${res.status}`}`)
     else banner(action === 'sync' ? `${id}: sync started.` : `${id}: ${body.paused ? 'paused' : 'resumed'}.`, 'info')
     await refreshing // a refresh that read before this change is not enough: read again after it
@@ -133,7 +133,7 @@ function renderConnectors(overview) {
     const lag = c.freshnessLagMs === undefined ? '–' : duration(c.freshnessLagMs)
     const row = h('tr', { 'data-id': c.id, class: [c.late ? 'late' : '', c.id === state.selected ? 'selected' : ''].join(' ').trim() || undefined },
       h('td', {}, h('a', { href: `?connector=${encodeURIComponent(c.id)}`, class: 'conn', onclick: (e) => { e.preventDefault(); select(c.id) } }, c.id),
-        h('div', { class: 'small muted' }, c.warehouse)),
+        h('div', { class: 'small muted where', title: c.warehouse }, c.warehouse)),
       h('td', { class: 'state', 'data-label': 'State' }, stateBadge(c), c.paused && c.state !== 'paused' ? h('span', { class: 'badge paused' }, 'paused') : undefined),
       h('td', { class: 'last-success', 'data-label': 'Last success' }, when(c.lastSuccessAt)),
       h('td', { class: 'last-failure', 'data-label': 'Last failure' }, when(c.lastFailureAt)),
@@ -142,7 +142,10 @@ function renderConnectors(overview) {
       h('td', { class: 'lag', 'data-label': 'Freshness lag' }, lag, c.late ? h('span', { class: 'badge failing', title: 'Longer since the last success than the schedule allows' }, 'late') : undefined),
       h('td', { class: 'num mar', 'data-label': 'MAR this month' }, count(c.marThisMonth)),
       h('td', { class: 'actions', 'data-label': 'Actions' }, h('div', { class: 'buttons' },
-        h('button', { type: 'button', class: 'sync', disabled: !c.canSync || c.state === 'syncing', title: c.canSync ? 'Start a sync now' : 'This target is read-only here', onclick: () => act(c.id, 'sync') }, 'Sync now'),
+        h('button', {
+          type: 'button', class: 'sync', disabled: !c.canSync || c.paused || c.state === 'syncing', onclick: () => act(c.id, 'sync'),
+          title: !c.canSync ? 'Read from its warehouse only: serve its connector folder to sync it from here' : c.paused ? 'Paused: resume it first' : 'Start a sync now',
+        }, 'Sync now'),
         h('button', { type: 'button', class: c.paused ? 'resume' : 'pause', disabled: !c.canSync, onclick: () => act(c.id, c.paused ? 'resume' : 'pause') }, c.paused ? 'Resume' : 'Pause'),
       )),
     )
@@ -313,14 +316,20 @@ async function renderDetail() {
     return
   }
   const base = `/api/connectors/${encodeURIComponent(id)}`
-  const [syncs, mar, schema] = await Promise.all([getJson(`${base}/syncs?limit=50`), getJson(`${base}/mar`), getJson(`${base}/schema-changes`)])
+  // Each part on its own: one that can't be read says so in its place, the others still show.
+  const [syncs, mar, schema] = await Promise.allSettled([getJson(`${base}/syncs?limit=50`), getJson(`${base}/mar`), getJson(`${base}/schema-changes`)])
   if (state.selected !== id) return
   section.hidden = false
   $('#detail-id').textContent = id
-  renderSyncs(syncs)
-  renderMar(mar)
-  renderSchemaChanges(schema)
-  const open = syncs.find((s) => s.syncId === state.openSync)
+  const failed = (box, r) => box.replaceChildren(h('tr', {}, h('td', { colspan: 9, class: 'muted' }, `Could not be read: ${r.reason?.message ?? r.reason}`)))
+  if (syncs.status === 'fulfilled') renderSyncs(syncs.value)
+  else failed($('#syncs tbody'), syncs)
+  if (mar.status === 'fulfilled') renderMar(mar.value)
+  else failed($('#mar-table tbody'), mar)
+  if (schema.status === 'fulfilled') renderSchemaChanges(schema.value)
+  else failed($('#schema-changes tbody'), schema)
+  if (syncs.status !== 'fulfilled') return
+  const open = syncs.value.find((s) => s.syncId === state.openSync)
   if (open) await openSync(open)
   else $('#sync-detail').hidden = true
 }

@@ -30,12 +30,13 @@ let cache: Map<string, Buffer> | undefined
  * Answers the dashboard's own requests — `GET`/`HEAD` of `/` (the page) and `/assets/*` (its
  * script, stylesheet and the uPlot chart build) — and returns `true`; returns `false` without
  * touching `res` for any other request, so the server goes on to its API routes. Mount it first in
- * a `node:http` handler; `sluice serve` does. Files are read once and kept in memory.
+ * a `node:http` handler of your own to show the page over your own API; `serve()` mounts it for
+ * you. Files are read once and kept in memory.
  *
  * @example
  * ```ts
  * import { createServer } from 'node:http'
- * import { servePage } from './serve-page.js'
+ * import { servePage } from 'sluice/serve'
  * createServer((req, res) => {
  *   if (servePage(req, res)) return
  *   res.writeHead(404).end()

@@ -57,7 +57,12 @@ export function postgres(options: PostgresOptions): Sink {
   let client: pg.PoolClient | undefined
 
   const pool = (): PoolHandle => (handle ??= poolFor(options.connection, 2))
+  // Borrowers of the pool right now (reads outside a sync, a fence, the sync's session): the pool
+  // sluice owns is ended only once none is left, so a read that finishes never ends the pool under
+  // another one still waiting for a client (concurrent fleet jobs do that).
+  let borrowers = 0
   const endPool = async () => {
+    if (borrowers > 0) return
     if (handle?.owned) {
       const h = handle
       handle = undefined
@@ -66,15 +71,18 @@ export function postgres(options: PostgresOptions): Sink {
   }
   /** A client for a one-off read outside a sync; the pool sluice owns is ended afterwards so nothing keeps the process alive. */
   const outside = async <T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const c = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink')
+    borrowers++
+    let c: pg.PoolClient | undefined
     let failed: unknown
     try {
+      c = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink')
       return await work(c)
     } catch (e) {
       failed = e
       throw e
     } finally {
-      c.release(failed instanceof Error ? failed : undefined)
+      c?.release(failed instanceof Error ? failed : undefined)
+      borrowers--
       if (!writer.active()) await endPool()
     }
   }
@@ -84,7 +92,15 @@ export function postgres(options: PostgresOptions): Sink {
   const writer = engineWriter(
     'postgres',
     async () => {
-      const c = (client = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink'))
+      borrowers++
+      let c: pg.PoolClient
+      try {
+        c = client = await connectClient(pool(), 'DESTINATION_UNAVAILABLE', 'postgres sink')
+      } catch (error) {
+        borrowers--
+        await endPool()
+        throw error
+      }
       const driver = postgresDriver(c, schema)
       const release = async (failure: unknown) => {
         let broken = failure === undefined ? undefined : failure instanceof Error ? failure : new Error(String(failure))
@@ -93,10 +109,13 @@ export function postgres(options: PostgresOptions): Sink {
         // A client whose transaction state is unknown is destroyed rather than returned to the pool.
         c.release(broken)
         client = undefined
+        borrowers--
         await endPool()
       }
       try {
-        await prepareSchema(c, schema)
+        // Once per sink object (a fleet worker runs many partitions on one): the schema-wide advisory lock
+        // and the meta DDL again only if the meta tables went away meanwhile (a reset, a dropped schema).
+        if (!prepared || !(await hasMeta(c, schema))) await prepareSchema(c, schema)
         prepared = true
       } catch (cause) {
         await release(cause)
