@@ -24,6 +24,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'retry', modules: ['retry'] },
   { name: 'io utilities', modules: ['http', 'cursor', 'codec', 'db'] },
   { name: 'log', modules: ['log'] },
+  { name: 'serve page', modules: ['serve/page'] },
   { name: 'stores', modules: ['mar', 'state'] },
   { name: 'pipeline base', modules: ['source', 'stage', 'sink/layout', 'sink/thread'] },
   { name: 'source kits', modules: ['source/sql'] },
@@ -41,6 +42,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'operations', modules: ['alert', 'schedule'] },
   { name: 'connector', modules: ['connector'] },
   { name: 'fleet', modules: ['fleet'] },
+  { name: 'serve', modules: ['serve'] },
   { name: 'cli', modules: ['cli'] },
   { name: 'entries', modules: ['(entry)'] },
 ]

@@ -103,6 +103,7 @@ export { createConnector, type Connector, type ConnectorStatus, type ConnectorRu
 export type { ConnectorOptions } from './connector/connector-options.js'
 export type { ConnectorEventMap, ConnectorEvent, SkippedRun } from './connector/connector-events.js'
 export type { ConnectorStore, ConnectorSettings, LeaseArgs, LeaseResult } from './contracts/connector-store.js'
+export type { OpsReader, LeaseHolder, SyncErrorRow, MarThresholdFired } from './contracts/ops-reader.js'
 export type { ScheduleSpec, ScheduleCommon } from './schedule/schedule.js'
 export { marReport, type MarReportOptions } from './mar/mar-report.js'
 export { estimateMar, type EstimateMarOptions, type MarEstimate, type TableMarEstimate, type CountingSource } from './mar/estimate-mar.js'

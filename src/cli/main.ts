@@ -16,6 +16,8 @@ Commands:
   mar [dir | --warehouse file] [--month M] [--lake dir]
                                         Monthly Active Rows per table (--lake: a sluice/files dir)
   schema [dir | --warehouse file]       current destination schema and its change history
+  serve [dir…] [--warehouse file]       dashboard, Fivetran-shaped REST API and /metrics over connector
+        [--port n] [--host h]           folders and warehouses (key: SLUICE_API_KEY, SLUICE_API_SECRET)
   worker <fleet-file> [--redis url]     run a fleet worker (BullMQ): take and run the fleet's jobs
   fleet <fleet-file> [status | sync id | pause id | resume id | schedule]
                                         a fleet's workers, queues and running partitions; control it
@@ -59,6 +61,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandEntry>>> = {
   schema: async () => {
     const m = await import('./ops-commands.js')
     return { help: m.SCHEMA_HELP, run: m.schemaCli }
+  },
+  serve: async () => {
+    const m = await import('./serve-command.js')
+    return { help: m.SERVE_HELP, run: (argv, io) => m.serveCommand(argv, io) }
   },
   worker: async () => {
     const m = await import('./worker-command.js')

@@ -11,7 +11,8 @@ Reads only.`
 export const STATUS_HELP = `Usage: sluice status [dir | --warehouse file | --fleet fleet-file [--redis url]]
 
 One line per connector in the warehouse: its state (syncing, paused, failing, idle), the last
-sync (when, how it ended, rows, duration), this month's MAR, and the error of a failed last sync.
+sync (when, how it ended, rows, duration), how long ago the last success ended, this month's MAR,
+and the error of a failed last sync — the facts \`sluice serve\` shows.
 For a change-data-capture connector, a line with its replication slot, the lag behind the server
 and the WAL the slot retains, as its last sync measured them. With --fleet, a fleet's workers,
 queue depths and, per connector, its running jobs and backfill partitions (see \`sluice fleet\`).

@@ -1,10 +1,7 @@
-import type { ConnectorStore } from '../contracts/connector-store.js'
 import { marMonth } from '../mar/mar-month.js'
-import type { MarStore } from '../contracts/mar-store.js'
-import type { Sink } from '../contracts/sink.js'
 import type { ReplicationStatus } from '../contracts/sync-report.js'
+import { createFacts } from '../serve/facts.js'
 import { count, humanDuration, textTable } from './text-table.js'
-import { warehouseConnectors } from './warehouse-connectors.js'
 import { locateWarehouse, noWarehouse, type WarehouseLocation } from './warehouse-location.js'
 import { warehouseSink } from './warehouse-sink.js'
 
@@ -13,7 +10,8 @@ import { warehouseSink } from './warehouse-sink.js'
  * or in any warehouse file a sync wrote (`{ warehouse }`; SQLite or DuckDB, told apart by the
  * file's header) — its state
  * (`syncing` while another process holds its lease, `paused`, `failing`, `idle`), the last sync
- * (when, how it ended, rows, duration), this month's MAR and the error of a failed last sync;
+ * (when, how it ended, rows, duration), how long ago the last success ended, this month's MAR
+ * and the error of a failed last sync — read with the facts of `sluice serve` (src/serve/facts.ts);
  * under the table, for a change-data-capture connector (its last report has `replication`), the
  * slot, the position committed with the data, the lag behind the server and the WAL it retains.
  * Reads only. Resolves to the exit code: 0, or 1 when there is no warehouse yet.
@@ -31,39 +29,38 @@ export async function statusCommand(where: WarehouseLocation, out: (text: string
     return 1
   }
   const { path, format } = warehouse
-  const { ids, leased: leases } = await warehouseConnectors(path, format, now)
-  if (ids.length === 0) {
+  const sink = await warehouseSink(path, format)
+  // The same facts as the page, the API and /metrics of `sluice serve`.
+  // One warehouse: what can't be read is the command's error (strict), not a line left out.
+  const { connectors } = await createFacts({ targets: [{ destination: sink, label: path }], now: () => now }).overview({ strict: true })
+  if (connectors.length === 0) {
     out('No connector has synced into this warehouse yet\n')
     return 0
   }
-  const sink = (await warehouseSink(path, format)) as Sink & ConnectorStore & MarStore
   const month = marMonth(now)
-  const mar = new Map<string, number>()
-  for (const row of (await sink.readMar?.({ month })) ?? []) mar.set(row.connectorId, (mar.get(row.connectorId) ?? 0) + row.rows)
   const rows: string[][] = []
   const errors: string[] = []
   const replication: string[] = []
-  for (const id of ids) {
-    const [last] = (await sink.history?.({ connectorId: id, limit: 1 })) ?? []
-    const paused = (await sink.loadConnector?.({ connectorId: id }))?.paused ?? false
-    const state = leases.has(id) ? 'syncing' : paused ? 'paused' : last?.status === 'failed' ? 'failing' : 'idle'
+  for (const c of connectors) {
+    const last = c.lastSync
     rows.push([
-      id,
-      state,
+      c.id,
+      c.state + (c.late ? ' (late)' : ''),
       last ? last.endedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-',
       last ? `${last.status}${last.stopReason ? ` (${last.stopReason})` : ''}` : '-',
       last ? count(last.rows) : '-',
       last ? humanDuration(last.durationMs) : '-',
-      mar.has(id) ? count(mar.get(id)!) : '-',
+      c.freshnessLagMs !== undefined ? `${age(c.freshnessLagMs)} ago` : 'never',
+      c.marThisMonth > 0 ? count(c.marThisMonth) : '-',
     ])
-    if (last?.replication) replication.push(`${id}: ${replicationLine(last.replication)}`)
-    if (last?.status === 'failed' && last.error) errors.push(`${id}: error [${last.error.code}]: ${last.error.message.split('\n')[0]}`)
+    if (last?.replication) replication.push(`${c.id}: ${replicationLine(last.replication)}`)
+    if (last?.status === 'failed' && last.error) errors.push(`${c.id}: error [${last.error.code}]: ${last.error.message.split('\n')[0]}`)
   }
   out(
     textTable(
       [
         { header: 'Connector' }, { header: 'State' }, { header: 'Last sync' }, { header: 'Status' },
-        { header: 'Rows', right: true }, { header: 'Took', right: true }, { header: `MAR ${month}`, right: true },
+        { header: 'Rows', right: true }, { header: 'Took', right: true }, { header: 'Last success', right: true }, { header: `MAR ${month}`, right: true },
       ],
       rows,
     ) +
@@ -71,6 +68,15 @@ export async function statusCommand(where: WarehouseLocation, out: (text: string
       (errors.length ? `\n${errors.join('\n')}\n` : ''),
   )
   return 0
+}
+
+/** An age for people, to the largest unit: `45s`, `12m`, `5h 03m`, `3d 4h`. */
+function age(ms: number): string {
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m`
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`
 }
 
 /**

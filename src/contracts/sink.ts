@@ -5,6 +5,7 @@ import type { TableSpec } from '../core/table-spec.js'
 import type { SyncReport, SyncStatus } from './sync-report.js'
 import type { ConnectorStore } from './connector-store.js'
 import type { MarStore } from './mar-store.js'
+import type { OpsReader } from './ops-reader.js'
 
 /** What `sync()` tells a sink when a sync starts. */
 export interface SinkOpenArgs {
@@ -240,4 +241,4 @@ export interface SinkStateStore {
  * await sync({ source: fromIterable('t', [{ id: 1 }]), destination: sqlite({ path: 'warehouse.db' }) })
  * ```
  */
-export interface Sink extends SinkWriter, WarehouseReader, SinkStateStore, MarStore, ConnectorStore {}
+export interface Sink extends SinkWriter, WarehouseReader, SinkStateStore, MarStore, ConnectorStore, OpsReader {}

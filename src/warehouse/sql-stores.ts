@@ -1,3 +1,4 @@
+import type { OpsReader } from '../contracts/ops-reader.js'
 import type { ConnectorStore } from '../contracts/connector-store.js'
 import type { MarStore } from '../contracts/mar-store.js'
 import { sqlControl, type SqlControlAccess } from './control/sql-control.js'
@@ -26,7 +27,7 @@ export interface SqlStoresAccess extends SqlControlAccess {
  * const methods = sqlStores(access)
  * ```
  */
-export function sqlStores(access: SqlStoresAccess): Required<MarStore> & Required<ConnectorStore> {
+export function sqlStores(access: SqlStoresAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   // One storage per connection, so the memo of loaded buckets (keyed by storage) lives as long as the connection.
   const storages = new WeakMap<SqlConnection, MarStorage>()
   const storageOf = (connection: SqlConnection): MarStorage => {

@@ -39,6 +39,10 @@ describe('sluice status / sluice mar', () => {
     expect(out).toMatch(/crm\s+\| paused\s+\|.*\| failed\s+\|\s+0 \|/)
     expect(out).toMatch(/shop\s+\| idle\s+\|.*\| succeeded \|\s+2 \|.*\|\s+2$/m)
     expect(out).toContain('crm: error [SOURCE_FAILED]: crm api down')
+    // How long ago the last success ended: crm never succeeded.
+    expect(out).toMatch(/\| Last success \|/)
+    expect(out).toMatch(/crm\s+\|.*\|\s+never \|/)
+    expect(out).toMatch(/shop\s+\|.*\|\s+\d+s ago \|/)
   })
 
   it('mar prints rows per month, connector and table with totals, filters by month, and rejects a bad month', async () => {

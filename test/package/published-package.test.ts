@@ -5,11 +5,13 @@ import { build, type Options } from 'tsup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pkg from '../../package.json' with { type: 'json' }
 import * as arrowEntry from '../../src/arrow.js'
+import * as bullmqEntry from '../../src/bullmq.js'
 import * as duckdbEntry from '../../src/duckdb.js'
 import * as filesEntry from '../../src/files.js'
 import * as main from '../../src/index.js'
 import * as mysqlEntry from '../../src/mysql.js'
 import * as postgresEntry from '../../src/postgres.js'
+import * as serveEntry from '../../src/serve.js'
 import config from '../../tsup.config.js'
 import { devTool } from './dev-tool.js'
 
@@ -29,6 +31,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 /** The source module of each entry (a new entry in the exports map needs a line here). */
 const SOURCES: Record<string, object> = {
   sluice: main, 'sluice/postgres': postgresEntry, 'sluice/mysql': mysqlEntry, 'sluice/duckdb': duckdbEntry, 'sluice/files': filesEntry, 'sluice/arrow': arrowEntry,
+  'sluice/bullmq': bullmqEntry, 'sluice/serve': serveEntry,
 }
 const ENTRIES = Object.keys(pkg.exports).filter((key) => key !== './package.json').map((key) => (key === '.' ? 'sluice' : `sluice/${key.slice(2)}`))
 
@@ -71,6 +74,35 @@ function loadedNames(kind: 'cjs' | 'esm'): Record<string, string[]> {
 }
 
 describe('the published package', () => {
+  it('ships the sluice serve dashboard files in dist/serve-page/, where servePage reads them', () => {
+    for (const file of ['index.html', 'app.js', 'style.css']) {
+      expect(readFileSync(join(installed, 'dist', 'serve-page', file), 'utf8'), file).toBe(readFileSync(join('src', 'serve', 'page', file), 'utf8'))
+    }
+  })
+
+  it('serves the dashboard from the installed sluice/serve, with require and import: its files and uPlot\'s are found', () => {
+    const ask = `const out = {}
+      const server = createServer((req, res) => { if (!servePage(req, res)) res.writeHead(404).end() })
+      server.listen(0, '127.0.0.1', async () => {
+        for (const p of ['/', '/assets/app.js', '/assets/style.css', '/assets/uplot.js', '/assets/uplot.css']) {
+          const res = await fetch('http://127.0.0.1:' + server.address().port + p)
+          out[p] = res.status + ' ' + res.headers.get('content-type') + ' ' + (await res.arrayBuffer()).byteLength
+        }
+        console.log(JSON.stringify(out))
+        server.close()
+      })`
+    const variants = {
+      cjs: ['-e', `const { createServer } = require('node:http'); const { servePage } = require('sluice/serve'); ${ask}`],
+      esm: ['--input-type=module', '-e', `import { createServer } from 'node:http'; import { servePage } from 'sluice/serve'; ${ask}`],
+    }
+    for (const [kind, args] of Object.entries(variants)) {
+      const child = run(process.execPath, args, root)
+      expect(child.status, `${kind}: ${child.stderr}`).toBe(0)
+      const answers = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, string>
+      for (const [path, answer] of Object.entries(answers)) expect(answer, `${kind} ${path}`).toMatch(/^200 text\/(html|javascript|css); charset=utf-8 [1-9]\d{2,}$/)
+    }
+  })
+
   it('passes publint (package.json agrees with the packed files), warnings included', () => {
     const { ok, output } = devTool('publint', 'publint', ['run', tarball, '--strict'], root)
     expect(ok, output).toBe(true)

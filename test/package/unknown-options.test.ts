@@ -10,6 +10,7 @@ import * as filesEntry from '../../src/files.js'
 import * as main from '../../src/index.js'
 import * as mysqlEntry from '../../src/mysql.js'
 import * as postgresEntry from '../../src/postgres.js'
+import * as serveEntry from '../../src/serve.js'
 import { authFromConfig } from '../../src/http/auth/auth-from-config.js'
 import { buildUrl } from '../../src/http/build-url.js'
 import { redactUrl } from '../../src/http/redact.js'
@@ -148,6 +149,16 @@ const ENTRIES: Record<string, { readonly module: Record<string, unknown>; readon
   'sluice/arrow': {
     module: arrowEntry,
     entries: { toArrow: { notAFactory: 'converts a batch' } },
+  },
+  'sluice/serve': {
+    module: serveEntry,
+    entries: {
+      serve: { call: (x) => serveEntry.serve({ targets: [], ...x }), release: (h) => (h as { close(): Promise<void> }).close(), lists: 'targets' },
+      startServer: { call: (x) => serveEntry.startServer({ targets: [], ...x }), release: (h) => (h as { close(): Promise<void> }).close(), lists: 'auth' },
+      serveHandler: { call: (x) => serveEntry.serveHandler({ targets: [], ...x }), lists: 'host' },
+      createFacts: { call: (x) => serveEntry.createFacts({ targets: [], ...x }), lists: 'targets' },
+      servePage: { notAFactory: 'answers a request' },
+    },
   },
   'sluice/files': {
     module: filesEntry,

@@ -1,3 +1,4 @@
+import type { OpsReader } from '../../contracts/ops-reader.js'
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
 import type { ConnectorStore } from '../../contracts/connector-store.js'
 import { isSluiceError } from '../../core/sluice-error.js'
@@ -60,7 +61,7 @@ export interface DuckDbAccess {
  * const methods = duckdbStores(access)
  * ```
  */
-export function duckdbStores(access: DuckDbAccess): Required<MarStore> & Required<ConnectorStore> {
+export function duckdbStores(access: DuckDbAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   const control: SqlControlAccess = {
     dialect: DUCKDB_DIALECT,
     read: (table, work, empty) => access.read(table, (c) => work(connectionOf(c)), empty),

@@ -205,8 +205,9 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
     async applyTruncate({ layout, before, now }) {
       softDelete(table(layout), now, (row) => (row[SYSTEM.synced] as string) < before && !row[SYSTEM.deleted])
     },
-    async insertErrors({ errors }) {
-      store.errors.push(...errors)
+    async insertErrors({ connectorId, syncId, errors }) {
+      const createdAt = new Date().toISOString()
+      store.errors.push(...errors.map((e) => ({ ...e, connectorId, syncId, createdAt })))
       undo(() => store.errors.splice(store.errors.length - errors.length, errors.length))
     },
     async finishState({ connectorId, lastSynced }) {

@@ -37,23 +37,32 @@ export function memory(): MemorySink {
     connector = args.connectorId
     return { driver: memoryDriver(store), release: () => undefined }
   })
+  const { pausedIds, ...methods } = memoryStores({
+    begin: () => {
+      // The memory driver begins synchronously: the transaction is open when this returns.
+      void writer.active()?.joinTransaction()
+      return connector
+    },
+    mar: store.mar,
+    syncs: store.syncs,
+  })
+  const stores = { pausedIds }
   return {
     name: 'memory',
     syncs: store.syncs,
     rows: (table) => committedRows(store.tables.get(table)),
     // MAR metering and connector operations, in the same transaction/undo log (memory-stores.ts).
-    ...memoryStores({
-      begin: () => {
-        // The memory driver begins synchronously: the transaction is open when this returns.
-        void writer.active()?.joinTransaction()
-        return connector
-      },
-      mar: store.mar,
-      syncs: store.syncs,
-    }),
+    ...methods,
     ...writer.methods,
     async readErrors() {
-      return [...store.errors]
+      return store.errors.map(({ connectorId: _c, syncId: _s, createdAt: _t, ...record }) => record)
+    },
+    async connectors() {
+      const ids = new Set([...store.states.keys(), ...store.syncs.map((s) => s.connectorId), ...store.mar.usage({}).map((u) => u.connectorId), ...stores.pausedIds()])
+      return [...ids].sort()
+    },
+    async syncErrors({ connectorId, syncId, limit = 1000 }) {
+      return store.errors.filter((e) => e.connectorId === connectorId && e.syncId === syncId).slice(0, limit)
     },
     async read({ table }) {
       return committedRows(store.tables.get(table))

@@ -1,3 +1,4 @@
+import type { SyncErrorRow } from '../../contracts/ops-reader.js'
 import type { Row } from '../../core/batch.js'
 import type { ErrorRecord } from '../../core/error-record.js'
 import { baseType, type ColumnType } from '../../core/column-type.js'
@@ -26,7 +27,8 @@ export interface MemoryStore {
   /** Connector state rows; `state` undefined: made by `fence`, no checkpoint yet. */
   readonly states: Map<string, { state?: string; pending: Record<string, string>; lastSynced: number; epoch: number }>
   readonly syncs: SyncReport[]
-  readonly errors: ErrorRecord[]
+  /** `_sluice_errors`: each record with its connector, sync and time. */
+  readonly errors: SyncErrorRow[]
   readonly history: SchemaHistoryEntry[]
   undo: (() => void)[]
   /** The latest write time, kept across syncs (see DeferredTruncates). */

@@ -1,3 +1,4 @@
+import type { OpsReader } from '../../contracts/ops-reader.js'
 import type { ConnectorStore } from '../../contracts/connector-store.js'
 import type { MarStore } from '../../contracts/mar-store.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
@@ -27,10 +28,11 @@ export interface MemoryAccess {
  * const stores = memoryStores({ begin: () => 'c', mar: memoryStore().mar, syncs: [] })
  * ```
  */
-export function memoryStores(access: MemoryAccess): Required<MarStore> & Required<ConnectorStore> {
+export function memoryStores(access: MemoryAccess): Required<MarStore> & Required<ConnectorStore> & Pick<Required<OpsReader>, 'leases' | 'marThresholds'> & { pausedIds(): string[] } {
   const storage = access.mar
   return {
     ...marMethods({ run: async () => ({ storage, connectorId: access.begin() }), usage: async (filter) => storage.usage(filter) }),
     ...memoryControl(access.syncs),
+    marThresholds: async (filter) => storage.thresholds(filter),
   }
 }

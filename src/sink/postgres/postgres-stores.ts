@@ -1,3 +1,4 @@
+import type { OpsReader } from '../../contracts/ops-reader.js'
 import type pg from 'pg'
 import type { ConnectorStore } from '../../contracts/connector-store.js'
 import type { MarStore } from '../../contracts/mar-store.js'
@@ -55,7 +56,7 @@ export interface PostgresAccess {
  * const methods = postgresStores(access)
  * ```
  */
-export function postgresStores(access: PostgresAccess): Required<MarStore> & Required<ConnectorStore> {
+export function postgresStores(access: PostgresAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   const dialect = postgresDialect(access.schema)
   return sqlStores({
     dialect,

@@ -114,6 +114,8 @@ export function sqlite(options: SqliteOptions): Sink {
       },
     }),
     async readErrors() {
+      // A warehouse no sync has written yet holds no errors (as the stores' readers answer), not a failure to open.
+      if (!db && path !== ':memory:' && !existsSync(path)) return []
       const handle = db ?? connect(true)
       try {
         return selectErrors(handle)
@@ -143,6 +145,7 @@ export function sqlite(options: SqliteOptions): Sink {
       }
     },
     async schemaHistory() {
+      if (!db && path !== ':memory:' && !existsSync(path)) return []
       const handle = db ?? connect(true)
       try {
         return selectHistory(handle)

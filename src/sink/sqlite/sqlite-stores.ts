@@ -1,3 +1,4 @@
+import type { OpsReader } from '../../contracts/ops-reader.js'
 import type { Database, Statement } from 'better-sqlite3'
 import type { ConnectorStore } from '../../contracts/connector-store.js'
 import type { MarStore } from '../../contracts/mar-store.js'
@@ -43,7 +44,7 @@ export interface SqliteAccess {
  * const methods = sqliteStores(access)
  * ```
  */
-export function sqliteStores(access: SqliteAccess): Required<MarStore> & Required<ConnectorStore> {
+export function sqliteStores(access: SqliteAccess): Required<MarStore> & Required<ConnectorStore> & Required<OpsReader> {
   return sqlStores({
     dialect: SQLITE_DIALECT,
     async run() {

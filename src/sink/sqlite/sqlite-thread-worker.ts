@@ -19,6 +19,7 @@ const IN_RUN = new Set(['write', 'checkpoint', 'recordErrors', 'meter', 'recordM
 const METHODS = new Set([
   ...IN_RUN, 'open', 'close', 'readErrors', 'read', 'describe', 'schemaHistory', 'resetState', 'fence', 'loadState',
   'readMar', 'history', 'acquireLease', 'releaseLease', 'loadConnector', 'saveConnector',
+  'connectors', 'leases', 'syncErrors', 'marThresholds',
 ])
 
 const port = parentPort

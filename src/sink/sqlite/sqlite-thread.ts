@@ -127,6 +127,10 @@ export function sqliteThread(options: SqliteOptions): Sink {
     releaseLease: (args) => call('releaseLease', args),
     loadConnector: (args) => call('loadConnector', args),
     saveConnector: (args) => call('saveConnector', args),
+    connectors: () => call('connectors'),
+    leases: (args) => call('leases', args),
+    syncErrors: (args) => call('syncErrors', args),
+    marThresholds: (args) => call('marThresholds', args),
   }
 }
 

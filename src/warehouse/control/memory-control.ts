@@ -1,4 +1,5 @@
 import type { ConnectorSettings, ConnectorStore } from '../../contracts/connector-store.js'
+import type { OpsReader } from '../../contracts/ops-reader.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
 import { decideLease, mayRelease, type HeldLease } from './lease-rule.js'
 
@@ -12,7 +13,7 @@ import { decideLease, mayRelease, type HeldLease } from './lease-rule.js'
  * const { acquireLease } = memoryControl([])
  * ```
  */
-export function memoryControl(syncs: readonly SyncReport[]): Required<ConnectorStore> {
+export function memoryControl(syncs: readonly SyncReport[]): Required<ConnectorStore> & Pick<Required<OpsReader>, 'leases'> & { pausedIds(): string[] } {
   const leases = new Map<string, HeldLease>()
   const connectors = new Map<string, ConnectorSettings>()
   return {
@@ -34,5 +35,10 @@ export function memoryControl(syncs: readonly SyncReport[]): Required<ConnectorS
     async saveConnector({ connectorId, paused }) {
       connectors.set(connectorId, { paused, updatedAt: new Date().toISOString() })
     },
+    async leases({ now }) {
+      return [...leases].filter(([, l]) => l.expiresAt > now && l.holder !== null).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, l]) => ({ name, holder: l.holder ?? '', expiresAt: new Date(l.expiresAt).toISOString() }))
+    },
+    /** Connectors with a pause flag saved (paused or not), for `connectors()`. */
+    pausedIds: () => [...connectors.keys()],
   }
 }

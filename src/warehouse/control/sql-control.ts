@@ -1,5 +1,7 @@
 import type { ConnectorStore, LeaseResult } from '../../contracts/connector-store.js'
+import type { OpsReader } from '../../contracts/ops-reader.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
+import { sqlOpsReader } from './sql-ops-reader.js'
 import { withPlaceholders, type SqlConnection, type SqlDialect } from '../sql/sql-dialect.js'
 
 /**
@@ -37,7 +39,7 @@ export interface SqlControlAccess {
  * const { acquireLease, history } = sqlControl(access)
  * ```
  */
-export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> {
+export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> & Required<OpsReader> {
   const d = access.dialect
   const p = (text: string) => withPlaceholders(d, text)
   const leases = d.table('_sluice_leases')
@@ -55,6 +57,7 @@ export function sqlControl(access: SqlControlAccess): Required<ConnectorStore> {
      ON CONFLICT ("connector_id") DO UPDATE SET "paused" = excluded."paused", "updated_at" = excluded."updated_at"`),
   }
   return {
+    ...sqlOpsReader(access),
     async history({ connectorId, limit = 20 }) {
       const count = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 20
       return access.read(

@@ -1,3 +1,4 @@
+import type { MarThresholdFired } from '../../contracts/ops-reader.js'
 import type { MarKeys } from '../../mar/key-hash.js'
 import type { MarFilter, MarMode, MarUsage } from '../../contracts/mar-store.js'
 import type { ListedBucket, MarStorage } from './mar-storage.js'
@@ -27,7 +28,7 @@ interface Stored {
 export class MemoryMarStorage implements MarStorage {
   readonly #onUndo: (step: () => void) => void
   readonly #buckets = new Map<string, Stored>()
-  readonly #thresholds = new Set<string>()
+  readonly #thresholds = new Map<string, MarThresholdFired>()
 
   constructor(onUndo: (step: () => void) => void) {
     this.#onUndo = onUndo
@@ -100,12 +101,19 @@ export class MemoryMarStorage implements MarStorage {
     this.#onUndo(() => this.#buckets.set(id, b))
   }
 
-  async markThreshold(connectorId: string, month: string, threshold: number) {
+  async markThreshold(connectorId: string, month: string, threshold: number, rows: number) {
     const id = JSON.stringify([connectorId, month, threshold])
     if (this.#thresholds.has(id)) return false
-    this.#thresholds.add(id)
+    this.#thresholds.set(id, { connectorId, month, threshold, rows, firedAt: new Date().toISOString() })
     this.#onUndo(() => this.#thresholds.delete(id))
     return true
+  }
+
+  /** Thresholds fired, matching the filter, by month and threshold. */
+  thresholds({ connectorId, month }: MarFilter): MarThresholdFired[] {
+    return [...this.#thresholds.values()]
+      .filter((t) => (connectorId === undefined || t.connectorId === connectorId) && (month === undefined || t.month === month))
+      .sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : a.threshold - b.threshold))
   }
 
   /** Counts matching the filter, ordered by month, connector and table. */
