@@ -10,6 +10,7 @@ import * as filesEntry from '../../src/files.js'
 import * as main from '../../src/index.js'
 import * as mysqlEntry from '../../src/mysql.js'
 import * as postgresEntry from '../../src/postgres.js'
+import * as bullmqEntry from '../../src/bullmq.js'
 import * as serveEntry from '../../src/serve.js'
 import { authFromConfig } from '../../src/http/auth/auth-from-config.js'
 import { buildUrl } from '../../src/http/build-url.js'
@@ -40,6 +41,8 @@ interface Factory {
 type Entry = Factory | { readonly notAFactory: string }
 
 const BOGUS = 'notAnOption'
+const REDIS = { host: '127.0.0.1', port: 6379 }
+const fleetConnector = () => ({ id: 'c', source: main.fromIterable('t', [{ id: 1 }], { primaryKey: ['id'] }), destination: main.memory(), logger: main.silentLogger })
 const PG = 'postgres://postgres@127.0.0.1:5432/test'
 const MY = 'mysql://root@127.0.0.1:3306/test'
 const none = () => (async function* () {})()
@@ -158,6 +161,14 @@ const ENTRIES: Record<string, { readonly module: Record<string, unknown>; readon
       serveHandler: { call: (x) => serveEntry.serveHandler({ targets: [], ...x }), lists: 'host' },
       createFacts: { call: (x) => serveEntry.createFacts({ targets: [], ...x }), lists: 'targets' },
       servePage: { notAFactory: 'answers a request' },
+    },
+  },
+  'sluice/bullmq': {
+    module: bullmqEntry,
+    entries: {
+      fleet: { call: (x) => bullmqEntry.fleet({ connection: REDIS, connectors: [fleetConnector()], prefix: `unknown${process.pid}`, ...x }), release: (f) => (f as { close(): Promise<void> }).close(), lists: 'connectors' },
+      runWorker: { call: (x) => bullmqEntry.runWorker({ connection: REDIS, connectors: [fleetConnector()], prefix: `unknown${process.pid}`, logger: main.silentLogger, ...x }), release: (w) => (w as { close(): Promise<void> }).close(), lists: 'concurrency' },
+      apiRateLimit: { notAFactory: 'names an API of a worker; its limits are the worker\'s apis option' },
     },
   },
   'sluice/files': {
