@@ -12,7 +12,7 @@ Runs a fleet worker: takes the jobs of the connectors in <fleet-file> from Redis
 them — syncs, backfill partitions, completions — until SIGTERM or SIGINT, when running syncs stop at
 their next checkpoint and their jobs go back to the queue for another worker. Start as many as you
 like, on as many machines. <fleet-file> (TypeScript or JavaScript) exports \`connectors\` (the same
-definitions createConnector takes, plus api and partitions), and optionally \`apis\` and \`redis\`.
+definitions createConnector takes, plus api and partitions), and optionally \`apis\`, \`redis\` and \`prefix\`.
 
 Options:
   --redis url         Redis of the fleet (default: the file's \`redis\` export, else $SLUICE_REDIS)
@@ -30,13 +30,17 @@ next run; sync enqueues a run now and waits for it; pause and resume act fleet-w
 creates the job schedulers of the connectors that have a schedule.
 `
 
-interface FleetFile {
+/** What a fleet file exports. */
+export interface FleetFile {
   readonly connectors: unknown
   readonly apis?: unknown
   readonly redis?: unknown
+  /** The fleet's key prefix in Redis (a `--prefix` flag wins). */
+  readonly prefix?: unknown
 }
 
-async function loadFleetFile(file: string, io: CliIo, command: string, redisFlag: string | undefined): Promise<{ module: FleetFile; connection: unknown }> {
+/** Loads a fleet file (its `connectors`, `apis`, `redis`) and the Redis to use (`--redis`, the file's, `$SLUICE_REDIS`). */
+export async function loadFleetFile(file: string, io: CliIo, command: string, redisFlag: string | undefined): Promise<{ module: FleetFile; connection: unknown }> {
   const module = (await importUserModule(resolve(io.cwd, file))) as unknown as FleetFile
   if (!Array.isArray(module.connectors)) {
     throw new SluiceError({ code: 'CONNECTOR_LOAD', message: `${file} must export \`connectors\`: an array of connector definitions ({ id, source, destination, … })`, context: { file } })
@@ -65,7 +69,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo, signals:
     ...(module.apis !== undefined ? { apis: module.apis as never } : {}),
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(args.values.name !== undefined ? { name: args.values.name } : {}),
-    ...(args.values.prefix !== undefined ? { prefix: args.values.prefix } : {}),
+    ...((args.values.prefix ?? module.prefix) !== undefined ? { prefix: (args.values.prefix ?? module.prefix) as string } : {}),
   })
   io.err(`sluice worker ${worker.name}: running ${(module.connectors as unknown[]).length} connector(s); SIGTERM stops at the next checkpoint\n`)
   await new Promise<void>((done) => {
@@ -97,7 +101,7 @@ export async function fleetCommand(argv: readonly string[], io: CliIo): Promise<
     connection: connection as never,
     connectors: module.connectors as never,
     ...(module.apis !== undefined ? { apis: module.apis as never } : {}),
-    ...(args.values.prefix !== undefined ? { prefix: args.values.prefix } : {}),
+    ...((args.values.prefix ?? module.prefix) !== undefined ? { prefix: (args.values.prefix ?? module.prefix) as string } : {}),
   })
   try {
     if (action === 'sync') {

@@ -198,7 +198,10 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
         depth[name] = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'waiting-children', 'prioritized')
         for (const w of await queue.getWorkers()) {
           const client = w as Record<string, string>
-          workers.push({ name: client.rawname ?? client.name ?? '?', queue: name, ...(client.addr ? { address: client.addr } : {}), ...(client.idle ? { idleSeconds: Number(client.idle) } : {}) })
+          // BullMQ names a worker's connection `<prefix>:<queue, base64>:w:<worker name>`.
+          const raw = client.rawname ?? client.name ?? '?'
+          const at = raw.indexOf(':w:')
+          workers.push({ name: at >= 0 ? raw.slice(at + 3) : raw, queue: name, ...(client.addr ? { address: client.addr } : {}), ...(client.idle ? { idleSeconds: Number(client.idle) } : {}) })
         }
         active.push(...(await queue.getActive()) as Job[])
       }

@@ -49,6 +49,22 @@ export const connectors = [{
       expect(own.stdout).toContain('cli-worker-1')
       expect(own.stdout).toMatch(/numbers\s+\|\s+idle/)
       expect(own.stdout).toContain('succeeded')
+      // sluice serve --fleet: the page's overview shows this worker and the destination's connector.
+      await writeFile(join(cwd, 'fleet-serve.ts'), `export { connectors } from './fleet.ts'\nexport const prefix = ${JSON.stringify(prefix)}\n`)
+      const server = spawn(process.execPath, [BIN, 'serve', '--fleet', 'fleet-serve.ts', '--redis', redis, '--port', '0'], { cwd, env: { ...process.env, NO_COLOR: '1', SLUICE_API_KEY: '', SLUICE_API_SECRET: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let out = ''
+      server.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      const served = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)))
+      try {
+        await until('the server to start', () => /dashboard at (http:\/\/[^/\s]+)\//.test(out), 40_000)
+        const url = /dashboard at (http:\/\/[^/\s]+)\//.exec(out)![1]!
+        const overview = (await (await fetch(`${url}/api/overview`)).json()) as { fleet?: { workers: { name: string }[] }; connectors: { id: string; lastSync?: { status: string } }[] }
+        expect(overview.fleet?.workers.map((w) => w.name)).toContain('cli-worker-1')
+        expect(overview.connectors.find((c) => c.id === 'numbers')?.lastSync?.status).toBe('succeeded')
+      } finally {
+        server.kill('SIGTERM')
+      }
+      expect(await served).toBe(0)
     } finally {
       worker.kill('SIGTERM')
     }

@@ -146,6 +146,7 @@ describe('fleet runs', () => {
     expect(s.connectors[0]).toMatchObject({ id: 'st', schedule: 'every 1h' })
     expect(s.connectors[0]!.nextRunAt).toBeDefined()
     expect(w.name).toBe('w-status')
+    expect(s.workers.map((x) => x.name)).toContain('w-status')
     await f.unschedule()
   })
 

@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConnector, silentLogger, type SyncReport } from '../../src/index.js'
 import { serve } from '../../src/serve.js'
+import { fleet, runWorker, type Fleet, type FleetWorker } from '../../src/bullmq.js'
+import { dropPrefix, REDIS, testPrefix } from '../fleet/fleet-support.js'
 import type { ServerHandle } from '../../src/serve/server.js'
 import { BILLING_TOKEN, BUDGET, crmSource, lastMonth, makeWarehouses, month, shopSource, type Warehouses } from './dashboard-warehouse.js'
 
@@ -21,6 +23,9 @@ let server: ServerHandle
 let w: Warehouses
 let reports: SyncReport[]
 let page: Page
+let control: Fleet
+let worker: FleetWorker
+const prefix = testPrefix()
 const consoleErrors: string[] = []
 
 beforeAll(async () => {
@@ -32,7 +37,12 @@ beforeAll(async () => {
   // server's clock runs two hours ahead of the syncs: crm (every 1h) is late, shop (no schedule) is not.
   const shop = createConnector({ id: 'shop', source: shopSource([6], { email: true }), destination: w.shop, mar: { budget: BUDGET }, logger: silentLogger })
   const crm = createConnector({ id: 'crm', source: crmSource(true), destination: w.crm, schedule: { every: '1h' }, logger: silentLogger })
+  // A fleet (sluice/bullmq) with one worker, for the page's fleet section: its workers and queue depths.
+  const fleetConnectors = [{ id: 'shop', source: shopSource([6]), destination: w.shop, logger: silentLogger }]
+  control = await fleet({ connection: REDIS, prefix, connectors: fleetConnectors })
+  worker = await runWorker({ connection: REDIS, prefix, connectors: fleetConnectors, name: 'dash-worker-1', logger: silentLogger })
   server = await serve({
+    fleet: control,
     targets: [
       { destination: w.shop, label: 'shop/files/warehouse.db', connector: shop, mar: { budget: BUDGET } },
       { destination: w.crm, label: 'crm/files/warehouse.db', connector: crm, schedule: { every: '1h' } },
@@ -58,6 +68,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await server?.close()
+  await worker?.close()
+  await control?.close()
+  await dropPrefix(prefix)
   rmSync(root, { recursive: true, force: true })
 })
 
@@ -90,6 +103,13 @@ describe('the sluice serve dashboard in Chromium', () => {
     expect(await row('crm').locator('td.next-run').innerText()).toContain('every 1h')
     const color = await row('crm').locator('td.lag').evaluate((el) => (globalThis as unknown as BrowserWindow).getComputedStyle(el).color)
     expect(color).toBe('rgb(220, 38, 38)')
+  })
+
+  it("shows the fleet's workers and its queues' depths", async () => {
+    await poll(() => page.locator('#fleet-workers').innerText()).toContain('dash-worker-1')
+    expect(await page.locator('#fleet').isVisible()).toBe(true)
+    const queue = (await page.locator('#queues tr[data-queue="default"]').innerText()).split('\t').map((c) => c.trim())
+    expect(queue).toEqual(['default', '0', '0', '0', '0', '0'])
   })
 
   it('shows the current leases', async () => {

@@ -160,6 +160,21 @@ function renderLeases(overview) {
   for (const l of overview.leases) body.append(h('tr', {}, h('td', {}, l.name), h('td', {}, l.holder), h('td', {}, when(l.expiresAt))))
 }
 
+/** A fleet's workers and queue depths (`serve({ fleet })`): hidden when the server has no fleet. */
+function renderFleet(overview) {
+  const section = $('#fleet')
+  section.hidden = !overview.fleet
+  if (!overview.fleet) return
+  const names = [...new Set(overview.fleet.workers.map((w) => w.name))]
+  $('#fleet-workers').textContent = names.length === 0 ? 'No worker is connected.' : `${names.length} worker${names.length === 1 ? '' : 's'}: ${names.join(', ')}`
+  const body = $('#queues tbody')
+  body.replaceChildren()
+  for (const [queue, counts] of Object.entries(overview.fleet.queues)) {
+    const n = (k) => h('td', { class: 'num' }, count(counts[k] ?? 0))
+    body.append(h('tr', { 'data-queue': queue }, h('td', {}, queue), n('waiting'), n('active'), n('delayed'), n('waiting-children'), n('failed')))
+  }
+}
+
 // ---------- one connector: timeline, syncs, MAR, schema changes ----------
 
 function syncTables(s) {
@@ -354,6 +369,7 @@ async function refresh() {
       if (!state.selected || !overview.connectors.some((c) => c.id === state.selected)) state.selected = overview.connectors[0]?.id
       renderConnectors(overview)
       renderLeases(overview)
+      renderFleet(overview)
       $('#generated').textContent = `as of ${when(overview.generatedAt)}`
       await renderDetail()
       if ($('#banner').classList.contains('error') && $('#banner').textContent.startsWith('Cannot reach')) banner(undefined)
