@@ -153,7 +153,7 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
           const reason = ended.failedReason ?? 'FAILED: the run failed'
           const [code, ...rest] = reason.split(': ')
           const coded = /^[A-Z_]+$/.test(code!)
-          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: coded ? code! : 'FAILED', message: coded ? rest.join(': ') : reason } }
+          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: coded ? code! : /\bchild\b/.test(reason) ? 'PARTITION_FAILED' : 'SOURCE_FAILED', message: coded ? rest.join(': ') : reason } }
         }
       }
       if (Date.now() > deadline) throw new SluiceError({ code: 'ABORTED', message: `fleet run ${jobId} did not finish within ${String(opts.timeout)}` })

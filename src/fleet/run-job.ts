@@ -13,6 +13,7 @@ import { PARTITION, partitionConnectorId, partitionJobId } from './queue-names.j
 import type { BullMQ } from './redis-connection.js'
 import { fleetKeys } from './fleet-keys.js'
 import { withSink } from './sink-turns.js'
+import { bullmqSignal } from './bullmq-signal.js'
 
 /** What a run job carries: the connector, why it runs, and once planned, its backfill. */
 export interface RunJobData {
@@ -72,7 +73,7 @@ export function processJob(ctx: JobContext) {
   return async (job: Job, token?: string): Promise<FleetOutcome | PartitionResult> => {
     const c = ctx.connectors.get((job.data as { connectorId?: string }).connectorId ?? '')
     if (!c) {
-      throw new ctx.bull.UnrecoverableError(`this worker has no connector ${JSON.stringify((job.data as { connectorId?: string }).connectorId)}: every worker must be given every connector the fleet schedules`)
+      bullmqSignal(ctx.bull, 'UnrecoverableError', `this worker has no connector ${JSON.stringify((job.data as { connectorId?: string }).connectorId)}: every worker must be given every connector the fleet schedules`)
     }
     if (job.name === PARTITION) return runPartition(ctx, c, job as Job<PartitionJobData>, token!)
     return runConnector(ctx, c, job as Job<RunJobData>, token!)
@@ -194,7 +195,7 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
       },
     })),
   )
-  if (await job.moveToWaitingChildren(token)) throw new ctx.bull.WaitingChildrenError()
+  if (await job.moveToWaitingChildren(token)) bullmqSignal(ctx.bull, 'WaitingChildrenError')
   const values = (await job.getChildrenValues()) as Record<string, PartitionResult | undefined>
   const rows = Object.values(values).reduce((n, v) => n + (v?.rows ?? 0), 0)
   const failed = Object.entries(values)
@@ -225,7 +226,7 @@ async function completeBackfill(ctx: JobContext, c: FleetConnectorResolved, job:
   if (report.status === 'failed') {
     c.logger.error({ connector: c.id, syncId: report.syncId, error: report.error }, 'backfill failed')
     // A failed partition fails the backfill for good: the next run plans again from the last committed state.
-    throw new ctx.bull.UnrecoverableError(`${report.error?.code ?? 'FAILED'}: ${report.error?.message ?? 'the backfill failed'}`)
+    bullmqSignal(ctx.bull, 'UnrecoverableError', `${report.error?.code ?? 'FAILED'}: ${report.error?.message ?? 'the backfill failed'}`)
   }
   c.logger.info({ connector: c.id, syncId: report.syncId, partitions: plan.partitions.length, rows }, 'backfill completed')
   return { status: 'succeeded', connectorId: c.id, partitions: plan.partitions.length, rows, syncId: report.syncId }
@@ -261,7 +262,7 @@ async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job
   if (await isPaused(c)) {
     // Paused fleet-wide: the partition waits in the queue, its work so far committed.
     await job.moveToDelayed(Date.now() + ctx.requeueMs, token)
-    throw new ctx.bull.DelayedError()
+    bullmqSignal(ctx.bull, 'DelayedError')
   }
   const connectorId = partitionConnectorId(c.id, partition.key)
   const report = await withSink(c.sink, async () => {
@@ -278,7 +279,7 @@ async function runPartition(ctx: JobContext, c: FleetConnectorResolved, job: Job
     // Not finished (pause, deadline, shutdown): back to the queue; it resumes from its own state.
     c.logger.info({ connector: c.id, partition: partition.key, stopReason: report.stopReason }, 'partition stopped at a checkpoint; requeued')
     await job.moveToDelayed(Date.now() + (ctx.closing() ? 0 : ctx.requeueMs), token)
-    throw new ctx.bull.DelayedError()
+    bullmqSignal(ctx.bull, 'DelayedError')
   }
   return { rows: report.rows, syncId: report.syncId }
 }
@@ -318,7 +319,7 @@ async function runSync(ctx: JobContext, c: FleetConnectorResolved, job: Job, run
 async function requeueIfShutdown(ctx: JobContext, job: Job, token: string, report: SyncReport): Promise<void> {
   if (report.status !== 'stopped' || !ctx.closing()) return
   await job.moveToDelayed(Date.now(), token)
-  throw new ctx.bull.DelayedError()
+  bullmqSignal(ctx.bull, 'DelayedError')
 }
 
 function failureOf(report: SyncReport): Error {
