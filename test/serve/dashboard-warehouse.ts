@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { op, sqlite, sync, type Message, type Sink, type Source, type SyncReport } from '../../src/index.js'
@@ -103,7 +104,9 @@ export async function makeWarehouses(root: string, now: number): Promise<Warehou
   writeFileSync(
     join(billingDir, 'connector.ts'),
     [
-      "import { connector, op } from 'sluice'",
+      // The repository's own sources by path: in-process, vitest resolves the folder's imports itself,
+      // and `'sluice'` would need a built dist/ (a fresh clone has none). The CLI tests cover `'sluice'`.
+      `import { connector, op } from ${JSON.stringify(fileURLToPath(new URL('../../src/index.ts', import.meta.url)))}`,
       'export default connector({',
       "  id: 'billing',",
       "  required: ['api_token'],",
