@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import type { Sink } from '../contracts/sink.js'
 import type { ScheduleSpec } from '../schedule/schedule.js'
+import { dbtFreshness } from '../dbt/dbt-freshness.js'
 import { dbtProject, type DbtDialect } from '../dbt/dbt-project.js'
 import type { CliIo } from './cli-io.js'
 import { parseArgs, usage } from './parse-args.js'
@@ -47,6 +48,9 @@ export async function dbtCommand(argv: readonly string[], io: CliIo): Promise<nu
     throw usage('dbt', 'give one of a connector folder, --warehouse file or --postgres url')
   }
   if (schema !== undefined && postgres === undefined) throw usage('dbt', '--schema goes with --postgres (SQLite and DuckDB warehouses use main)')
+  // Checked before any warehouse is opened, and named as the user wrote it.
+  const spec = schedule === undefined ? undefined : scheduleOf(schedule)
+  dbtFreshness(spec, '--schedule')
 
   let destination: Sink
   let dialect: DbtDialect
@@ -67,7 +71,7 @@ export async function dbtCommand(argv: readonly string[], io: CliIo): Promise<nu
     destination,
     dialect,
     ...(schema === undefined ? {} : { schema }),
-    ...(schedule === undefined ? {} : { schedule: scheduleOf(schedule) }),
+    ...(spec === undefined ? {} : { schedule: spec }),
     ...(source === undefined ? {} : { source }),
   })
   const folder = resolve(io.cwd, out)
