@@ -30,7 +30,7 @@ schema (default public). Reads the warehouse only; overwrites the files it write
 /**
  * `sluice dbt`: generates `sources.yml` and the staging models of a warehouse (see
  * {@link dbtProject}) and writes them into `--out`, one line per file written. Resolves to the
- * exit code: 0, or 1 when there is no warehouse yet.
+ * exit code: 0, or 1 when there is no warehouse or no table yet (then nothing is written).
  *
  * @example
  * ```ts
@@ -74,6 +74,11 @@ export async function dbtCommand(argv: readonly string[], io: CliIo): Promise<nu
     ...(spec === undefined ? {} : { schedule: spec }),
     ...(source === undefined ? {} : { source }),
   })
+  if (files.length === 1) {
+    // Only sources.yml: an empty sources list is valid dbt, but here it means a wrong place or no sync yet.
+    io.err(`No tables in ${postgres !== undefined ? `schema ${schema ?? 'public'}` : 'the warehouse'} yet; run a sync first${postgres !== undefined ? ' (or check --schema)' : ''}. Nothing written.\n`)
+    return 1
+  }
   const folder = resolve(io.cwd, out)
   await mkdir(folder, { recursive: true })
   for (const file of files) {

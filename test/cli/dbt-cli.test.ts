@@ -57,6 +57,12 @@ describe('sluice dbt', () => {
       expect(await main(argv, io), argv.join(' ')).toBe(2)
       expect(io.stderr()).toMatch(/^error \[USAGE\]/)
     }
+    // A warehouse without tables (a sqlite file nothing synced into): refused, nothing written.
+    await sqlite({ path: join(cwd, 'empty.db') }).saveConnector!({ connectorId: 'c', paused: false })
+    const empty = captureIo()
+    expect(await main(['dbt', '--warehouse', 'empty.db', '--out', 'e'], empty)).toBe(1)
+    expect(empty.stderr()).toBe('No tables in the warehouse yet; run a sync first. Nothing written.\n')
+    expect(existsSync(join(cwd, 'e'))).toBe(false)
     const bad = captureIo()
     expect(await main(['dbt', 'shop', '--out', 'x', '--schedule', 'often'], bad)).toBe(1)
     expect(bad.stderr()).toContain('--schedule.every')
@@ -74,5 +80,8 @@ describeWithService('sluice dbt --postgres', 'PostgreSQL', unavailable, () => {
     expect(yml).toContain(`schema: ${schema}`)
     expect(yml).toContain('data_type: integer')
     expect(io.stdout() + io.stderr() + yml).not.toContain('s3cret-pw')
+    const missing = captureIo()
+    expect(await main(['dbt', '--postgres', url, '--schema', `${schema}_missing`, '--out', 'pg2'], missing)).toBe(1)
+    expect(missing.stderr()).toBe(`No tables in schema ${schema}_missing yet; run a sync first (or check --schema). Nothing written.\n`)
   })
 })
