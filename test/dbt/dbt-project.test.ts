@@ -193,6 +193,25 @@ describe('dbtProject options', () => {
     expect(files[1]!.content).toContain("{{ source('raw_data', 't') }}")
   })
 
+  it('takes a connector\'s own schedule over the common one, and refuses a connector id the destination does not know', async () => {
+    const sink = memory()
+    for (const id of ['shop', 'crm']) {
+      await sync({ destination: sink, source: connector({ id, schema: () => [{ table: `${id}_t`, primaryKey: ['id'] }], update: () => [op.upsert(`${id}_t`, [{ id: 1 }]), op.checkpoint({})] }) })
+    }
+    const files = await dbtProject({ destination: sink, dialect: 'postgres', schedule: { every: '1h' }, schedules: { shop: { every: '15m' } } })
+    const doc = parseYamlSubset(files[0]!.content) as { sources: { name: string; config: { freshness: unknown } }[] }
+    expect(schemaErrors(SCHEMA, doc)).toEqual([])
+    expect(doc.sources.map((s) => [s.name, s.config.freshness])).toEqual([
+      ['crm', { warn_after: { count: 2, period: 'hour' }, error_after: { count: 4, period: 'hour' } }],
+      ['shop', { warn_after: { count: 30, period: 'minute' }, error_after: { count: 1, period: 'hour' } }],
+    ])
+    await expect(dbtProject({ destination: sink, dialect: 'postgres', schedules: { shopp: { every: '15m' } } })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('schedules.shopp'),
+    })
+    await expect(dbtProject({ destination: sink, dialect: 'postgres', schedules: { shop: { every: 'x' } } })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('dbtProject.schedules.shop.every') })
+  })
+
   it('refuses an unknown option, an unknown dialect, a destination that cannot describe itself, a bad schedule', async () => {
     const sink = memory()
     await expect(dbtProject({ destination: sink, dialect: 'sqlite', shedule: '1h' } as never)).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
