@@ -20,4 +20,11 @@ describe('yamlBlock', () => {
   it('leaves out keys whose value is undefined', () => {
     expect(yamlBlock({ a: 1, b: undefined, c: [{ d: undefined, e: 'x' }] })).toBe('a: 1\nc:\n  - e: x\n')
   })
+
+  it('(the tests\' parser) throws on YAML outside the emitter\'s subset rather than guessing', () => {
+    expect(() => parseYamlSubset('a: b: c\n')).toThrow(/outside the subset/)
+    expect(() => parseYamlSubset('a:\n   b: 1\n')).toThrow(/two-space/)
+    expect(() => parseYamlSubset('a: 1\na: 2\n')).toThrow(/duplicate key a/)
+    expect(() => parseYamlSubset('a: "x" y\n')).toThrow(/after a quoted string/)
+  })
 })
