@@ -40,6 +40,7 @@ export const LAYERS: readonly Layer[] = [
   },
   { name: 'sync', modules: ['sync'] },
   { name: 'operations', modules: ['alert', 'schedule'] },
+  { name: 'dbt', modules: ['dbt'] },
   { name: 'connector', modules: ['connector'] },
   { name: 'fleet', modules: ['fleet'] },
   { name: 'serve', modules: ['serve'] },

@@ -111,6 +111,9 @@ export type { MarThresholdEvent } from './mar/metered-sink.js'
 export type { MarOptions } from './mar/mar-options.js'
 export type { MarStore, MarMode, MarUsage, MarFilter, MeterArgs, MeterResult, MarKeys } from './contracts/mar-store.js'
 export { HyperLogLog } from './mar/hyperloglog.js'
+
+// Handing the tables to dbt
+export { dbtProject, type DbtProjectOptions, type DbtFile, type DbtDialect } from './dbt/dbt-project.js'
 export type { Alert, AlertEvent, AlertType } from './alert/alert.js'
 export { webhook, type WebhookOptions } from './alert/webhook.js'
 export { logAlert as log, type LogAlertOptions } from './alert/log-alert.js'

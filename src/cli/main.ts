@@ -16,6 +16,8 @@ Commands:
   mar [dir | --warehouse file] [--month M] [--lake dir]
                                         Monthly Active Rows per table (--lake: a sluice/files dir)
   schema [dir | --warehouse file]       current destination schema and its change history
+  dbt [dir | --warehouse file | --postgres url] --out folder [--schedule 15m]
+                                        dbt sources.yml (freshness, key tests) and staging models
   serve [dir…] [--warehouse file]       dashboard, Fivetran-shaped REST API and /metrics over connector
         [--port n] [--host h]           folders and warehouses (key: SLUICE_API_KEY, SLUICE_API_SECRET)
   worker <fleet-file> [--redis url]     run a fleet worker (BullMQ): take and run the fleet's jobs
@@ -61,6 +63,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandEntry>>> = {
   schema: async () => {
     const m = await import('./ops-commands.js')
     return { help: m.SCHEMA_HELP, run: m.schemaCli }
+  },
+  dbt: async () => {
+    const m = await import('./dbt-command.js')
+    return { help: m.DBT_HELP, run: m.dbtCommand }
   },
   serve: async () => {
     const m = await import('./serve-command.js')

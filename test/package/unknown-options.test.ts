@@ -100,6 +100,7 @@ const SLUICE: Record<string, Entry> = {
   },
   marReport: { call: (x) => main.marReport({ destination: main.memory(), ...x }), lists: 'month' },
   estimateMar: { call: (x) => main.estimateMar(main.fromIterable('t', []), { ...x }), lists: 'sample' },
+  dbtProject: { call: (x) => main.dbtProject({ destination: main.memory(), dialect: 'sqlite', ...x }), lists: 'schedule' },
   HyperLogLog: { notAFactory: 'a sketch class' },
   webhook: { call: (x) => main.webhook({ url: 'https://hooks.test/x', ...x }), lists: 'timeoutMs' },
   log: { call: (x) => main.log({ ...x }), lists: 'logger' },
