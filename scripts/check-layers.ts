@@ -38,7 +38,7 @@ export const LAYERS: readonly Layer[] = [
       ...['sink/sqlite', 'sink/postgres', 'sink/duckdb', 'sink/files', 'sink/memory'],
     ],
   },
-  { name: 'sync', modules: ['sync'] },
+  { name: 'sync', modules: ['sync', 'check'] },
   { name: 'operations', modules: ['alert', 'schedule'] },
   { name: 'connector', modules: ['connector'] },
   { name: 'fleet', modules: ['fleet'] },
