@@ -26,7 +26,7 @@ export const LAYERS: readonly Layer[] = [
   { name: 'log', modules: ['log'] },
   { name: 'serve page', modules: ['serve/page'] },
   { name: 'stores', modules: ['mar', 'state'] },
-  { name: 'pipeline base', modules: ['source', 'stage', 'sink/layout', 'sink/thread'] },
+  { name: 'pipeline base', modules: ['source', 'stage', 'sink', 'sink/layout', 'sink/thread'] },
   { name: 'source kits', modules: ['source/sql'] },
   { name: 'warehouse sql', modules: ['warehouse/sql'] },
   { name: 'warehouse stores', modules: ['warehouse/mar', 'warehouse/control'] },

@@ -1,5 +1,4 @@
 import { isSluiceError, type SluiceErrorCode } from '../core/sluice-error.js'
-import type { Configuration } from './source.js'
 
 /**
  * The outcome of one connection check (`Source.check`, `SinkWriter.check`): reachability,
@@ -28,7 +27,8 @@ export interface CheckResult {
 
 /** What `Source.check` is handed. */
 export interface SourceCheckArgs {
-  readonly configuration: Configuration
+  /** The connector's configuration (`Configuration`: string values, as configuration.json holds them). */
+  readonly configuration: Readonly<Record<string, string>>
   /** Aborted when the caller gives up: end requests and close connections. */
   readonly signal: AbortSignal
 }
