@@ -3,7 +3,7 @@ import { httpCheckFailure } from '../http-check-failure.js'
 import { pageFetcher } from './page-fetcher.js'
 import type { PageRequest } from './paginator.js'
 import { restHttpClient } from './rest-client.js'
-import type { ResolvedRest } from './rest-options.js'
+import type { ResolvedRest, ResolvedStream } from './rest-options.js'
 
 /**
  * The checks of a REST source: the first request of each top-level stream, with the page size
@@ -25,7 +25,7 @@ export async function restCheck(config: ResolvedRest, args: SourceCheckArgs): Pr
   const secrets = config.auth?.secrets?.() ?? []
   const results: CheckResult[] = []
   try {
-    for (const stream of config.streams) {
+    for (const stream of withChildren(config.streams)) {
       const name = `${stream.table}: first request`
       if (stream.parent !== undefined) {
         results.push({ name, ok: true, skipped: true, message: `not requested: its path needs a record of ${stream.parent}` })
@@ -52,4 +52,9 @@ function smallest(request: PageRequest, pageSize: number | undefined): PageReque
   if (pageSize === undefined || request.query === undefined) return request
   const query = Object.fromEntries(Object.entries(request.query).map(([key, value]) => [key, value === pageSize || value === String(pageSize) ? 1 : value]))
   return { ...request, query }
+}
+
+/** Each stream followed by its child streams, depth first. */
+function withChildren(streams: readonly ResolvedStream[]): ResolvedStream[] {
+  return streams.flatMap((stream) => [stream, ...withChildren(stream.children)])
 }
