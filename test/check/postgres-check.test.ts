@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { check } from '../../src/index.js'
-import { postgresSource } from '../../src/postgres.js'
+import { postgres, postgresSource } from '../../src/postgres.js'
 import { describeWithService, PG_URL, pgUnavailable } from '../source/postgres/pg-service.js'
 
 const unavailable = await pgUnavailable()
@@ -72,5 +72,17 @@ describeWithService('check() of postgresSource against the real Postgres', 'Post
     expect(report.results[0]).toMatchObject({ name: 'postgres: connect', ok: false, code: 'SOURCE_FAILED' })
     expect(report.results[0]?.hint).toContain('firewall')
     expect(JSON.stringify(report)).not.toContain(PASSWORD)
+  })
+
+  it('checks the destination: a schema the role may not write, one it may not create, and one it may', async () => {
+    const locked = await check({ destination: postgres({ connection: asRole(), schema: SCHEMA }) })
+    expect(locked.ok).toBe(false)
+    expect(locked.results[0]).toMatchObject({ name: 'postgres: connect', ok: true })
+    expect(locked.results[1]).toMatchObject({ ok: false, message: `role ${ROLE} can't create tables in schema ${SCHEMA}`, hint: `GRANT USAGE, CREATE ON SCHEMA "${SCHEMA}" TO "${ROLE}";` })
+    const missing = await check({ destination: postgres({ connection: asRole(), schema: `${SCHEMA}_new` }) })
+    expect(missing.results[1]).toMatchObject({ ok: false, message: `schema ${SCHEMA}_new does not exist and role ${ROLE} can't create it` })
+    const admin = await check({ destination: postgres({ connection: PG_URL, schema: SCHEMA }) })
+    expect(admin).toMatchObject({ ok: true })
+    expect(JSON.stringify([locked, missing])).not.toContain(PASSWORD)
   })
 })
