@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { check, configuredSource, memory, sqlite, type CheckReport } from '../../src/index.js'
+import { duckdb } from '../../src/duckdb.js'
 import { files } from '../../src/files.js'
 import { offset } from '../../src/source/rest/offset-paginator.js'
 import { rest } from '../../src/source/rest/rest-source.js'
@@ -116,6 +117,23 @@ describe('check() of a destination', () => {
     const report = await check({ destination: sqlite({ path: join(dir, 'missing', 'warehouse.db') }) })
     expect(report.ok).toBe(false)
     expect(report.results[0]).toMatchObject({ ok: false, code: 'DESTINATION_UNAVAILABLE', message: `directory ${join(dir, 'missing')} does not exist` })
+  })
+
+  it('fails a SQLite path that is a directory, and passes an existing warehouse file', async () => {
+    const dir = tmp()
+    mkdirSync(join(dir, 'taken.db'))
+    const taken = await check({ destination: sqlite({ path: join(dir, 'taken.db') }) })
+    expect(taken.results[0]).toMatchObject({ ok: false, message: `${join(dir, 'taken.db')} is a directory` })
+    writeFileSync(join(dir, 'warehouse.db'), '')
+    const existing = await check({ destination: sqlite({ path: join(dir, 'warehouse.db'), thread: true }) })
+    expect(existing.results[0]).toMatchObject({ ok: true, message: `${join(dir, 'warehouse.db')} exists and is writable` })
+  })
+
+  it('checks a DuckDB file as a SQLite one, without creating it', async () => {
+    const dir = tmp()
+    expect((await check({ destination: duckdb({ path: join(dir, 'w.duckdb') }) })).results[0]).toMatchObject({ name: 'duckdb: file', ok: true })
+    expect((await check({ destination: duckdb({ path: join(dir, 'no', 'w.duckdb') }) })).results[0]).toMatchObject({ ok: false, message: `directory ${join(dir, 'no')} does not exist` })
+    expect(readdirSync(dir)).toEqual([])
   })
 
   it('fails a files destination under a path that is a file', async () => {
