@@ -30,6 +30,9 @@ export { connector, checkConfiguration, configurationInteger, type ConnectorDefi
 export { fromIterable, type FromIterableOptions } from './source/from-iterable.js'
 export type { Source, SourceLike, SourceReadArgs, SourceCatalog, Configuration, PartitionsArgs } from './contracts/source.js'
 export type { Partition, PartitionPlan } from './contracts/partition.js'
+export type { CheckResult, SourceCheckArgs } from './contracts/check.js'
+export { checkPassed, checkFailed } from './contracts/check.js'
+export { check, type CheckOptions, type CheckReport } from './check/check.js'
 export { configuredSource } from './source/configured-source.js'
 
 // Destinations: the Sink contract and the embedded sinks

@@ -10,6 +10,8 @@ Commands:
                                         postgres-cdc, files)
   debug [dir] [--configuration file]    run a connector into dir/files/warehouse.db and print a summary
         [--destination sqlite|duckdb]   (the warehouse file is SQLite by default, or DuckDB)
+  check [dir] [--json]                  check the connector's connection, credentials, permissions and
+                                        warehouse before a sync: one line per check, exit 0 or 1
   reset [dir] [--drop-slot]             remove dir/files/warehouse.db and dir/files/state.json
                                         (--drop-slot: and the connector's replication slot)
   status [dir | --warehouse file]       connector state, last sync, this month's MAR, slot lag
@@ -47,6 +49,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<CommandEntry>>> = {
   debug: async () => {
     const m = await import('./debug-command.js')
     return { help: m.DEBUG_HELP, run: m.debugCommand }
+  },
+  check: async () => {
+    const m = await import('./check-command.js')
+    return { help: m.CHECK_HELP, run: m.checkCommand }
   },
   reset: async () => {
     const m = await import('./reset-command.js')

@@ -1,3 +1,4 @@
+import type { CheckResult } from '../contracts/check.js'
 import type { ProgressSnapshot } from '../log/progress-tracker.js'
 import type { Logger } from '../log/logger.js'
 import type { MarThresholdEvent } from '../mar/metered-sink.js'
@@ -17,8 +18,11 @@ import type { SyncReport } from '../contracts/sync-report.js'
 export interface SkippedRun {
   readonly status: 'skipped'
   readonly connectorId: string
-  readonly reason: 'ALREADY_RUNNING' | 'PAUSED'
+  /** `CHECK_FAILED`: `createConnector({ check })` ran the connection checks before the sync and one failed. */
+  readonly reason: 'ALREADY_RUNNING' | 'PAUSED' | 'CHECK_FAILED'
   readonly message: string
+  /** With `CHECK_FAILED`: every check's result, the failed ones with what to change. */
+  readonly checks?: readonly CheckResult[]
 }
 
 /**

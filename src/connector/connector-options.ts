@@ -53,6 +53,13 @@ export interface ConnectorOptions {
   readonly lease?: { readonly ttl?: Duration }
   /** Time for scheduling, leases, jitter and MAR months. Default `systemClock`. */
   readonly clock?: Clock
+  /**
+   * Runs the connection checks (`check()`: the source's and the destination's) before syncing:
+   * `'first'` before the first sync of this process (again after a failed check, until one passes),
+   * `'always'` before every sync, `false` never (the default). A failed check runs no sync: the run
+   * resolves to a `SkippedRun` with reason `CHECK_FAILED` and the results, and a schedule counts it failed.
+   */
+  readonly check?: 'first' | 'always' | false
   /** Jitter source in [0, 1). Default Math.random. */
   readonly random?: () => number
 }
@@ -65,6 +72,7 @@ export interface ConnectorSettingsResolved {
   readonly leaseTtlMs: number
   readonly alerts: readonly Alert[]
   readonly mar: MarOptions | undefined
+  readonly check: 'first' | 'always' | false
 }
 
 function invalid(what: string, expected: string, value: unknown): SluiceError {
@@ -108,7 +116,10 @@ export function resolveConnectorOptions(options: ConnectorOptions): ConnectorSet
   const leaseTtlMs = parseDuration(options.lease?.ttl ?? '60s', 'createConnector.lease.ttl')
   if (leaseTtlMs < 1000) throw invalid('createConnector.lease.ttl', 'at least 1 s', options.lease?.ttl)
   if (options.deadline !== undefined) parseDuration(options.deadline, 'createConnector.deadline')
+  const check = options.check ?? false
+  if (check !== false && check !== 'first' && check !== 'always') throw invalid('createConnector.check', "'first', 'always' or false", check)
   return {
+    check,
     schedule: options.schedule === undefined ? undefined : parseSchedule(options.schedule, 'createConnector.schedule'),
     logger,
     clock,

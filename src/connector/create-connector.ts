@@ -11,6 +11,7 @@ import type { SyncReport } from '../contracts/sync-report.js'
 import { ConnectorEmitter, type ConnectorEvent, type ConnectorEventMap, type SkippedRun } from './connector-events.js'
 import { resolveConnectorOptions, type ConnectorOptions } from './connector-options.js'
 import type { ConnectorStore } from '../contracts/connector-store.js'
+import { check } from '../check/check.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { knownOptions } from '../core/check-option.js'
 import { checkPipe } from '../sync/check-sync-options.js'
@@ -106,7 +107,7 @@ export interface Connector {
  * ```
  */
 export function createConnector(options: ConnectorOptions): Connector {
-  knownOptions(options, { id: true, source: true, destination: true, stages: true, schedule: true, mar: true, alerts: true, logger: true, redact: true, configuration: true, state: true, deadline: true, grace: true, lease: true, clock: true, random: true }, 'createConnector')
+  knownOptions(options, { id: true, source: true, destination: true, stages: true, schedule: true, mar: true, alerts: true, logger: true, redact: true, configuration: true, state: true, deadline: true, grace: true, lease: true, clock: true, random: true, check: true }, 'createConnector')
   knownOptions(options?.lease, { ttl: true }, 'createConnector.lease')
   if (typeof options === 'object' && options !== null) checkPipe(options, 'createConnector')
   const settings = resolveConnectorOptions(options)
@@ -123,6 +124,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   let streak: FailureStreak | undefined
   let loop: { stop: AbortController; done: Promise<void> } | undefined
   let nextRunAt: number | undefined
+  let checked = false // a check passed in this process (check: 'first' runs until one does)
 
   const skip = (reason: SkippedRun['reason'], message: string): SkippedRun => {
     const skipped: SkippedRun = { status: 'skipped', connectorId: id, reason, message }
@@ -165,11 +167,32 @@ export function createConnector(options: ConnectorOptions): Connector {
     })
   }
 
+  /** The checks before a sync: `undefined` when they passed, else the skipped run that reports them. */
+  const checkBefore = async (signal: AbortSignal | undefined): Promise<SkippedRun | undefined> => {
+    const report = await check({ source: options.source, destination: options.destination, ...(options.configuration ? { configuration: options.configuration } : {}), ...(signal ? { signal } : {}) })
+    if (report.ok) {
+      checked = true
+      logger.info({ connector: id, checks: report.results.length }, 'connection checks passed')
+      return undefined
+    }
+    const failed = report.results.filter((r) => !r.ok)
+    const message = `connector ${id}: ${failed.length} connection check${failed.length === 1 ? '' : 's'} failed, no sync ran: ${failed.map((r) => `${r.name}: ${r.message}${r.hint ? ` (${r.hint})` : ''}`).join('; ')}`
+    logger.error({ connector: id, code: 'CHECK_FAILED', checks: failed }, message)
+    const skipped: SkippedRun = { status: 'skipped', connectorId: id, reason: 'CHECK_FAILED', message, checks: report.results }
+    events.emit('syncSkipped', skipped)
+    return skipped
+  }
+
   const runOnce = async (deadline: Duration | undefined, signal: AbortSignal | undefined): Promise<ConnectorRunResult> => {
     if (running) return skip('ALREADY_RUNNING', `connector ${id} is already syncing in this process`)
     running = true
     try {
       if (await isPaused()) return skip('PAUSED', `connector ${id} is paused; resume() it to sync`)
+      // Before the lease: a failed check holds nothing another process would wait for.
+      if (settings.check === 'always' || (settings.check === 'first' && !checked)) {
+        const failed = await checkBefore(signal)
+        if (failed) return failed
+      }
       const lease = await leases.acquire()
       if (!lease.acquired) {
         return skip('ALREADY_RUNNING', `connector ${id} is already syncing in another process (${lease.holder}, lease until ${new Date(lease.expiresAt).toISOString()})`)
@@ -270,7 +293,8 @@ export function createConnector(options: ConnectorOptions): Connector {
           onNext: (at) => (nextRunAt = at),
           run: async (): Promise<RunOutcome> => {
             const result = await runOnce(undefined, stop.signal)
-            return result.status === 'skipped' ? 'skipped' : result.status === 'failed' ? 'failed' : 'succeeded'
+            if (result.status === 'skipped') return result.reason === 'CHECK_FAILED' ? 'failed' : 'skipped'
+            return result.status === 'failed' ? 'failed' : 'succeeded'
           },
         })
       })()

@@ -2,6 +2,7 @@ import type { Row } from '../core/batch.js'
 import type { ErrorRecord } from '../core/error-record.js'
 import type { RecordsMessage, SchemaChange, SchemaMessage, State, TruncateMessage } from '../core/message.js'
 import type { TableSpec } from '../core/table-spec.js'
+import type { CheckResult } from './check.js'
 import type { SyncReport, SyncStatus } from './sync-report.js'
 import type { ConnectorStore } from './connector-store.js'
 import type { MarStore } from './mar-store.js'
@@ -178,6 +179,12 @@ export interface SinkWriter {
    * them as `errors` messages through `write`, which the built-in sinks route here.
    */
   recordErrors?(args: { readonly errors: readonly ErrorRecord[] }): Promise<void>
+  /**
+   * Checks that the destination can be reached and written (a directory writable, CREATE on a schema)
+   * without opening a sync or writing a table; for `sluice check` and `check()`. Never throws for a
+   * failed check: it returns `ok: false`.
+   */
+  check?(): Promise<readonly CheckResult[]>
 }
 
 /**

@@ -2,6 +2,7 @@ import type { RecordError } from '../core/error-record.js'
 import type { Message, State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec, TableSpecInput } from '../core/table-spec.js'
+import type { CheckResult, SourceCheckArgs } from './check.js'
 import type { Selection } from './selection.js'
 import type { ReplicationStatus } from './sync-report.js'
 import type { Partition, PartitionPlan } from './partition.js'
@@ -112,6 +113,12 @@ export interface Source {
    * never truncates (a truncate is the whole table's, applied when the plan completes).
    */
   partition?(partition: Partition): Source
+  /**
+   * Checks the connection before a sync, as `sluice check` and `check()` ask (Fivetran's `Test`, Airbyte's `check`):
+   * reachability, authentication, permissions and each stream's first request, one `CheckResult` each. It reads
+   * nothing into a destination and never throws for a failed check (it returns `ok: false`).
+   */
+  check?(args: SourceCheckArgs): Promise<readonly CheckResult[]>
 }
 
 /**

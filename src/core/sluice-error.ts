@@ -52,6 +52,8 @@ export type SluiceErrorCode =
   | 'RETRY_EXHAUSTED'
   /** A connector sync was skipped because another run holds it (a `SkippedRun` reason, not thrown). */
   | 'ALREADY_RUNNING'
+  /** `createConnector({ check })` ran the connection checks before a sync and one failed, so no sync ran (a `SkippedRun` reason, not thrown). */
+  | 'CHECK_FAILED'
   /** A CLI command was called with wrong arguments or flags. */
   | 'USAGE'
   /** `sluice init --template` names a template that doesn't exist. */

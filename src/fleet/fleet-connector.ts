@@ -69,12 +69,16 @@ export function resolveFleetConnectors(connectors: unknown, where: string, apis:
   const out = new Map<string, FleetConnectorResolved>()
   connectors.forEach((c: FleetConnector, i) => {
     const at = `${where}.connectors[${i}]`
-    knownOptions(c, { id: true, source: true, destination: true, stages: true, schedule: true, mar: true, alerts: true, logger: true, redact: true, configuration: true, state: true, deadline: true, grace: true, lease: true, clock: true, random: true, api: true, partitions: true }, at)
+    knownOptions(c, { id: true, source: true, destination: true, stages: true, schedule: true, mar: true, alerts: true, logger: true, redact: true, configuration: true, state: true, deadline: true, grace: true, lease: true, clock: true, random: true, check: true, api: true, partitions: true }, at)
     if (typeof c?.id !== 'string' || !ID.test(c.id)) throw configInvalid(`${at}.id`, 'a connector id of letters, digits, _ . - (at most 100; it names jobs and state rows)', c?.id)
     if (out.has(c.id)) throw configInvalid(`${at}.id`, 'unique among the fleet\'s connectors', c.id)
     checkPipe(c, at)
     const { api, partitions, ...connectorOptions } = c
     const settings = resolveConnectorOptions(connectorOptions)
+    if (c.check !== undefined && c.check !== false) {
+      // Refused, not ignored: the fleet's workers don't run connection checks before a job yet.
+      throw new SluiceError({ code: 'CONFIG_INVALID', message: `${at}.check: a fleet runs no connection checks before its jobs; drop the option and check the connector with check() or \`sluice check\` before deploying`, context: { option: `${at}.check` } })
+    }
     if (c.state !== undefined) {
       throw new SluiceError({ code: 'CONFIG_INVALID', message: `${at}.state: a fleet keeps each connector's state in its destination, committed with the data and fenced; a separate state store can't be fenced. Drop the option.`, context: { option: `${at}.state` } })
     }

@@ -29,6 +29,12 @@ export function configuredSource(id: string, build: (configuration: Configuratio
     get readAhead() {
       return built?.source.readAhead === true
     },
+    // sluice check: the checks of the source built from the configuration; one without says so.
+    check: async (args) => {
+      const source = sourceFor(args.configuration)
+      if (source.check) return source.check(args)
+      return [{ name: `source ${id}`, ok: true, skipped: true, message: 'not checked: the source has no check()' }]
+    },
     // A change-data-capture source's slot lag, asked by sync() after read(): the built source's.
     replication: () => built?.source.replication?.(),
     // `sluice reset --drop-slot`: the source built from the connector's configuration drops its slot.

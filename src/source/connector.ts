@@ -2,6 +2,7 @@ import type { Message, State } from '../core/message.js'
 import { SluiceError } from '../core/sluice-error.js'
 import { parseTableSpecs, type TableSpec, type TableSpecInput } from '../core/table-spec.js'
 import { RowsMessage } from './op.js'
+import type { CheckResult } from '../contracts/check.js'
 import type { Configuration, Source } from '../contracts/source.js'
 import { knownOptions } from '../core/check-option.js'
 
@@ -14,6 +15,11 @@ export interface ConnectorDefinition {
   readonly required?: readonly string[]
   /** Yields `op.*` messages from the saved state (`{}` on a first sync). */
   readonly update: (configuration: Configuration, state: State) => AsyncIterable<Message> | Iterable<Message>
+  /**
+   * Tests the connection before a sync (`sluice check`; Fivetran's `Test`): make one cheap authenticated
+   * request and say what failed in words. Runs after the `required` keys are found present.
+   */
+  readonly check?: (configuration: Configuration, signal: AbortSignal) => Promise<readonly CheckResult[]>
 }
 
 /**
@@ -37,9 +43,12 @@ export interface ConnectorDefinition {
  * ```
  */
 export function connector(definition: ConnectorDefinition): Source {
-  knownOptions(definition, { id: true, schema: true, required: true, update: true }, 'connector')
+  knownOptions(definition, { id: true, schema: true, required: true, update: true, check: true }, 'connector')
   if (typeof definition?.id !== 'string' || definition.id.trim() === '') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: 'connector({ id }) needs a non-empty string id' })
+  }
+  if (definition.check !== undefined && typeof definition.check !== 'function') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: `connector ${definition.id}: \`check\` must be a function (configuration, signal) => check results`, context: { option: 'connector.check' } })
   }
   if (typeof definition.update !== 'function') {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `connector ${definition.id}: \`update\` must be a function (configuration, state) => messages` })
@@ -50,6 +59,19 @@ export function connector(definition: ConnectorDefinition): Source {
   return {
     id: definition.id,
     tables: ({ configuration }) => declared(configuration),
+    async check({ configuration, signal }) {
+      const required = definition.required ?? []
+      const missing = required.filter((key) => typeof configuration[key] !== 'string' || configuration[key] === '')
+      const results: CheckResult[] = []
+      if (missing.length > 0) {
+        const keys = missing.map((key) => `\`${key}\``).join(', ')
+        return [{ name: 'configuration', ok: false, message: `missing ${keys} in configuration.json`, hint: `add ${keys} to configuration.json`, code: 'CONFIGURATION_KEY' }]
+      }
+      if (required.length > 0) results.push({ name: 'configuration', ok: true, message: `${required.map((key) => `\`${key}\``).join(', ')} present` })
+      if (definition.check) results.push(...(await definition.check(configuration, signal)))
+      else results.push({ name: `connector ${definition.id}`, ok: true, skipped: true, message: 'not checked: the connector defines no check()' })
+      return results
+    },
     async *read({ state, configuration, signal }) {
       checkConfiguration(configuration, definition.required ?? [])
       const specs = await declared(configuration)

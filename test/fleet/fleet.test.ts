@@ -46,6 +46,8 @@ describe('fleet options', () => {
     await expect(fleet({ connection: REDIS, connectors: [{ ...base, destination: noFence }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining("can't fence") })
     await expect(fleet({ connection: REDIS, connectors: [{ ...base, state: { load: async () => undefined, save: async () => {}, clear: async () => {} } }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('.state') })
     await expect(fleet({ connection: REDIS, connectors: [{ ...base, api: 'github' }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('.api') })
+    // Refused, not ignored: the workers run no connection checks before a job.
+    await expect(fleet({ connection: REDIS, connectors: [{ ...base, check: 'first' }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('connectors[0].check') })
     await expect(fleet({ connection: REDIS, connectors: [{ ...base, schedule: { every: '1m', retry: { attempts: 2 } as never } }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('schedule.retry') })
     await expect(fleet({ connection: REDIS, connectors: [{ ...base, id: 'a:b' }] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' })
     await expect(fleet({ connection: REDIS, connectors: [base, base] })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('unique') })

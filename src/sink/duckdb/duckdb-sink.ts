@@ -1,3 +1,4 @@
+import { writableCheck } from '../writable-check.js'
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -123,6 +124,7 @@ export function duckdb(options: DuckDbOptions): Sink {
 
   return {
     name: 'duckdb',
+    check: async () => (inMemory ? [{ name: 'duckdb: file', ok: true, message: 'an in-memory database is always writable' }] : writableCheck({ name: 'duckdb: file', path, kind: 'file' })),
     ...duckdbStores(access),
     ...writer.methods,
     async readErrors() {

@@ -1,3 +1,4 @@
+import { writableCheck } from '../writable-check.js'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { ConnectorSettings } from '../../contracts/connector-store.js'
@@ -84,6 +85,7 @@ export function files(options: FilesOptions): Sink {
 
   return {
     name: 'files',
+    check: () => writableCheck({ name: 'files: directory', path: dir, kind: 'directory' }),
     ...writer.methods,
     async read({ table }) {
       return replayTable(dir, await loadCommitted(dir), table)

@@ -1,3 +1,4 @@
+import { postgresSinkCheck } from './postgres-sink-check.js'
 import type pg from 'pg'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { Sink, TableDescription } from '../../contracts/sink.js'
@@ -157,6 +158,7 @@ export function postgres(options: PostgresOptions): Sink {
 
   return {
     name: 'postgres',
+    check: () => postgresSinkCheck(schema, outside),
     // MAR metering and connector operations (history, leases, pause flags): postgres-stores.ts.
     ...postgresStores(access),
     ...writer.methods,

@@ -1,3 +1,4 @@
+import { writableCheck } from '../writable-check.js'
 import type Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -93,6 +94,7 @@ export function sqlite(options: SqliteOptions): Sink {
   return {
     name: 'sqlite',
     ...writer.methods,
+    check: async () => (path === ':memory:' ? [{ name: 'sqlite: file', ok: true, message: 'an in-memory database is always writable' }] : writableCheck({ name: 'sqlite: file', path, kind: 'file' })),
     // MAR metering and connector operations (sqlite-stores.ts); `run` joins the sync's transaction.
     ...sqliteStores({
       run: () => {

@@ -1,3 +1,4 @@
+import { writableCheck } from '../writable-check.js'
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import type { Row } from '../../core/batch.js'
@@ -86,6 +87,7 @@ export function sqliteThread(options: SqliteOptions): Sink {
 
   return {
     name: 'sqlite',
+    check: () => writableCheck({ name: 'sqlite: file', path: options.path, kind: 'file' }),
     async open(args) {
       failure = undefined
       told = false

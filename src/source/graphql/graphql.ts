@@ -1,3 +1,4 @@
+import { graphqlCheck } from './graphql-check.js'
 import type { Row, RowInput } from '../../core/batch.js'
 import type { ColumnType } from '../../core/column-type.js'
 import type { Json, Message, State } from '../../core/message.js'
@@ -166,6 +167,19 @@ export function graphql(options: GraphqlOptions): Source {
     id: options.id ?? `graphql:${o.table}`,
     tables: () => [spec!],
     readAhead: true,
+    check: (args) =>
+      graphqlCheck(
+        {
+          client: () => httpClient({ ...options.http, ...(o.auth ? { auth: o.auth } : {}), clock: o.clock, credentialOrigins: [o.origin], optionsPath: 'graphql.http' }),
+          endpoint: o.endpoint,
+          query: options.query,
+          // The first page of a first sync, one node long: no cursor, no incremental bound.
+          variables: { ...options.variables, [o.first]: 1, [o.after]: null, ...(inc ? { [inc.param!]: null } : {}) },
+          reading: { table: o.table, connection: o.connection, throttledCodes: o.throttledCodes, url: redactUrl(o.endpoint, { params: [...(o.auth?.secretParams ?? []), ...(options.http?.redactParams ?? [])] }) },
+          secrets: o.auth?.secrets?.() ?? [],
+        },
+        args,
+      ),
     async *read({ state, signal, recordError, selection }) {
       const selected = graphqlSelection(
         { table: o.table, primaryKey: options.primaryKey, columns: options.columns, cursor: options.incremental?.cursor, fieldsVariable: o.fieldsVariable },

@@ -11,6 +11,7 @@ import type { Source } from '../../contracts/source.js'
 import type { IdCursorFetch, IdValue } from './id-cursor-fetch.js'
 import type { IdRange } from './read-range.js'
 import { idPartitionSource, planIdPartitions } from './id-partitions.js'
+import { idCursorCheck } from './id-cursor-check.js'
 import { maxIdOf, readIds, savedAfter, spanRanges, type CheckedIdCursor } from './read-ids.js'
 
 /**
@@ -103,6 +104,7 @@ export function idCursor<Id extends IdValue = number>(options: IdCursorOptions<I
     id: options.id ?? `idCursor:${o.table}`,
     tables: () => [spec!],
     readAhead: true,
+    check: (args) => idCursorCheck(o, args),
     async *read(args) {
       const from = savedAfter(args.state, o) ?? o.start
       // One unbounded read, or `span`-wide ranges up to maxId() then the tail for ids past it.

@@ -5,6 +5,7 @@ import { readKeyset } from '../sql/keyset-reader.js'
 import { selected } from '../sql/selected-tables.js'
 import { checkBatchSize, parseTables, type DatabaseTable } from '../sql/table-options.js'
 import type { Source } from '../../contracts/source.js'
+import { mysqlCheck } from './mysql-check.js'
 import { discoverMysqlTables, type MysqlTable } from './mysql-catalog.js'
 import { checkMysqlConnection, mysqlError, mysqlPoolFor, type MysqlConnection, type MysqlPoolHandle } from './mysql-connection.js'
 import { mysqlPageReader } from './mysql-pages.js'
@@ -86,13 +87,15 @@ export function mysqlSource(options: MysqlSourceOptions): Source {
   }
 
   const id = options.id ?? `mysql:${options.database ?? urlDatabase(options.connection)}`
+  const check = () => mysqlCheck({ connection: options.connection, database: options.database, tables: plans.map((p) => p.table), replication: binlog !== undefined })
   if (binlog) {
     const database = async (conn: mysql.PoolConnection) => options.database ?? (await currentDatabase(conn))
-    return mysqlBinlogSource({ connection: options.connection, id, plans, batchSize, connect, database, done }, binlog)
+    return { ...mysqlBinlogSource({ connection: options.connection, id, plans, batchSize, connect, database, done }, binlog), check }
   }
 
   return {
     id,
+    check,
     async tables() {
       const handle = mysqlPoolFor(options.connection)
       const conn = await connect(handle)

@@ -16,6 +16,7 @@ import { checkBatchSize, parseTables, type DatabaseTable, type TablePlan } from 
 import { openSessionClient } from './cdc/session-client.js'
 import { checkServer } from './cdc/server-setup.js'
 import { readLogical } from './cdc/logical-read.js'
+import { postgresCheck } from './postgres-check.js'
 import { parseReplication, type PostgresReplication, type ReplicationPlan } from './cdc/replication-options.js'
 import { dropReplicationSlot, slotStatus } from './cdc/slot-status.js'
 
@@ -105,7 +106,8 @@ export function postgresSource(options: PostgresSourceOptions): Source {
     }
   }
 
-  if (replication) return logicalSource(options.connection, id, schema, batchSize, plans, replication, discover)
+  const check = () => postgresCheck({ connection: options.connection, schema, tables: plans.map((p) => p.table), replication: replication !== undefined })
+  if (replication) return { ...logicalSource(options.connection, id, schema, batchSize, plans, replication, discover), check }
 
   const tables = async (): Promise<TableSpec[]> => {
     discovered = await withClient((client) => discover(client))
@@ -129,6 +131,7 @@ export function postgresSource(options: PostgresSourceOptions): Source {
     id,
     tables,
     readAhead: true,
+    check,
     read: (args) => session((client, broken, all) => readKeyset(selected(all, args), args.state, pgPageReader(client, batchSize, broken), args.signal)),
     async partitions(args) {
       const max = partitionMax(args.max)

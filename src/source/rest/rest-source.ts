@@ -1,10 +1,11 @@
 import type { State } from '../../core/message.js'
 import type { Auth } from '../../http/auth/auth.js'
-import { httpClient } from '../../http/http-client.js'
 import { op } from '../op.js'
 import type { Source } from '../../contracts/source.js'
 import { mergeIterators } from './merge-iterators.js'
 import { pageFetcher } from './page-fetcher.js'
+import { restCheck } from './rest-check.js'
+import { restHttpClient } from './rest-client.js'
 import type { PageRequest } from './paginator.js'
 import type { ReadContext } from './rest-event.js'
 import { resolveRest, type RestOptions } from './rest-options.js'
@@ -50,22 +51,12 @@ export function rest(options: RestOptions): Source {
     id: config.id,
     tables: () => config.specs,
     readAhead: true,
+    check: (args) => restCheck(config, args),
     async *read({ state, signal, recordError, selection }) {
       const selected = selectedStreams(config.streams, selection)
       const saved = forgetDrivingRuns(readStreamStates(state), selected)
       const local = new AbortController()
-      const client = httpClient({
-        baseUrl: config.baseUrl,
-        headers: config.headers,
-        credentialOrigins: config.origins.credentialOrigins,
-        connections: config.connections,
-        timeouts: config.timeouts,
-        maxResponseBytes: config.maxResponseBytes,
-        optionsPath: 'rest', // errors name `rest({ maxResponseBytes })`, as the user wrote it
-        ...(config.auth ? { auth: config.auth } : {}),
-        ...(config.clock ? { clock: config.clock } : {}),
-        ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
-      })
+      const client = restHttpClient(config)
       const ctx: ReadContext = {
         fetch: pageFetcher({ client, baseUrl: config.baseUrl, origins: config.origins, policy: config.retry, clock: config.clock }),
         signal: AbortSignal.any([signal, local.signal]),
