@@ -1,0 +1,296 @@
+import Database from 'better-sqlite3'
+import type { Database as Db, Statement } from 'better-sqlite3'
+import { isNull, type Batch, type Column, type Row } from '../core/batch.js'
+import { batchFromRows } from '../core/batch-from-rows.js'
+import { baseType, type ColumnType } from '../core/column-type.js'
+import type { Message, RecordsMessage } from '../core/message.js'
+import { parseJsonExact } from '../core/parse-json-exact.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { TableSpec } from '../core/table-spec.js'
+import type { Stage } from '../contracts/stage.js'
+import { knownKeys } from '../core/check-option.js'
+
+/** Options of {@link sql}. */
+export interface SqlOptions {
+  /** The table (source name, exact) whose records run through the query; other tables pass through untouched. */
+  readonly table: string
+  /** A SQLite `SELECT` over `{{ source }}`, the batch as a table (one column per batch column, same names). */
+  readonly query: string
+}
+
+const SOURCE = /\{\{\s*source\s*\}\}/g
+const SOURCE_TABLE = '"__sluice_source"'
+/** Rows per multi-row INSERT: fewer statement runs per batch (SQLite allows 32766 bound values). */
+const ROWS_PER_INSERT = 64
+
+/**
+ * Runs a SQL query over each records batch of `table`, in flight, with an embedded in-memory
+ * SQLite (better-sqlite3, a dependency of sluice: nothing to install). `{{ source }}` in the query
+ * is the batch as a table; the query's result is the batch that goes on. Output columns that come
+ * straight from a source column keep its type; computed columns take the type of their values.
+ *
+ * The table's primary key must survive: a query whose result lacks a key column is refused with
+ * `CONFIG_INVALID` naming the column — before the first message when the table is declared with
+ * its columns, else at its first batch. `upsert` and `update` batches run through the query (an
+ * update carries only its changed columns, so the query must read only columns every update
+ * carries, or fail with `STAGE_FAILED`). `delete` batches carry only keys: since the query keeps
+ * every key column under its name, they pass through untouched. A query error is `STAGE_FAILED`
+ * with SQLite's message and the table. Schema messages and the other tables pass through.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, memory, sql, sync } from 'sluice'
+ * await sync({
+ *   source: fromIterable('orders', [{ id: 1, net: 10, vat: 0.2, note: 'x' }], { primaryKey: ['id'] }),
+ *   stages: [sql({ table: 'orders', query: 'SELECT id, net * (1 + vat) AS gross FROM {{ source }} WHERE net > 0' })],
+ *   destination: memory(),
+ * })
+ * ```
+ */
+export function sql(options: SqlOptions): Stage {
+  knownKeys(options, ['table', 'query'], 'sql')
+  const { table, query } = options ?? ({} as SqlOptions)
+  if (typeof table !== 'string' || table.trim() === '') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sql: option table must be a non-empty table name', context: { option: 'table' } })
+  }
+  if (typeof query !== 'string' || !query.match(SOURCE)) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sql: option query must be a SQL string that reads {{ source }} (the batch)', context: { option: 'query', table } })
+  }
+  const text = query.replace(SOURCE, SOURCE_TABLE)
+  return async function* (messages, context) {
+    const engine = new Engine(table, text)
+    try {
+      const spec = context.tables.find((t) => t.table === table)
+      engine.checkDeclared(spec)
+      for await (const message of messages) {
+        if (message.kind !== 'records' || message.table !== table || message.match === 'column') {
+          yield message
+          continue
+        }
+        if (message.op === 'delete') {
+          yield message // keys only, and the query keeps every key column under its name
+          continue
+        }
+        const out = engine.run(message, spec)
+        if (out) yield out
+      }
+    } finally {
+      engine.close()
+    }
+  }
+}
+
+/** One prepared shape: the source table's columns and the query compiled against them. */
+interface Shape {
+  readonly signature: string
+  readonly insert: Statement
+  readonly insertOne: Statement
+  readonly select: Statement
+  /** Per output column: the type of the source column it comes from unchanged, if any. */
+  readonly hints: Record<string, ColumnType>
+  readonly outputNames: readonly string[]
+}
+
+class Engine {
+  readonly #db: Db = new Database(':memory:')
+  #shape: Shape | undefined
+
+  constructor(
+    readonly table: string,
+    readonly text: string,
+  ) {}
+
+  close(): void {
+    this.#db.close()
+  }
+
+  /** With the table declared with every key column's type: compiles the query once, so a dropped key is refused before any message. */
+  checkDeclared(spec: TableSpec | undefined): void {
+    const key = spec?.primaryKey ?? []
+    const columns = spec?.columns
+    if (key.length === 0 || !columns || key.some((k) => columns[k] === undefined)) return
+    let shape: Shape
+    try {
+      shape = this.#prepare(Object.entries(columns).map(([name, type]) => ({ name, type })))
+    } catch {
+      return // the query reads a column the spec leaves undeclared: checked at the first batch
+    }
+    this.checkKeys(spec, shape.outputNames)
+  }
+
+  checkKeys(spec: TableSpec | undefined, names: readonly string[]): void {
+    const key = spec?.primaryKey ?? []
+    const missing = key.find((k) => !names.includes(k))
+    if (missing !== undefined) {
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `sql: table ${this.table}: the query's result lacks the primary key column ${missing}; keep every key column (${key.join(', ')}) under its name`,
+        context: { table: this.table, column: missing },
+      })
+    }
+  }
+
+  run(message: RecordsMessage, spec: TableSpec | undefined): Message | undefined {
+    const { batch } = message
+    const shape = this.#prepare(batch.columns)
+    this.checkKeys(spec, shape.outputNames)
+    let raw: unknown[][]
+    try {
+      this.#db.exec(`DELETE FROM ${SOURCE_TABLE}`)
+      this.#fill(shape, batch)
+      raw = shape.select.all() as unknown[][]
+    } catch (cause) {
+      throw this.#failed(cause)
+    }
+    if (raw.length === 0 && batch.length > 0) return undefined
+    const names = shape.outputNames
+    const hints = { ...shape.hints, ...computedTypes(raw, names, shape.hints) }
+    const back = names.map((n) => fromSqlite(shape.hints[n]))
+    const rows: Row[] = new Array(raw.length)
+    for (let i = 0; i < raw.length; i++) {
+      const r = raw[i]!
+      const row: Row = {}
+      for (let c = 0; c < names.length; c++) row[names[c]!] = back[c]!(r[c])
+      rows[i] = row
+    }
+    return { kind: 'records', table: message.table, op: message.op, batch: batchFromRows(rows, { table: message.table, columns: hints }) }
+  }
+
+  #fill(shape: Shape, batch: Batch): void {
+    const readers = batch.columns.map(toSqlite) // same order as the shape's: its signature is the batch's columns
+    const width = readers.length
+    const params: unknown[] = new Array(width * ROWS_PER_INSERT)
+    let i = 0
+    for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+      let p = 0
+      for (let r = i; r < i + ROWS_PER_INSERT; r++) for (let c = 0; c < width; c++) params[p++] = readers[c]!(r)
+      shape.insert.run(...params)
+    }
+    const one: unknown[] = new Array(width)
+    for (; i < batch.length; i++) {
+      for (let c = 0; c < width; c++) one[c] = readers[c]!(i)
+      shape.insertOne.run(...one)
+    }
+  }
+
+  #prepare(columns: readonly { readonly name: string; readonly type: ColumnType }[]): Shape {
+    const signature = columns.map((c) => `${c.name}\u0000${c.type}`).join('\u0001')
+    if (this.#shape?.signature === signature) return this.#shape
+    const db = this.#db
+    const list = columns.map((c) => quote(c.name)).join(', ')
+    const marks = `(${columns.map(() => '?').join(', ')})`
+    try {
+      db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
+      // No declared types: SQLite stores every value as bound (no affinity conversions).
+      db.exec(`CREATE TABLE ${SOURCE_TABLE} (${list})`)
+    } catch (cause) {
+      throw this.#failed(cause)
+    }
+    let select: Statement
+    try {
+      select = db.prepare(this.text)
+    } catch (cause) {
+      throw this.#failed(cause)
+    }
+    if (!select.reader) {
+      throw new SluiceError({ code: 'CONFIG_INVALID', message: `sql: table ${this.table}: the query must return rows (a SELECT)`, context: { table: this.table, option: 'query' } })
+    }
+    select.raw(true).safeIntegers(true)
+    const byName = new Map(columns.map((c) => [c.name, c.type]))
+    const hints: Record<string, ColumnType> = {}
+    const outputNames: string[] = []
+    for (const c of select.columns()) {
+      if (outputNames.includes(c.name)) {
+        throw new SluiceError({ code: 'CONFIG_INVALID', message: `sql: table ${this.table}: the query returns column ${c.name} twice; give each result column its own name`, context: { table: this.table, column: c.name } })
+      }
+      outputNames.push(c.name)
+      const from = c.table === SOURCE_TABLE.slice(1, -1) && c.column !== null ? byName.get(c.column) : undefined
+      if (from !== undefined) hints[c.name] = from
+    }
+    const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
+    const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${marks}`)
+    const shape: Shape = { signature, insert, insertOne, select, hints, outputNames }
+    this.#shape = shape
+    return shape
+  }
+
+  #failed(cause: unknown): SluiceError {
+    if (cause instanceof SluiceError) return cause
+    return new SluiceError({
+      code: 'STAGE_FAILED',
+      message: `sql: table ${this.table}: the query failed: ${(cause as Error)?.message ?? String(cause)}`,
+      context: { table: this.table },
+      cause,
+    })
+  }
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+/** A reader of row `i` of a column as SQLite binds it. */
+function toSqlite(column: Column): (i: number) => unknown {
+  const v = column.values
+  const nulls = column.validity !== undefined
+  const at = (read: (i: number) => unknown) => (nulls ? (i: number) => (isNull(column, i) ? null : read(i)) : read)
+  switch (baseType(column.type)) {
+    case 'BOOLEAN':
+    case 'SHORT':
+    case 'INT':
+    case 'LONG':
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'DECIMAL':
+    case 'NAIVE_DATE':
+    case 'NAIVE_DATETIME':
+    case 'UTC_DATETIME':
+    case 'STRING':
+    case 'JSON': // JSON text: SQLite's json_extract and friends read it as is
+      return at((i) => (v as ArrayLike<unknown>)[i])
+    case 'BINARY':
+      return at((i) => {
+        const b = (v as Uint8Array[])[i]!
+        return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+      })
+  }
+}
+
+/** The JS value of a result cell, back in the source column's type when it comes from one. */
+function fromSqlite(type: ColumnType | undefined): (value: unknown) => unknown {
+  switch (type === undefined ? undefined : baseType(type)) {
+    case 'BOOLEAN':
+      return (x) => (x === null ? null : typeof x === 'bigint' ? x !== 0n : x)
+    case 'SHORT':
+    case 'INT':
+      return (x) => (typeof x === 'bigint' ? Number(x) : x)
+    case 'JSON':
+      return (x) => (typeof x === 'string' ? parseJsonExact(x) : x)
+    case 'LONG':
+      return (x) => (typeof x === 'bigint' && x >= -9007199254740991n && x <= 9007199254740991n ? Number(x) : x)
+    default:
+      return (x) => x
+  }
+}
+
+/**
+ * Types of the computed result columns from SQLite's storage classes (read with safe integers, an
+ * INTEGER is a bigint and a REAL a number): REAL → DOUBLE, INTEGER → LONG, so `12.0` stays a
+ * DOUBLE. Text and blobs are typed from their values, as `batchFromRows` does.
+ */
+function computedTypes(raw: readonly unknown[][], names: readonly string[], hints: Record<string, ColumnType>): Record<string, ColumnType> {
+  const out: Record<string, ColumnType> = {}
+  for (let c = 0; c < names.length; c++) {
+    if (hints[names[c]!] !== undefined) continue
+    let real = false
+    let integer = false
+    for (let i = 0; i < raw.length && !real; i++) {
+      const x = raw[i]![c]
+      if (typeof x === 'number') real = true
+      else if (typeof x === 'bigint') integer = true
+    }
+    if (real) out[names[c]!] = 'DOUBLE'
+    else if (integer) out[names[c]!] = 'LONG'
+  }
+  return out
+}
