@@ -20,6 +20,8 @@ export interface SqlOptions {
 
 const SOURCE = /\{\{\s*source\s*\}\}/g
 const SOURCE_TABLE = '"__sluice_source"'
+/** A `*` that selects columns (`SELECT *`, `, *`, `t.*`), not a product or `count(*)`. */
+const STAR = /(\bselect|\bdistinct|\ball|,|\.)\s*\*/i
 /** Rows per multi-row INSERT: fewer statement runs per batch (SQLite allows 32766 bound values). */
 const ROWS_PER_INSERT = 64
 
@@ -98,7 +100,10 @@ class Engine {
   constructor(
     readonly table: string,
     readonly text: string,
-  ) {}
+  ) {
+    this.#star = STAR.test(text)
+    this.#lower = text.toLowerCase()
+  }
 
   close(): void {
     this.#db.close()
@@ -111,7 +116,7 @@ class Engine {
     if (key.length === 0 || !columns || key.some((k) => columns[k] === undefined)) return
     let shape: Shape
     try {
-      shape = this.#prepare(Object.entries(columns).map(([name, type]) => ({ name, type })))
+      shape = this.#prepare(Object.entries(columns).flatMap(([name, type]) => (this.#star || this.#mentions(name) ? [{ name, type }] : [])))
     } catch {
       return // the query reads a column the spec leaves undeclared: checked at the first batch
     }
@@ -131,7 +136,7 @@ class Engine {
   }
 
   run(message: RecordsMessage, spec: TableSpec | undefined): Message | undefined {
-    const { batch } = message
+    const batch = this.#read(message.batch)
     const shape = this.#prepare(batch.columns)
     this.checkKeys(spec, shape.outputNames)
     let raw: unknown[][]
@@ -154,6 +159,35 @@ class Engine {
       rows[i] = row
     }
     return { kind: 'records', table: message.table, op: message.op, batch: batchFromRows(rows, { table: message.table, columns: hints }) }
+  }
+
+  /**
+   * The batch's columns the query may read: those whose name occurs in the query's text (case
+   * aside; a name inside a string literal or a longer name counts too, which only costs a copy),
+   * or all of them when the query selects `*`. Copying a column into SQLite is most of the
+   * stage's cost, and a projection reads few.
+   */
+  #read(batch: Batch): Batch {
+    if (this.#star) return batch
+    let all = true
+    for (const c of batch.columns) if (!this.#mentions(c.name)) all = false
+    if (all) return batch
+    const read = batch.names.filter((n) => this.#mentions(n))
+    return batch.select(read.length > 0 ? read : batch.names.slice(0, 1)) // a table needs a column, rows count
+  }
+
+  readonly #star: boolean
+  readonly #lower: string
+  readonly #mentioned = new Map<string, boolean>()
+
+  #mentions(name: string): boolean {
+    let yes = this.#mentioned.get(name)
+    if (yes === undefined) {
+      const n = name.toLowerCase()
+      yes = this.#lower.includes(n) || this.#lower.includes(n.replaceAll('"', '""'))
+      this.#mentioned.set(name, yes)
+    }
+    return yes
   }
 
   #fill(shape: Shape, batch: Batch): void {
