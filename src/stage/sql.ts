@@ -94,7 +94,7 @@ interface Shape {
 }
 
 class Engine {
-  readonly #db: Db = new Database(':memory:')
+  readonly #db: Db = scratch()
   #shape: Shape | undefined
 
   constructor(
@@ -141,9 +141,14 @@ class Engine {
     this.checkKeys(spec, shape.outputNames)
     let raw: unknown[][]
     try {
-      this.#db.exec(`DELETE FROM ${SOURCE_TABLE}`)
-      this.#fill(shape, batch)
-      raw = shape.select.all() as unknown[][]
+      this.#db.exec('BEGIN') // one transaction per batch: no commit per INSERT
+      try {
+        this.#db.exec(`DELETE FROM ${SOURCE_TABLE}`)
+        this.#fill(shape, batch)
+        raw = shape.select.all() as unknown[][]
+      } finally {
+        this.#db.exec('COMMIT')
+      }
     } catch (cause) {
       throw this.#failed(cause)
     }
@@ -327,4 +332,11 @@ function computedTypes(raw: readonly unknown[][], names: readonly string[], hint
     else if (integer) out[names[c]!] = 'LONG'
   }
   return out
+}
+
+/** An in-memory database with no journal: the batch table is scratch, rebuilt per batch. */
+function scratch(): Db {
+  const db = new Database(':memory:')
+  db.pragma('journal_mode = OFF') // nothing is ever rolled back: a failed batch fails the sync
+  return db
 }
