@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { Database as Db, Statement } from 'better-sqlite3'
-import { isNull, type Batch, type Column, type Row } from '../core/batch.js'
+import { Batch, isNull, type Column, type Row } from '../core/batch.js'
 import { batchFromRows } from '../core/batch-from-rows.js'
 import { baseType, type ColumnType } from '../core/column-type.js'
 import type { Message, RecordsMessage } from '../core/message.js'
@@ -152,18 +152,11 @@ class Engine {
     } catch (cause) {
       throw this.#failed(cause)
     }
-    if (raw.length === 0 && batch.length > 0) return undefined
+    if (raw.length === 0) return undefined // nothing left of the batch (or nothing in it)
     const names = shape.outputNames
     const hints = { ...shape.hints, ...computedTypes(raw, names, shape.hints) }
-    const back = names.map((n) => fromSqlite(shape.hints[n]))
-    const rows: Row[] = new Array(raw.length)
-    for (let i = 0; i < raw.length; i++) {
-      const r = raw[i]!
-      const row: Row = {}
-      for (let c = 0; c < names.length; c++) row[names[c]!] = back[c]!(r[c])
-      rows[i] = row
-    }
-    return { kind: 'records', table: message.table, op: message.op, batch: batchFromRows(rows, { table: message.table, columns: hints }) }
+    const columns = names.map((name, c) => direct(name, hints[name], raw, c) ?? fromValues(name, hints[name], shape.hints[name], raw, c, message.table))
+    return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, raw.length) }
   }
 
   /**
@@ -339,4 +332,100 @@ function scratch(): Db {
   const db = new Database(':memory:')
   db.pragma('journal_mode = OFF') // nothing is ever rolled back: a failed batch fails the sync
   return db
+}
+
+/**
+ * Column `c` of the result built straight into its storage when every value has the JS type the
+ * column type stores (the common case: a source column unchanged, a REAL or an INTEGER result);
+ * `undefined` sends the column through `batchFromRows` instead.
+ */
+function direct(name: string, type: ColumnType | undefined, raw: readonly unknown[][], c: number): Column | undefined {
+  if (type === undefined) return undefined
+  const n = raw.length
+  let validity: Uint8Array | undefined
+  let nullCount = 0
+  const nullAt = (i: number) => {
+    if (validity === undefined) validity = new Uint8Array((n + 7) >> 3).fill(0xff)
+    validity[i >> 3]! &= ~(1 << (i & 7))
+    nullCount++
+  }
+  const base = baseType(type)
+  let values: Column['values']
+  switch (base) {
+    case 'BOOLEAN':
+    case 'SHORT':
+    case 'INT':
+    case 'FLOAT':
+    case 'DOUBLE': {
+      const out = base === 'BOOLEAN' ? new Uint8Array(n) : base === 'SHORT' ? new Int16Array(n) : base === 'INT' ? new Int32Array(n) : base === 'FLOAT' ? new Float32Array(n) : new Float64Array(n)
+      const integral = base !== 'FLOAT' && base !== 'DOUBLE'
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) nullAt(i)
+        else if (typeof x === 'bigint') {
+          if (base === 'BOOLEAN') {
+            if (x !== 0n && x !== 1n) return undefined
+            out[i] = Number(x)
+          } else {
+            const v = Number(x)
+            if (base !== 'DOUBLE' && base !== 'FLOAT' && BigInt(v) !== x) return undefined
+            out[i] = v
+            if (out[i] !== v) return undefined // out of SHORT / INT range
+          }
+        } else if (typeof x === 'number' && !integral) out[i] = x
+        else return undefined
+      }
+      values = out
+      break
+    }
+    case 'LONG': {
+      const out = new BigInt64Array(n)
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) nullAt(i)
+        else if (typeof x === 'bigint') out[i] = x
+        else return undefined
+      }
+      values = out
+      break
+    }
+    case 'BINARY': {
+      const out: Uint8Array[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) {
+          nullAt(i)
+          out[i] = new Uint8Array(0)
+        } else if (x instanceof Uint8Array) out[i] = x
+        else return undefined
+      }
+      values = out
+      break
+    }
+    case 'JSON':
+      return undefined // re-read through batchFromRows: the text is checked and kept exact there
+    default: {
+      // STRING, DECIMAL and the temporal types: only a source column unchanged gets here, its
+      // text already canonical (a computed text column has no type yet).
+      const out: string[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) {
+          nullAt(i)
+          out[i] = ''
+        } else if (typeof x === 'string') out[i] = x
+        else return undefined
+      }
+      values = out
+    }
+  }
+  return { name, type, values, validity, nullCount }
+}
+
+/** Column `c` of the result through `batchFromRows` (values typed from what they are; a source column's type as the hint). */
+function fromValues(name: string, type: ColumnType | undefined, source: ColumnType | undefined, raw: readonly unknown[][], c: number, table: string): Column {
+  const back = fromSqlite(source)
+  const rows: Row[] = new Array(raw.length)
+  for (let i = 0; i < raw.length; i++) rows[i] = { [name]: back(raw[i]![c]) }
+  return batchFromRows(rows, { table, ...(type === undefined ? {} : { columns: { [name]: type } }) }).columns[0]!
 }
