@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { Database as Db, Statement } from 'better-sqlite3'
-import { Batch, isNull, type Column, type Row } from '../core/batch.js'
+import { Batch, isNull, takeRows, type Column, type Row } from '../core/batch.js'
 import { batchFromRows } from '../core/batch-from-rows.js'
 import { baseType, type ColumnType } from '../core/column-type.js'
 import type { Message, RecordsMessage } from '../core/message.js'
@@ -20,6 +20,8 @@ export interface SqlOptions {
 
 const SOURCE = /\{\{\s*source\s*\}\}/g
 const SOURCE_TABLE = '"__sluice_source"'
+/** Words after which a value may be compared, grouped or ordered: no column is carried by row index then. */
+const ORDERING = /\b(distinct|group|order|union|intersect|except|join|over|window|with|having|partition)\b/i
 /** A `*` that selects columns (`SELECT *`, `, *`, `t.*`), not a product or `count(*)`. */
 const STAR = /(\bselect|\bdistinct|\ball|,|\.)\s*\*/i
 /** Rows per multi-row INSERT: fewer statement runs per batch (SQLite allows 32766 bound values). */
@@ -91,6 +93,12 @@ interface Shape {
   /** Per output column: the type of the source column it comes from unchanged, if any. */
   readonly hints: Record<string, ColumnType>
   readonly outputNames: readonly string[]
+  /**
+   * Source columns the query only passes through (see {@link Engine.passThrough}): SQLite gets the
+   * row index instead of the value, and the output column is taken from the batch by those indices.
+   * Output name → source column name.
+   */
+  readonly carried: ReadonlyMap<string, string>
 }
 
 class Engine {
@@ -155,7 +163,11 @@ class Engine {
     if (raw.length === 0) return undefined // nothing left of the batch (or nothing in it)
     const names = shape.outputNames
     const hints = { ...shape.hints, ...computedTypes(raw, names, shape.hints) }
-    const columns = names.map((name, c) => direct(name, hints[name], raw, c) ?? fromValues(name, hints[name], shape.hints[name], raw, c, message.table))
+    const columns = names.map((name, c) => {
+      const from = shape.carried.get(name)
+      if (from !== undefined) return { ...takeRows(batch.column(from)!, rowIndexes(raw, c)), name }
+      return direct(name, hints[name], raw, c) ?? fromValues(name, hints[name], shape.hints[name], raw, c, message.table)
+    })
     return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, raw.length) }
   }
 
@@ -178,6 +190,23 @@ class Engine {
   readonly #lower: string
   readonly #mentioned = new Map<string, boolean>()
 
+  /**
+   * True when the query can only pass `column` through unchanged: a text-like column (numbers are
+   * as cheap to copy as an index) named exactly once in the whole query — as the origin of a result
+   * column, so nowhere else: no WHERE, no expression — in a query with no DISTINCT, GROUP BY,
+   * ORDER BY, compound SELECT, join, window or CTE (each of which could compare its values). Then
+   * which value it holds can't change the result, only which row it comes from: SQLite carries the
+   * row index, and the value is taken from the batch (no string crosses into SQLite and back).
+   */
+  #passThrough(column: string, type: ColumnType): boolean {
+    const base = baseType(type)
+    if (base !== 'STRING' && base !== 'JSON' && base !== 'DECIMAL' && base !== 'BINARY' && base !== 'NAIVE_DATE' && base !== 'NAIVE_DATETIME' && base !== 'UTC_DATETIME') return false
+    if (this.#star || ORDERING.test(this.text) || column.includes('"')) return false
+    const n = column.toLowerCase()
+    const first = this.#lower.indexOf(n)
+    return first !== -1 && this.#lower.indexOf(n, first + 1) === -1
+  }
+
   #mentions(name: string): boolean {
     let yes = this.#mentioned.get(name)
     if (yes === undefined) {
@@ -189,7 +218,9 @@ class Engine {
   }
 
   #fill(shape: Shape, batch: Batch): void {
-    const readers = batch.columns.map(toSqlite) // same order as the shape's: its signature is the batch's columns
+    const carried = new Set(shape.carried.values())
+    // Same order as the shape's: its signature is the batch's columns.
+    const readers = batch.columns.map((c) => (carried.has(c.name) ? (i: number) => i : toSqlite(c)))
     const width = readers.length
     const params: unknown[] = new Array(width * ROWS_PER_INSERT)
     let i = 0
@@ -230,6 +261,7 @@ class Engine {
     select.raw(true).safeIntegers(true)
     const byName = new Map(columns.map((c) => [c.name, c.type]))
     const hints: Record<string, ColumnType> = {}
+    const carried = new Map<string, string>()
     const outputNames: string[] = []
     for (const c of select.columns()) {
       if (outputNames.includes(c.name)) {
@@ -237,11 +269,12 @@ class Engine {
       }
       outputNames.push(c.name)
       const from = c.table === SOURCE_TABLE.slice(1, -1) && c.column !== null ? byName.get(c.column) : undefined
+      if (from !== undefined && this.#passThrough(c.column!, from)) carried.set(c.name, c.column!)
       if (from !== undefined) hints[c.name] = from
     }
     const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
     const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${marks}`)
-    const shape: Shape = { signature, insert, insertOne, select, hints, outputNames }
+    const shape: Shape = { signature, insert, insertOne, select, hints, outputNames, carried }
     this.#shape = shape
     return shape
   }
@@ -428,4 +461,11 @@ function fromValues(name: string, type: ColumnType | undefined, source: ColumnTy
   const rows: Row[] = new Array(raw.length)
   for (let i = 0; i < raw.length; i++) rows[i] = { [name]: back(raw[i]![c]) }
   return batchFromRows(rows, { table, ...(type === undefined ? {} : { columns: { [name]: type } }) }).columns[0]!
+}
+
+/** The row indexes in column `c` of the result (a carried column's cells, see `Shape.carried`). */
+function rowIndexes(raw: readonly unknown[][], c: number): number[] {
+  const out: number[] = new Array(raw.length)
+  for (let i = 0; i < raw.length; i++) out[i] = Number(raw[i]![c])
+  return out
 }

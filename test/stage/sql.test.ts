@@ -161,4 +161,34 @@ describe('sql', () => {
     expect(r.status, r.error?.message).toBe('succeeded')
     expect(strip(sink.rows('t'))).toEqual(rows.map((x) => ({ id: x.id, w: x.v + 1 })))
   })
+
+  it('a column the query only passes through comes back exact (carried by row index); DISTINCT still compares values', async () => {
+    const sink = memory()
+    const rows = [
+      { id: 1, name: 'Ada', meta: { n: 12345678901234567890n }, n: 1 },
+      { id: 2, name: null, meta: null, n: 2 },
+      { id: 3, name: 'Ada', meta: [1], n: 3 },
+    ]
+    let kept: Batch | undefined
+    const r = await sync({
+      destination: sink,
+      source: scripted([op.upsert('people', rows), op.checkpoint({})]),
+      stages: [
+        sql({ table: 'people', query: 'SELECT id AS id, name AS who, meta FROM {{ source }} WHERE n > 1 LIMIT 5' }),
+        transform({ batch: (b) => ((kept = b), b) }),
+      ],
+    })
+    expect(r.status, r.error?.message).toBe('succeeded')
+    expect(strip(sink.rows('people'))).toEqual([{ id: 2, who: null, meta: null }, { id: 3, who: 'Ada', meta: [1] }])
+    expect(kept?.types).toEqual({ id: 'INT', who: 'STRING', meta: 'JSON' })
+
+    const distinct = memory()
+    const d = await sync({
+      destination: distinct,
+      source: scripted([op.upsert('people', rows), op.checkpoint({})], { tables: [{ table: 'people' }] }),
+      stages: [sql({ table: 'people', query: 'SELECT DISTINCT name FROM {{ source }}' })],
+    })
+    expect(d.status, d.error?.message).toBe('succeeded')
+    expect(strip(distinct.rows('people')).map((x) => x.name).sort()).toEqual(['Ada', null])
+  })
 })
