@@ -240,11 +240,12 @@ class Engine {
     const signature = columns.map((c) => `${c.name}\u0000${c.type}`).join('\u0001')
     if (this.#shape?.signature === signature) return this.#shape
     const db = this.#db
-    const list = columns.map((c) => quote(c.name)).join(', ')
+    const list = columns.map((c) => `${quote(c.name)}${affinity(c.type)}`).join(', ')
     const marks = `(${columns.map(() => '?').join(', ')})`
     try {
       db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
-      // No declared types: SQLite stores every value as bound (no affinity conversions).
+      // better-sqlite3 binds every JS number as a REAL: INTEGER affinity stores the integer types as
+      // INTEGER (so `id / 2` divides as integers), REAL the float types; text-like types get none.
       db.exec(`CREATE TABLE ${SOURCE_TABLE} (${list})`)
     } catch (cause) {
       throw this.#failed(cause)
@@ -468,4 +469,20 @@ function rowIndexes(raw: readonly unknown[][], c: number): number[] {
   const out: number[] = new Array(raw.length)
   for (let i = 0; i < raw.length; i++) out[i] = Number(raw[i]![c])
   return out
+}
+
+/** The declared type of a source column in SQLite: the affinity that stores its values in their SQL class. */
+function affinity(type: ColumnType): string {
+  switch (baseType(type)) {
+    case 'BOOLEAN':
+    case 'SHORT':
+    case 'INT':
+    case 'LONG':
+      return ' INTEGER'
+    case 'FLOAT':
+    case 'DOUBLE':
+      return ' REAL'
+    default:
+      return '' // stored as bound: text stays text (no numeric conversion of '0012'), blobs blobs
+  }
 }

@@ -119,6 +119,17 @@ describe('sql', () => {
     expect(rows[1]!.body).toBeNull()
   })
 
+  it('integer columns are INTEGERs in SQLite (integer division), doubles REALs, text that looks numeric stays text', async () => {
+    const sink = memory()
+    const r = await sync({
+      destination: sink,
+      source: scripted([op.upsert('t', [{ id: 7, x: 2.0, code: '0012' }]).withTypes({ x: 'DOUBLE' }), op.checkpoint({})]),
+      stages: [sql({ table: 't', query: "SELECT id, id / 2 AS half, typeof(x) AS xt, x / 4 AS q, code || '' AS code FROM {{ source }}" })],
+    })
+    expect(r.status, r.error?.message).toBe('succeeded')
+    expect(strip(sink.rows('t'))).toEqual([{ id: 7, half: 3, xt: 'real', q: 0.5, code: '0012' }])
+  })
+
   it('refuses bad options with CONFIG_INVALID naming them', () => {
     const code = (f: () => unknown) => {
       try {
