@@ -191,16 +191,13 @@ class Engine {
   readonly #mentioned = new Map<string, boolean>()
 
   /**
-   * True when the query can only pass `column` through unchanged: a text-like column (numbers are
-   * as cheap to copy as an index) named exactly once in the whole query — as the origin of a result
+   * True when the query can only pass `column` through unchanged: a column named exactly once in the whole query — as the origin of a result
    * column, so nowhere else: no WHERE, no expression — in a query with no DISTINCT, GROUP BY,
    * ORDER BY, compound SELECT, join, window or CTE (each of which could compare its values). Then
    * which value it holds can't change the result, only which row it comes from: SQLite carries the
-   * row index, and the value is taken from the batch (no string crosses into SQLite and back).
+   * row index, and the value is taken from the batch (no string or bigint crosses into SQLite and back).
    */
-  #passThrough(column: string, type: ColumnType): boolean {
-    const base = baseType(type)
-    if (base !== 'STRING' && base !== 'JSON' && base !== 'DECIMAL' && base !== 'BINARY' && base !== 'NAIVE_DATE' && base !== 'NAIVE_DATETIME' && base !== 'UTC_DATETIME') return false
+  #passThrough(column: string): boolean {
     if (this.#star || ORDERING.test(this.text) || column.includes('"')) return false
     const n = column.toLowerCase()
     const first = this.#lower.indexOf(n)
@@ -240,22 +237,21 @@ class Engine {
     const signature = columns.map((c) => `${c.name}\u0000${c.type}`).join('\u0001')
     if (this.#shape?.signature === signature) return this.#shape
     const db = this.#db
-    const list = columns.map((c) => `${quote(c.name)}${affinity(c.type)}`).join(', ')
     const marks = `(${columns.map(() => '?').join(', ')})`
-    try {
-      db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
+    /** (Re)creates the batch table — a carried column without affinity, so its row index comes back a plain number — and compiles the query over it. */
+    const compile = (carried: ReadonlySet<string>): Statement => {
       // better-sqlite3 binds every JS number as a REAL: INTEGER affinity stores the integer types as
       // INTEGER (so `id / 2` divides as integers), REAL the float types; text-like types get none.
-      db.exec(`CREATE TABLE ${SOURCE_TABLE} (${list})`)
-    } catch (cause) {
-      throw this.#failed(cause)
+      const list = columns.map((c) => `${quote(c.name)}${carried.has(c.name) ? '' : affinity(c.type)}`).join(', ')
+      try {
+        db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
+        db.exec(`CREATE TABLE ${SOURCE_TABLE} (${list})`)
+        return db.prepare(this.text)
+      } catch (cause) {
+        throw this.#failed(cause)
+      }
     }
-    let select: Statement
-    try {
-      select = db.prepare(this.text)
-    } catch (cause) {
-      throw this.#failed(cause)
-    }
+    let select = compile(new Set())
     if (!select.reader) {
       throw new SluiceError({ code: 'CONFIG_INVALID', message: `sql: table ${this.table}: the query must return rows (a SELECT)`, context: { table: this.table, option: 'query' } })
     }
@@ -270,8 +266,12 @@ class Engine {
       }
       outputNames.push(c.name)
       const from = c.table === SOURCE_TABLE.slice(1, -1) && c.column !== null ? byName.get(c.column) : undefined
-      if (from !== undefined && this.#passThrough(c.column!, from)) carried.set(c.name, c.column!)
+      if (from !== undefined && this.#passThrough(c.column!)) carried.set(c.name, c.column!)
       if (from !== undefined) hints[c.name] = from
+    }
+    if ([...carried.values()].some((name) => affinity(byName.get(name)!) !== '')) {
+      select = compile(new Set(carried.values()))
+      select.raw(true).safeIntegers(true)
     }
     const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
     const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${marks}`)
