@@ -20,6 +20,8 @@ export interface SqlOptions {
 
 const SOURCE = /\{\{\s*source\s*\}\}/g
 const SOURCE_TABLE = '"__sluice_source"'
+/** The row number column of the batch table, present when a column is carried (see `Shape.carried`). */
+const ROW = '"__sluice_row"'
 /** Words after which a value may be compared, grouped or ordered: no column is carried by row index then. */
 const ORDERING = /\b(distinct|group|order|union|intersect|except|join|over|window|with|having|partition)\b/i
 /** A `*` that selects columns (`SELECT *`, `, *`, `t.*`), not a product or `count(*)`. */
@@ -89,6 +91,8 @@ interface Shape {
   readonly signature: string
   readonly insert: Statement
   readonly insertOne: Statement
+  /** What the inserts bind, in order: a batch column's name, or `null` for the row number (1-based). */
+  readonly bound: readonly (string | null)[]
   readonly select: Statement
   /** Per output column: the type of the source column it comes from unchanged, if any. */
   readonly hints: Record<string, ColumnType>
@@ -215,9 +219,7 @@ class Engine {
   }
 
   #fill(shape: Shape, batch: Batch): void {
-    const carried = new Set(shape.carried.values())
-    // Same order as the shape's: its signature is the batch's columns.
-    const readers = batch.columns.map((c) => (carried.has(c.name) ? (i: number) => i : toSqlite(c)))
+    const readers = shape.bound.map((name) => (name === null ? (i: number) => i + 1 : toSqlite(batch.column(name)!)))
     const width = readers.length
     const params: unknown[] = new Array(width * ROWS_PER_INSERT)
     let i = 0
@@ -237,12 +239,18 @@ class Engine {
     const signature = columns.map((c) => `${c.name}\u0000${c.type}`).join('\u0001')
     if (this.#shape?.signature === signature) return this.#shape
     const db = this.#db
-    const marks = `(${columns.map(() => '?').join(', ')})`
-    /** (Re)creates the batch table — a carried column without affinity, so its row index comes back a plain number — and compiles the query over it. */
+    /**
+     * (Re)creates the batch table and compiles the query over it. A carried column is a virtual
+     * column computed from the row number (as a REAL, so it comes back a plain number, not a
+     * bigint): nothing of it is bound per row.
+     */
     const compile = (carried: ReadonlySet<string>): Statement => {
       // better-sqlite3 binds every JS number as a REAL: INTEGER affinity stores the integer types as
       // INTEGER (so `id / 2` divides as integers), REAL the float types; text-like types get none.
-      const list = columns.map((c) => `${quote(c.name)}${carried.has(c.name) ? '' : affinity(c.type)}`).join(', ')
+      const list = [
+        ...(carried.size > 0 ? [`${ROW} INTEGER PRIMARY KEY`] : []),
+        ...columns.map((c) => `${quote(c.name)}${carried.has(c.name) ? ` AS (${ROW} - 1.0) VIRTUAL` : affinity(c.type)}`),
+      ].join(', ')
       try {
         db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
         db.exec(`CREATE TABLE ${SOURCE_TABLE} (${list})`)
@@ -269,13 +277,18 @@ class Engine {
       if (from !== undefined && this.#passThrough(c.column!)) carried.set(c.name, c.column!)
       if (from !== undefined) hints[c.name] = from
     }
-    if ([...carried.values()].some((name) => affinity(byName.get(name)!) !== '')) {
-      select = compile(new Set(carried.values()))
+    if (byName.has(ROW.slice(1, -1))) carried.clear() // the batch has a column of that name: nothing carried
+    const carriedNames = new Set(carried.values())
+    if (carriedNames.size > 0) {
+      select = compile(carriedNames)
       select.raw(true).safeIntegers(true)
     }
-    const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
-    const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} VALUES ${marks}`)
-    const shape: Shape = { signature, insert, insertOne, select, hints, outputNames, carried }
+    const bound = [...(carriedNames.size > 0 ? [null] : []), ...columns.flatMap((c) => (carriedNames.has(c.name) ? [] : [c.name]))]
+    const names = bound.map((n) => (n === null ? ROW : quote(n))).join(', ')
+    const marks = `(${bound.map(() => '?').join(', ')})`
+    const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
+    const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
+    const shape: Shape = { signature, insert, insertOne, bound, select, hints, outputNames, carried }
     this.#shape = shape
     return shape
   }
