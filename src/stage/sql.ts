@@ -4,7 +4,7 @@ import { lazyRequire } from '../core/lazy-require.js'
 import { Batch, isNull, takeRows, type Column, type Row } from '../core/batch.js'
 import { batchFromRows } from '../core/batch-from-rows.js'
 import { baseType, type ColumnType } from '../core/column-type.js'
-import type { Message, RecordsMessage } from '../core/message.js'
+import type { Message, RecordsMessage, SchemaMessage } from '../core/message.js'
 import { parseJsonExact } from '../core/parse-json-exact.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
@@ -45,7 +45,8 @@ const ROWS_PER_INSERT = 64
  * update carries only its changed columns, so the query must read only columns every update
  * carries, or fail with `STAGE_FAILED`). `delete` batches carry only keys: since the query keeps
  * every key column under its name, they pass through untouched. A query error is `STAGE_FAILED`
- * with SQLite's message and the table. Schema messages and the other tables pass through.
+ * with SQLite's message and the table. Schema changes of the table wait for its next batch and
+ * keep only the columns the result passes through unchanged; other tables pass through untouched.
  *
  * @example
  * ```ts
@@ -72,18 +73,27 @@ export function sql(options: SqlOptions): Stage {
     try {
       const spec = context.tables.find((t) => t.table === table)
       engine.checkDeclared(spec)
+      // Schema changes of the table wait for its next batch: they are told in terms of the result.
+      let pending: SchemaMessage[] = []
       for await (const message of messages) {
-        if (message.kind !== 'records' || message.table !== table || message.match === 'column') {
-          yield message
+        if (message.kind === 'schema' && message.table === table) {
+          pending.push(message)
           continue
         }
-        if (message.op === 'delete') {
-          yield message // keys only, and the query keeps every key column under its name
+        if (message.kind === 'records' && message.table === table && message.match !== 'column' && message.op !== 'delete') {
+          const out = engine.run(message, spec)
+          yield* engine.schema(pending)
+          pending = []
+          if (out) yield out
           continue
         }
-        const out = engine.run(message, spec)
-        if (out) yield out
+        if (pending.length > 0 && (message.kind === 'checkpoint' || message.table === table)) {
+          yield* engine.schema(pending) // before the checkpoint that commits them, or this table's delete / truncate
+          pending = []
+        }
+        yield message // other tables, checkpoints, truncates; deletes carry only keys, which the query keeps under their names
       }
+      yield* engine.schema(pending)
     } finally {
       engine.close()
     }
@@ -107,6 +117,8 @@ interface Shape {
    * Output name → source column name.
    */
   readonly carried: ReadonlyMap<string, string>
+  /** Result columns that are the source column of the same name, unchanged. */
+  readonly same: ReadonlySet<string>
 }
 
 class Engine {
@@ -177,6 +189,27 @@ class Engine {
       return direct(name, hints[name], raw, c) ?? fromValues(name, hints[name], shape.hints[name], raw, c, message.table)
     })
     return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, raw.length) }
+  }
+
+  /**
+   * Schema changes of the table in terms of the query's result (once a batch has shown it; before,
+   * unchanged): a column added or retyped reaches the destination only when the result has the
+   * source column of that name unchanged — a column the query drops or computes is typed from the
+   * result's batches, as any stage's output is — and a `create_table` keeps only those columns.
+   */
+  *schema(messages: readonly SchemaMessage[]): Generator<SchemaMessage> {
+    const same = this.#shape?.same
+    for (const m of messages) {
+      if (same === undefined) {
+        yield m
+        continue
+      }
+      const change = m.change
+      if (change.type === 'create_table') {
+        const columns = Object.fromEntries(Object.entries(change.spec.columns ?? {}).filter(([name]) => same.has(name)))
+        yield { ...m, change: { type: 'create_table', spec: { ...change.spec, ...(change.spec.columns ? { columns } : {}) } } }
+      } else if (same.has(change.column)) yield m
+    }
   }
 
   /**
@@ -271,6 +304,7 @@ class Engine {
     const byName = new Map(columns.map((c) => [c.name, c.type]))
     const hints: Record<string, ColumnType> = {}
     const carried = new Map<string, string>()
+    const same = new Set<string>()
     const outputNames: string[] = []
     for (const c of select.columns()) {
       if (outputNames.includes(c.name)) {
@@ -280,6 +314,7 @@ class Engine {
       const from = c.table === SOURCE_TABLE.slice(1, -1) && c.column !== null ? byName.get(c.column) : undefined
       if (from !== undefined && this.#passThrough(c.column!)) carried.set(c.name, c.column!)
       if (from !== undefined) hints[c.name] = from
+      if (from !== undefined && c.column === c.name) same.add(c.name)
     }
     if (byName.has(ROW.slice(1, -1))) carried.clear() // the batch has a column of that name: nothing carried
     const carriedNames = new Set(carried.values())
@@ -292,7 +327,7 @@ class Engine {
     const marks = `(${bound.map(() => '?').join(', ')})`
     const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
     const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
-    const shape: Shape = { signature, insert, insertOne, bound, select, hints, outputNames, carried }
+    const shape: Shape = { signature, insert, insertOne, bound, select, hints, outputNames, carried, same }
     this.#shape = shape
     return shape
   }

@@ -202,4 +202,36 @@ describe('sql', () => {
     expect(d.status, d.error?.message).toBe('succeeded')
     expect(strip(distinct.rows('people')).map((x) => x.name).sort()).toEqual(['Ada', null])
   })
+
+  it('schema changes of the table wait for its batch and speak of the result: dropped or computed columns are left out', async () => {
+    const seen: unknown[] = []
+    const r = await sync({
+      destination: memory(),
+      source: scripted([
+        { kind: 'schema', table: 'orders', change: { type: 'create_table', spec: { table: 'orders', primaryKey: ['id'], columns: { id: 'INT', note: 'STRING', net: 'DOUBLE' } } } },
+        { kind: 'schema', table: 'orders', change: { type: 'add_column', column: 'note', columnType: 'STRING' } },
+        { kind: 'schema', table: 'orders', change: { type: 'add_column', column: 'net', columnType: 'DOUBLE' } },
+        { kind: 'schema', table: 'users', change: { type: 'add_column', column: 'note', columnType: 'STRING' } },
+        op.upsert('orders', [{ id: 1, net: 2.5, note: 'x' }]),
+        op.checkpoint({}),
+      ]),
+      stages: [
+        sql({ table: 'orders', query: 'SELECT id, net, upper(note) AS note FROM {{ source }}' }),
+        async function* (messages) {
+          for await (const m of messages) {
+            if (m.kind === 'schema') seen.push(m)
+            else if (m.kind === 'records') seen.push(`records ${m.table}`)
+            yield m
+          }
+        },
+      ],
+    })
+    expect(r.status, r.error?.message).toBe('succeeded')
+    expect(seen).toEqual([
+      { kind: 'schema', table: 'users', change: { type: 'add_column', column: 'note', columnType: 'STRING' } },
+      { kind: 'schema', table: 'orders', change: { type: 'create_table', spec: { table: 'orders', primaryKey: ['id'], columns: { id: 'INT', net: 'DOUBLE' } } } },
+      { kind: 'schema', table: 'orders', change: { type: 'add_column', column: 'net', columnType: 'DOUBLE' } },
+      'records orders',
+    ])
+  })
 })
