@@ -14,6 +14,7 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario<any>>>> =
   'postgres-read': async () => (await import('../scenarios/postgres.js')).read,
   cdc: async () => (await import('../scenarios/cdc.js')).cdc,
   'cdc-snapshot': async () => (await import('../scenarios/cdc.js')).snapshot,
+  'sql-transform': async () => (await import('../scenarios/sql-transform.js')).default,
   duckdb: async () => (await import('../scenarios/duckdb-files.js')).default,
   'parquet-files': async () => (await import('../scenarios/duckdb-files.js')).parquetFiles,
 }

@@ -116,6 +116,7 @@ const SLUICE: Record<string, Entry> = {
   keepsNames: { notAFactory: 'marks a stage, no options' },
   validate: { call: (x) => main.validate(contract, { onError: 'fail', ...x }), lists: 'onError' },
   transform: { call: (x) => main.transform({ rows: (row) => row, ...x }), lists: 'rows' },
+  sql: { call: (x) => main.sql({ table: 't', query: 'SELECT * FROM {{ source }}', ...x }), lists: 'query' },
   flatten: { call: (x) => main.flatten({ ...x }), lists: 'maxDepth' },
 }
 

@@ -1,0 +1,540 @@
+import type Database from 'better-sqlite3'
+import type { Database as Db, Statement } from 'better-sqlite3'
+import { lazyRequire } from '../core/lazy-require.js'
+import { Batch, isNull, takeRows, type Column, type Row } from '../core/batch.js'
+import { batchFromRows } from '../core/batch-from-rows.js'
+import { baseType, type ColumnType } from '../core/column-type.js'
+import type { Message, RecordsMessage, SchemaMessage } from '../core/message.js'
+import { parseJsonExact } from '../core/parse-json-exact.js'
+import { SluiceError } from '../core/sluice-error.js'
+import type { TableSpec } from '../core/table-spec.js'
+import type { Stage } from '../contracts/stage.js'
+import { knownKeys } from '../core/check-option.js'
+
+/** Options of {@link sql}. */
+export interface SqlOptions {
+  /** The table (source name, exact) whose records run through the query; other tables pass through untouched. */
+  readonly table: string
+  /** A SQLite `SELECT` over `{{ source }}`, the batch as a table (one column per batch column, same names). */
+  readonly query: string
+}
+
+// Loaded by the first sql() stage that runs, not with sluice (~30 ms of every cold start).
+const betterSqlite3 = lazyRequire<typeof Database>('better-sqlite3')
+
+const SOURCE = /\{\{\s*source\s*\}\}/g
+const SOURCE_TABLE = '"__sluice_source"'
+/** The row number column of the batch table, present when a column is carried (see `Shape.carried`). */
+const ROW = '"__sluice_row"'
+/** Words after which a value may be compared, grouped or ordered: no column is carried by row index then. */
+const ORDERING = /\b(distinct|group|order|union|intersect|except|join|over|window|with|having|partition)\b/i
+/** A `*` that selects columns (`SELECT *`, `, *`, `t.*`), not a product or `count(*)`. */
+const STAR = /(\bselect|\bdistinct|\ball|,|\.)\s*\*/i
+/** Rows per multi-row INSERT: fewer statement runs per batch (SQLite allows 32766 bound values). */
+const ROWS_PER_INSERT = 64
+
+/**
+ * Runs a SQL query over each records batch of `table`, in flight, with an embedded in-memory
+ * SQLite (better-sqlite3, a dependency of sluice: nothing to install). `{{ source }}` in the query
+ * is the batch as a table; the query's result is the batch that goes on. Output columns that come
+ * straight from a source column keep its type; computed columns take the type of their values.
+ *
+ * The table's primary key must survive: a query whose result lacks a key column is refused with
+ * `CONFIG_INVALID` naming the column — before the first message when the table is declared with
+ * its columns, else at its first batch. `upsert` and `update` batches run through the query (an
+ * update carries only its changed columns, so the query must read only columns every update
+ * carries, or fail with `STAGE_FAILED`). `delete` batches carry only keys: since the query keeps
+ * every key column under its name, they pass through untouched. A query error is `STAGE_FAILED`
+ * with SQLite's message and the table. Schema changes of the table wait for its next batch and
+ * keep only the columns the result passes through unchanged; other tables pass through untouched.
+ *
+ * @example
+ * ```ts
+ * import { fromIterable, memory, sql, sync } from 'sluice'
+ * await sync({
+ *   source: fromIterable('orders', [{ id: 1, net: 10, vat: 0.2, note: 'x' }], { primaryKey: ['id'] }),
+ *   stages: [sql({ table: 'orders', query: 'SELECT id, net * (1 + vat) AS gross FROM {{ source }} WHERE net > 0' })],
+ *   destination: memory(),
+ * })
+ * ```
+ */
+export function sql(options: SqlOptions): Stage {
+  knownKeys(options, ['table', 'query'], 'sql')
+  const { table, query } = options ?? ({} as SqlOptions)
+  if (typeof table !== 'string' || table.trim() === '') {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sql: option table must be a non-empty table name', context: { option: 'table' } })
+  }
+  if (typeof query !== 'string' || !query.match(SOURCE)) {
+    throw new SluiceError({ code: 'CONFIG_INVALID', message: 'sql: option query must be a SQL string that reads {{ source }} (the batch)', context: { option: 'query', table } })
+  }
+  const text = query.replace(SOURCE, SOURCE_TABLE)
+  return async function* (messages, context) {
+    const engine = new Engine(table, text)
+    try {
+      const spec = context.tables.find((t) => t.table === table)
+      engine.checkDeclared(spec)
+      // Schema changes of the table wait for its next batch: they are told in terms of the result.
+      let pending: SchemaMessage[] = []
+      for await (const message of messages) {
+        if (message.kind === 'schema' && message.table === table) {
+          pending.push(message)
+          continue
+        }
+        if (message.kind === 'records' && message.table === table && message.match !== 'column' && message.op !== 'delete') {
+          const out = engine.run(message, spec)
+          yield* engine.schema(pending)
+          pending = []
+          if (out) yield out
+          continue
+        }
+        if (pending.length > 0 && (message.kind === 'checkpoint' || message.table === table)) {
+          yield* engine.schema(pending) // before the checkpoint that commits them, or this table's delete / truncate
+          pending = []
+        }
+        yield message // other tables, checkpoints, truncates; deletes carry only keys, which the query keeps under their names
+      }
+      yield* engine.schema(pending)
+    } finally {
+      engine.close()
+    }
+  }
+}
+
+/** One prepared shape: the source table's columns and the query compiled against them. */
+interface Shape {
+  readonly signature: string
+  readonly insert: Statement
+  readonly insertOne: Statement
+  /** What the inserts bind, in order: a batch column's name, or `null` for the row number (1-based). */
+  readonly bound: readonly (string | null)[]
+  readonly select: Statement
+  /** Per output column: the type of the source column it comes from unchanged, if any. */
+  readonly hints: Record<string, ColumnType>
+  readonly outputNames: readonly string[]
+  /**
+   * Source columns the query only passes through (see {@link Engine.passThrough}): SQLite gets the
+   * row index instead of the value, and the output column is taken from the batch by those indices.
+   * Output name → source column name.
+   */
+  readonly carried: ReadonlyMap<string, string>
+  /** Result columns that are the source column of the same name, unchanged. */
+  readonly same: ReadonlySet<string>
+}
+
+class Engine {
+  readonly #db: Db = scratch()
+  #shape: Shape | undefined
+
+  constructor(
+    readonly table: string,
+    readonly text: string,
+  ) {
+    this.#star = STAR.test(text)
+    this.#lower = text.toLowerCase()
+  }
+
+  close(): void {
+    this.#db.close()
+  }
+
+  /** With the table declared with every key column's type: compiles the query once, so a dropped key is refused before any message. */
+  checkDeclared(spec: TableSpec | undefined): void {
+    const key = spec?.primaryKey ?? []
+    const columns = spec?.columns
+    if (key.length === 0 || !columns || key.some((k) => columns[k] === undefined)) return
+    let shape: Shape
+    try {
+      shape = this.#prepare(Object.entries(columns).flatMap(([name, type]) => (this.#star || this.#mentions(name) ? [{ name, type }] : [])))
+    } catch {
+      return // the query reads a column the spec leaves undeclared: checked at the first batch
+    }
+    this.checkKeys(spec, shape.outputNames)
+  }
+
+  checkKeys(spec: TableSpec | undefined, names: readonly string[]): void {
+    const key = spec?.primaryKey ?? []
+    const missing = key.find((k) => !names.includes(k))
+    if (missing !== undefined) {
+      throw new SluiceError({
+        code: 'CONFIG_INVALID',
+        message: `sql: table ${this.table}: the query's result lacks the primary key column ${missing}; keep every key column (${key.join(', ')}) under its name`,
+        context: { table: this.table, column: missing },
+      })
+    }
+  }
+
+  run(message: RecordsMessage, spec: TableSpec | undefined): Message | undefined {
+    const batch = this.#read(message.batch)
+    const shape = this.#prepare(batch.columns)
+    this.checkKeys(spec, shape.outputNames)
+    let raw: unknown[][]
+    try {
+      this.#db.exec('BEGIN') // one transaction per batch: no commit per INSERT
+      try {
+        this.#db.exec(`DELETE FROM ${SOURCE_TABLE}`)
+        this.#fill(shape, batch)
+        raw = shape.select.all() as unknown[][]
+      } finally {
+        this.#db.exec('COMMIT')
+      }
+    } catch (cause) {
+      throw this.#failed(cause)
+    }
+    if (raw.length === 0) return undefined // nothing left of the batch (or nothing in it)
+    const names = shape.outputNames
+    const hints = { ...shape.hints, ...computedTypes(raw, names, shape.hints) }
+    const columns = names.map((name, c) => {
+      const from = shape.carried.get(name)
+      if (from !== undefined) return { ...takeRows(batch.column(from)!, rowIndexes(raw, c)), name }
+      return direct(name, hints[name], raw, c) ?? fromValues(name, hints[name], shape.hints[name], raw, c, message.table)
+    })
+    return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, raw.length) }
+  }
+
+  /**
+   * Schema changes of the table in terms of the query's result (once a batch has shown it; before,
+   * unchanged): a column added or retyped reaches the destination only when the result has the
+   * source column of that name unchanged — a column the query drops or computes is typed from the
+   * result's batches, as any stage's output is — and a `create_table` keeps only those columns.
+   */
+  *schema(messages: readonly SchemaMessage[]): Generator<SchemaMessage> {
+    const same = this.#shape?.same
+    for (const m of messages) {
+      if (same === undefined) {
+        yield m
+        continue
+      }
+      const change = m.change
+      if (change.type === 'create_table') {
+        const columns = Object.fromEntries(Object.entries(change.spec.columns ?? {}).filter(([name]) => same.has(name)))
+        yield { ...m, change: { type: 'create_table', spec: { ...change.spec, ...(change.spec.columns ? { columns } : {}) } } }
+      } else if (same.has(change.column)) yield m
+    }
+  }
+
+  /**
+   * The batch's columns the query may read: those whose name occurs in the query's text (case
+   * aside; a name inside a string literal or a longer name counts too, which only costs a copy),
+   * or all of them when the query selects `*`. Copying a column into SQLite is most of the
+   * stage's cost, and a projection reads few.
+   */
+  #read(batch: Batch): Batch {
+    if (this.#star) return batch
+    let all = true
+    for (const c of batch.columns) if (!this.#mentions(c.name)) all = false
+    if (all) return batch
+    const read = batch.names.filter((n) => this.#mentions(n))
+    return batch.select(read.length > 0 ? read : batch.names.slice(0, 1)) // a table needs a column, rows count
+  }
+
+  readonly #star: boolean
+  readonly #lower: string
+  readonly #mentioned = new Map<string, boolean>()
+
+  /**
+   * True when the query can only pass `column` through unchanged: a column named exactly once in the whole query — as the origin of a result
+   * column, so nowhere else: no WHERE, no expression — in a query with no DISTINCT, GROUP BY,
+   * ORDER BY, compound SELECT, join, window or CTE (each of which could compare its values). Then
+   * which value it holds can't change the result, only which row it comes from: SQLite carries the
+   * row index, and the value is taken from the batch (no string or bigint crosses into SQLite and back).
+   */
+  #passThrough(column: string): boolean {
+    if (this.#star || ORDERING.test(this.text) || column.includes('"')) return false
+    const n = column.toLowerCase()
+    const first = this.#lower.indexOf(n)
+    return first !== -1 && this.#lower.indexOf(n, first + 1) === -1
+  }
+
+  #mentions(name: string): boolean {
+    let yes = this.#mentioned.get(name)
+    if (yes === undefined) {
+      const n = name.toLowerCase()
+      yes = this.#lower.includes(n) || this.#lower.includes(n.replaceAll('"', '""'))
+      this.#mentioned.set(name, yes)
+    }
+    return yes
+  }
+
+  #fill(shape: Shape, batch: Batch): void {
+    const readers = shape.bound.map((name) => (name === null ? (i: number) => i + 1 : toSqlite(batch.column(name)!)))
+    const width = readers.length
+    const params: unknown[] = new Array(width * ROWS_PER_INSERT)
+    let i = 0
+    for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+      let p = 0
+      for (let r = i; r < i + ROWS_PER_INSERT; r++) for (let c = 0; c < width; c++) params[p++] = readers[c]!(r)
+      shape.insert.run(...params)
+    }
+    const one: unknown[] = new Array(width)
+    for (; i < batch.length; i++) {
+      for (let c = 0; c < width; c++) one[c] = readers[c]!(i)
+      shape.insertOne.run(...one)
+    }
+  }
+
+  #prepare(columns: readonly { readonly name: string; readonly type: ColumnType }[]): Shape {
+    const signature = columns.map((c) => `${c.name}\u0000${c.type}`).join('\u0001')
+    if (this.#shape?.signature === signature) return this.#shape
+    const db = this.#db
+    /**
+     * (Re)creates the batch table and compiles the query over it. A carried column is a virtual
+     * column computed from the row number (as a REAL, so it comes back a plain number, not a
+     * bigint): nothing of it is bound per row.
+     */
+    const compile = (carried: ReadonlySet<string>): Statement => {
+      // better-sqlite3 binds every JS number as a REAL: INTEGER affinity stores the integer types as
+      // INTEGER (so `id / 2` divides as integers), REAL the float types; text-like types get none.
+      const list = [
+        ...(carried.size > 0 ? [`${ROW} INTEGER PRIMARY KEY`] : []),
+        ...columns.map((c) => `${quote(c.name)}${carried.has(c.name) ? ` AS (${ROW} - 1.0) VIRTUAL` : affinity(c.type)}`),
+      ].join(', ')
+      try {
+        db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
+        db.exec(`CREATE TABLE ${SOURCE_TABLE} (${list})`)
+        return db.prepare(this.text)
+      } catch (cause) {
+        throw this.#failed(cause)
+      }
+    }
+    let select = compile(new Set())
+    if (!select.reader) {
+      throw new SluiceError({ code: 'CONFIG_INVALID', message: `sql: table ${this.table}: the query must return rows (a SELECT)`, context: { table: this.table, option: 'query' } })
+    }
+    select.raw(true).safeIntegers(true)
+    const byName = new Map(columns.map((c) => [c.name, c.type]))
+    const hints: Record<string, ColumnType> = {}
+    const carried = new Map<string, string>()
+    const same = new Set<string>()
+    const outputNames: string[] = []
+    for (const c of select.columns()) {
+      if (outputNames.includes(c.name)) {
+        throw new SluiceError({ code: 'CONFIG_INVALID', message: `sql: table ${this.table}: the query returns column ${c.name} twice; give each result column its own name`, context: { table: this.table, column: c.name } })
+      }
+      outputNames.push(c.name)
+      const from = c.table === SOURCE_TABLE.slice(1, -1) && c.column !== null ? byName.get(c.column) : undefined
+      if (from !== undefined && this.#passThrough(c.column!)) carried.set(c.name, c.column!)
+      if (from !== undefined) hints[c.name] = from
+      if (from !== undefined && c.column === c.name) same.add(c.name)
+    }
+    if (byName.has(ROW.slice(1, -1))) carried.clear() // the batch has a column of that name: nothing carried
+    const carriedNames = new Set(carried.values())
+    if (carriedNames.size > 0) {
+      select = compile(carriedNames)
+      select.raw(true).safeIntegers(true)
+    }
+    const bound = [...(carriedNames.size > 0 ? [null] : []), ...columns.flatMap((c) => (carriedNames.has(c.name) ? [] : [c.name]))]
+    const names = bound.map((n) => (n === null ? ROW : quote(n))).join(', ')
+    const marks = `(${bound.map(() => '?').join(', ')})`
+    const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
+    const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
+    const shape: Shape = { signature, insert, insertOne, bound, select, hints, outputNames, carried, same }
+    this.#shape = shape
+    return shape
+  }
+
+  #failed(cause: unknown): SluiceError {
+    if (cause instanceof SluiceError) return cause
+    return new SluiceError({
+      code: 'STAGE_FAILED',
+      message: `sql: table ${this.table}: the query failed: ${(cause as Error)?.message ?? String(cause)}`,
+      context: { table: this.table },
+      cause,
+    })
+  }
+}
+
+function quote(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`
+}
+
+/** A reader of row `i` of a column as SQLite binds it. */
+function toSqlite(column: Column): (i: number) => unknown {
+  const v = column.values
+  const nulls = column.validity !== undefined
+  const at = (read: (i: number) => unknown) => (nulls ? (i: number) => (isNull(column, i) ? null : read(i)) : read)
+  switch (baseType(column.type)) {
+    case 'BOOLEAN':
+    case 'SHORT':
+    case 'INT':
+    case 'LONG':
+    case 'FLOAT':
+    case 'DOUBLE':
+    case 'DECIMAL':
+    case 'NAIVE_DATE':
+    case 'NAIVE_DATETIME':
+    case 'UTC_DATETIME':
+    case 'STRING':
+    case 'JSON': // JSON text: SQLite's json_extract and friends read it as is
+      return at((i) => (v as ArrayLike<unknown>)[i])
+    case 'BINARY':
+      return at((i) => {
+        const b = (v as Uint8Array[])[i]!
+        return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+      })
+  }
+}
+
+/** The JS value of a result cell, back in the source column's type when it comes from one. */
+function fromSqlite(type: ColumnType | undefined): (value: unknown) => unknown {
+  switch (type === undefined ? undefined : baseType(type)) {
+    case 'BOOLEAN':
+      return (x) => (x === null ? null : typeof x === 'bigint' ? x !== 0n : x)
+    case 'SHORT':
+    case 'INT':
+      return (x) => (typeof x === 'bigint' ? Number(x) : x)
+    case 'JSON':
+      return (x) => (typeof x === 'string' ? parseJsonExact(x) : x)
+    case 'LONG':
+      return (x) => (typeof x === 'bigint' && x >= -9007199254740991n && x <= 9007199254740991n ? Number(x) : x)
+    default:
+      return (x) => x
+  }
+}
+
+/**
+ * Types of the computed result columns from SQLite's storage classes (read with safe integers, an
+ * INTEGER is a bigint and a REAL a number): REAL → DOUBLE, INTEGER → LONG, so `12.0` stays a
+ * DOUBLE. Text and blobs are typed from their values, as `batchFromRows` does.
+ */
+function computedTypes(raw: readonly unknown[][], names: readonly string[], hints: Record<string, ColumnType>): Record<string, ColumnType> {
+  const out: Record<string, ColumnType> = {}
+  for (let c = 0; c < names.length; c++) {
+    if (hints[names[c]!] !== undefined) continue
+    let real = false
+    let integer = false
+    for (let i = 0; i < raw.length && !real; i++) {
+      const x = raw[i]![c]
+      if (typeof x === 'number') real = true
+      else if (typeof x === 'bigint') integer = true
+    }
+    if (real) out[names[c]!] = 'DOUBLE'
+    else if (integer) out[names[c]!] = 'LONG'
+  }
+  return out
+}
+
+/** An in-memory database with no journal: the batch table is scratch, rebuilt per batch. */
+function scratch(): Db {
+  const db = new (betterSqlite3())(':memory:')
+  db.pragma('journal_mode = OFF') // nothing is ever rolled back: a failed batch fails the sync
+  return db
+}
+
+/**
+ * Column `c` of the result built straight into its storage when every value has the JS type the
+ * column type stores (the common case: a source column unchanged, a REAL or an INTEGER result);
+ * `undefined` sends the column through `batchFromRows` instead.
+ */
+function direct(name: string, type: ColumnType | undefined, raw: readonly unknown[][], c: number): Column | undefined {
+  if (type === undefined) return undefined
+  const n = raw.length
+  let validity: Uint8Array | undefined
+  let nullCount = 0
+  const nullAt = (i: number) => {
+    if (validity === undefined) validity = new Uint8Array((n + 7) >> 3).fill(0xff)
+    validity[i >> 3]! &= ~(1 << (i & 7))
+    nullCount++
+  }
+  const base = baseType(type)
+  let values: Column['values']
+  switch (base) {
+    case 'BOOLEAN':
+    case 'SHORT':
+    case 'INT':
+    case 'FLOAT':
+    case 'DOUBLE': {
+      const out = base === 'BOOLEAN' ? new Uint8Array(n) : base === 'SHORT' ? new Int16Array(n) : base === 'INT' ? new Int32Array(n) : base === 'FLOAT' ? new Float32Array(n) : new Float64Array(n)
+      const integral = base !== 'FLOAT' && base !== 'DOUBLE'
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) nullAt(i)
+        else if (typeof x === 'bigint') {
+          if (base === 'BOOLEAN') {
+            if (x !== 0n && x !== 1n) return undefined
+            out[i] = Number(x)
+          } else {
+            const v = Number(x)
+            if (base !== 'DOUBLE' && base !== 'FLOAT' && BigInt(v) !== x) return undefined
+            out[i] = v
+            if (out[i] !== v) return undefined // out of SHORT / INT range
+          }
+        } else if (typeof x === 'number' && !integral) out[i] = x
+        else return undefined
+      }
+      values = out
+      break
+    }
+    case 'LONG': {
+      const out = new BigInt64Array(n)
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) nullAt(i)
+        else if (typeof x === 'bigint') out[i] = x
+        else return undefined
+      }
+      values = out
+      break
+    }
+    case 'BINARY': {
+      const out: Uint8Array[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) {
+          nullAt(i)
+          out[i] = new Uint8Array(0)
+        } else if (x instanceof Uint8Array) out[i] = x
+        else return undefined
+      }
+      values = out
+      break
+    }
+    case 'JSON':
+      return undefined // re-read through batchFromRows: the text is checked and kept exact there
+    default: {
+      // STRING, DECIMAL and the temporal types: only a source column unchanged gets here, its
+      // text already canonical (a computed text column has no type yet).
+      const out: string[] = new Array(n)
+      for (let i = 0; i < n; i++) {
+        const x = raw[i]![c]
+        if (x === null) {
+          nullAt(i)
+          out[i] = ''
+        } else if (typeof x === 'string') out[i] = x
+        else return undefined
+      }
+      values = out
+    }
+  }
+  return { name, type, values, validity, nullCount }
+}
+
+/** Column `c` of the result through `batchFromRows` (values typed from what they are; a source column's type as the hint). */
+function fromValues(name: string, type: ColumnType | undefined, source: ColumnType | undefined, raw: readonly unknown[][], c: number, table: string): Column {
+  const back = fromSqlite(source)
+  const rows: Row[] = new Array(raw.length)
+  for (let i = 0; i < raw.length; i++) rows[i] = { [name]: back(raw[i]![c]) }
+  return batchFromRows(rows, { table, ...(type === undefined ? {} : { columns: { [name]: type } }) }).columns[0]!
+}
+
+/** The row indexes in column `c` of the result (a carried column's cells, see `Shape.carried`). */
+function rowIndexes(raw: readonly unknown[][], c: number): number[] {
+  const out: number[] = new Array(raw.length)
+  for (let i = 0; i < raw.length; i++) out[i] = Number(raw[i]![c])
+  return out
+}
+
+/** The declared type of a source column in SQLite: the affinity that stores its values in their SQL class. */
+function affinity(type: ColumnType): string {
+  switch (baseType(type)) {
+    case 'BOOLEAN':
+    case 'SHORT':
+    case 'INT':
+    case 'LONG':
+      return ' INTEGER'
+    case 'FLOAT':
+    case 'DOUBLE':
+      return ' REAL'
+    default:
+      return '' // stored as bound: text stays text (no numeric conversion of '0012'), blobs blobs
+  }
+}
