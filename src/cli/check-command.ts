@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { relative } from 'node:path'
 import { check, type CheckReport } from '../check/check.js'
 import type { CheckResult } from '../contracts/check.js'
 import { writableCheck } from '../sink/writable-check.js'
 import type { CliIo } from './cli-io.js'
 import { debugPaths } from './debug-paths.js'
-import { loadConfiguration } from './load-configuration.js'
-import { loadConnector } from './load-connector.js'
+import { loadConnectorFolder } from './load-configuration.js'
 import { parseArgs } from './parse-args.js'
 import { warehouseFormat } from './warehouse-format.js'
 import { warehouseSink } from './warehouse-sink.js'
@@ -42,13 +41,7 @@ export async function checkCommand(argv: readonly string[], io: CliIo): Promise<
     io.out(CHECK_HELP)
     return 0
   }
-  const dir = resolve(io.cwd, args.positionals[0] ?? '.')
-  const { source } = await loadConnector(dir)
-  const configurationPath = args.values.configuration ? resolve(io.cwd, args.values.configuration) : join(dir, 'configuration.json')
-  const configuration = await loadConfiguration(configurationPath, {
-    explicit: args.values.configuration !== undefined,
-    label: relative(io.cwd, configurationPath) || configurationPath,
-  })
+  const { dir, source, configuration } = await loadConnectorFolder(args.positionals[0], args.values.configuration, io.cwd)
   const paths = debugPaths(dir)
   const shown = relative(io.cwd, paths.warehouse) || paths.warehouse
   const sourced = await check({ source, configuration })

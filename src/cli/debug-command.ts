@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import { join, relative, resolve } from 'node:path'
+import { relative } from 'node:path'
 import { SluiceError, type SluiceErrorCode } from '../core/sluice-error.js'
 import { marMonth } from '../mar/mar-month.js'
 import type { MarStore } from '../contracts/mar-store.js'
@@ -8,8 +8,7 @@ import { fileState } from '../state/file-state.js'
 import { sync } from '../sync/sync.js'
 import type { SyncReport } from '../contracts/sync-report.js'
 import type { CliIo } from './cli-io.js'
-import { loadConfiguration } from './load-configuration.js'
-import { loadConnector } from './load-connector.js'
+import { loadConnectorFolder } from './load-configuration.js'
 import { debugPaths } from './debug-paths.js'
 import { parseArgs } from './parse-args.js'
 import { progress } from './progress.js'
@@ -56,13 +55,7 @@ export async function debugCommand(argv: readonly string[], io: CliIo): Promise<
     io.out(DEBUG_HELP)
     return 0
   }
-  const dir = resolve(io.cwd, args.positionals[0] ?? '.')
-  const { source } = await loadConnector(dir)
-  const configurationPath = args.values.configuration ? resolve(io.cwd, args.values.configuration) : join(dir, 'configuration.json')
-  const configuration = await loadConfiguration(configurationPath, {
-    explicit: args.values.configuration !== undefined,
-    label: relative(io.cwd, configurationPath) || configurationPath,
-  })
+  const { dir, source, configuration } = await loadConnectorFolder(args.positionals[0], args.values.configuration, io.cwd)
 
   const paths = debugPaths(dir)
   try {

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
+import { join, relative, resolve } from 'node:path'
 import { SluiceError } from '../core/sluice-error.js'
 import { checkConfiguration } from '../source/connector.js'
-import type { Configuration } from '../contracts/source.js'
+import type { Configuration, Source } from '../contracts/source.js'
+import { loadConnector } from './load-connector.js'
 
 /**
  * Reads a `configuration.json`: a JSON object of string values, as Fivetran's. A missing file
@@ -45,4 +47,25 @@ export async function loadConfiguration(path: string, options: { readonly explic
     throw error
   }
   return value
+}
+
+/**
+ * A connector folder as `sluice debug` and `sluice check` take it: its resolved path, its connector
+ * (`loadConnector`) and its configuration (`dir/configuration.json`, or `--configuration`).
+ *
+ * @example
+ * ```ts
+ * import { loadConnectorFolder } from './load-configuration.js'
+ * const { dir, source, configuration } = await loadConnectorFolder('my_connector', undefined, process.cwd())
+ * ```
+ */
+export async function loadConnectorFolder(folder: string | undefined, configurationFlag: string | undefined, cwd: string): Promise<{ dir: string; source: Source; configuration: Configuration }> {
+  const dir = resolve(cwd, folder ?? '.')
+  const { source } = await loadConnector(dir)
+  const configurationPath = configurationFlag ? resolve(cwd, configurationFlag) : join(dir, 'configuration.json')
+  const configuration = await loadConfiguration(configurationPath, {
+    explicit: configurationFlag !== undefined,
+    label: relative(cwd, configurationPath) || configurationPath,
+  })
+  return { dir, source, configuration }
 }
