@@ -7,6 +7,7 @@
  * @module sluice/bullmq
  */
 export { fleet, type Fleet, type FleetOptions, type FleetRunHandle, type FleetStatus } from './fleet/fleet.js'
+export type { FleetBaseOptions } from './fleet/fleet-base.js'
 export { runWorker, type FleetWorker, type WorkerOptions } from './fleet/worker.js'
 export type { FleetConnector } from './fleet/fleet-connector.js'
 export type { FleetOutcome } from './fleet/run-job.js'

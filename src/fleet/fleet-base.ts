@@ -8,13 +8,26 @@ import { queueName } from './queue-names.js'
 import { checkPrefix, loadBullmq, redisOptions, type BullMQ, type RedisConnection, type RedisOptions } from './redis-connection.js'
 import { openRedis } from './open-redis.js'
 
-/** The options `fleet()` and `runWorker()` share. */
+/**
+ * The options `fleet()` and `runWorker()` share: where the fleet's Redis is, its connectors, its
+ * key prefix, the retries of its jobs and the APIs whose limits connectors share.
+ *
+ * @example
+ * ```ts
+ * import type { FleetOptions } from 'sluice/bullmq'
+ * const shared: Omit<FleetOptions, 'connectors'> = { connection: 'redis://127.0.0.1:6379', prefix: 'sluice', attempts: 5, backoff: '1s' }
+ * ```
+ */
 export interface FleetBaseOptions {
   readonly connection: RedisConnection
   readonly connectors: readonly FleetConnector[]
+  /** Key prefix in Redis (default 'sluice'): the fleet and its workers use the same. */
   readonly prefix?: string
+  /** Attempts of each job (default 5); failed attempts wait `backoff`, doubled each time. */
   readonly attempts?: number
+  /** First retry delay (default '1s'). */
   readonly backoff?: Duration
+  /** APIs whose limits connectors share (a connector names one with `api`). */
   readonly apis?: Readonly<Record<string, ApiLimits>>
 }
 

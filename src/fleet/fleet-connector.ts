@@ -51,7 +51,6 @@ export interface FleetConnectorResolved {
   readonly logger: Logger
   readonly alerts: readonly Alert[]
   readonly clock: Clock
-  readonly leaseTtlMs: number
   readonly mar: MarOptions | undefined
 }
 
@@ -119,7 +118,7 @@ export function resolveFleetConnectors(connectors: unknown, where: string, apis:
     const jitterMs = schedule?.jitter === undefined ? 0 : parseDuration(schedule.jitter, `${at}.schedule.jitter`)
     out.set(c.id, {
       id: c.id, options: c, source, sink, schedule, jitterMs, api, partitions: parts,
-      logger: settings.logger, alerts: settings.alerts, clock: settings.clock, leaseTtlMs: settings.leaseTtlMs, mar: settings.mar,
+      logger: settings.logger, alerts: settings.alerts, clock: settings.clock, mar: settings.mar,
     })
   })
   return out

@@ -4,12 +4,10 @@ import { configInvalid, knownOptions } from '../core/check-option.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { SyncReport } from '../contracts/sync-report.js'
 import { FailureStreak } from '../alert/failure-streak.js'
-import type { ApiLimits } from './api-limits.js'
-import type { FleetConnector, FleetConnectorResolved } from './fleet-connector.js'
+import type { FleetConnectorResolved } from './fleet-connector.js'
 import { fleetKeys } from './fleet-keys.js'
 import { PARTITION, RUN } from './queue-names.js'
-import type { RedisConnection } from './redis-connection.js'
-import { openFleetBase } from './fleet-base.js'
+import { openFleetBase, type FleetBaseOptions } from './fleet-base.js'
 import type { FleetOutcome, PartitionJobData, RunJobData } from './run-job.js'
 
 /**
@@ -22,18 +20,7 @@ import type { FleetOutcome, PartitionJobData, RunJobData } from './run-job.js'
  * const options: FleetOptions = { connection: 'redis://127.0.0.1:6379', connectors, attempts: 5, apis: { shop: { requests: 10, per: '1s' } } }
  * ```
  */
-export interface FleetOptions {
-  readonly connection: RedisConnection
-  readonly connectors: readonly FleetConnector[]
-  /** Key prefix in Redis (default 'sluice'); workers of this fleet use the same. */
-  readonly prefix?: string
-  /** Attempts of each run job (default 5); failed attempts wait `backoff`, doubled each time. */
-  readonly attempts?: number
-  /** First retry delay (default '1s'). */
-  readonly backoff?: Duration
-  /** APIs whose limits connectors share (a connector names one with `api`). */
-  readonly apis?: Readonly<Record<string, ApiLimits>>
-}
+export interface FleetOptions extends FleetBaseOptions {}
 
 /**
  * A run enqueued by `fleet.sync`: its job id, and its outcome once a worker finished it.

@@ -5,13 +5,11 @@ import { parseDuration, type Duration } from '../core/duration.js'
 import { configInvalid, knownOptions, positiveInteger } from '../core/check-option.js'
 import { jsonLogger } from '../log/json-logger.js'
 import type { Logger } from '../log/logger.js'
-import type { ApiLimits } from './api-limits.js'
-import type { FleetConnector, FleetConnectorResolved } from './fleet-connector.js'
+import type { FleetConnectorResolved } from './fleet-connector.js'
 import { fleetKeys } from './fleet-keys.js'
 import { queueName } from './queue-names.js'
-import type { RedisConnection } from './redis-connection.js'
 import { processJob, type JobContext } from './run-job.js'
-import { openFleetBase } from './fleet-base.js'
+import { openFleetBase, type FleetBaseOptions } from './fleet-base.js'
 import { bindApiRateLimit } from './api-rate-limit.js'
 
 /**
@@ -25,11 +23,7 @@ import { bindApiRateLimit } from './api-rate-limit.js'
  * const options: WorkerOptions = { connection: 'redis://127.0.0.1:6379', connectors, concurrency: 2 }
  * ```
  */
-export interface WorkerOptions {
-  readonly connection: RedisConnection
-  readonly connectors: readonly FleetConnector[]
-  /** Key prefix of the fleet in Redis (default 'sluice'): a worker serves the fleet with the same prefix. */
-  readonly prefix?: string
+export interface WorkerOptions extends FleetBaseOptions {
   /** Jobs run at once per queue (default 1). Syncs wait on APIs, so a few per process are fine. */
   readonly concurrency?: number
   /** How long a job's lock lasts unless renewed (default '30s'): a worker killed or frozen longer loses its job to another. */
@@ -38,12 +32,6 @@ export interface WorkerOptions {
   readonly stalledInterval?: Duration
   /** How many times a job may stall (its worker died) before it fails (default 20). */
   readonly maxStalledCount?: number
-  /** Attempts of each partition job this worker enqueues (default 5, as the fleet's). */
-  readonly attempts?: number
-  /** First retry delay of a failed job, doubled each time (default '1s'). */
-  readonly backoff?: Duration
-  /** The fleet's APIs and their shared limits (same as the fleet's). */
-  readonly apis?: Readonly<Record<string, ApiLimits>>
   /** The worker's name in status (default host:pid:random). */
   readonly name?: string
   /** Worker-level logs (default JSON lines on stderr); syncs log to their connector's logger. */

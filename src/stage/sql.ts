@@ -10,6 +10,7 @@ import { SluiceError } from '../core/sluice-error.js'
 import type { TableSpec } from '../core/table-spec.js'
 import type { Stage } from '../contracts/stage.js'
 import { knownKeys } from '../core/check-option.js'
+import { quoteIdent } from '../core/normalize-name.js'
 
 /** Options of {@link sql}. */
 export interface SqlOptions {
@@ -286,7 +287,7 @@ class Engine {
       // INTEGER (so `id / 2` divides as integers), REAL the float types; text-like types get none.
       const list = [
         ...(carried.size > 0 ? [`${ROW} INTEGER PRIMARY KEY`] : []),
-        ...columns.map((c) => `${quote(c.name)}${carried.has(c.name) ? ` AS (${ROW} - 1.0) VIRTUAL` : affinity(c.type)}`),
+        ...columns.map((c) => `${quoteIdent(c.name)}${carried.has(c.name) ? ` AS (${ROW} - 1.0) VIRTUAL` : affinity(c.type)}`),
       ].join(', ')
       try {
         db.exec(`DROP TABLE IF EXISTS ${SOURCE_TABLE}`)
@@ -323,7 +324,7 @@ class Engine {
       select.raw(true).safeIntegers(true)
     }
     const bound = [...(carriedNames.size > 0 ? [null] : []), ...columns.flatMap((c) => (carriedNames.has(c.name) ? [] : [c.name]))]
-    const names = bound.map((n) => (n === null ? ROW : quote(n))).join(', ')
+    const names = bound.map((n) => (n === null ? ROW : quoteIdent(n))).join(', ')
     const marks = `(${bound.map(() => '?').join(', ')})`
     const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
     const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
@@ -341,10 +342,6 @@ class Engine {
       cause,
     })
   }
-}
-
-function quote(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
 
 /** A reader of row `i` of a column as SQLite binds it. */
