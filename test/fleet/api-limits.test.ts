@@ -137,6 +137,33 @@ describe('shared API limits', () => {
     expect(other.times[0]!).toBeLessThan(blockedUntil)
   })
 
+  it("an API's job limiter spaces the starts of its connectors' jobs, fleet-wide", async () => {
+    prefix = testPrefix()
+    const started: number[] = []
+    const timed = (table: string): Source => ({
+      tables: () => [{ table, primaryKey: ['id'] }],
+      async *read() {
+        started.push(Date.now())
+        yield op.upsert(table, [{ id: 1 }])
+        yield op.checkpoint({ done: true })
+      },
+    })
+    const connectors = ['x', 'y', 'z'].map((id) => ({ id, api: 'slow', source: timed(`t_${id}`), destination: memory(), logger: silentLogger }))
+    const apis = { slow: { jobs: { max: 1, per: '1s' } } }
+    const f = await fleet({ connection: REDIS, prefix, connectors, apis })
+    open.push(f)
+    // Room for all three at once: only the limiter holds them back.
+    open.push(await runWorker({ connection: REDIS, prefix, connectors, apis, logger: silentLogger, concurrency: 3 }))
+    const runs = await Promise.all(['x', 'y', 'z'].map((id) => f.sync(id)))
+    const outcomes = await Promise.all(runs.map((r) => r.finished({ timeout: '30s' })))
+    expect(outcomes.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded'])
+    const sorted = [...started].sort((a, b) => a - b)
+    expect(sorted).toHaveLength(3)
+    // One job start per second on the API's queue (a little slack for timers).
+    expect(sorted[1]! - sorted[0]!).toBeGreaterThanOrEqual(900)
+    expect(sorted[2]! - sorted[1]!).toBeGreaterThanOrEqual(900)
+  })
+
   it('refuses apiRateLimit outside a worker that declares the API', async () => {
     await expect(apiRateLimit('nowhere').take()).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('apis.nowhere') })
   })
