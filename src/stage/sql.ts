@@ -31,8 +31,10 @@ const ROW = '"__sluice_row"'
 const ORDERING = /\b(distinct|group|order|union|intersect|except|join|over|window|with|having|partition)\b/i
 /** A `*` that selects columns (`SELECT *`, `, *`, `t.*`), not a product or `count(*)`. */
 const STAR = /(\bselect|\bdistinct|\ball|,|\.)\s*\*/i
-/** Rows per multi-row INSERT: fewer statement runs per batch (SQLite allows 32766 bound values). */
-const ROWS_PER_INSERT = 64
+/** Rows per multi-row INSERT at most: fewer statement runs per batch. */
+const ROWS_PER_INSERT = 256
+/** Bound values per statement at most (SQLite's limit). */
+const MAX_VARIABLES = 32766
 
 /**
  * Runs a SQL query over each records batch of `table`, in flight, with an embedded in-memory
@@ -101,14 +103,90 @@ export function sql(options: SqlOptions): Stage {
   }
 }
 
+/**
+ * The query's result column by column: `cells[c]` holds output column `c`'s values, or (a carried
+ * column) its row numbers — or is `undefined` for a carried column when the result is the batch
+ * row for row, so the batch column goes on as it is.
+ */
+interface Result {
+  readonly length: number
+  readonly cells: readonly (unknown[] | undefined)[]
+}
+
+/**
+ * A query whose plan is one scan of the batch table, rewritten to return its computed columns
+ * (all of them in one run, so a nondeterministic function is evaluated once per row) and, when it
+ * may filter (`WHERE`, `LIMIT`, `OFFSET`), first the row number its carried columns share; with
+ * nothing computed and no filter, only its row count.
+ */
+interface Positional {
+  readonly statement: Statement
+  /** The statement's first column is a row number (the query may filter). */
+  readonly rowNumbers: boolean
+  /** The output indexes of the carried columns. */
+  readonly carried: readonly number[]
+  /** The output indexes of the computed columns, in the statement's order (after the row number). */
+  readonly computed: readonly number[]
+  readonly width: number
+}
+
+/**
+ * The result through {@link Positional}. Without row numbers, a result with as many rows as the
+ * batch is the batch in order; `undefined` when it is not (an aggregate), for the whole select.
+ */
+function positional(p: Positional, rows: number): Result | undefined {
+  const cells: (unknown[] | undefined)[] = new Array(p.width).fill(undefined)
+  if (!p.rowNumbers && p.computed.length === 0) return Number(p.statement.get()) === rows ? { length: rows, cells } : undefined
+  const out = p.statement.all() as unknown[]
+  if (!p.rowNumbers && out.length !== rows) return undefined
+  if (!p.rowNumbers && p.computed.length === 1) cells[p.computed[0]!] = out
+  else {
+    const raw = p.rowNumbers && p.computed.length === 0 ? out.map((n) => [n]) : (out as unknown[][])
+    const first = p.rowNumbers ? 1 : 0
+    p.computed.forEach((c, k) => (cells[c] = column(raw, k + first)))
+    if (p.rowNumbers && !everyRow(raw, rows)) {
+      const numbers = column(raw, 0)
+      for (const c of p.carried) cells[c] = numbers
+    }
+  }
+  return { length: out.length, cells }
+}
+
+/** True when the row numbers of a result (its first column) are 0…rows-1: the batch, in order. */
+function everyRow(raw: readonly unknown[][], rows: number): boolean {
+  if (raw.length !== rows) return false
+  for (let i = 0; i < rows; i++) if (Number(raw[i]![0]) !== i) return false
+  return true
+}
+
+/** The result through the whole select: every column's cells, carried ones as row numbers. */
+function everyCell(shape: Shape): Result {
+  const raw = shape.select.all() as unknown[][]
+  return { length: raw.length, cells: shape.outputNames.map((_, c) => column(raw, c)) }
+}
+
+/** Column `c` of row-major cells. */
+function column(raw: readonly unknown[][], c: number): unknown[] {
+  const out: unknown[] = new Array(raw.length)
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i]![c]
+  return out
+}
+
 /** One prepared shape: the source table's columns and the query compiled against them. */
 interface Shape {
   readonly signature: string
-  readonly insert: Statement
-  readonly insertOne: Statement
-  /** What the inserts bind, in order: a batch column's name, or `null` for the row number (1-based). */
-  readonly bound: readonly (string | null)[]
+  /** Fills the batch table, {@link Shape.rowsPerInsert} rows a run; absent when nothing is bound (every column read is carried). */
+  readonly insert: Statement | undefined
+  readonly insertOne: Statement | undefined
+  readonly rowsPerInsert: number
+  /** Without bound columns: inserts `?` rows, numbered 1…n. */
+  readonly count: Statement
+  /** The batch columns the inserts bind, in order; the row number (the rowid) is assigned by SQLite, 1…n in insert order. */
+  readonly bound: readonly string[]
+  /** The query, every result column; a carried column's cells are row numbers. */
   readonly select: Statement
+  /** The query's computed columns alone, when its plan is one scan of the batch table (see {@link Positional}). */
+  readonly positional: Positional | undefined
   /** Per output column: the type of the source column it comes from unchanged, if any. */
   readonly hints: Record<string, ColumnType>
   readonly outputNames: readonly string[]
@@ -168,28 +246,33 @@ class Engine {
     const batch = this.#read(message.batch)
     const shape = this.#prepare(batch.columns)
     this.checkKeys(spec, shape.outputNames)
-    let raw: unknown[][]
+    let result: Result
     try {
       this.#db.exec('BEGIN') // one transaction per batch: no commit per INSERT
       try {
         this.#db.exec(`DELETE FROM ${SOURCE_TABLE}`)
         this.#fill(shape, batch)
-        raw = shape.select.all() as unknown[][]
+        result = (shape.positional && positional(shape.positional, batch.length)) || everyCell(shape)
       } finally {
         this.#db.exec('COMMIT')
       }
     } catch (cause) {
       throw this.#failed(cause)
     }
-    if (raw.length === 0) return undefined // nothing left of the batch (or nothing in it)
+    const { length, cells } = result
+    if (length === 0) return undefined // nothing left of the batch (or nothing in it)
     const names = shape.outputNames
-    const hints = { ...shape.hints, ...computedTypes(raw, names, shape.hints) }
+    const hints = { ...shape.hints, ...computedTypes(cells, names, shape.hints) }
     const columns = names.map((name, c) => {
       const from = shape.carried.get(name)
-      if (from !== undefined) return { ...takeRows(batch.column(from)!, rowIndexes(raw, c)), name }
-      return direct(name, hints[name], raw, c) ?? fromValues(name, hints[name], shape.hints[name], raw, c, message.table)
+      const values = cells[c]
+      if (from !== undefined) {
+        const column = batch.column(from)!
+        return { ...(values === undefined ? column : takeRows(column, rowIndexes(values))), name }
+      }
+      return direct(name, hints[name], values!) ?? fromValues(name, hints[name], shape.hints[name], values!, message.table)
     })
-    return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, raw.length) }
+    return { kind: 'records', table: message.table, op: message.op, batch: new Batch(columns, length) }
   }
 
   /**
@@ -257,19 +340,24 @@ class Engine {
   }
 
   #fill(shape: Shape, batch: Batch): void {
-    const readers = shape.bound.map((name) => (name === null ? (i: number) => i + 1 : toSqlite(batch.column(name)!)))
+    const { insert, insertOne, rowsPerInsert: per } = shape
+    if (insert === undefined || insertOne === undefined) {
+      shape.count.run(batch.length, batch.length)
+      return
+    }
+    const readers = shape.bound.map((name) => toSqlite(batch.column(name)!))
     const width = readers.length
-    const params: unknown[] = new Array(width * ROWS_PER_INSERT)
+    const params: unknown[] = new Array(width * per)
     let i = 0
-    for (; i + ROWS_PER_INSERT <= batch.length; i += ROWS_PER_INSERT) {
+    for (; i + per <= batch.length; i += per) {
       let p = 0
-      for (let r = i; r < i + ROWS_PER_INSERT; r++) for (let c = 0; c < width; c++) params[p++] = readers[c]!(r)
-      shape.insert.run(...params)
+      for (let r = i; r < i + per; r++) for (let c = 0; c < width; c++) params[p++] = readers[c]!(r)
+      insert.run(...params)
     }
     const one: unknown[] = new Array(width)
     for (; i < batch.length; i++) {
       for (let c = 0; c < width; c++) one[c] = readers[c]!(i)
-      shape.insertOne.run(...one)
+      insertOne.run(...one)
     }
   }
 
@@ -323,14 +411,52 @@ class Engine {
       select = compile(carriedNames)
       select.raw(true).safeIntegers(true)
     }
-    const bound = [...(carriedNames.size > 0 ? [null] : []), ...columns.flatMap((c) => (carriedNames.has(c.name) ? [] : [c.name]))]
-    const names = bound.map((n) => (n === null ? ROW : quoteIdent(n))).join(', ')
+    const bound = columns.flatMap((c) => (carriedNames.has(c.name) ? [] : [c.name]))
+    const names = bound.map(quoteIdent).join(', ')
     const marks = `(${bound.map(() => '?').join(', ')})`
-    const insert = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: ROWS_PER_INSERT }, () => marks).join(', ')}`)
-    const insertOne = db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
-    const shape: Shape = { signature, insert, insertOne, bound, select, hints, outputNames, carried, same }
+    const rowsPerInsert = Math.max(1, Math.min(ROWS_PER_INSERT, Math.floor(MAX_VARIABLES / Math.max(1, bound.length))))
+    const insert = bound.length === 0 ? undefined : db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: rowsPerInsert }, () => marks).join(', ')}`)
+    const insertOne = bound.length === 0 ? undefined : db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
+    // Rows without a bound column: the row numbers alone (a table with no column read but the carried ones).
+    const count = db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO ${SOURCE_TABLE} (${carriedNames.size > 0 ? ROW : 'rowid'}) SELECT i FROM n WHERE i <= ?`)
+    const shape: Shape = { signature, insert, insertOne, rowsPerInsert, count, bound, select, positional: carriedNames.size > 0 ? this.#positional(outputNames, carried) : undefined, hints, outputNames, carried, same }
     this.#shape = shape
     return shape
+  }
+
+  /**
+   * The query's computed columns alone (see {@link Positional}), when its plan is a single scan of
+   * the batch table: then each result row comes from one batch row, in order, and a result with as
+   * many rows as the batch is the batch row for row — its carried columns are the batch's columns
+   * as they are, and SQLite needs to return only what it computes. `undefined` for any other plan
+   * (a join, a subquery, a sort…): every batch then goes through {@link Shape.select}.
+   */
+  #positional(outputNames: readonly string[], carried: ReadonlyMap<string, string>): Positional | undefined {
+    const db = this.#db
+    // Without a final `;` (and the comments after it): the query goes inside parentheses. Should
+    // that `;` be inside a string literal, what is left is an unterminated literal: refused below.
+    const inner = this.text.replace(/;(?:\s|--[^\n]*|\/\*[\s\S]*?\*\/)*$/, '')
+    try {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${inner}`).all() as { detail: string }[]
+      // The batch table by its name or its alias (`FROM {{ source }} AS s`), scanned in row order.
+      const alias = /"__sluice_source"\s+(?:AS\s+)?(?:"((?:[^"]|"")+)"|(\w+))/i.exec(inner)
+      const names = new Set([SOURCE_TABLE.slice(1, -1), ...(alias ? [alias[1]?.replaceAll('""', '"') ?? alias[2]!] : [])])
+      const scan = plan.length === 1 ? /^SCAN (.+)$/.exec(plan[0]!.detail) : null
+      if (scan === null || !names.has(scan[1]!)) return undefined
+      const computed = outputNames.flatMap((name, c) => (carried.has(name) ? [] : [c]))
+      const carriedAt = outputNames.flatMap((name, c) => (carried.has(name) ? [c] : []))
+      // A word that may filter rows (in a literal too, which only costs the row numbers).
+      const rowNumbers = /\b(where|limit|offset)\b/i.test(inner)
+      const list = [...(rowNumbers ? [carriedAt[0]!] : []), ...computed].map((c) => quoteIdent(outputNames[c]!)).join(', ')
+      // A newline before the closing parenthesis: the query may end with a -- comment.
+      const statement = db.prepare(list === '' ? `SELECT count(*) FROM (${inner}\n)` : `SELECT ${list} FROM (${inner}\n)`)
+      if ((rowNumbers ? 1 : 0) + computed.length <= 1) statement.pluck(true)
+      else statement.raw(true)
+      statement.safeIntegers(true)
+      return { statement, rowNumbers, carried: carriedAt, computed, width: outputNames.length }
+    } catch {
+      return undefined // a query SQLite can't wrap: every batch goes through the whole select
+    }
   }
 
   #failed(cause: unknown): SluiceError {
@@ -393,14 +519,15 @@ function fromSqlite(type: ColumnType | undefined): (value: unknown) => unknown {
  * INTEGER is a bigint and a REAL a number): REAL → DOUBLE, INTEGER → LONG, so `12.0` stays a
  * DOUBLE. Text and blobs are typed from their values, as `batchFromRows` does.
  */
-function computedTypes(raw: readonly unknown[][], names: readonly string[], hints: Record<string, ColumnType>): Record<string, ColumnType> {
+function computedTypes(cells: Result['cells'], names: readonly string[], hints: Record<string, ColumnType>): Record<string, ColumnType> {
   const out: Record<string, ColumnType> = {}
   for (let c = 0; c < names.length; c++) {
-    if (hints[names[c]!] !== undefined) continue
+    const values = cells[c]
+    if (hints[names[c]!] !== undefined || values === undefined) continue
     let real = false
     let integer = false
-    for (let i = 0; i < raw.length && !real; i++) {
-      const x = raw[i]![c]
+    for (let i = 0; i < values.length && !real; i++) {
+      const x = values[i]
       if (typeof x === 'number') real = true
       else if (typeof x === 'bigint') integer = true
     }
@@ -422,7 +549,7 @@ function scratch(): Db {
  * column type stores (the common case: a source column unchanged, a REAL or an INTEGER result);
  * `undefined` sends the column through `batchFromRows` instead.
  */
-function direct(name: string, type: ColumnType | undefined, raw: readonly unknown[][], c: number): Column | undefined {
+function direct(name: string, type: ColumnType | undefined, raw: readonly unknown[]): Column | undefined {
   if (type === undefined) return undefined
   const n = raw.length
   let validity: Uint8Array | undefined
@@ -443,7 +570,7 @@ function direct(name: string, type: ColumnType | undefined, raw: readonly unknow
       const out = base === 'BOOLEAN' ? new Uint8Array(n) : base === 'SHORT' ? new Int16Array(n) : base === 'INT' ? new Int32Array(n) : base === 'FLOAT' ? new Float32Array(n) : new Float64Array(n)
       const integral = base !== 'FLOAT' && base !== 'DOUBLE'
       for (let i = 0; i < n; i++) {
-        const x = raw[i]![c]
+        const x = raw[i]
         if (x === null) nullAt(i)
         else if (typeof x === 'bigint') {
           if (base === 'BOOLEAN') {
@@ -464,7 +591,7 @@ function direct(name: string, type: ColumnType | undefined, raw: readonly unknow
     case 'LONG': {
       const out = new BigInt64Array(n)
       for (let i = 0; i < n; i++) {
-        const x = raw[i]![c]
+        const x = raw[i]
         if (x === null) nullAt(i)
         else if (typeof x === 'bigint') out[i] = x
         else return undefined
@@ -475,7 +602,7 @@ function direct(name: string, type: ColumnType | undefined, raw: readonly unknow
     case 'BINARY': {
       const out: Uint8Array[] = new Array(n)
       for (let i = 0; i < n; i++) {
-        const x = raw[i]![c]
+        const x = raw[i]
         if (x === null) {
           nullAt(i)
           out[i] = new Uint8Array(0)
@@ -492,7 +619,7 @@ function direct(name: string, type: ColumnType | undefined, raw: readonly unknow
       // text already canonical (a computed text column has no type yet).
       const out: string[] = new Array(n)
       for (let i = 0; i < n; i++) {
-        const x = raw[i]![c]
+        const x = raw[i]
         if (x === null) {
           nullAt(i)
           out[i] = ''
@@ -506,17 +633,17 @@ function direct(name: string, type: ColumnType | undefined, raw: readonly unknow
 }
 
 /** Column `c` of the result through `batchFromRows` (values typed from what they are; a source column's type as the hint). */
-function fromValues(name: string, type: ColumnType | undefined, source: ColumnType | undefined, raw: readonly unknown[][], c: number, table: string): Column {
+function fromValues(name: string, type: ColumnType | undefined, source: ColumnType | undefined, raw: readonly unknown[], table: string): Column {
   const back = fromSqlite(source)
   const rows: Row[] = new Array(raw.length)
-  for (let i = 0; i < raw.length; i++) rows[i] = { [name]: back(raw[i]![c]) }
+  for (let i = 0; i < raw.length; i++) rows[i] = { [name]: back(raw[i]) }
   return batchFromRows(rows, { table, ...(type === undefined ? {} : { columns: { [name]: type } }) }).columns[0]!
 }
 
-/** The row indexes in column `c` of the result (a carried column's cells, see `Shape.carried`). */
-function rowIndexes(raw: readonly unknown[][], c: number): number[] {
-  const out: number[] = new Array(raw.length)
-  for (let i = 0; i < raw.length; i++) out[i] = Number(raw[i]![c])
+/** The row indexes a carried column's cells hold (see `Shape.carried`). */
+function rowIndexes(cells: readonly unknown[]): number[] {
+  const out: number[] = new Array(cells.length)
+  for (let i = 0; i < cells.length; i++) out[i] = Number(cells[i])
   return out
 }
 

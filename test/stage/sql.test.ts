@@ -4,6 +4,7 @@ import { scripted } from '../support/sources.js'
 
 const live = (rows: readonly Record<string, unknown>[]) => rows.filter((r) => r._sluice_deleted !== true && r._sluice_deleted !== 1)
 const strip = (rows: readonly Record<string, unknown>[]) => rows.map(({ _sluice_synced, _sluice_deleted, ...rest }) => rest)
+const keyless = (rows: readonly Record<string, unknown>[]) => strip(rows).map(({ _sluice_id, ...rest }) => rest)
 
 describe('sql', () => {
   it('projects, filters and computes over each batch; source columns keep their types, other tables pass through', async () => {
@@ -201,6 +202,40 @@ describe('sql', () => {
     })
     expect(d.status, d.error?.message).toBe('succeeded')
     expect(strip(distinct.rows('people')).map((x) => x.name).sort()).toEqual(['Ada', null])
+  })
+
+  it('a single scan of the batch returns only what it computes; filters, subqueries, joins and nondeterministic filters still pair every value with its row', async () => {
+    const rows = Array.from({ length: 700 }, (_, i) => ({ ref: `r${i}`, k: i, v: i * 10, note: i % 3 === 0 ? null : `n${i}` }))
+    const run = async (query: string) => {
+      const sink = memory()
+      const r = await sync({ destination: sink, source: scripted([op.upsert('t', rows), op.checkpoint({})], { tables: [{ table: 't' }] }), stages: [sql({ table: 't', query })] })
+      expect(r.status, r.error?.message).toBe('succeeded')
+      return keyless(sink.rows('t'))
+    }
+    // Every row kept (the batch goes on as it is), with two computed columns, a trailing comment and semicolon, an alias.
+    expect(await run('SELECT ref, note, v * 2 AS w, v + 1 AS x FROM {{ source }} AS s; -- the end')).toEqual(rows.map((r) => ({ ref: r.ref, note: r.note, w: r.v * 2, x: r.v + 1 })))
+    // Filtered: the rows kept, each with its own values.
+    expect(await run('SELECT ref, note, v * 2 AS w FROM {{ source }} WHERE k % 7 = 3')).toEqual(rows.filter((r) => r.k % 7 === 3).map((r) => ({ ref: r.ref, note: r.note, w: r.v * 2 })))
+    // Only carried columns, no column bound (the row numbers alone), all rows and then some.
+    expect(await run('SELECT ref FROM {{ source }}')).toEqual(rows.map((r) => ({ ref: r.ref })))
+    expect(await run('SELECT ref FROM {{ source }} LIMIT 5 OFFSET 2')).toEqual(rows.slice(2, 7).map((r) => ({ ref: r.ref })))
+    // A scalar subquery over the batch: every row holds the first row's ref, not its own.
+    expect(await run('SELECT (SELECT ref FROM {{ source }} AS o WHERE o.k = 0) AS first, v AS w FROM {{ source }}')).toEqual(rows.map((r) => ({ first: 'r0', w: r.v })))
+    // A join that keeps as many rows as the batch.
+    expect(await run("SELECT ref, s.v * 2 AS w FROM {{ source }} AS s, json_each('[1, 2]') AS j WHERE (s.k + j.value) % 2 = 0")).toEqual(rows.map((r) => ({ ref: r.ref, w: r.v * 2 })))
+    // A nondeterministic filter: whichever rows it keeps, each keeps its own values (one evaluation).
+    const random = await run('SELECT ref, v AS w, k FROM {{ source }} WHERE abs(random()) % 2 = 0')
+    expect(random.length).toBeGreaterThan(0)
+    expect(random.length).toBeLessThan(rows.length)
+    for (const r of random) expect(r).toEqual({ ref: rows[r.k as number]!.ref, w: rows[r.k as number]!.v, k: r.k })
+  })
+
+  it('a wide batch (600 columns) fills in statements under SQLite\'s bound-value limit', async () => {
+    const sink = memory()
+    const rows = Array.from({ length: 300 }, (_, i) => Object.fromEntries(Array.from({ length: 600 }, (_, c) => [`c${c}`, i * 1000 + c])))
+    const r = await sync({ destination: sink, source: scripted([op.upsert('wide', rows), op.checkpoint({})], { tables: [{ table: 'wide' }] }), stages: [sql({ table: 'wide', query: 'SELECT *, c599 - c0 AS span FROM {{ source }}' })] })
+    expect(r.status, r.error?.message).toBe('succeeded')
+    expect(keyless(sink.rows('wide'))).toEqual(rows.map((x) => ({ ...x, span: 599 })))
   })
 
   it('schema changes of the table wait for its batch and speak of the result: dropped or computed columns are left out', async () => {
