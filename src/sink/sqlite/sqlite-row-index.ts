@@ -137,7 +137,6 @@ export class KeylessRowIndex {
       if (rowids[j]! > upto) upto = rowids[j]!
       this.#bloom?.add(keys[j]!)
     }
-    if (this.#bloom?.full) this.#bloom = undefined // rebuilt larger when next needed
     this.#saveMark(upto, this.#keys + keys.length)
     tail.clear()
   }

@@ -158,13 +158,18 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
     expect(new Set(rowids).size).toBe(50_000)
   })
 
-  it('KeyBloom has no false negatives and about 1 % false positives at capacity', () => {
+  it('KeyBloom has no false negatives and about 1 % false positives at capacity, and grows by layers past it', () => {
     const bloom = new KeyBloom(100_000)
     const key = (i: number) => rowKey(hex(i))
-    for (let i = 0; i < bloom.capacity; i++) bloom.add(key(i))
-    expect(Array.from({ length: 100_000 }, (_, i) => bloom.mightHave(key(i))).every(Boolean)).toBe(true)
-    const falsePositives = Array.from({ length: 100_000 }, (_, i) => bloom.mightHave(key(-1 - i))).filter(Boolean).length
-    expect(falsePositives).toBeLessThan(2_000)
+    const fp = () => Array.from({ length: 50_000 }, (_, i) => bloom.mightHave(key(-1 - i))).filter(Boolean).length
+    for (let i = 0; i < 100_000; i++) bloom.add(key(i))
+    expect(bloom.layers).toBe(1)
+    expect(fp()).toBeLessThan(1_000)
+    // Four times what it was sized for: new layers take the keys, none is lost, false positives stay a few %.
+    for (let i = 100_000; i < 400_000; i++) bloom.add(key(i))
+    expect(bloom.layers).toBeGreaterThan(1)
+    expect(Array.from({ length: 400_000 }, (_, i) => bloom.mightHave(key(i))).every(Boolean)).toBe(true)
+    expect(fp()).toBeLessThan(2_000)
   })
 })
 
