@@ -18,8 +18,9 @@
  * destination row for row (count, distinct ids, content hash).
  *
  * Env: `BENCH_ROWS` (default 200_000 for this scenario), `BENCH_REPEAT` (default 1 here), `BENCH_FLEET_WORKERS`
- * (default `1,2,4,8`), `BENCH_FLEET_LATENCY_MS` (default 50). Cases: `raw`, `fleet`, `one-process`
- * (`npm run bench -- fleet:fleet`).
+ * (default `1,2,4,8`), `BENCH_FLEET_LATENCY_MS` (default 50). Cases: `raw`, `fleet`, `fleet-warm` (the
+ * same workers after one untimed backfill: JIT, pools and tables warm, as in a fleet that has been
+ * running), `one-process` (`npm run bench -- fleet:fleet`).
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -27,6 +28,7 @@ import { cpus, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { markdownTable, formatRate, median } from '../harness/format-table.js'
+import pg from 'pg'
 import { sync } from '../../src/index.js'
 import { postgres } from '../../src/postgres.js'
 import { startPrivateRedis } from '../../test/support/private-redis.js'
@@ -37,7 +39,7 @@ import { workerPool } from '../../test/fleet/support/worker-pool.js'
 
 const PARTITIONS = 64
 const PAGE = 500
-const CASES = ['raw', 'fleet', 'one-process'] as const
+const CASES = ['raw', 'fleet', 'fleet-warm', 'one-process'] as const
 type CaseName = (typeof CASES)[number]
 
 interface Run {
@@ -94,8 +96,13 @@ function peakRssOf(pid: number | undefined): number {
   }
 }
 
-/** N worker processes, started untimed; one `fleet.sync` timed from enqueue to outcome. */
-async function runFleet(url: string, rows: number, n: number): Promise<Run> {
+/**
+ * N worker processes, started untimed; one `fleet.sync` timed from enqueue to outcome. `warm`: the
+ * workers first run the same backfill untimed (JIT warmed up, pools open, tables made), then the
+ * destination's rows, state and MAR are deleted and the timed backfill starts over: a fleet whose
+ * workers have been running a while.
+ */
+async function runFleet(url: string, rows: number, n: number, warm = false): Promise<Run> {
   const span = Math.ceil(rows / PARTITIONS)
   const schema = uniqueSchema('bench')
   const redis = await startPrivateRedis()
@@ -104,6 +111,17 @@ async function runFleet(url: string, rows: number, n: number): Promise<Run> {
   const f = await fleet({ connection: { host: '127.0.0.1', port: redis.port }, connectors: [itemsConnector({ id: 'items', apiUrl: url, schema, span, page: PAGE })] })
   try {
     await Promise.all(Array.from({ length: n }, (_, i) => pool.start(`w${i + 1}`)))
+    if (warm) {
+      const first = await (await f.sync('items')).finished()
+      if (first.status !== 'succeeded') throw new Error(`warm-up run: ${JSON.stringify(first)}`)
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      try {
+        for (const table of ['items', '_sluice_state', '_sluice_mar_keys', '_sluice_mar']) await client.query(`DELETE FROM "${schema}"."${table}"`)
+      } finally {
+        await client.end()
+      }
+    }
     const started = performance.now()
     const outcome = await (await f.sync('items')).finished()
     const ms = performance.now() - started
@@ -172,7 +190,7 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
         for (const c of cases) {
           const key = `${c}:${n}`
           try {
-            const run = c === 'raw' ? await runRaw(api.url, rows, n) : c === 'fleet' ? await runFleet(api.url, rows, n) : await runOneProcess(api.url, rows, n)
+            const run = c === 'raw' ? await runRaw(api.url, rows, n) : c === 'fleet' || c === 'fleet-warm' ? await runFleet(api.url, rows, n, c === 'fleet-warm') : await runOneProcess(api.url, rows, n)
             runs.set(key, [...(runs.get(key) ?? []), run])
             process.stderr.write(`  fleet:${c} N=${n} run ${r + 1}/${repeat}: ${formatRate(rows / (run.ms / 1000))} rows/s (wall ${run.ms.toFixed(0)} ms)\n`)
           } catch (error) {
@@ -193,8 +211,12 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
     const m = ms(c, n)
     return m === undefined ? undefined : rows / (m / 1000)
   }
-  const one = rate('fleet', 1)
-  const labels: Record<CaseName, string> = { raw: 'raw limit: N fetch loops, no database', fleet: 'sluice fleet: N worker processes', 'one-process': "one process: idCursor concurrency = N" }
+  const labels: Record<CaseName, string> = {
+    raw: 'raw limit: N fetch loops, no database',
+    fleet: 'sluice fleet: N worker processes',
+    'fleet-warm': 'sluice fleet, warm workers (after one untimed backfill)',
+    'one-process': 'one process: idCursor concurrency = N',
+  }
   const table: string[][] = []
   for (const n of workers) {
     for (const c of cases) {
@@ -204,7 +226,9 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
         continue
       }
       const raw = rate('raw', n)
-      const fleetMs = ms('fleet', n)
+      const isFleet = c === 'fleet' || c === 'fleet-warm'
+      const one = rate(c, 1)
+      const fleetMs = ms(c, n)
       const oneMs = ms('one-process', n)
       table.push([
         labels[c],
@@ -213,9 +237,9 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
         (ms(c, n)! / 1000).toFixed(1),
         median(runs.get(`${c}:${n}`)!.map((x) => x.rssMb)).toFixed(0),
         raw !== undefined ? `${(r / raw).toFixed(2)}×` : '',
-        c === 'fleet' && one !== undefined ? `${(r / one).toFixed(2)}×` : '',
-        c === 'fleet' && one !== undefined ? (r / (one * n)).toFixed(2) : '',
-        c === 'fleet' && fleetMs !== undefined && oneMs !== undefined ? ((fleetMs - oneMs) * n / PARTITIONS).toFixed(0) : '',
+        isFleet && one !== undefined ? `${(r / one).toFixed(2)}×` : '',
+        isFleet && one !== undefined ? (r / (one * n)).toFixed(2) : '',
+        isFleet && fleetMs !== undefined && oneMs !== undefined ? ((fleetMs - oneMs) * n / PARTITIONS).toFixed(0) : '',
       ])
     }
   }
@@ -228,7 +252,7 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
     `node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'})`,
     new Date().toISOString().slice(0, 10),
   ].join(' · ')
-  const header = ['', 'N', 'rows/s', 'wall s', 'peak RSS MB', '× raw (same N)', '× fleet N=1', '÷ N (target ≥ 0.8)', 'overhead ms/partition']
+  const header = ['', 'N', 'rows/s', 'wall s', 'peak RSS MB', '× raw (same N)', '× same case N=1', '÷ N (target ≥ 0.8)', 'overhead ms/partition']
   process.stdout.write(`\n### fleet — partitioned backfill, latency-bound API → Postgres, N workers\n\n${markdownTable(header, table)}\n\n${settings}\n\n`)
   return ok
 }

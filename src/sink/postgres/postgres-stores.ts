@@ -21,6 +21,7 @@ export function postgresDialect(schema: string): SqlDialect {
       types: { text: 'text', bigint: 'bigint', double: 'double precision', boolean: 'boolean', blob: 'bytea', timestamp: 'timestamptz' },
       identity: (_table, column) => ({ definition: `${quoteIdent(column)} bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY` }),
       keysIndex: true,
+      writingWith: true,
       newestFirst: `"started_at" DESC, "ended_at" DESC`,
     }
     dialects.set(schema, dialect)

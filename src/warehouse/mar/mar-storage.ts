@@ -56,6 +56,12 @@ export interface MarStorage {
   readSketch(bucket: BucketId): Promise<Uint8Array | null>
   /** Sets the count (and the sketch, when given) and bumps the version by one. */
   updateBucket(bucket: BucketId, rows: number, sketch: Uint8Array | null): Promise<void>
+  /**
+   * Exact mode, one round trip: `appendKeys` and `updateBucket(rows)` together, only if the
+   * bucket's version is still `version` (atomically); false when it isn't (or the bucket is gone),
+   * and then nothing was written. Absent where each is its own call anyway.
+   */
+  appendKeysAt?(bucket: BucketId, version: number, keys: MarKeys, rows: number): Promise<boolean>
   /** Drops keys and sketches of the connector's months before `month` (their counts stay). Absent where nothing can be dropped. */
   prune?(connectorId: string, month: string): Promise<void>
   /** Every bucket of a connector (a completed backfill's partition, whose counts merge into its connector's). Absent where a fleet can't share the destination. */

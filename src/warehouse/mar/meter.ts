@@ -12,6 +12,8 @@ export const COMPACT_AT = 32
 /** What a storage remembers of a bucket between batches; trusted only while `version` matches the stored one (a rollback puts that back). */
 type Loaded = { version: number; keys?: KeySet; sketch?: HyperLogLog }
 const memos = new WeakMap<MarStorage, Map<string, Loaded>>()
+/** Exact mode with `appendKeysAt`: the bucket of a connector, table and month as this process last wrote it (see `meterKnown`). */
+const written = new WeakMap<MarStorage, Map<string, MarBucket>>()
 
 /**
  * Counts keys (exact mode) or merges a sketch (approximate mode) for a connector, table and
@@ -28,18 +30,67 @@ const memos = new WeakMap<MarStorage, Map<string, Loaded>>()
  * ```
  */
 export async function meter(storage: MarStorage, connectorId: string, args: MeterArgs): Promise<MeterResult> {
-  const mode: MarMode = args.sketch ? 'approximate' : 'exact'
-  const bucket = await bucketOf(storage, connectorId, args.table, args.month, mode)
   let byBucket = memos.get(storage)
   if (!byBucket) memos.set(storage, (byBucket = new Map()))
+  const known = args.sketch ? undefined : await meterKnown(storage, byBucket, connectorId, args)
+  if (known) return known
+  const mode: MarMode = args.sketch ? 'approximate' : 'exact'
+  const bucket = await bucketOf(storage, connectorId, args.table, args.month, mode)
   const id = String(bucket.id)
   try {
-    return args.sketch ? await meterSketch(storage, bucket, byBucket, id, args.sketch) : await meterKeys(storage, bucket, byBucket, id, args.keys ?? new Uint32Array(0))
+    const result = args.sketch ? await meterSketch(storage, bucket, byBucket, id, args.sketch) : await meterKeys(storage, bucket, byBucket, id, args.keys ?? new Uint32Array(0))
+    if (storage.appendKeysAt && !args.sketch) rememberWritten(storage, connectorId, args, { ...bucket, rows: result.total, version: byBucket.get(id)!.version })
+    return result
   } catch (error) {
     // The memo may hold keys that were never written: load them again next time.
     byBucket.delete(id)
     throw error
   }
+}
+
+/**
+ * Exact mode in one round trip, when the storage has `appendKeysAt` and this process wrote the
+ * bucket last: the new keys are found against the memo as it was written, and appended with the
+ * count only if the bucket's version is still the one written — a rollback (which puts the version
+ * back) or another writer since makes it refuse, and the memo is loaded again by the full path.
+ * `undefined` sends the call down that path (nothing known, no new key, or refused).
+ */
+async function meterKnown(storage: MarStorage, byBucket: Map<string, Loaded>, connectorId: string, args: MeterArgs): Promise<MeterResult | undefined> {
+  if (!storage.appendKeysAt) return undefined
+  const key = writtenKey(connectorId, args)
+  const bucket = written.get(storage)?.get(key)
+  if (!bucket) return undefined
+  const id = String(bucket.id)
+  const state = byBucket.get(id)
+  if (!state?.keys || state.version !== bucket.version) return undefined
+  const fresh = state.keys.addAll(args.keys ?? new Uint32Array(0))
+  const added = fresh.length / 2
+  // No new key: the full path checks the stored version before trusting the memo (a rollback since?).
+  if (added === 0) return undefined
+  let ok = false
+  try {
+    ok = await storage.appendKeysAt(bucket.id, bucket.version, fresh, bucket.rows + added)
+  } finally {
+    if (!ok) {
+      // The memo now holds keys that were not written: loaded again by the full path.
+      byBucket.delete(id)
+      written.get(storage)?.delete(key)
+    }
+  }
+  if (!ok) return undefined
+  state.version = bucket.version + 1
+  rememberWritten(storage, connectorId, args, { ...bucket, rows: bucket.rows + added, version: state.version })
+  return { added, total: bucket.rows + added }
+}
+
+function writtenKey(connectorId: string, args: MeterArgs): string {
+  return `${connectorId}\u0000${args.table}\u0000${args.month}`
+}
+
+function rememberWritten(storage: MarStorage, connectorId: string, args: MeterArgs, bucket: MarBucket): void {
+  let map = written.get(storage)
+  if (!map) written.set(storage, (map = new Map()))
+  map.set(writtenKey(connectorId, args), bucket)
 }
 
 async function bucketOf(storage: MarStorage, connectorId: string, table: string, month: string, mode: MarMode): Promise<MarBucket> {

@@ -47,6 +47,13 @@ export function sqlMarStorage(connection: SqlConnection, dialect: SqlDialect): M
     async updateBucket(bucket, rows, sketch) {
       await q(sql.update, [rows, sketch, bucket])
     },
+    ...(sql.appendAt
+      ? {
+          async appendKeysAt(bucket: BucketId, version: number, keys: MarKeys, rows: number) {
+            return (await q(sql.appendAt!, [rows, bucket, version, keysToBytes(keys)])).length === 1
+          },
+        }
+      : {}),
     async prune(connectorId, month) {
       await q(sql.pruneKeys, [connectorId, month])
       await q(sql.pruneSketches, [connectorId, month])
@@ -111,6 +118,10 @@ function build(d: SqlDialect) {
     update: p(`UPDATE ${mar} SET "rows" = ?, "version" = "version" + 1, "sketch" = COALESCE(?, "sketch"), "updated_at" = ${d.now} WHERE "bucket" = ?`),
     pruneKeys: p(`DELETE FROM ${keys} WHERE "bucket" IN (SELECT "bucket" FROM ${mar} WHERE "connector_id" = ? AND "month" < ?)`),
     pruneSketches: p(`UPDATE ${mar} SET "sketch" = NULL WHERE "connector_id" = ? AND "month" < ? AND "sketch" IS NOT NULL`),
+    // The bucket's count and version move only from the version the caller loaded; the keys are appended only if they did.
+    appendAt: d.writingWith
+      ? p(`WITH b AS (UPDATE ${mar} SET "rows" = ?, "version" = "version" + 1, "updated_at" = ${d.now} WHERE "bucket" = ? AND "version" = ? RETURNING "bucket") INSERT INTO ${keys} ("bucket", "keys") SELECT "bucket", ? FROM b RETURNING "bucket"`)
+      : undefined,
     threshold: p(`INSERT INTO ${d.table('_sluice_mar_thresholds')} ("connector_id", "month", "threshold", "rows", "fired_at") VALUES (?, ?, ?, ?, ${d.now}) ON CONFLICT DO NOTHING RETURNING 1 AS "fired"`),
   }
 }

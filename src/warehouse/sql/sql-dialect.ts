@@ -42,6 +42,8 @@ export interface SqlDialect {
   identity(table: string, column: string): { readonly definition: string; readonly before?: string }
   /** Whether `_sluice_mar_keys` gets an index on `bucket` (DuckDB's destination never had one; its tables keep the shape they were created with). */
   readonly keysIndex: boolean
+  /** Whether a `WITH` may hold an `UPDATE … RETURNING` that the statement's `INSERT` reads (Postgres): several writes, one round trip. */
+  readonly writingWith?: boolean
   /** ORDER BY of `_sluice_syncs`, newest first, with a tie-break for syncs started in the same millisecond. */
   readonly newestFirst: string
 }
