@@ -15,57 +15,91 @@ import { isStableJson } from './stable-json.js'
  * columns): building and stringifying the object took ~4 µs a row, more than the SHA-256.
  */
 export function rowHashes(batch: Batch): string[] {
-  const out = new Array<string>(batch.length)
+  const n = batch.length
   // Default sort order (UTF-16 code units), as the library sorts an object's keys. `__proto__` was
   // never an own key of the row object it hashed (assigning it sets the prototype), so it never counts.
   const cols = batch.columns.filter((c) => c.name !== '__proto__').sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  const prefixes = cols.map((c) => `${JSON.stringify(c.name)}:`)
-  const texts = cols.map(textWriter)
-  for (let i = 0; i < batch.length; i++) {
-    let text = ''
-    for (let k = 0; k < cols.length; k++) {
-      if (isNull(cols[k]!, i)) continue
-      const value = texts[k]!(i)
-      if (value === undefined) continue
-      text += text === '' ? prefixes[k]! + value : `,${prefixes[k]!}${value}`
-    }
-    out[i] = hash('sha256', `{${text}}`, 'hex')
-  }
+  // Column by column into each row's text: one loop per column, each over values of one kind (a
+  // row-by-row loop calling a writer per cell cost half again as much: its call site saw every
+  // column's writer).
+  const texts = new Array<string>(n).fill('')
+  for (const c of cols) appendColumn(c, texts, `${JSON.stringify(c.name)}:`)
+  const out = new Array<string>(n)
+  for (let i = 0; i < n; i++) out[i] = hash('sha256', `{${texts[i]!}}`, 'hex')
   return out
 }
 
 /**
- * How one column's values are written, chosen once per batch by its storage: reading each value
- * through `valueAt` and switching on its type cost a tenth of a keyless sync. A value stored
- * otherwise than its type says (a hand-built column) takes the general path, so the text never
- * depends on the storage.
+ * Appends `prefix` and the value of each non-null row of `c` to `texts` (after a comma when the
+ * row's text has a member already). The value is written as `fast-json-stable-stringify` writes
+ * it, chosen once per column by its storage: a value stored otherwise than its type says (a
+ * hand-built column) takes the general path, so the text never depends on the storage.
  */
-function textWriter(c: Column): (i: number) => string | undefined {
+function appendColumn(c: Column, texts: string[], prefix: string): void {
   const values = c.values as ArrayLike<unknown>
   switch (baseType(c.type)) {
     case 'JSON':
-      return (i) => jsonText(values[i] as string)
+      return appendEach(c, texts, prefix, (i) => jsonText(values[i] as string))
     case 'BOOLEAN':
-      return (i) => (typeof values[i] === 'number' ? (values[i] === 1 ? 'true' : 'false') : valueText(c, i))
+      return appendEach(c, texts, prefix, (i) => (typeof values[i] === 'number' ? (values[i] === 1 ? 'true' : 'false') : valueText(c, i)))
     case 'LONG':
-      return (i) => {
+      return appendEach(c, texts, prefix, (i) => {
         const big = values[i]
         if (typeof big !== 'bigint') return valueText(c, i)
         return big >= -9007199254740991n && big <= 9007199254740991n ? `${big}` : `"${big}"`
-      }
+      })
     case 'SHORT':
     case 'INT':
     case 'FLOAT':
     case 'DOUBLE':
-      return (i) => {
-        const v = values[i]
-        return typeof v === 'number' ? (Number.isFinite(v) ? `${v}` : 'null') : valueText(c, i)
-      }
+      return appendNumbers(c, texts, prefix)
     default:
-      return (i) => {
-        const v = values[i]
-        return typeof v === 'string' ? JSON.stringify(v) : valueText(c, i)
-      }
+      return appendStrings(c, texts, prefix)
+  }
+}
+
+/** Characters `JSON.stringify` escapes in a string (controls, `"`, `\`), and surrogates (a lone one is escaped): without them, quotes around the string are its JSON. */
+const ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/
+
+function appendStrings(c: Column, texts: string[], prefix: string): void {
+  const values = c.values as ArrayLike<unknown>
+  const comma = `,${prefix}`
+  const validity = c.validity
+  for (let i = 0; i < texts.length; i++) {
+    if (validity !== undefined && ((validity[i >> 3]! >> (i & 7)) & 1) === 0) continue
+    const v = values[i]
+    let value: string | undefined
+    if (typeof v === 'string') value = ESCAPED.test(v) ? JSON.stringify(v) : `"${v}"`
+    else if ((value = valueText(c, i)) === undefined) continue
+    const text = texts[i]!
+    texts[i] = text === '' ? prefix + value : text + comma + value
+  }
+}
+
+function appendNumbers(c: Column, texts: string[], prefix: string): void {
+  const values = c.values as ArrayLike<unknown>
+  const comma = `,${prefix}`
+  const validity = c.validity
+  for (let i = 0; i < texts.length; i++) {
+    if (validity !== undefined && ((validity[i >> 3]! >> (i & 7)) & 1) === 0) continue
+    const v = values[i]
+    let value: string | undefined
+    if (typeof v === 'number') value = Number.isFinite(v) ? `${v}` : 'null'
+    else if ((value = valueText(c, i)) === undefined) continue
+    const text = texts[i]!
+    texts[i] = text === '' ? prefix + value : text + comma + value
+  }
+}
+
+function appendEach(c: Column, texts: string[], prefix: string, write: (i: number) => string | undefined): void {
+  const comma = `,${prefix}`
+  const validity = c.validity
+  for (let i = 0; i < texts.length; i++) {
+    if (validity !== undefined && ((validity[i >> 3]! >> (i & 7)) & 1) === 0) continue
+    const value = write(i)
+    if (value === undefined) continue
+    const text = texts[i]!
+    texts[i] = text === '' ? prefix + value : text + comma + value
   }
 }
 

@@ -26,6 +26,9 @@ describe('rowHashes matches the ids stored by earlier versions', () => {
       { id: 2, s: '', b: false, f: -0, big: 5n, doc: 'plain', '10': null, '__proto__': 'p' },
       { id: 3, f: 1e21, doc: null, big: -(2n ** 63n) },
       { id: 4, f: Number.NaN, s: '🐎', doc: [null, 1.5, 'x'] },
+      // Strings JSON.stringify escapes (a lone surrogate, a control character, DEL and U+2028 it doesn't) next to plain ones.
+      { id: 5, s: 'lone \ud83d', t: 'bell\u0007', u: 'del\u007f', v: 'plain text', w: 'tab\there' },
+      { id: 6, s: '\udc00 low', t: 'quote " end', u: '', v: '\u2029', w: 'back\\slash' },
       {},
     ]
     const batch = batchFromRows(rows)
