@@ -175,12 +175,11 @@ function column(raw: readonly unknown[][], c: number): unknown[] {
 /** One prepared shape: the source table's columns and the query compiled against them. */
 interface Shape {
   readonly signature: string
-  /** Fills the batch table, {@link Shape.rowsPerInsert} rows a run; absent when nothing is bound (every column read is carried). */
-  readonly insert: Statement | undefined
-  readonly insertOne: Statement | undefined
-  readonly rowsPerInsert: number
-  /** Without bound columns: inserts `?` rows, numbered 1…n. */
-  readonly count: Statement
+  /**
+   * How the batch table is filled: `insert` binds `rowsPerInsert` rows a run (`insertOne` the rest);
+   * with no column bound (every column read is carried), `count` inserts the row numbers 1…n alone.
+   */
+  readonly fill: { readonly insert: Statement; readonly insertOne: Statement; readonly rowsPerInsert: number } | { readonly count: Statement }
   /** The batch columns the inserts bind, in order; the row number (the rowid) is assigned by SQLite, 1…n in insert order. */
   readonly bound: readonly string[]
   /** The query, every result column; a carried column's cells are row numbers. */
@@ -340,11 +339,12 @@ class Engine {
   }
 
   #fill(shape: Shape, batch: Batch): void {
-    const { insert, insertOne, rowsPerInsert: per } = shape
-    if (insert === undefined || insertOne === undefined) {
-      shape.count.run(batch.length, batch.length)
+    const fill = shape.fill
+    if ('count' in fill) {
+      fill.count.run(batch.length, batch.length)
       return
     }
+    const { insert, insertOne, rowsPerInsert: per } = fill
     const readers = shape.bound.map((name) => toSqlite(batch.column(name)!))
     const width = readers.length
     const params: unknown[] = new Array(width * per)
@@ -415,11 +415,16 @@ class Engine {
     const names = bound.map(quoteIdent).join(', ')
     const marks = `(${bound.map(() => '?').join(', ')})`
     const rowsPerInsert = Math.max(1, Math.min(ROWS_PER_INSERT, Math.floor(MAX_VARIABLES / Math.max(1, bound.length))))
-    const insert = bound.length === 0 ? undefined : db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: rowsPerInsert }, () => marks).join(', ')}`)
-    const insertOne = bound.length === 0 ? undefined : db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`)
-    // Rows without a bound column: the row numbers alone (a table with no column read but the carried ones).
-    const count = db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO ${SOURCE_TABLE} (${carriedNames.size > 0 ? ROW : 'rowid'}) SELECT i FROM n WHERE i <= ?`)
-    const shape: Shape = { signature, insert, insertOne, rowsPerInsert, count, bound, select, positional: carriedNames.size > 0 ? this.#positional(outputNames, carried) : undefined, hints, outputNames, carried, same }
+    const fill: Shape['fill'] =
+      bound.length === 0
+        ? // Every column read is carried: the row numbers alone.
+          { count: db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) INSERT INTO ${SOURCE_TABLE} (${carriedNames.size > 0 ? ROW : 'rowid'}) SELECT i FROM n WHERE i <= ?`) }
+        : {
+            insert: db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${Array.from({ length: rowsPerInsert }, () => marks).join(', ')}`),
+            insertOne: db.prepare(`INSERT INTO ${SOURCE_TABLE} (${names}) VALUES ${marks}`),
+            rowsPerInsert,
+          }
+    const shape: Shape = { signature, fill, bound, select, positional: carriedNames.size > 0 ? this.#positional(outputNames, carried) : undefined, hints, outputNames, carried, same }
     this.#shape = shape
     return shape
   }
