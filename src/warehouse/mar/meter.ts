@@ -12,8 +12,11 @@ export const COMPACT_AT = 32
 /** What a storage remembers of a bucket between batches; trusted only while `version` matches the stored one (a rollback puts that back). */
 type Loaded = { version: number; keys?: KeySet; sketch?: HyperLogLog }
 const memos = new WeakMap<MarStorage, Map<string, Loaded>>()
-/** Exact mode with `appendKeysAt`: the bucket of a connector, table and month as this process last wrote it (see `meterKnown`). */
-const written = new WeakMap<MarStorage, Map<string, MarBucket>>()
+/**
+ * Exact mode with `appendKeysAt`: the bucket of a connector, table and month this process metered
+ * last, and its count then; its version is the memo's (see `meterKnown`).
+ */
+const written = new WeakMap<MarStorage, Map<string, { readonly id: MarBucket['id']; readonly rows: number }>>()
 
 /**
  * Counts keys (exact mode) or merges a sketch (approximate mode) for a connector, table and
@@ -39,7 +42,7 @@ export async function meter(storage: MarStorage, connectorId: string, args: Mete
   const id = String(bucket.id)
   try {
     const result = args.sketch ? await meterSketch(storage, bucket, byBucket, id, args.sketch) : await meterKeys(storage, bucket, byBucket, id, args.keys ?? new Uint32Array(0))
-    if (storage.appendKeysAt && !args.sketch) rememberWritten(storage, connectorId, args, { ...bucket, rows: result.total, version: byBucket.get(id)!.version })
+    if (storage.appendKeysAt && !args.sketch) rememberWritten(storage, connectorId, args, bucket.id, result.total)
     return result
   } catch (error) {
     // The memo may hold keys that were never written: load them again next time.
@@ -62,14 +65,14 @@ async function meterKnown(storage: MarStorage, byBucket: Map<string, Loaded>, co
   if (!bucket) return undefined
   const id = String(bucket.id)
   const state = byBucket.get(id)
-  if (!state?.keys || state.version !== bucket.version) return undefined
+  if (!state?.keys) return undefined
   const fresh = state.keys.addAll(args.keys ?? new Uint32Array(0))
   const added = fresh.length / 2
   // No new key: the full path checks the stored version before trusting the memo (a rollback since?).
   if (added === 0) return undefined
   let ok = false
   try {
-    ok = await storage.appendKeysAt(bucket.id, bucket.version, fresh, bucket.rows + added)
+    ok = await storage.appendKeysAt(bucket.id, state.version, fresh, bucket.rows + added)
   } finally {
     if (!ok) {
       // The memo now holds keys that were not written: loaded again by the full path.
@@ -78,8 +81,8 @@ async function meterKnown(storage: MarStorage, byBucket: Map<string, Loaded>, co
     }
   }
   if (!ok) return undefined
-  state.version = bucket.version + 1
-  rememberWritten(storage, connectorId, args, { ...bucket, rows: bucket.rows + added, version: state.version })
+  state.version++
+  rememberWritten(storage, connectorId, args, bucket.id, bucket.rows + added)
   return { added, total: bucket.rows + added }
 }
 
@@ -87,10 +90,10 @@ function writtenKey(connectorId: string, args: MeterArgs): string {
   return `${connectorId}\u0000${args.table}\u0000${args.month}`
 }
 
-function rememberWritten(storage: MarStorage, connectorId: string, args: MeterArgs, bucket: MarBucket): void {
+function rememberWritten(storage: MarStorage, connectorId: string, args: MeterArgs, id: MarBucket['id'], rows: number): void {
   let map = written.get(storage)
   if (!map) written.set(storage, (map = new Map()))
-  map.set(writtenKey(connectorId, args), bucket)
+  map.set(writtenKey(connectorId, args), { id, rows })
 }
 
 async function bucketOf(storage: MarStorage, connectorId: string, table: string, month: string, mode: MarMode): Promise<MarBucket> {
