@@ -126,6 +126,7 @@ async function runFleet(url: string, rows: number, n: number, warm = false): Pro
     const outcome = await (await f.sync('items')).finished()
     const ms = performance.now() - started
     if (outcome.status !== 'succeeded' || outcome.partitions !== PARTITIONS) throw new Error(`fleet run: ${JSON.stringify(outcome)}`)
+    if (process.env.BENCH_FLEET_TIMELINE) await printTimeline(redis.port, started)
     const rssMb = Math.max(...pool.alive().map((name) => peakRssOf(pool.get(name)?.child.pid)))
     await verify(schema, rows)
     return { ms, rssMb }
@@ -134,6 +135,38 @@ async function runFleet(url: string, rows: number, n: number, warm = false): Pro
     await pool.close()
     await redis.stop()
     await dropSchema(schema)
+  }
+}
+
+/**
+ * `BENCH_FLEET_TIMELINE=1`: where a timed run's wall went, from BullMQ's own job timestamps — the
+ * run job's start, each worker's partitions (first start, last end, the gaps between its jobs), and
+ * the completion (the last partition's end to the run job's end).
+ */
+async function printTimeline(port: number, startedPerf: number): Promise<void> {
+  const { Queue } = await import('bullmq')
+  const queue = new Queue('default', { connection: { host: '127.0.0.1', port }, prefix: 'sluice' })
+  try {
+    const jobs = await queue.getJobs(['completed'], 0, -1)
+    const t0 = Date.now() - (performance.now() - startedPerf)
+    const at = (ms: number | undefined) => (((ms ?? t0) - t0) / 1000).toFixed(2)
+    const run = jobs.filter((j) => j.name === 'run').sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))[0]
+    const parts = jobs.filter((j) => j.name === 'partition' && run && j.id!.startsWith(`${run.id}.`))
+    const byWorker = new Map<string, typeof parts>()
+    for (const j of parts) byWorker.set(j.processedBy ?? '?', [...(byWorker.get(j.processedBy ?? '?') ?? []), j])
+    const lines = [`  timeline (s from enqueue): run job start ${at(run?.processedOn)}, end ${at(run?.finishedOn)}`]
+    let lastEnd = 0
+    for (const [w, list] of [...byWorker].sort()) {
+      list.sort((a, b) => a.processedOn! - b.processedOn!)
+      const busy = list.reduce((n, j) => n + (j.finishedOn! - j.processedOn!), 0)
+      const gaps = list.slice(1).map((j, i) => j.processedOn! - list[i]!.finishedOn!)
+      lastEnd = Math.max(lastEnd, list.at(-1)!.finishedOn!)
+      lines.push(`    ${w}: ${list.length} partitions, first start ${at(list[0]!.processedOn)}, last end ${at(list.at(-1)!.finishedOn)}, busy ${(busy / 1000).toFixed(2)} s, mean ${(busy / list.length).toFixed(0)} ms/partition, gaps ${gaps.reduce((a, b) => a + b, 0)} ms`)
+    }
+    lines.push(`  completion: last partition end ${at(lastEnd)} → run job end ${at(run?.finishedOn)} (${run?.finishedOn ? run.finishedOn - lastEnd : '?'} ms)`)
+    process.stderr.write(`${lines.join('\n')}\n`)
+  } finally {
+    await queue.close()
   }
 }
 

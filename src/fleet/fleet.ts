@@ -1,4 +1,4 @@
-import type { Job, Queue } from 'bullmq'
+import type { Job, Queue, QueueEvents } from 'bullmq'
 import { parseDuration, type Duration } from '../core/duration.js'
 import { configInvalid, knownOptions } from '../core/check-option.js'
 import { SluiceError } from '../core/sluice-error.js'
@@ -109,11 +109,14 @@ export interface Fleet {
  * const outcome = await (await f.sync('orders')).finished()
  * ```
  */
+/** How often `finished` looks at its job without an event. */
+const POLL_MS = 200
+
 export async function fleet(options: FleetOptions): Promise<Fleet> {
   const where = 'fleet'
   knownOptions(options, { connection: true, connectors: true, prefix: true, attempts: true, backoff: true, apis: true }, where)
   const base = await openFleetBase(options, where, () => {})
-  const { bull, redis, connectors, attempts, backoffMs, queueOf, queues } = base
+  const { bull, redis, connectors, attempts, backoffMs, queueOf, queues, connection, prefix } = base
   const keys = fleetKeys(base.prefix)
   for (const c of connectors.values()) queueOf(c.api)
   const connector = (id: string): FleetConnectorResolved => {
@@ -124,28 +127,74 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
   const jobOptions = { attempts, backoff: { type: 'exponential', delay: backoffMs }, removeOnComplete: { age: 7 * 86_400, count: 1000 }, removeOnFail: { age: 30 * 86_400, count: 1000 } }
   const schedulerId = (id: string) => `schedule.${id}`
 
+  // `finished` looks at its job when BullMQ's event stream says a job ended (QueueEvents, one per
+  // queue, opened on first use) and at least every POLL_MS (the events may be missed while Redis restarts).
+  const events = new Map<string, QueueEvents>()
+  const waiting = new Map<string, Set<() => void>>()
+  const ended = (queue: Queue, jobId: string): { readonly next: Promise<void>; cancel(): void } => {
+    if (!events.has(queue.name)) {
+      const qe = new bull.QueueEvents(queue.name, { connection, prefix })
+      qe.on('error', () => {}) // it reconnects; meanwhile the poll goes on
+      const wake = ({ jobId: id }: { jobId: string }) => waiting.get(`${queue.name}\u0000${id}`)?.forEach((f) => f())
+      qe.on('completed', wake)
+      qe.on('failed', wake)
+      events.set(queue.name, qe)
+    }
+    const key = `${queue.name}\u0000${jobId}`
+    let wake!: () => void
+    let timer: NodeJS.Timeout | undefined
+    const next = new Promise<void>((resolve) => {
+      wake = resolve
+      timer = setTimeout(resolve, POLL_MS)
+    })
+    let set = waiting.get(key)
+    if (!set) waiting.set(key, (set = new Set()))
+    set.add(wake)
+    return {
+      next,
+      cancel() {
+        clearTimeout(timer)
+        set.delete(wake)
+        if (set.size === 0) waiting.delete(key)
+      },
+    }
+  }
+
   const finished = (queue: Queue, jobId: string) => async (opts: { readonly timeout?: Duration } = {}): Promise<FleetOutcome> => {
     const deadline = opts.timeout === undefined ? Infinity : Date.now() + parseDuration(opts.timeout, 'finished.timeout')
     for (;;) {
-      // Redis may be restarting: keep asking until the deadline.
-      const job = await bull.Job.fromId(queue, jobId).catch(() => undefined)
-      if (job) {
-        const state = await job.getState().catch(() => 'unknown')
-        // The job was read before its state: read it again for what it ended with.
-        const ended = state === 'completed' || state === 'failed' ? await bull.Job.fromId(queue, jobId).catch(() => undefined) : undefined
-        if (state === 'completed' && ended?.returnvalue) return ended.returnvalue as FleetOutcome
-        // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
-        if (state === 'failed' && ended) {
-          const data = ended.data as RunJobData
-          const reason = ended.failedReason ?? 'FAILED: the run failed'
-          const [code, ...rest] = reason.split(': ')
-          const coded = /^[A-Z_]+$/.test(code!)
-          return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: coded ? code! : /\bchild\b/.test(reason) ? 'PARTITION_FAILED' : 'SOURCE_FAILED', message: coded ? rest.join(': ') : reason } }
-        }
+      // Listening before looking: an end between the look and the wait still wakes it.
+      const end = ended(queue, jobId)
+      try {
+        const outcome = await lookAt(queue, jobId)
+        if (outcome) return outcome
+        if (Date.now() > deadline) throw new SluiceError({ code: 'ABORTED', message: `fleet run ${jobId} did not finish within ${String(opts.timeout)}` })
+        await end.next
+      } finally {
+        end.cancel()
       }
-      if (Date.now() > deadline) throw new SluiceError({ code: 'ABORTED', message: `fleet run ${jobId} did not finish within ${String(opts.timeout)}` })
-      await new Promise((r) => setTimeout(r, 200))
     }
+  }
+
+  /** The run's outcome if it ended, else undefined. */
+  const lookAt = async (queue: Queue, jobId: string): Promise<FleetOutcome | undefined> => {
+    // Redis may be restarting: what it cannot answer is "not yet" (finished asks again until its deadline).
+    const job = await bull.Job.fromId(queue, jobId).catch(() => undefined)
+    if (job) {
+      const state = await job.getState().catch(() => 'unknown')
+      // The job was read before its state: read it again for what it ended with.
+      const done = state === 'completed' || state === 'failed' ? await bull.Job.fromId(queue, jobId).catch(() => undefined) : undefined
+      if (state === 'completed' && done?.returnvalue) return done.returnvalue as FleetOutcome
+      // A job waiting for its next attempt is delayed or waiting, not failed: failed is final.
+      if (state === 'failed' && done) {
+        const data = done.data as RunJobData
+        const reason = done.failedReason ?? 'FAILED: the run failed'
+        const [code, ...rest] = reason.split(': ')
+        const coded = /^[A-Z_]+$/.test(code!)
+        return { status: 'failed', connectorId: data.connectorId, partitions: data.plan?.partitions.length ?? 0, rows: 0, error: { code: coded ? code! : /\bchild\b/.test(reason) ? 'PARTITION_FAILED' : 'SOURCE_FAILED', message: coded ? rest.join(': ') : reason } }
+      }
+    }
+    return undefined
   }
 
   return {
@@ -241,6 +290,9 @@ export async function fleet(options: FleetOptions): Promise<Fleet> {
         await queueOf(c.api).removeJobScheduler(schedulerId(c.id))
       }
     },
-    close: () => base.close(),
+    async close() {
+      await Promise.all([...events.values()].map((qe) => qe.close().catch(() => {})))
+      await base.close()
+    },
   }
 }

@@ -18,10 +18,11 @@ export interface MarBucket {
  * @example
  * ```ts
  * import type { ListedBucket } from './mar-storage.js'
- * const b: ListedBucket = { id: 7, table: 'orders', month: '2026-12', mode: 'exact', rows: 120, version: 4 }
+ * const b: ListedBucket = { id: 7, connectorId: 'orders#p0', table: 'orders', month: '2026-12', mode: 'exact', rows: 120, version: 4 }
  * ```
  */
 export interface ListedBucket extends MarBucket {
+  readonly connectorId: string
   readonly table: string
   readonly month: string
 }
@@ -32,8 +33,8 @@ export interface ListedBucket extends MarBucket {
  * (`sql-mar-storage.ts`); memory keeps maps with the sink's undo log; the files lake keeps the
  * buckets of its open commit (`files-mar.ts`). A storage must bump `version` by exactly one at
  * every {@link MarStorage.updateBucket}, and a rollback must put it back: that is what tells
- * {@link meter} its memo of loaded keys is stale. `listBuckets` and `deleteBucket` serve
- * `mergeMar` (a fleet's completed backfill).
+ * {@link meter} its memo of loaded keys is stale. `listBuckets`, `readKeysOf` and `deleteBuckets`
+ * serve `mergeMar` (a fleet's completed backfill).
  *
  * @example
  * ```ts
@@ -64,10 +65,16 @@ export interface MarStorage {
   appendKeysAt?(bucket: BucketId, version: number, keys: MarKeys, rows: number): Promise<boolean>
   /** Drops keys and sketches of the connector's months before `month` (their counts stay). Absent where nothing can be dropped. */
   prune?(connectorId: string, month: string): Promise<void>
-  /** Every bucket of a connector (a completed backfill's partition, whose counts merge into its connector's). Absent where a fleet can't share the destination. */
-  listBuckets?(connectorId: string): Promise<readonly ListedBucket[]>
-  /** Deletes a bucket with its keys (after {@link mergeMar} merged it elsewhere). */
-  deleteBucket?(bucket: BucketId): Promise<void>
+  /**
+   * Every bucket of these connectors (a completed backfill's partitions, whose counts merge into
+   * their connector's), in one read. Absent where a fleet can't share the destination; with it come
+   * `readKeysOf` and `deleteBuckets`.
+   */
+  listBuckets?(connectorIds: readonly string[]): Promise<readonly ListedBucket[]>
+  /** Exact mode: the key blobs of these buckets, in one read: by `String(id)`, each bucket's oldest first. */
+  readKeysOf?(buckets: readonly BucketId[]): Promise<ReadonlyMap<string, readonly MarKeys[]>>
+  /** Deletes these buckets with their keys (after {@link mergeMar} merged them elsewhere). */
+  deleteBuckets?(buckets: readonly BucketId[]): Promise<void>
   /** Marks a budget threshold as fired; false when it already was. */
   markThreshold(connectorId: string, month: string, threshold: number, rows: number): Promise<boolean>
   /** How to start a month over, for the `MAR_MODE_CHANGED` message ("delete its row from _sluice_mar"). */

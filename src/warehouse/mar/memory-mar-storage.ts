@@ -87,18 +87,30 @@ export class MemoryMarStorage implements MarStorage {
     }
   }
 
-  async listBuckets(connectorId: string) {
+  async listBuckets(connectorIds: readonly string[]) {
+    const wanted = new Set(connectorIds)
     const out: ListedBucket[] = []
-    for (const [id, b] of this.#buckets) if (b.connectorId === connectorId) out.push({ id, table: b.table, month: b.month, mode: b.mode, rows: b.rows, version: b.version })
+    for (const [id, b] of this.#buckets) if (wanted.has(b.connectorId)) out.push({ id, connectorId: b.connectorId, table: b.table, month: b.month, mode: b.mode, rows: b.rows, version: b.version })
     return out
   }
 
-  async deleteBucket(bucket: string | number | bigint) {
-    const id = String(bucket)
-    const b = this.#buckets.get(id)
-    if (!b) return
-    this.#buckets.delete(id)
-    this.#onUndo(() => this.#buckets.set(id, b))
+  async readKeysOf(buckets: readonly (string | number | bigint)[]) {
+    const out = new Map<string, readonly MarKeys[]>()
+    for (const bucket of buckets) {
+      const b = this.#buckets.get(String(bucket))
+      if (b) out.set(String(bucket), b.segments)
+    }
+    return out
+  }
+
+  async deleteBuckets(buckets: readonly (string | number | bigint)[]) {
+    for (const bucket of buckets) {
+      const id = String(bucket)
+      const b = this.#buckets.get(id)
+      if (!b) continue
+      this.#buckets.delete(id)
+      this.#onUndo(() => this.#buckets.set(id, b))
+    }
   }
 
   async markThreshold(connectorId: string, month: string, threshold: number, rows: number) {

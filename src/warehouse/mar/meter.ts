@@ -4,7 +4,7 @@ import { KeySet } from '../../mar/key-set.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { MarMode, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
 import { marModeChanged } from './mar-mode-changed.js'
-import type { MarBucket, MarStorage } from './mar-storage.js'
+import type { ListedBucket, MarBucket, MarStorage } from './mar-storage.js'
 
 /** Key blobs of a bucket beyond this many are merged into one when the bucket is next loaded. */
 export const COMPACT_AT = 32
@@ -153,6 +153,11 @@ function monthBefore(month: string): string {
   return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7)
 }
 
+/** A merge reads the partitions' keys this many at most at a time (8 bytes each), in as few reads as that allows (`limits.readKeys`). */
+const MERGE_READ_KEYS = 1 << 20
+/** …and at most this many buckets per read (the statement's parameters). */
+const MERGE_READ_BUCKETS = 500
+
 /**
  * Merges the MAR of other connector ids (a completed backfill's partitions) into `connectorId`'s,
  * through `storage` inside the caller's transaction, then deletes their buckets: exact mode
@@ -160,6 +165,10 @@ function monthBefore(month: string): string {
  * once), approximate mode merges the HyperLogLog sketches. A partition bucket in another mode
  * than the connector's bucket of that table and month fails with `MAR_MODE_CHANGED`. Running it
  * again after it committed changes nothing (the partitions have no buckets left).
+ *
+ * The partitions' buckets are listed in one read, their keys read a batch of buckets at a time,
+ * and each of the connector's buckets gets one append and one update: a handful of statements
+ * for a backfill of 64 partitions, not several per partition.
  *
  * @example
  * ```ts
@@ -169,39 +178,84 @@ function monthBefore(month: string): string {
  * await mergeMar(storage, 'orders', ['orders#p0', 'orders#p1'])
  * ```
  */
-export async function mergeMar(storage: MarStorage, connectorId: string, from: readonly string[]): Promise<void> {
-  if (!storage.listBuckets || !storage.deleteBucket) {
+export async function mergeMar(storage: MarStorage, connectorId: string, from: readonly string[], limits: { readonly readKeys?: number } = {}): Promise<void> {
+  if (!storage.listBuckets || !storage.readKeysOf || !storage.deleteBuckets) {
     throw new SluiceError({ code: 'CONFIG_INVALID', message: `this destination's MAR storage can't merge the MAR of partitions ${from.join(', ')} into connector ${connectorId}`, context: { connectorId } })
   }
-  const memo = memos.get(storage)
-  // The connector's key sets, loaded once however many partitions merge into them.
-  const sets = new Map<string, KeySet>()
-  for (const part of from) {
-    for (const b of await storage.listBuckets(part)) {
-      const into = await bucketOf(storage, connectorId, b.table, b.month, b.mode)
-      if (b.mode === 'exact') {
-        let keys = sets.get(String(into.id))
-        if (!keys) sets.set(String(into.id), (keys = await loadKeys(storage, into)))
-        let fresh = 0
-        for (const blob of await storage.readKeys(b.id)) {
-          const added = keys.addAll(blob)
-          if (added.length === 0) continue
-          await storage.appendKeys(into.id, added)
-          fresh += added.length / 2
-        }
-        if (fresh > 0) await storage.updateBucket(into.id, into.rows + fresh, null)
-      } else {
-        const theirs = await storage.readSketch(b.id)
-        if (theirs) {
-          const ours = await storage.readSketch(into.id)
-          const merged = ours ? HyperLogLog.fromBytes(ours).merge(HyperLogLog.fromBytes(theirs)) : HyperLogLog.fromBytes(theirs)
-          await storage.updateBucket(into.id, Math.round(merged.estimate()), merged.toBytes())
-        }
-      }
-      await storage.deleteBucket(b.id)
-      // Memos of both: the connector's bucket changed under them, the partition's is gone (an id a storage may reuse).
-      memo?.delete(String(into.id))
-      memo?.delete(String(b.id))
-    }
+  if (from.length === 0) return
+  const parts = await storage.listBuckets(from)
+  if (parts.length === 0) return
+  // By table and month, in the order listed: each group merges into one bucket of the connector.
+  const groups = new Map<string, ListedBucket[]>()
+  for (const b of parts) {
+    const key = `${b.table}\u0000${b.month}`
+    const list = groups.get(key)
+    if (list) list.push(b)
+    else groups.set(key, [b])
   }
+  const memo = memos.get(storage)
+  for (const list of groups.values()) {
+    const { table, month } = list[0]!
+    const into = await bucketOf(storage, connectorId, table, month, list[0]!.mode)
+    const other = list.find((b) => b.mode !== into.mode)
+    if (other) throw marModeChanged({ connectorId, table, month, mode: into.mode, ...(storage.restartHint ? { restartHint: storage.restartHint } : {}) })
+    if (into.mode === 'exact') await mergeKeys(storage, into, list, limits.readKeys ?? MERGE_READ_KEYS)
+    else await mergeSketches(storage, into, list)
+    // The connector's bucket changed under its memo.
+    memo?.delete(String(into.id))
+  }
+  await storage.deleteBuckets(parts.map((b) => b.id))
+  // The partitions' memos: their buckets are gone (an id a storage may reuse).
+  for (const b of parts) memo?.delete(String(b.id))
+}
+
+async function mergeKeys(storage: MarStorage, into: MarBucket, list: readonly ListedBucket[], readKeys: number): Promise<void> {
+  const keys = await loadKeys(storage, into)
+  let fresh = 0
+  for (let at = 0; at < list.length; ) {
+    // A batch: as many buckets as fit `readKeys` keys (at least one).
+    let end = at + 1
+    for (let n = list[at]!.rows; end < list.length && end - at < MERGE_READ_BUCKETS && n + list[end]!.rows <= readKeys; end++) n += list[end]!.rows
+    const batch = list.slice(at, end)
+    at = end
+    const blobs = await storage.readKeysOf!(batch.map((b) => b.id))
+    const added: MarKeys[] = []
+    let words = 0
+    for (const b of batch) {
+      for (const blob of blobs.get(String(b.id)) ?? []) {
+        const a = keys.addAll(blob)
+        if (a.length === 0) continue
+        added.push(a)
+        words += a.length
+      }
+    }
+    if (words === 0) continue
+    await storage.appendKeys(into.id, added.length === 1 ? added[0]! : concatKeys(added, words))
+    fresh += words / 2
+  }
+  if (fresh > 0) await storage.updateBucket(into.id, into.rows + fresh, null)
+}
+
+function concatKeys(parts: readonly MarKeys[], words: number): MarKeys {
+  const out = new Uint32Array(words)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+async function mergeSketches(storage: MarStorage, into: MarBucket, list: readonly ListedBucket[]): Promise<void> {
+  let merged: HyperLogLog | undefined
+  for (const b of list) {
+    const theirs = await storage.readSketch(b.id)
+    if (!theirs) continue
+    if (!merged) {
+      const ours = await storage.readSketch(into.id)
+      merged = ours ? HyperLogLog.fromBytes(ours) : undefined
+    }
+    merged = merged ? merged.merge(HyperLogLog.fromBytes(theirs)) : HyperLogLog.fromBytes(theirs)
+  }
+  if (merged) await storage.updateBucket(into.id, Math.round(merged.estimate()), merged.toBytes())
 }

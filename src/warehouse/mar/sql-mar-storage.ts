@@ -2,7 +2,7 @@ import type { MarKeys } from '../../mar/key-hash.js'
 import type { MarFilter, MarMode, MarUsage } from '../../contracts/mar-store.js'
 import { withPlaceholders, type SqlConnection, type SqlDialect } from '../sql/sql-dialect.js'
 import { keysFromBytes, keysToBytes } from './key-blob.js'
-import type { BucketId, MarBucket, MarStorage } from './mar-storage.js'
+import type { BucketId, ListedBucket, MarBucket, MarStorage } from './mar-storage.js'
 
 /**
  * {@link MarStorage} over the `_sluice_mar*` tables of a SQL destination (see `ops-ddl.ts`), on
@@ -58,13 +58,33 @@ export function sqlMarStorage(connection: SqlConnection, dialect: SqlDialect): M
       await q(sql.pruneKeys, [connectorId, month])
       await q(sql.pruneSketches, [connectorId, month])
     },
-    async listBuckets(connectorId) {
-      const rows = await q(sql.list, [connectorId])
-      return rows.map((row) => ({ id: row.bucket as BucketId, table: row.table_name as string, month: row.month as string, mode: row.mode as MarMode, rows: Number(row.rows), version: Number(row.version) }))
+    async listBuckets(connectorIds) {
+      const out: ListedBucket[] = []
+      for (const ids of chunks(connectorIds)) {
+        for (const row of await q(sql.list(ids.length), ids)) {
+          out.push({ id: row.bucket as BucketId, connectorId: row.connector_id as string, table: row.table_name as string, month: row.month as string, mode: row.mode as MarMode, rows: Number(row.rows), version: Number(row.version) })
+        }
+      }
+      return out
     },
-    async deleteBucket(bucket) {
-      await q(sql.dropKeys, [bucket])
-      await q(sql.drop, [bucket])
+    async readKeysOf(buckets) {
+      const out = new Map<string, MarKeys[]>()
+      for (const ids of chunks(buckets)) {
+        for (const row of await q(sql.keysOf(ids.length), ids)) {
+          const id = String(row.bucket)
+          const blob = keysFromBytes(row.keys as Uint8Array)
+          const list = out.get(id)
+          if (list) list.push(blob)
+          else out.set(id, [blob])
+        }
+      }
+      return out
+    },
+    async deleteBuckets(buckets) {
+      for (const ids of chunks(buckets)) {
+        await q(sql.dropKeysOf(ids.length), ids)
+        await q(sql.dropAll(ids.length), ids)
+      }
     },
     async markThreshold(connectorId, month, threshold, rows) {
       return (await q(sql.threshold, [connectorId, month, threshold, rows])).length === 1
@@ -94,12 +114,33 @@ export async function selectMarUsage(connection: SqlConnection, dialect: SqlDial
   return rows.map((r) => ({ connectorId: r.connector_id as string, table: r.table_name as string, month: r.month as string, rows: Number(r.rows), approximate: r.mode === 'approximate' }))
 }
 
+/** Ids bound at most this many to a statement (every dialect's parameter limit is far above). */
+const IN_LIST = 500
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += IN_LIST) out.push(items.slice(i, i + IN_LIST))
+  return out
+}
+
 const built = new WeakMap<SqlDialect, ReturnType<typeof build>>()
 
 function marStatements(dialect: SqlDialect): ReturnType<typeof build> {
   let statements = built.get(dialect)
   if (!statements) built.set(dialect, (statements = build(dialect)))
   return statements
+}
+
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ')
+
+/** A statement text per list length, built on first use. */
+function byLength(make: (n: number) => string): (n: number) => string {
+  const texts = new Map<number, string>()
+  return (n) => {
+    let text = texts.get(n)
+    if (text === undefined) texts.set(n, (text = make(n)))
+    return text
+  }
 }
 
 function build(d: SqlDialect) {
@@ -109,8 +150,11 @@ function build(d: SqlDialect) {
   return {
     find: p(`SELECT "bucket", "mode", "rows", "version" FROM ${mar} WHERE "connector_id" = ? AND "table_name" = ? AND "month" = ?`),
     insert: p(`INSERT INTO ${mar} ("connector_id", "table_name", "month", "mode", "rows", "version", "updated_at") VALUES (?, ?, ?, ?, 0, 0, ${d.now}) RETURNING "bucket"`),
-    list: p(`SELECT "bucket", "table_name", "month", "mode", "rows", "version" FROM ${mar} WHERE "connector_id" = ? ORDER BY "month", "table_name"`),
-    drop: p(`DELETE FROM ${mar} WHERE "bucket" = ?`),
+    // Statements over a list of ids, built per list length (at most IN_LIST of them).
+    list: byLength((n) => p(`SELECT "bucket", "connector_id", "table_name", "month", "mode", "rows", "version" FROM ${mar} WHERE "connector_id" IN (${marks(n)}) ORDER BY "connector_id", "month", "table_name"`)),
+    keysOf: byLength((n) => p(`SELECT "bucket", "keys" FROM ${keys} WHERE "bucket" IN (${marks(n)}) ORDER BY "bucket", "id"`)),
+    dropKeysOf: byLength((n) => p(`DELETE FROM ${keys} WHERE "bucket" IN (${marks(n)})`)),
+    dropAll: byLength((n) => p(`DELETE FROM ${mar} WHERE "bucket" IN (${marks(n)})`)),
     keys: p(`SELECT "keys" FROM ${keys} WHERE "bucket" = ? ORDER BY "id"`),
     append: p(`INSERT INTO ${keys} ("bucket", "keys") VALUES (?, ?)`),
     dropKeys: p(`DELETE FROM ${keys} WHERE "bucket" = ?`),

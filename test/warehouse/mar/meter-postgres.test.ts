@@ -3,7 +3,7 @@ import { expect, it } from 'vitest'
 import { connectionOf, opsDdl } from '../../../src/sink/postgres/postgres-stores.js'
 import { postgresDialect } from '../../../src/sink/postgres/postgres-stores.js'
 import { sqlMarStorage } from '../../../src/warehouse/mar/sql-mar-storage.js'
-import { meter } from '../../../src/warehouse/mar/meter.js'
+import { mergeMar, meter } from '../../../src/warehouse/mar/meter.js'
 import type { SqlConnection } from '../../../src/warehouse/sql/sql-dialect.js'
 import { describeWithService, pgUnavailable, PG_URL, schemas } from '../../source/postgres/pg-service.js'
 
@@ -70,4 +70,71 @@ describeWithService('meter on Postgres: new keys in one round trip (appendKeysAt
       await b.end()
     }
   })
+})
+
+describeWithService('mergeMar on Postgres: a backfill\'s partitions merge in a handful of statements', 'PostgreSQL', down, () => {
+  const fresh = schemas('sluice_merge')
+
+  /** 64 partitions of 100 keys each, every one overlapping the next by 10, and the connector already holding keys 1…50. */
+  async function seeded(schema: string, client: pg.Client) {
+    await fresh.pool.query(`CREATE SCHEMA "${schema}"; ${opsDdl(schema)}`)
+    const storage = sqlMarStorage(connectionOf(client), postgresDialect(schema))
+    const month = { table: 't', month: '2026-11' }
+    await client.query('BEGIN')
+    await meter(storage, 'c', { ...month, keys: keys(1, 50) })
+    const parts: string[] = []
+    for (let i = 0; i < 64; i++) {
+      parts.push(`c#p${i}`)
+      // Two pages each: two blobs per partition bucket.
+      await meter(storage, `c#p${i}`, { ...month, keys: keys(i * 90 + 1, i * 90 + 60) })
+      await meter(storage, `c#p${i}`, { ...month, keys: keys(i * 90 + 50, i * 90 + 100) })
+    }
+    // Another month and table of one partition merge into their own buckets.
+    await meter(storage, 'c#p3', { table: 'u', month: '2026-11', keys: keys(1, 7) })
+    await meter(storage, 'c#p5', { table: 't', month: '2026-10', keys: keys(1, 4) })
+    await client.query('COMMIT')
+    return parts
+  }
+
+  async function stored(schema: string) {
+    const counts = await fresh.pool.query<{ connector_id: string; table_name: string; month: string; rows: string }>(`SELECT "connector_id", "table_name", "month", "rows" FROM "${schema}"."_sluice_mar" ORDER BY 1, 2, 3`)
+    const blobs = await fresh.pool.query<{ keys: Buffer; table_name: string; month: string }>(`SELECT k."keys", m."table_name", m."month" FROM "${schema}"."_sluice_mar_keys" k JOIN "${schema}"."_sluice_mar" m USING ("bucket") WHERE m."connector_id" = 'c' AND m."table_name" = 't' AND m."month" = '2026-11'`)
+    const all = blobs.rows.flatMap((r) => {
+      const words = new Uint32Array(r.keys.buffer.slice(r.keys.byteOffset, r.keys.byteOffset + r.keys.byteLength))
+      return Array.from({ length: words.length / 2 }, (_, i) => words[i * 2 + 1]!)
+    })
+    return { counts: counts.rows.map((r) => `${r.connector_id} ${r.table_name} ${r.month} ${r.rows}`), keys: all.sort((x, y) => x - y) }
+  }
+
+  for (const [name, readKeys] of [['one read of every key', undefined], ['reads of at most 1,000 keys', 1000]] as const) {
+    it(`64 partitions, overlapping each other and the connector: each key counted once, the partitions' buckets gone (${name})`, async () => {
+      const schema = fresh.next()
+      const client = new pg.Client({ connectionString: PG_URL })
+      await client.connect()
+      try {
+        const parts = await seeded(schema, client)
+        let statements = 0
+        const counted: SqlConnection = { query: (sql, params) => (statements++, connectionOf(client).query(sql, params)) }
+        // A fresh storage: nothing remembered from the metering above.
+        const storage = sqlMarStorage(counted, postgresDialect(schema))
+        await client.query('BEGIN')
+        await mergeMar(storage, 'c', parts, readKeys === undefined ? {} : { readKeys })
+        await client.query('COMMIT')
+        // However many partitions: list (1); per bucket merged into, find, read its keys, read the partitions' keys,
+        // append, update (5), plus insert and prune (2 + 1) for the two new ones; delete keys and buckets (2): 24.
+        if (readKeys === undefined) expect(statements).toBe(24)
+        else expect(statements).toBeGreaterThan(20) // 64 × 100 keys at 1,000 a read: several reads and appends
+        const after = await stored(schema)
+        expect(after.counts).toEqual(['c t 2026-10 4', 'c t 2026-11 5770', 'c u 2026-11 7'])
+        expect(after.keys).toEqual(Array.from({ length: 5770 }, (_, i) => i + 1))
+        // Run again: nothing left to merge, nothing changes.
+        await client.query('BEGIN')
+        await mergeMar(storage, 'c', parts)
+        await client.query('COMMIT')
+        expect(await stored(schema)).toEqual(after)
+      } finally {
+        await client.end()
+      }
+    })
+  }
 })
