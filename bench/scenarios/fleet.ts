@@ -161,7 +161,7 @@ async function printTimeline(port: number, startedPerf: number): Promise<void> {
       const busy = list.reduce((n, j) => n + (j.finishedOn! - j.processedOn!), 0)
       const gaps = list.slice(1).map((j, i) => j.processedOn! - list[i]!.finishedOn!)
       lastEnd = Math.max(lastEnd, list.at(-1)!.finishedOn!)
-      lines.push(`    ${w}: ${list.length} partitions, first start ${at(list[0]!.processedOn)}, last end ${at(list.at(-1)!.finishedOn)}, busy ${(busy / 1000).toFixed(2)} s, mean ${(busy / list.length).toFixed(0)} ms/partition, gaps ${gaps.reduce((a, b) => a + b, 0)} ms`)
+      lines.push(`    ${w}: ${list.length} partitions, first start ${at(list[0]!.processedOn)}, last end ${at(list.at(-1)!.finishedOn)}, first ${list[0]!.finishedOn! - list[0]!.processedOn!} ms, busy ${(busy / 1000).toFixed(2)} s, mean ${(busy / list.length).toFixed(0)} ms/partition, gaps ${gaps.reduce((a, b) => a + b, 0)} ms`)
     }
     lines.push(`  completion: last partition end ${at(lastEnd)} → run job end ${at(run?.finishedOn)} (${run?.finishedOn ? run.finishedOn - lastEnd : '?'} ms)`)
     process.stderr.write(`${lines.join('\n')}\n`)
