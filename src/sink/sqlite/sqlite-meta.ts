@@ -4,7 +4,7 @@ import type { SchemaChange } from '../../core/message.js'
 import type { SchemaHistoryEntry } from '../../contracts/sink.js'
 import type { TableLayout } from '../layout/table-layout.js'
 import type { SyncReport } from '../../contracts/sync-report.js'
-import { ROW_INDEX_DDL } from './sqlite-row-index.js'
+import { migrateRowIndex, ROW_INDEX_DDL } from './sqlite-row-index.js'
 import { errorEntry, historyColumns, historyEntry } from '../../warehouse/meta-rows.js'
 
 /** Meta tables of the SQLite destination (see DESIGN section 5). */
@@ -64,7 +64,8 @@ CREATE INDEX IF NOT EXISTS "_sluice_syncs_connector" ON "_sluice_syncs" ("connec
 ${ROW_INDEX_DDL}`
 
 /**
- * Brings meta tables made by earlier versions up to date (outside any transaction): `_sluice_state.epoch` (fencing, see `FleetRun`).
+ * Brings meta tables made by earlier versions up to date (outside any transaction): `_sluice_state.epoch` (fencing, see `FleetRun`),
+ * and the keyless row index's runs (`migrateRowIndex`).
  *
  * @example
  * ```ts
@@ -78,6 +79,7 @@ ${ROW_INDEX_DDL}`
 export function migrateMeta(db: Database): void {
   const columns = db.prepare(`SELECT "name" FROM pragma_table_info('_sluice_state')`).pluck().all() as string[]
   if (!columns.includes('epoch')) db.exec('ALTER TABLE "_sluice_state" ADD COLUMN "epoch" INTEGER NOT NULL DEFAULT 0')
+  migrateRowIndex(db)
 }
 
 /** Reads every persisted table layout, by source name. */

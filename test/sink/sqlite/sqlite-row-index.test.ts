@@ -39,7 +39,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     const path = freshPath()
     expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 500)), op.checkpoint({ n: 1 })]) })).error).toBeUndefined()
     // The first sync's rows moved into the index when it succeeded; none is a UNIQUE-index key.
-    expect(count(path, `SELECT count(*) FROM "_sluice_keyless_keys"`)).toBe(500)
+    expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(500)
     expect(count(path, `SELECT count(*) FROM pragma_index_list('k')`)).toBe(0)
     const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(250, 750)), op.delete('k', rows(0, 10)), op.checkpoint({ n: 2 })]) })
     expect(r.error).toBeUndefined()
@@ -52,7 +52,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     const path = freshPath()
     const crashed = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 300)), op.checkpoint({ n: 1 }), op.upsert('k', rows(300, 400))], true) })
     expect(crashed.status).toBe('failed')
-    expect(count(path, `SELECT count(*) FROM "_sluice_keyless_keys"`)).toBe(0) // no success, no merge: the rows are the tail
+    expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(0) // no success, no merge: the rows are the tail
     const resumed = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 400)), op.checkpoint({ n: 2 })]) })
     expect(resumed.error).toBeUndefined()
     expect(count(path, `SELECT count(*) FROM "k"`)).toBe(400)
@@ -97,8 +97,26 @@ describe('sqlite: keyless tables found through the row index', () => {
     }
     expect(count(path, `SELECT count(*) FROM "k"`)).toBe(20)
     expect(live(path)).toBe(20) // the old row, deleted, is live again: found by its key
-    expect(count(path, `SELECT count(*) FROM "_sluice_keyless_keys"`)).toBe(0)
+    expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(0)
     expect(((await sqlite({ path }).describe!())[0])).toEqual({ table: 'k', name: 'k', primaryKey: [], mode: 'upsert', columns: layout.columns })
+  })
+
+  it('a database whose row index is in the earlier layout (_sluice_keyless_keys) is indexed again into runs: no row is written twice', async () => {
+    const path = freshPath()
+    expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 300)), op.checkpoint({ n: 1 })]) })).error).toBeUndefined()
+    // As the earlier version left it: every row in one B-tree of keys, the mark past them, no runs.
+    const db = new Database(path)
+    db.exec(`CREATE TABLE "_sluice_keyless_keys" ("tbl" INTEGER NOT NULL, "k" INTEGER NOT NULL, "rid" INTEGER NOT NULL, PRIMARY KEY ("tbl", "k", "rid")) WITHOUT ROWID`)
+    db.exec(`INSERT INTO "_sluice_keyless_keys" SELECT 1, rowid, rowid FROM "k"`)
+    db.exec(`DELETE FROM "_sluice_keyless_runs"; DELETE FROM "_sluice_keyless_chunks"`)
+    db.close()
+    const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(100, 400)), op.delete('k', rows(0, 1)), op.checkpoint({ n: 2 })]) })
+    expect(r.error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(400)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(400)
+    expect(count(path, `SELECT count(*) FROM "k" WHERE "_sluice_deleted" = 1`)).toBe(1)
+    expect(count(path, `SELECT count(*) FROM sqlite_master WHERE "name" = '_sluice_keyless_keys'`)).toBe(0)
+    expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(400)
   })
 
   it('rows whose hashes share the 52-bit key are told apart by their _sluice_id', () => {
@@ -116,7 +134,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     }
     expect(index.find([b, a, `${'b'.repeat(64)}`])).toEqual([2, 1, undefined]) // from the tail
     index.merge()
-    expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_keys"`).pluck().get()).toBe(2)
+    expect(db.prepare(`SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`).pluck().get()).toBe(2)
     expect(new KeylessRowIndex(db, 'k').find([b, a, `${'b'.repeat(64)}`])).toEqual([2, 1, undefined]) // from the index
     db.exec('COMMIT')
   })
@@ -137,7 +155,7 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
       if (index.full) index.merge()
     }
     db.exec('COMMIT')
-    expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_keys"`).pluck().get()).toBe(1000) // 50 rows still in the tail
+    expect(db.prepare(`SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`).pluck().get()).toBe(1000) // 50 rows still in the tail
     const all = Array.from({ length: 1050 }, (_, i) => hex(i))
     expect(index.find(all)).toEqual(all.map((_, i) => i + 1))
     // A later run looking up a few rows searches the index directly (a Bloom filter would cost reading every key).
@@ -145,6 +163,64 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
     // A later run: the tail is read back from the table, the rest found through the index (behind a Bloom filter once it pays).
     const later = new KeylessRowIndex(db, 'k', 100)
     for (let round = 0; round < 3; round++) expect(later.find([...all, hex(-1)])).toEqual([...all.map((_, i) => i + 1), undefined])
+  })
+
+  it('runs of a size class merge into one when 16 are there; every row is found, in this run and the next', () => {
+    const db = new Database(':memory:')
+    db.exec(META_DDL)
+    db.exec(`CREATE TABLE "k" ("v" INTEGER, "_sluice_id" TEXT NOT NULL)`)
+    const insert = db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`)
+    const index = new KeylessRowIndex(db, 'k', 100)
+    const runs = () => db.prepare(`SELECT count(*) FROM "_sluice_keyless_runs"`).pluck().get() as number
+    const most = { runs: 0 }
+    db.exec('BEGIN')
+    for (let i = 0; i < 3_300; i++) {
+      index.add(hex(i), Number(insert.run(i, hex(i)).lastInsertRowid))
+      if (index.full) index.merge()
+      most.runs = Math.max(most.runs, runs())
+    }
+    db.exec('COMMIT')
+    // 33 tails of 100: the 16th run merged 16 into one, and again with the next 15.
+    expect(most.runs).toBe(15)
+    expect(runs()).toBe(3)
+    expect(db.prepare(`SELECT sum("keys") FROM "_sluice_keyless_runs"`).pluck().get()).toBe(3_300)
+    // Every chunk's entries in key order, no chunk listed twice, and every chunk belonging to a listed run.
+    const chunks = db.prepare(`SELECT "run", "first", "entries" FROM "_sluice_keyless_chunks" ORDER BY "run", "first"`).all() as { run: number; first: number; entries: Buffer }[]
+    let entries = 0
+    for (const c of chunks) {
+      const words = new Float64Array(c.entries.buffer.slice(c.entries.byteOffset, c.entries.byteOffset + c.entries.byteLength))
+      const n = words.length / 2
+      entries += n
+      expect(words[0]).toBe(c.first)
+      for (let e = 1; e < n; e++) expect(words[e]!).toBeGreaterThanOrEqual(words[e - 1]!)
+    }
+    expect(entries).toBe(3_300)
+    expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_chunks" WHERE "run" NOT IN (SELECT "run" FROM "_sluice_keyless_runs")`).pluck().get()).toBe(0)
+    const all = Array.from({ length: 3_300 }, (_, i) => hex(i))
+    expect(index.find([...all, hex(-1)])).toEqual([...all.map((_, i) => i + 1), undefined])
+    // A later run, without the Bloom filters: the same, first by searching each run, then behind filters.
+    const later = new KeylessRowIndex(db, 'k', 100)
+    for (let round = 0; round < 3; round++) expect(later.find([...all, hex(-1)])).toEqual([...all.map((_, i) => i + 1), undefined])
+  })
+
+  it('many rows sharing a 52-bit key stay in one chunk, found in a run among other rows', () => {
+    const db = new Database(':memory:')
+    db.exec(META_DDL)
+    db.exec(`CREATE TABLE "k" ("v" INTEGER, "_sluice_id" TEXT NOT NULL)`)
+    const insert = db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`)
+    const index = new KeylessRowIndex(db, 'k', 1_000)
+    // 90 ids agreeing on their first 13 hex digits (the key), among 200 others, so they straddle where chunks are cut.
+    const shared = Array.from({ length: 90 }, (_, i) => `${hex(0).slice(0, 13)}${hex(10_000 + i).slice(13)}`)
+    const ids = [...Array.from({ length: 200 }, (_, i) => hex(i + 1)), ...shared]
+    db.exec('BEGIN')
+    for (const [i, id] of ids.entries()) index.add(id, Number(insert.run(i, id).lastInsertRowid))
+    index.merge()
+    db.exec('COMMIT')
+    const chunks = db.prepare(`SELECT "entries" FROM "_sluice_keyless_chunks"`).pluck().all() as Buffer[]
+    const holding = chunks.map((b) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))).map((w) => w.subarray(0, w.length / 2).filter((k) => k === rowKey(shared[0]!)).length)
+    expect(holding.filter((n) => n > 0)).toEqual([90])
+    const fresh = new KeylessRowIndex(db, 'k', 1_000)
+    expect(fresh.find([...ids, `${hex(0).slice(0, 13)}${'0'.repeat(51)}`])).toEqual([...ids.map((_, i) => i + 1), undefined])
   })
 
   it('RowHashMap keeps a rowid per hash through growth', () => {
