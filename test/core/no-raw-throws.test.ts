@@ -16,7 +16,7 @@ const ALLOWED: Record<string, { readonly error: string; readonly why: string }> 
   'src/core/bigint-json.ts': { error: 'TypeError', why: "JSON.stringify's error for a cycle, caught by json-text and describe-unstorable, which code it" },
   'src/schema-drift/cast-column.ts': { error: 'RangeError', why: 'internal invariant: the drift decision nulls or refuses misfits before it casts' },
   'src/sink/sqlite/sqlite-writer.ts': { error: 'Error', why: 'internal invariant: a rebuilt row index maps every key to its row' },
-  'src/sink/sqlite/sqlite-row-index.ts': { error: 'Error', why: 'internal invariant: a rebuilt row index maps every key to its row' },
+  'src/sink/sqlite/sqlite-row-index.ts': { error: 'Error', why: 'internal invariant (one `invariant()` helper): a rebuilt row index maps every key to its row, and the runs a writer lists are there in its transaction' },
   'src/sink/sqlite/sqlite-thread-worker.ts': { error: 'Error', why: 'internal invariant: only sqlite({ thread: true }) starts the file, as a worker' },
   'src/http/read-body.ts': { error: 'UnsupportedCoding', why: 'a private marker, caught in readBody and turned into the caller coded error' },
   'src/schedule/run-schedule.ts': { error: 'RunFailed', why: 'a private marker for retry(), caught in runSchedule' },

@@ -79,7 +79,7 @@ export class KeylessRowIndex {
     if (found === undefined) {
       // A chunk the directory names is gone: the index changed under this run. Read it again.
       // internal invariant: every writer changes the marks with its runs; not reachable from input
-      if (rebuilt) throw new Error(`the row index of ${this.#table} lost a chunk it lists, even after reading it again`)
+      if (rebuilt) invariant(`the row index of ${this.#table} lost a chunk it lists, even after reading it again`)
       this.#forget()
       return this.find(hashes, keys, true)
     }
@@ -93,7 +93,7 @@ export class KeylessRowIndex {
       // Another row with the same 52 bits is a row of its own; a row of another key (or none) means rowids moved.
       if (id === null || rowKey(id) !== keys.hi[i]) {
         // internal invariant: a rebuilt index maps every key to its row; not reachable from input
-        if (rebuilt) throw new Error(`the row index of ${this.#table} points at rowid ${found.rids[n]}, which doesn't hold a row of its key, even after a rebuild`)
+        if (rebuilt) invariant(`the row index of ${this.#table} points at rowid ${found.rids[n]}, which doesn't hold a row of its key, even after a rebuild`)
         this.rebuild()
         return this.find(hashes, keys, true)
       }
@@ -292,7 +292,7 @@ export class KeylessRowIndex {
         if (++c.chunk >= c.run.chunks.length) return false
         const blob = chunk.get(c.run.chunks[c.chunk]!) as Uint8Array | undefined
         // internal invariant: runs merged are this process's, read in this transaction
-        if (!blob) throw new Error(`a chunk of run ${c.run.run} of ${this.#table}'s row index is gone`)
+        if (!blob) invariant(`a chunk of run ${c.run.run} of ${this.#table}'s row index is gone`)
         c.entries = entriesOf(blob)
         c.n = c.entries.length / 2
         c.at = 0
@@ -386,6 +386,13 @@ export class KeylessRowIndex {
       this.#indexedUpto = row.indexed_upto
       this.#keys = row.keys
       this.#runs = this.#readRuns()
+      if (this.#runs.reduce((n, r) => n + r.keys, 0) !== this.#keys) {
+        // The runs don't add up to the mark's count (some lost): index the whole table again.
+        this.#dropRuns()
+        this.#keys = 0
+        this.#indexRowsAbove(-1)
+        return this.#tail!
+      }
     } else {
       this.#id = Number(this.#stmt('INSERT INTO "_sluice_keyless_tables" ("name", "indexed_upto", "keys") VALUES (?, 0, 0)').run(this.#table).lastInsertRowid)
       this.#indexedUpto = 0
@@ -467,6 +474,11 @@ interface Run {
   bloom: KeyBloom | undefined
   /** Keys looked up in it without a Bloom filter. */
   probed: number
+}
+
+/** The row index's one raw throw: states its code relies on, which no input reaches (see the call sites). */
+function invariant(message: string): never {
+  throw new Error(message)
 }
 
 /** A chunk's blob as its entries: n keys then their n rowids (copied: a driver's buffer may be unaligned). */

@@ -119,6 +119,21 @@ describe('sqlite: keyless tables found through the row index', () => {
     expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(400)
   })
 
+  it('runs that no longer add up to the indexed count (one lost) have the table indexed again: no row is written twice', async () => {
+    const path = freshPath()
+    for (const [n, [from, to]] of [[0, 200], [200, 300]].entries()) {
+      expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(from, to)), op.checkpoint({ n })]) })).error).toBeUndefined()
+    }
+    const db = new Database(path)
+    expect(db.prepare(`SELECT count(*) FROM "_sluice_keyless_runs"`).pluck().get()).toBe(2)
+    db.exec(`DELETE FROM "_sluice_keyless_chunks" WHERE "run" = 1; DELETE FROM "_sluice_keyless_runs" WHERE "run" = 1`)
+    db.close()
+    expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 350)), op.checkpoint({ n: 3 })]) })).error).toBeUndefined()
+    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(350)
+    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(350)
+    expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(350)
+  })
+
   it('rows whose hashes share the 52-bit key are told apart by their _sluice_id', () => {
     const db = new Database(':memory:')
     db.exec(META_DDL)
