@@ -121,7 +121,7 @@ describe('sqlite: keyless tables found through the row index', () => {
 
   it('runs that no longer add up to the indexed count (one lost) have the table indexed again: no row is written twice', async () => {
     const path = freshPath()
-    for (const [n, [from, to]] of [[0, 200], [200, 300]].entries()) {
+    for (const [n, [from, to]] of ([[0, 200], [200, 300]] as const).entries()) {
       expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(from, to)), op.checkpoint({ n })]) })).error).toBeUndefined()
     }
     const db = new Database(path)
