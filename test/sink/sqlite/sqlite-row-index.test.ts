@@ -33,6 +33,11 @@ const count = (path: string, sql: string) => {
   }
 }
 const live = (path: string) => count(path, `SELECT count(*) FROM "k" WHERE "_sluice_deleted" = 0`)
+/** Table `k` holds `n` rows, each row once. */
+const eachOnce = (path: string, n: number) => {
+  expect(count(path, `SELECT count(*) FROM "k"`)).toBe(n)
+  expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(n)
+}
 
 describe('sqlite: keyless tables found through the row index', () => {
   it('replays rows committed by an earlier sync (indexed at its close) as updates, never as second copies; deletes find them too', async () => {
@@ -55,8 +60,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(0) // no success, no merge: the rows are the tail
     const resumed = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 400)), op.checkpoint({ n: 2 })]) })
     expect(resumed.error).toBeUndefined()
-    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(400)
-    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(400)
+    eachOnce(path, 400)
   })
 
   it('a batch repeating a row writes it once', async () => {
@@ -74,8 +78,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     db.close()
     const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(50, 150)), op.delete('k', rows(0, 1)), op.checkpoint({ n: 2 })]) })
     expect(r.error).toBeUndefined()
-    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(150)
-    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(150)
+    eachOnce(path, 150)
     expect(count(path, `SELECT count(*) FROM "k" WHERE "_sluice_deleted" = 1`)).toBe(1)
     expect(count(path, `SELECT "n" FROM "k" WHERE "_sluice_deleted" = 1`)).toBe(0)
   })
@@ -112,8 +115,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     db.close()
     const r = await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(100, 400)), op.delete('k', rows(0, 1)), op.checkpoint({ n: 2 })]) })
     expect(r.error).toBeUndefined()
-    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(400)
-    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(400)
+    eachOnce(path, 400)
     expect(count(path, `SELECT count(*) FROM "k" WHERE "_sluice_deleted" = 1`)).toBe(1)
     expect(count(path, `SELECT count(*) FROM sqlite_master WHERE "name" = '_sluice_keyless_keys'`)).toBe(0)
     expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(400)
@@ -129,8 +131,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     db.exec(`DELETE FROM "_sluice_keyless_chunks" WHERE "run" = 1; DELETE FROM "_sluice_keyless_runs" WHERE "run" = 1`)
     db.close()
     expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 350)), op.checkpoint({ n: 3 })]) })).error).toBeUndefined()
-    expect(count(path, `SELECT count(*) FROM "k"`)).toBe(350)
-    expect(count(path, `SELECT count(DISTINCT "_sluice_id") FROM "k"`)).toBe(350)
+    eachOnce(path, 350)
     expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(350)
   })
 
@@ -157,13 +158,18 @@ describe('sqlite: keyless tables found through the row index', () => {
 
 describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
   const hex = (i: number) => createHash('sha256').update(String(i)).digest('hex')
-
-  it('finds every row through a tail that moves into the index when full, then through the index and its Bloom filter in a later run', () => {
+  /** An in-memory database with a keyless table `k` and its row index (tails of `tailRows`). */
+  const indexTable = (tailRows: number) => {
     const db = new Database(':memory:')
     db.exec(META_DDL)
     db.exec(`CREATE TABLE "k" ("v" INTEGER, "_sluice_id" TEXT NOT NULL)`)
-    const insert = db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`)
-    const index = new KeylessRowIndex(db, 'k', 100)
+    return { db, insert: db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`), index: new KeylessRowIndex(db, 'k', tailRows) }
+  }
+  /** A chunk blob's float64 words: its keys, then their rowids. */
+  const wordsOf = (blob: Buffer) => new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength))
+
+  it('finds every row through a tail that moves into the index when full, then through the index and its Bloom filter in a later run', () => {
+    const { db, insert, index } = indexTable(100)
     db.exec('BEGIN')
     for (let i = 0; i < 1050; i++) {
       index.add(hex(i), Number(insert.run(i, hex(i)).lastInsertRowid))
@@ -181,11 +187,7 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
   })
 
   it('runs of a size class merge into one when 16 are there; every row is found, in this run and the next', () => {
-    const db = new Database(':memory:')
-    db.exec(META_DDL)
-    db.exec(`CREATE TABLE "k" ("v" INTEGER, "_sluice_id" TEXT NOT NULL)`)
-    const insert = db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`)
-    const index = new KeylessRowIndex(db, 'k', 100)
+    const { db, insert, index } = indexTable(100)
     const runs = () => db.prepare(`SELECT count(*) FROM "_sluice_keyless_runs"`).pluck().get() as number
     const most = { runs: 0 }
     db.exec('BEGIN')
@@ -203,7 +205,7 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
     const chunks = db.prepare(`SELECT "run", "first", "entries" FROM "_sluice_keyless_chunks" ORDER BY "run", "first"`).all() as { run: number; first: number; entries: Buffer }[]
     let entries = 0
     for (const c of chunks) {
-      const words = new Float64Array(c.entries.buffer.slice(c.entries.byteOffset, c.entries.byteOffset + c.entries.byteLength))
+      const words = wordsOf(c.entries)
       const n = words.length / 2
       entries += n
       expect(words[0]).toBe(c.first)
@@ -219,11 +221,7 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
   })
 
   it('many rows sharing a 52-bit key stay in one chunk, found in a run among other rows', () => {
-    const db = new Database(':memory:')
-    db.exec(META_DDL)
-    db.exec(`CREATE TABLE "k" ("v" INTEGER, "_sluice_id" TEXT NOT NULL)`)
-    const insert = db.prepare(`INSERT INTO "k" ("v", "_sluice_id") VALUES (?, ?)`)
-    const index = new KeylessRowIndex(db, 'k', 1_000)
+    const { db, insert, index } = indexTable(1_000)
     // 90 ids agreeing on their first 13 hex digits (the key), among 200 others, so they straddle where chunks are cut.
     const shared = Array.from({ length: 90 }, (_, i) => `${hex(0).slice(0, 13)}${hex(10_000 + i).slice(13)}`)
     const ids = [...Array.from({ length: 200 }, (_, i) => hex(i + 1)), ...shared]
@@ -232,7 +230,7 @@ describe('KeylessRowIndex, RowHashMap and KeyBloom', () => {
     index.merge()
     db.exec('COMMIT')
     const chunks = db.prepare(`SELECT "entries" FROM "_sluice_keyless_chunks"`).pluck().all() as Buffer[]
-    const holding = chunks.map((b) => new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))).map((w) => w.subarray(0, w.length / 2).filter((k) => k === rowKey(shared[0]!)).length)
+    const holding = chunks.map(wordsOf).map((w) => w.subarray(0, w.length / 2).filter((k) => k === rowKey(shared[0]!)).length)
     expect(holding.filter((n) => n > 0)).toEqual([90])
     const fresh = new KeylessRowIndex(db, 'k', 1_000)
     expect(fresh.find([...ids, `${hex(0).slice(0, 13)}${'0'.repeat(51)}`])).toEqual([...ids.map((_, i) => i + 1), undefined])
