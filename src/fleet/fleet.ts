@@ -88,6 +88,9 @@ export interface Fleet {
   close(): Promise<void>
 }
 
+/** How often `finished` looks at its job without an event. */
+const POLL_MS = 200
+
 /**
  * A fleet of sluice connectors on BullMQ (Redis): schedules become BullMQ job schedulers, runs
  * become jobs that any number of {@link runWorker} processes take; a backfill a source can split
@@ -109,9 +112,6 @@ export interface Fleet {
  * const outcome = await (await f.sync('orders')).finished()
  * ```
  */
-/** How often `finished` looks at its job without an event. */
-const POLL_MS = 200
-
 export async function fleet(options: FleetOptions): Promise<Fleet> {
   const where = 'fleet'
   knownOptions(options, { connection: true, connectors: true, prefix: true, attempts: true, backoff: true, apis: true }, where)
