@@ -386,8 +386,8 @@ export class KeylessRowIndex {
       this.#indexedUpto = row.indexed_upto
       this.#keys = row.keys
       this.#runs = this.#readRuns()
-      if (this.#runs.reduce((n, r) => n + r.keys, 0) !== this.#keys) {
-        // The runs don't add up to the mark's count (some lost): index the whole table again.
+      if (this.#runs.reduce((n, r) => n + r.keys, 0) !== this.#keys || this.#runs.some((r) => r.keys > 0 && r.chunks.length === 0)) {
+        // The runs don't add up to the mark's count, or one lost its chunks: index the whole table again.
         this.#dropRuns()
         this.#keys = 0
         this.#indexRowsAbove(-1)

@@ -121,7 +121,7 @@ describe('sqlite: keyless tables found through the row index', () => {
     expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(400)
   })
 
-  it('runs that no longer add up to the indexed count (one lost) have the table indexed again: no row is written twice', async () => {
+  it('runs that no longer add up to the indexed count (one lost), or without their chunks, have the table indexed again: no row is written twice', async () => {
     const path = freshPath()
     for (const [n, [from, to]] of ([[0, 200], [200, 300]] as const).entries()) {
       expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(from, to)), op.checkpoint({ n })]) })).error).toBeUndefined()
@@ -133,6 +133,12 @@ describe('sqlite: keyless tables found through the row index', () => {
     expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 350)), op.checkpoint({ n: 3 })]) })).error).toBeUndefined()
     eachOnce(path, 350)
     expect(count(path, `SELECT coalesce(sum("keys"), 0) FROM "_sluice_keyless_runs"`)).toBe(350)
+    // A run listed without its chunks: the same.
+    const again = new Database(path)
+    again.exec(`DELETE FROM "_sluice_keyless_chunks"`)
+    again.close()
+    expect((await sync({ destination: sqlite({ path }), source: source([op.upsert('k', rows(0, 400)), op.checkpoint({ n: 4 })]) })).error).toBeUndefined()
+    eachOnce(path, 400)
   })
 
   it('rows whose hashes share the 52-bit key are told apart by their _sluice_id', () => {
