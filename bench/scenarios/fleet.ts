@@ -18,7 +18,8 @@
  * destination row for row (count, distinct ids, content hash).
  *
  * Env: `BENCH_ROWS` (default 200_000 for this scenario), `BENCH_REPEAT` (default 1 here), `BENCH_FLEET_WORKERS`
- * (default `1,2,4,8`), `BENCH_FLEET_LATENCY_MS` (default 50). Cases: `raw`, `fleet`, `fleet-warm` (the
+ * (default `1,2,4,8`), `BENCH_FLEET_LATENCY_MS` (default 50), `BENCH_FLEET_TIMELINE=1` (after each timed fleet
+ * run, print from BullMQ's job timestamps when each worker ran its partitions and how long the completion took). Cases: `raw`, `fleet`, `fleet-warm` (the
  * same workers after one untimed backfill: JIT, pools and tables warm, as in a fleet that has been
  * running), `one-process` (`npm run bench -- fleet:fleet`).
  */
