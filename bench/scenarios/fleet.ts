@@ -37,6 +37,7 @@ import { expectedContentHash, fleetApiChild } from '../../test/fleet/support/fle
 import { dropSchema, itemsConnector, itemsSource, PG_URL, uniqueSchema } from '../../test/fleet/support/fleet-connector.js'
 import { tableSummary } from '../../test/fleet/support/destination-check.js'
 import { workerPool } from '../../test/fleet/support/worker-pool.js'
+import { PARTITION, queueName, RUN } from '../../src/fleet/queue-names.js'
 
 const PARTITIONS = 64
 const PAGE = 500
@@ -146,13 +147,13 @@ async function runFleet(url: string, rows: number, n: number, warm = false): Pro
  */
 async function printTimeline(port: number, startedPerf: number): Promise<void> {
   const { Queue } = await import('bullmq')
-  const queue = new Queue('default', { connection: { host: '127.0.0.1', port }, prefix: 'sluice' })
+  const queue = new Queue(queueName(undefined), { connection: { host: '127.0.0.1', port }, prefix: 'sluice' }) // the items connector names no API; worker-child's default prefix
   try {
     const jobs = await queue.getJobs(['completed'], 0, -1)
     const t0 = Date.now() - (performance.now() - startedPerf)
     const at = (ms: number | undefined) => (((ms ?? t0) - t0) / 1000).toFixed(2)
-    const run = jobs.filter((j) => j.name === 'run').sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))[0]
-    const parts = jobs.filter((j) => j.name === 'partition' && run && j.id!.startsWith(`${run.id}.`))
+    const run = jobs.filter((j) => j.name === RUN).sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))[0]
+    const parts = jobs.filter((j) => j.name === PARTITION && run && j.id!.startsWith(`${run.id}.`))
     const byWorker = new Map<string, typeof parts>()
     for (const j of parts) byWorker.set(j.processedBy ?? '?', [...(byWorker.get(j.processedBy ?? '?') ?? []), j])
     const lines = [`  timeline (s from enqueue): run job start ${at(run?.processedOn)}, end ${at(run?.finishedOn)}`]

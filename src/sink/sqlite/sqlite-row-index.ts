@@ -158,7 +158,7 @@ export class KeylessRowIndex {
       for (let p = 0; p < keys.length; p++) {
         const k = keys[p]!
         if (bloom && !bloom.mightHave(k)) continue
-        const c = lastAtOrBelow(run.firsts, run.firsts.length, k)
+        const c = lastAtOrBelow(run.firsts, k)
         if (c < 0) continue
         const list = byChunk.get(c)
         if (list) list.push(p)
@@ -488,10 +488,10 @@ function entriesOf(blob: Uint8Array): Float64Array {
   return out
 }
 
-/** The last position in `sorted[0, n)` holding a value ≤ `k`, or -1. */
-function lastAtOrBelow(sorted: Float64Array, n: number, k: number): number {
+/** The last position in `sorted` holding a value ≤ `k`, or -1. */
+function lastAtOrBelow(sorted: Float64Array, k: number): number {
   let lo = 0
-  let hi = n
+  let hi = sorted.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
     if (sorted[mid]! <= k) lo = mid + 1

@@ -153,10 +153,8 @@ function monthBefore(month: string): string {
   return new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 7)
 }
 
-/** A merge reads the partitions' keys this many at most at a time (8 bytes each), in as few reads as that allows (`limits.readKeys`). */
+/** A merge reads the partitions' keys this many at most at a time (8 bytes each), in as few reads as that allows (`limits.readKeys`; the storage splits long id lists itself). */
 const MERGE_READ_KEYS = 1 << 20
-/** …and at most this many buckets per read (the statement's parameters). */
-const MERGE_READ_BUCKETS = 500
 
 /**
  * Merges the MAR of other connector ids (a completed backfill's partitions) into `connectorId`'s,
@@ -215,7 +213,7 @@ async function mergeKeys(storage: MarStorage, into: MarBucket, list: readonly Li
   for (let at = 0; at < list.length; ) {
     // A batch: as many buckets as fit `readKeys` keys (at least one).
     let end = at + 1
-    for (let n = list[at]!.rows; end < list.length && end - at < MERGE_READ_BUCKETS && n + list[end]!.rows <= readKeys; end++) n += list[end]!.rows
+    for (let n = list[at]!.rows; end < list.length && n + list[end]!.rows <= readKeys; end++) n += list[end]!.rows
     const batch = list.slice(at, end)
     at = end
     const blobs = await storage.readKeysOf!(batch.map((b) => b.id))
@@ -247,15 +245,14 @@ function concatKeys(parts: readonly MarKeys[], words: number): MarKeys {
 }
 
 async function mergeSketches(storage: MarStorage, into: MarBucket, list: readonly ListedBucket[]): Promise<void> {
-  let merged: HyperLogLog | undefined
+  const ours = await storage.readSketch(into.id)
+  let merged = ours ? HyperLogLog.fromBytes(ours) : undefined
+  let changed = false
   for (const b of list) {
     const theirs = await storage.readSketch(b.id)
     if (!theirs) continue
-    if (!merged) {
-      const ours = await storage.readSketch(into.id)
-      merged = ours ? HyperLogLog.fromBytes(ours) : undefined
-    }
     merged = merged ? merged.merge(HyperLogLog.fromBytes(theirs)) : HyperLogLog.fromBytes(theirs)
+    changed = true
   }
-  if (merged) await storage.updateBucket(into.id, Math.round(merged.estimate()), merged.toBytes())
+  if (changed) await storage.updateBucket(into.id, Math.round(merged!.estimate()), merged!.toBytes())
 }
