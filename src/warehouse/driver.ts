@@ -59,10 +59,23 @@ export interface FleetDriver {
    * `epoch`, and otherwise rolls back with `FENCED` (undefined: the row is gone).
    */
   holdEpoch(args: { readonly connectorId: string; readonly epoch: number }): Promise<number | undefined>
+  /**
+   * What is committed now of `table`: its layout (undefined: none) and every name taken in the
+   * destination's namespace. With `lock`, first waits for the destination's layout lock and holds
+   * it until this transaction ends, so schema changes are serialised among its writers (and the
+   * read sees every change committed before the lock was granted).
+   */
+  committedLayout(table: string, lock: boolean): Promise<CommittedLayout>
   /** Deletes these connectors' state rows (a completed backfill's partitions); resolves to their latest write time (ms; 0 if none). */
   dropStates(connectorIds: readonly string[]): Promise<number>
   /** The MAR buckets on the sync's connection, where a completion merges its partitions' counts. */
   readonly mar: MarStorage
+}
+
+/** A table's layout as another writer may have committed it, and the names taken next to it (`FleetDriver.committedLayout`). */
+export interface CommittedLayout {
+  readonly layout: TableLayout | undefined
+  readonly taken: readonly string[]
 }
 
 /** The connector's row of `_sluice_state`, saved with each checkpoint. */

@@ -41,6 +41,8 @@ export class WarehouseRun {
   /** Drivers with `replayOnAlter`: what a rollback must write again. */
   readonly #journal: ReplayJournal | undefined
   #inTransaction = false
+  /** The open transaction holds writes (rows, errors, MAR counts or DDL) that must commit with a checkpoint. */
+  #written = false
   /** Write time of the open transaction's rows (ISO). */
   #synced = ''
   /** Tables whose pending truncate is applied at the next checkpoint (see `TruncateMessage.when`). */
@@ -95,12 +97,47 @@ export class WarehouseRun {
       if (layout && this.#plan.created(message.table)) await this.#writeRows(layout, message as RecordsMessage)
       return []
     }
-    const step = await this.#step(message)
+    const planned = await this.#step(message)
+    const { step, locked } = this.#fleet && planned.changes.length > 0 ? await this.#sharedStep(message, planned) : { step: planned, locked: false }
     if (this.#journal?.needsReplay(step)) return this.#replay(step)
     await this.#applyStep(step)
+    if (locked && !this.#written) await this.#commitSchemaChange()
     // Also into a table not created yet: the writer then refuses the batch that lacks its key columns.
     if (message.kind === 'records') await this.#writeRows(step.after, message)
+    else this.#written = true
     return step.changes.map((change) => ({ table: step.table, change }))
+  }
+
+  /**
+   * A fleet run shares the destination with other writers, which may have created or changed the
+   * table since this run loaded its layouts (a backfill's partitions all start on the same new
+   * table). Its schema change is planned again from the committed layout; if one remains, it
+   * waits for the destination's layout lock (held until this transaction ends) and is planned once
+   * more from what is committed by then: no writer creates a table twice, adds a column twice or
+   * saves a layout that lacks another's columns.
+   */
+  async #sharedStep(message: RecordsMessage | SchemaMessage, planned: PlannedStep): Promise<{ step: PlannedStep; locked: boolean }> {
+    const again = async (lock: boolean): Promise<PlannedStep> => {
+      const committed = await this.#guard('reading the committed table layout', { table: planned.table }, () => this.#fleet!.committedLayout(planned.table, lock))
+      this.#plan.refresh(planned.table, committed.layout, committed.taken)
+      return this.#plan.step(message)
+    }
+    const step = await again(false)
+    return step.changes.length === 0 ? { step, locked: false } : { step: await again(true), locked: true }
+  }
+
+  /**
+   * A fleet run's schema change (or, when another writer made it first, nothing) in a transaction
+   * that holds nothing else is committed at once (fenced, as every commit): the layout lock other
+   * writers wait on is held for a few statements, not until this run's next checkpoint. The table
+   * or columns stay if the run fails later; its rows never commit without its state.
+   */
+  async #commitSchemaChange(): Promise<void> {
+    await this.#holdEpoch(undefined)
+    this.#inTransaction = false
+    await this.#guard('committing a schema change', {}, () => this.#driver.commit({}))
+    this.#journal?.committed(this.#plan)
+    await this.#begin()
   }
 
   /** Writes error records in the open transaction (the `recordErrors` of a sink). */
@@ -115,6 +152,7 @@ export class WarehouseRun {
   async inTransaction<T>(work: () => Promise<T>): Promise<T> {
     if (!this.#inTransaction) await this.#begin()
     this.#journal?.remember({ redo: work })
+    this.#written = true
     return work()
   }
 
@@ -226,13 +264,15 @@ export class WarehouseRun {
   }
 
   async #writeRows(layout: TableLayout, message: RecordsMessage): Promise<void> {
+    this.#written = true
     // History versions need a start time of their own per batch: two batches of one key in one transaction are two versions.
     const synced = layout.mode === 'history' ? new Date(this.#truncates.tick()).toISOString() : this.#synced
     const column = matchColumn(message)
-    const changed =
+    const changed = await this.#guard(`writing rows of table ${layout.name}`, { table: layout.table }, async () =>
       column === undefined
-        ? await this.#driver.write({ layout, op: message.op, batch: message.batch, synced })
-        : await this.#driver.deleteMatching({ layout, column, batch: message.batch, synced })
+        ? this.#driver.write({ layout, op: message.op, batch: message.batch, synced })
+        : this.#driver.deleteMatching({ layout, column, batch: message.batch, synced }),
+    )
     if (changed) this.#journal?.updated(layout.table)
   }
 
@@ -317,6 +357,7 @@ export class WarehouseRun {
   /** A new transaction is open: its rows get the next write time. */
   #opened(): void {
     this.#inTransaction = true
+    this.#written = false
     this.#synced = new Date(this.#truncates.tick()).toISOString()
   }
 

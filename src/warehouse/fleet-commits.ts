@@ -1,7 +1,7 @@
 import { SluiceError } from '../core/sluice-error.js'
 import type { DeferredTruncates } from '../sink/layout/deferred-truncates.js'
 import type { FleetRun } from '../contracts/sink.js'
-import type { FleetDriver, SavedMeta, WarehouseDriver } from './driver.js'
+import type { CommittedLayout, FleetDriver, SavedMeta, WarehouseDriver } from './driver.js'
 import { fenced } from './fenced.js'
 import { mergeMar } from './mar/meter.js'
 
@@ -88,6 +88,11 @@ export class FleetCommits {
   async hold(): Promise<SluiceError | undefined> {
     const found = await this.#driver.holdEpoch({ connectorId: this.#connectorId, epoch: this.#run.epoch })
     return found === this.#run.epoch ? undefined : fenced(this.#name, this.#connectorId, this.#run.epoch, found)
+  }
+
+  /** `table` as committed now; with `lock`, after taking the destination's layout lock until the transaction ends (`FleetDriver.committedLayout`). */
+  committedLayout(table: string, lock: boolean): Promise<CommittedLayout> {
+    return this.#driver.committedLayout(table, lock)
   }
 
   /** A completion whose partitions are not merged yet: its next commit (checkpoint or close) completes it. */

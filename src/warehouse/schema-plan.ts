@@ -68,6 +68,26 @@ export class SchemaPlan {
     return { table, before, after, changes: [...declared.changes, ...changes], isNew: false }
   }
 
+  /**
+   * What another writer of a shared destination committed replaces what this plan assumed of
+   * `table`: its layout (undefined: the table doesn't exist yet) and the names now taken. The
+   * table's declared columns are checked again at its next step.
+   */
+  refresh(table: string, layout: TableLayout | undefined, taken: readonly string[]): void {
+    this.take(taken)
+    this.#declaredChecked.delete(table)
+    if (layout) {
+      this.#layouts.set(table, layout)
+      this.#created.add(table)
+      this.#taken.add(layout.name)
+      return
+    }
+    this.#created.delete(table)
+    // Still to create: under the planned name, unless another table took it meanwhile (then planned again).
+    const planned = this.#layouts.get(table)
+    if (planned && taken.includes(planned.name)) this.#layouts.delete(table)
+  }
+
   /** Names the destination uses that the plan must not give a table (read again before a new table is planned). */
   take(names: Iterable<string>): void {
     for (const name of names) this.#taken.add(name)

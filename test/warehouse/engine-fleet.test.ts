@@ -54,6 +54,26 @@ describe('the engine in a fleet', () => {
     }
   })
 
+  it('partitions that all opened before their table existed create it once, and each adds only the columns still missing', async () => {
+    const store = memoryStore()
+    const open = async (key: string) => {
+      store.states.set(`c#${key}`, { pending: {}, lastSynced: 0, epoch: 1 })
+      return (await WarehouseRun.open(memoryDriver(store), { connectorId: `c#${key}`, syncId: key, tables: [{ table: 'r', primaryKey: ['id'] }], fleet: { epoch: 1, partitionOf: 'c' } })).run
+    }
+    const [a, b, c] = [await open('a'), await open('b'), await open('c')]
+    store.states.set('c', { pending: {}, lastSynced: 0, epoch: 1 })
+    expect(await a.write({ kind: 'records', table: 'r', op: 'upsert', batch: batchFromRows([{ id: 1, x: 'a' }]) })).toEqual([{ table: 'r', change: expect.objectContaining({ type: 'create_table' }) }])
+    // b's rows carry a column a's didn't: b adds it to a's table; c's columns are all there by then.
+    expect(await b.write({ kind: 'records', table: 'r', op: 'upsert', batch: batchFromRows([{ id: 2, x: 'b', y: 1 }]) })).toEqual([{ table: 'r', change: { type: 'add_column', column: 'y', columnType: 'INT' } }])
+    expect(await c.write({ kind: 'records', table: 'r', op: 'upsert', batch: batchFromRows([{ id: 3, y: 2, x: 'c' }]) })).toEqual([])
+    for (const [run, n] of [[a, 1], [b, 2], [c, 3]] as const) {
+      await run.checkpoint(`{"n":${n}}`)
+      await run.close(true, report)
+    }
+    expect(committedRows(store.tables.get('r')).map((r) => [r.id, r.x, r.y])).toEqual([[1, 'a', null], [2, 'b', 1], [3, 'c', 2]])
+    expect(store.history.map((h) => [h.change, h.column, h.syncId])).toEqual([['create_table', null, 'a'], ['add_column', 'y', 'b']])
+  })
+
   it('fence keeps an earlier pending truncate and puts a new one after the connector\'s last write', () => {
     const last = Date.UTC(2026, 11, 2)
     expect(fencedPending({ pending: { a: '2026-01-01T00:00:00.000Z' }, lastSynced: last }, ['a', 'b'], last - HOUR)).toEqual({

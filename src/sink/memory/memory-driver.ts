@@ -138,6 +138,22 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
     for (const done of held) done()
     held = []
   }
+  /** The locks this transaction holds. */
+  const owned = new Set<Promise<void> | undefined>()
+  /** Takes lock `key` of `locks` until this transaction ends (already held by it: nothing to wait for). */
+  const hold = async (locks: Map<string, Promise<void>>, key: string): Promise<void> => {
+    if (owned.has(locks.get(key))) return
+    while (locks.has(key)) await locks.get(key)
+    let done!: () => void
+    const lock = new Promise<void>((resolve) => (done = resolve))
+    locks.set(key, lock)
+    owned.add(lock)
+    held.push(() => {
+      locks.delete(key)
+      owned.delete(lock)
+      done()
+    })
+  }
 
   return {
     name: 'memory',
@@ -225,14 +241,12 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
       },
       async holdEpoch({ connectorId }) {
         // As a row lock: a fence of this connector id waits until this transaction ends.
-        while (store.locks.has(connectorId)) await store.locks.get(connectorId)
-        let done!: () => void
-        store.locks.set(connectorId, new Promise<void>((resolve) => (done = resolve)))
-        held.push(() => {
-          store.locks.delete(connectorId)
-          done()
-        })
+        await hold(store.locks, connectorId)
         return store.states.get(connectorId)?.epoch
+      },
+      async committedLayout(name, lock) {
+        if (lock) await hold(store.layoutLocks, '')
+        return { layout: tables.get(name)?.layout, taken: [...tables.values()].map((t) => t.layout.name) }
       },
       async dropStates(connectorIds) {
         let last = 0

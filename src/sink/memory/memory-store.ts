@@ -35,6 +35,8 @@ export interface MemoryStore {
   lastWrite: number
   /** State rows an open transaction holds (fleet `holdEpoch`), settled when it ends: a fence waits for them. */
   readonly locks: Map<string, Promise<void>>
+  /** The lock on table layouts (fleet `lockLayout`, one key: ''), held by a transaction that changes a table until it ends. */
+  readonly layoutLocks: Map<string, Promise<void>>
   /** MAR buckets, in the same undo log as the data (the sink's MAR store and a completion's merge). */
   readonly mar: MemoryMarStorage
 }
@@ -42,7 +44,7 @@ export interface MemoryStore {
 /** An empty memory warehouse. */
 export function memoryStore(): MemoryStore {
   const store: MemoryStore = {
-    tables: new Map(), states: new Map(), syncs: [], errors: [], history: [], undo: [], lastWrite: 0, locks: new Map(),
+    tables: new Map(), states: new Map(), syncs: [], errors: [], history: [], undo: [], lastWrite: 0, locks: new Map(), layoutLocks: new Map(),
     mar: new MemoryMarStorage((step) => void store.undo.push(step)),
   }
   return store

@@ -5,7 +5,7 @@ import type { WarehouseDriver } from '../../warehouse/driver.js'
 import { pgError } from '../../db/postgres-connection.js'
 import { createTableSql, pgType, qualified } from './postgres-ddl.js'
 import { truncateSql } from './postgres-merge.js'
-import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout, saveStateSql } from './postgres-meta.js'
+import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout, saveStateSql, takenNamesSql } from './postgres-meta.js'
 import { migrateColumn } from './postgres-migrate.js'
 import { postgresFleet } from './postgres-fleet.js'
 import { PostgresTableWriter } from './postgres-writer.js'
@@ -47,11 +47,7 @@ export function postgresDriver(client: pg.PoolClient, schema: string): PostgresD
       return { layouts: await loadLayouts(client, schema), ...(await loadState(client, schema, connectorId)) }
     },
     async takenNames() {
-      const r = await client.query<{ name: string }>(
-        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1`,
-        [schema],
-      )
-      return r.rows.map((row) => row.name)
+      return (await client.query<{ name: string }>(takenNamesSql(schema))).rows.map((row) => row.name)
     },
     async begin() {
       await client.query('BEGIN')

@@ -1,9 +1,11 @@
 import type pg from 'pg'
 import { quoteIdent } from '../../core/normalize-name.js'
+import { quoteLiteral } from '../../db/postgres-connection.js'
+import type { TableLayout } from '../layout/table-layout.js'
 import type { FleetDriver } from '../../warehouse/driver.js'
 import { fencedPending, type FenceArgs } from '../../warehouse/fence-row.js'
 import { sqlMarStorage } from '../../warehouse/mar/sql-mar-storage.js'
-import { loadState } from './postgres-meta.js'
+import { loadState, takenNamesSql } from './postgres-meta.js'
 import { connectionOf, postgresDialect } from './postgres-stores.js'
 
 type Queryable = Pick<pg.PoolClient, 'query'>
@@ -74,6 +76,16 @@ export function postgresFleet(client: pg.PoolClient, schema: string): FleetDrive
     async holdEpoch({ connectorId }) {
       const r = await client.query<{ epoch: string }>(`SELECT "epoch" FROM ${t} WHERE "connector_id" = $1 FOR UPDATE`, [connectorId])
       return r.rows[0] ? Number(r.rows[0].epoch) : undefined
+    },
+    async committedLayout(table, lock) {
+      // One round trip. Under READ COMMITTED each statement reads with a snapshot of its own: the reads' are taken after the lock was granted.
+      const results = (await client.query(
+        `${lock ? `SELECT pg_advisory_xact_lock(hashtext(${quoteLiteral(`sluice-layouts:${schema}`)}));` : ''}
+         SELECT "layout" FROM ${quoteIdent(schema)}."_sluice_tables" WHERE "source_name" = ${quoteLiteral(table)} ORDER BY "name" DESC LIMIT 1;
+         ${takenNamesSql(schema)}`,
+      )) as unknown as pg.QueryResult[]
+      const [found, names] = results.slice(-2) as [pg.QueryResult<{ layout: TableLayout }>, pg.QueryResult<{ name: string }>]
+      return { layout: found.rows[0]?.layout, taken: names.rows.map((row) => row.name) }
     },
     async dropStates(connectorIds) {
       if (connectorIds.length === 0) return 0

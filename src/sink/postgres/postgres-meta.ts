@@ -110,6 +110,11 @@ export async function hasMeta(client: Queryable, schema: string): Promise<boolea
   return r.rows[0]?.ok === true
 }
 
+/** The names used in the schema's namespace (tables, indexes, sequences, views): one `name` column. */
+export function takenNamesSql(schema: string): string {
+  return `SELECT c.relname AS "name" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${quoteLiteral(schema)}`
+}
+
 /** Every persisted table layout, by source name. */
 export async function loadLayouts(client: Queryable, schema: string): Promise<Map<string, TableLayout>> {
   const r = await client.query<{ layout: TableLayout }>(`SELECT "layout" FROM ${quoteIdent(schema)}."_sluice_tables" ORDER BY "name"`)

@@ -7,7 +7,7 @@ import type { WarehouseDriver } from '../../warehouse/driver.js'
 import { createTableSql, indexedByRowIndex, migrateColumn, sqliteType, widenRewrites } from './sqlite-ddl.js'
 import { migrateToHistory } from './sqlite-history-migration.js'
 import { sqliteFleet } from './sqlite-fleet.js'
-import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout } from './sqlite-meta.js'
+import { insertErrors, insertHistory, loadLayouts, loadState, recordSync, saveLayout, takenNames } from './sqlite-meta.js'
 import { KeylessRowIndex } from './sqlite-row-index.js'
 import { SqliteTableWriter } from './sqlite-writer.js'
 
@@ -58,9 +58,7 @@ export function sqliteDriver(db: Database.Database): WarehouseDriver {
       return { layouts, ...loadState(db, connectorId) }
     },
     async takenNames() {
-      // Tables and indexes share one namespace in SQLite.
-      const rows = db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger')`).pluck().all() as string[]
-      return rows
+      return takenNames(db)
     },
     begin() {
       db.exec('BEGIN IMMEDIATE')

@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { FleetDriver } from '../../warehouse/driver.js'
+import type { TableLayout } from '../layout/table-layout.js'
 import { fencedPending, type FenceArgs } from '../../warehouse/fence-row.js'
 import { sqlMarStorage } from '../../warehouse/mar/sql-mar-storage.js'
-import { loadState } from './sqlite-meta.js'
+import { loadState, takenNames } from './sqlite-meta.js'
 import { connectionOf, SQLITE_DIALECT } from './sqlite-stores.js'
 
 /**
@@ -51,6 +52,11 @@ export function sqliteFleet(db: Database): FleetDriver {
     async holdEpoch({ connectorId }) {
       const row = db.prepare('SELECT "epoch" FROM "_sluice_state" WHERE "connector_id" = ?').get(connectorId) as { epoch: number } | undefined
       return row === undefined ? undefined : Number(row.epoch)
+    },
+    async committedLayout(table) {
+      // Locked or not: the transaction's BEGIN IMMEDIATE holds the one write lock, so no other writer changes a layout before it ends.
+      const row = db.prepare('SELECT "layout" FROM "_sluice_tables" WHERE "source_name" = ?').get(table) as { layout: string } | undefined
+      return { layout: row ? (JSON.parse(row.layout) as TableLayout) : undefined, taken: takenNames(db) }
     },
     async dropStates(connectorIds) {
       let last = 0

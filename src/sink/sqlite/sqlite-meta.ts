@@ -82,6 +82,11 @@ export function migrateMeta(db: Database): void {
   migrateRowIndex(db)
 }
 
+/** The names used in the database's one namespace (tables, indexes, views, triggers). */
+export function takenNames(db: Database): string[] {
+  return db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger')`).pluck().all() as string[]
+}
+
 /** Reads every persisted table layout, by source name. */
 export function loadLayouts(db: Database): Map<string, TableLayout> {
   const rows = db.prepare('SELECT "layout" FROM "_sluice_tables"').all() as { layout: string }[]
