@@ -26,7 +26,8 @@ beforeAll(async () => {
     span: SPAN,
     latencyMs: 25, // ~0.4 s of pages per partition: a worker is caught mid-partition
     attempts: 10,
-    workerEnv: { FLEET_LOCK_MS: '1500', FLEET_STALLED_MS: '500', FLEET_LOG_LEVEL: 'debug' }, // debug: checkpoint lines
+    // debug: checkpoint lines; a checkpoint after every page of 500, so a worker is caught between two commits of a partition.
+    workerEnv: { FLEET_LOCK_MS: '1500', FLEET_STALLED_MS: '500', FLEET_LOG_LEVEL: 'debug', FLEET_CHECKPOINT_ROWS: '500' },
   })
   reference = await singleProcessMar(rig.api.url, SPAN)
 }, 120_000)

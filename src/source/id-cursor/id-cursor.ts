@@ -5,6 +5,7 @@ import { parseTableSpecs } from '../../core/table-spec.js'
 import { adaptiveSize } from '../../retry/adaptive-size.js'
 import { exponentialBackoff, type RetryPolicy } from '../../retry/backoff.js'
 import { configInvalid, knownOptions, oneOf, positiveInteger } from '../../core/check-option.js'
+import { parseCheckpointEvery } from '../../core/checkpoint-every.js'
 import { systemClock, type Clock } from '../../core/clock.js'
 import { op } from '../op.js'
 import type { Source } from '../../contracts/source.js'
@@ -54,6 +55,12 @@ export interface IdCursorOptions<Id extends IdValue = number> {
   readonly maxErrors?: number
   /** Retries of one request before it counts as failed. Default exponentialBackoff({ attempts: 3 }). */
   readonly retry?: RetryPolicy
+  /**
+   * How often it checkpoints (each a commit in the destination): after the page or range that brings
+   * the rows since the last checkpoint to `rows`, or once `ms` passed since it; always at the end.
+   * Default `{ rows: 10_000, ms: 1_000 }`, as the change-data-capture sources. `{ rows: 1 }`: after every page.
+   */
+  readonly checkpointEvery?: { readonly rows?: number; readonly ms?: number }
   /** Default `systemClock`; tests pass `fakeClock()`. */
   readonly clock?: Clock
   /** Default [idField]. */
@@ -66,7 +73,8 @@ export interface IdCursorOptions<Id extends IdValue = number> {
 const DEFAULT_SIZES = [1000, 500, 250, 50, 10, 1] as const
 
 /**
- * A resumable `id > last_id` source: pages of rows ascending by id, a checkpoint `{ after: lastId }` after each.
+ * A resumable `id > last_id` source: pages of rows ascending by id, checkpointed `{ after: lastId }` every 10k rows
+ * or second (`checkpointEvery`) and at the end.
  * The take size adapts (1000 → 500 → 250 → 50 → 10 → 1 on failures, back up after a run of successes). With
  * `span` and `maxId`, up to `concurrency` id ranges are fetched in parallel, emitted in id order and checkpointed
  * only over the completed prefix, so a crash never skips a range. A request that still fails at the smallest
@@ -94,7 +102,7 @@ const DEFAULT_SIZES = [1000, 500, 250, 50, 10, 1] as const
  * ```
  */
 export function idCursor<Id extends IdValue = number>(options: IdCursorOptions<Id>): Source {
-  knownOptions(options, { table: true, fetch: true, idField: true, idType: true, sizes: true, growAfter: true, span: true, maxId: true, concurrency: true, start: true, onError: true, maxErrors: true, retry: true, clock: true, primaryKey: true, columns: true, id: true }, 'idCursor')
+  knownOptions(options, { table: true, fetch: true, idField: true, idType: true, sizes: true, growAfter: true, span: true, maxId: true, concurrency: true, start: true, onError: true, maxErrors: true, retry: true, checkpointEvery: true, clock: true, primaryKey: true, columns: true, id: true }, 'idCursor')
   const o = checkOptions(options as unknown as IdCursorOptions<IdValue>)
   const [spec] = parseTableSpecs([{ table: o.table, primaryKey: options.primaryKey ?? [o.idField], ...(options.columns ? { columns: options.columns } : {}) }], 'idCursor')
   const columns = spec!.columns
@@ -157,6 +165,7 @@ function checkOptions(options: IdCursorOptions<IdValue>): CheckedIdCursor {
     onError,
     maxErrors: positiveInteger('idCursor.maxErrors', options.maxErrors ?? 100),
     retry: options.retry ?? exponentialBackoff({ attempts: 3 }),
+    checkpointEvery: parseCheckpointEvery(options.checkpointEvery, 'idCursor.checkpointEvery'),
     clock: options.clock ?? systemClock,
   }
 }

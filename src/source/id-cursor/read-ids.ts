@@ -3,6 +3,7 @@ import type { Message, State } from '../../core/message.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import { adaptiveSize } from '../../retry/adaptive-size.js'
 import type { RetryPolicy } from '../../retry/backoff.js'
+import type { CheckpointEvery } from '../../core/checkpoint-every.js'
 import type { Clock } from '../../core/clock.js'
 import type { SourceReadArgs } from '../../contracts/source.js'
 import { op } from '../op.js'
@@ -26,13 +27,14 @@ export interface CheckedIdCursor {
   readonly onError: 'fail' | 'continue'
   readonly maxErrors: number
   readonly retry: RetryPolicy
+  readonly checkpointEvery: CheckpointEvery
   readonly clock: Clock
 }
 
 /**
  * The messages of one id read: the `ranges` fetched `concurrency` at a time (one at a time without
- * `span`), emitted in id order with a checkpoint `{ after }` after each page and each finished range,
- * so a stop never skips ids. Shared by `idCursor` and the source of one of its partitions.
+ * `span`), emitted in id order; a checkpoint `{ after }` follows the page or finished range that makes
+ * one due (`checkpointEvery`) and the last one, and only ever covers ids read, so a stop never skips ids. Shared by `idCursor` and the source of one of its partitions.
  *
  * @example
  * ```ts
@@ -57,6 +59,17 @@ export async function* readIds(
   }
   let last: IdValue | undefined
   let skipped = 0
+  // Since the last checkpoint: rows (and skipped ids) emitted, its time, and the state a checkpoint now would save.
+  let rows = 0
+  let since = o.clock.now()
+  let pending: IdValue | undefined
+  const due = () => rows >= o.checkpointEvery.rows || o.clock.now() - since >= o.checkpointEvery.ms
+  const checkpoint = () => {
+    last = pending
+    rows = 0
+    since = o.clock.now()
+    return op.checkpoint({ after: pending! })
+  }
   try {
     const tasks = typeof ranges === 'function' ? await ranges() : ranges
     const events = orderedRuns<IdRange, RangeItem>(tasks, {
@@ -68,22 +81,23 @@ export async function* readIds(
     })
     for await (const event of events) {
       if (event.kind === 'done') {
-        const hi = event.task.hi
-        if (hi !== undefined && hi !== last) {
-          last = hi
-          yield op.checkpoint({ after: hi })
+        if (event.task.hi === undefined) continue
+        pending = event.task.hi
+      } else {
+        const item = event.item
+        if (item.kind === 'rows') {
+          yield emit(item.rows)
+          rows += item.rows.length
+        } else {
+          if (++skipped > o.maxErrors) throw tooManyErrors(o, item.after)
+          recordError(item.error)
+          rows++
         }
-        continue
+        pending = item.after
       }
-      const item = event.item
-      if (item.kind === 'rows') yield emit(item.rows)
-      else {
-        if (++skipped > o.maxErrors) throw tooManyErrors(o, item.after)
-        recordError(item.error)
-      }
-      last = item.after
-      yield op.checkpoint({ after: item.after })
+      if (pending !== last && due()) yield checkpoint()
     }
+    if (pending !== undefined && pending !== last && !signal.aborted) yield checkpoint()
   } catch (error) {
     if (signal.aborted) return
     throw error

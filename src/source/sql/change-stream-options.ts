@@ -1,4 +1,5 @@
-import { booleanOption, configInvalid, knownKeys, positiveInteger, positiveMs } from '../../core/check-option.js'
+import { booleanOption } from '../../core/check-option.js'
+import { parseCheckpointEvery } from '../../core/checkpoint-every.js'
 import { SluiceError } from '../../core/sluice-error.js'
 
 /** The options every change-data-capture source shares, resolved: how it runs and when it checkpoints. */
@@ -16,15 +17,8 @@ export interface ChangeStreamPlan {
  * false, 10_000 rows, 1_000 ms); throws `CONFIG_INVALID` naming the option under `at`.
  */
 export function parseChangeStream(options: { readonly continuous?: unknown; readonly checkpointEvery?: unknown }, at: string): ChangeStreamPlan {
-  const every = options.checkpointEvery ?? {}
-  if (typeof every !== 'object' || every === null || Array.isArray(every)) throw configInvalid(`${at}.checkpointEvery`, '{ rows?, ms? }', every)
-  knownKeys(every, ['rows', 'ms'], `${at}.checkpointEvery`)
-  const { rows, ms } = every as { readonly rows?: unknown; readonly ms?: unknown }
-  return {
-    continuous: booleanOption(`${at}.continuous`, options.continuous ?? false),
-    checkpointRows: positiveInteger(`${at}.checkpointEvery.rows`, rows ?? 10_000),
-    checkpointMs: positiveMs(`${at}.checkpointEvery.ms`, ms ?? 1_000),
-  }
+  const every = parseCheckpointEvery(options.checkpointEvery, `${at}.checkpointEvery`)
+  return { continuous: booleanOption(`${at}.continuous`, options.continuous ?? false), checkpointRows: every.rows, checkpointMs: every.ms }
 }
 
 /**

@@ -28,6 +28,8 @@ export interface FleetConnectorSpec {
   readonly concurrency?: number
   /** Rows per request, largest take size. Default 500. */
   readonly page?: number
+  /** idCursor `checkpointEvery.rows` (default: idCursor's, 10k rows or 1 s). */
+  readonly checkpointRows?: number
   /** Sent as `x-worker` on every request (the API remembers who asked what). */
   readonly worker?: string
   /** `{ every }` in ms: a scheduled connector. */
@@ -45,6 +47,7 @@ export function itemsSource(spec: FleetConnectorSpec): Source {
     sizes: [page, Math.max(1, page >> 1), 50, 10, 1].filter((s, i, all) => i === 0 || s < all[i - 1]!),
     span: spec.span,
     concurrency: spec.concurrency ?? 1,
+    ...(spec.checkpointRows !== undefined ? { checkpointEvery: { rows: spec.checkpointRows } } : {}),
     maxId: async ({ signal }) => (await api.requestJson<{ max: number }>({ path: '/max', signal })).data.max,
     fetch: async ({ after, before, size, signal }) =>
       (await api.requestJson<FleetItem[]>({ path: '/items', query: { after, before, limit: size }, signal })).data as unknown as Record<string, unknown>[],

@@ -8,7 +8,8 @@
  *   FLEET_WORKER=w1 FLEET_API=http://… FLEET_SCHEMA=… FLEET_REDIS_PORT=… node --import tsx test/fleet/support/worker-child.ts
  *
  * Optional: FLEET_CONNECTOR (default 'items'), FLEET_SPAN (default 6250), FLEET_PAGE (500), FLEET_PREFIX
- * ('sluice'), FLEET_LOCK_MS, FLEET_STALLED_MS, FLEET_EVERY_MS (a scheduled connector), FLEET_START=1
+ * ('sluice'), FLEET_LOCK_MS, FLEET_STALLED_MS, FLEET_EVERY_MS (a scheduled connector), FLEET_CHECKPOINT_ROWS
+ * (idCursor `checkpointEvery.rows`), FLEET_START=1
  * (also call `fleet().start()` from this process), FLEET_LOG_LEVEL ('info').
  */
 import { jsonLogger, type LogLevel } from '../../../src/index.js'
@@ -40,6 +41,7 @@ const connectors = [
     schema: need('FLEET_SCHEMA'),
     span: optionalNumber('FLEET_SPAN') ?? 6250,
     page: optionalNumber('FLEET_PAGE') ?? 500,
+    ...(process.env.FLEET_CHECKPOINT_ROWS ? { checkpointRows: Number(process.env.FLEET_CHECKPOINT_ROWS) } : {}),
     worker: name,
     logger,
     ...(everyMs !== undefined ? { everyMs } : {}),

@@ -95,7 +95,7 @@ describe('idCursor partitions', () => {
         if (++pages === 4) stop.abort()
       },
     })
-    const source = idCursor({ table: 'orders', fetch: api.fetch, span: 100, concurrency: 1, sizes: [40], maxId: () => 1000, clock: fakeClock({ autoAdvance: true }) })
+    const source = idCursor({ table: 'orders', fetch: api.fetch, span: 100, concurrency: 1, sizes: [40], maxId: () => 1000, clock: fakeClock({ autoAdvance: true }), checkpointEvery: { rows: 1 } })
     const plan = (await source.partitions!({ state: undefined, configuration: {}, signal, max: 2 }))!
     const [first] = plan.partitions
     expect(first!.bounds).toEqual({ lo: 0, hi: 500 })

@@ -35,7 +35,7 @@ function lifoGate() {
 }
 
 const ranged = (options: Partial<IdCursorOptions> & Pick<IdCursorOptions, 'fetch'>) =>
-  idCursor({ table: 'orders', span: 100, maxId: () => 2000, clock: fakeClock({ autoAdvance: true }), ...options })
+  idCursor({ table: 'orders', span: 100, maxId: () => 2000, clock: fakeClock({ autoAdvance: true }), checkpointEvery: { rows: 1 }, ...options }) // a checkpoint after every page
 
 async function readAll(source: ReturnType<typeof idCursor>, state?: State): Promise<Message[]> {
   const out: Message[] = []

@@ -15,7 +15,8 @@ function committed(sink: MemorySink): Row[] {
 async function run(sink: MemorySink, options: Omit<IdCursorOptions, 'table'>) {
   const states: State[] = []
   const report = await sync({
-    source: idCursor({ table: 'orders', clock: fakeClock({ autoAdvance: true }), ...options }),
+    // A checkpoint after every page (not the default 10k rows or 1 s): these tests follow the state page by page.
+    source: idCursor({ table: 'orders', clock: fakeClock({ autoAdvance: true }), checkpointEvery: { rows: 1 }, ...options }),
     destination: sink,
     on: { checkpoint: (e) => states.push(e.state) },
   })
@@ -23,6 +24,42 @@ async function run(sink: MemorySink, options: Omit<IdCursorOptions, 'table'>) {
 }
 
 const tooLarge = () => new SluiceError({ code: 'HTTP_STATUS', message: 'GET /orders returned 413', retryable: false, context: { status: 413 } })
+
+describe('idCursor: how often it checkpoints', () => {
+  const states = async (options: Omit<IdCursorOptions, 'table'>) => {
+    const seen: State[] = []
+    const sink = memory()
+    const report = await sync({ source: idCursor({ table: 'orders', ...options }), destination: sink, on: { checkpoint: (e) => seen.push(e.state) } })
+    expect(report.status).toBe('succeeded')
+    return { seen, sink }
+  }
+
+  it('by default every 10,000 rows (or second) and at the end: 25 pages of 1000 → 3 commits, every row landed', async () => {
+    const data = rowsFor(range(1, 25_000))
+    const { seen, sink } = await states({ fetch: fakeTable(data).fetch, clock: fakeClock() }) // a clock that never moves: rows decide
+    expect(seen).toEqual([{ after: 10_000 }, { after: 20_000 }, { after: 25_000 }])
+    expect(committed(sink)).toHaveLength(25_000)
+  })
+
+  it('once `ms` passed since the last checkpoint, after the page that crossed it', async () => {
+    const clock = fakeClock()
+    const api = fakeTable(rowsFor(range(1, 3500)))
+    const fetch: typeof api.fetch = async (args) => {
+      await clock.advance(400) // each page takes 400 ms
+      return api.fetch(args)
+    }
+    const { seen } = await states({ fetch, clock, checkpointEvery: { ms: 1000 } })
+    // Pages of 1000 end at 400, 800 and 1200 ms (due: after id 3000), then 1600 ms; the last checkpoint comes at the end.
+    expect(seen).toEqual([{ after: 3000 }, { after: 3500 }])
+  })
+
+  it('with id ranges, a finished range counts too, and the state never passes an unfinished range', async () => {
+    const data = rowsFor(range(1, 2000))
+    const { seen, sink } = await states({ fetch: fakeTable(data).fetch, clock: fakeClock(), span: 100, maxId: () => 2000, sizes: [50], checkpointEvery: { rows: 450 } })
+    expect(seen).toEqual([{ after: 450 }, { after: 900 }, { after: 1350 }, { after: 1800 }, { after: 2000 }])
+    expect(committed(sink)).toEqual(data)
+  })
+})
 
 describe('idCursor: sequential reads', () => {
   it('reads every row in pages of 1000, checkpoints the last id, and continues from it on the next sync', async () => {
@@ -198,6 +235,10 @@ describe('idCursor: the fetch contract', () => {
   })
 
   it.each([
+    [{ checkpointEvery: { rows: 0 } }, 'idCursor.checkpointEvery.rows'],
+    [{ checkpointEvery: { ms: -1 } }, 'idCursor.checkpointEvery.ms'],
+    [{ checkpointEvery: { pages: 2 } }, 'idCursor.checkpointEvery'],
+    [{ checkpointEvery: 1000 }, 'idCursor.checkpointEvery'],
     [{ idType: 'string', onError: 'continue' }, 'idCursor.onError'],
     [{ idType: 'string', span: 100, maxId: () => 1 }, 'idCursor.span'],
     [{ span: 100 }, 'idCursor.maxId'],
