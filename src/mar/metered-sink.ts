@@ -5,7 +5,7 @@ import { HyperLogLog } from './hyperloglog.js'
 import { marKeys } from './key-hash.js'
 import { marMonth } from './mar-month.js'
 import { marSettings, type MarOptions } from './mar-options.js'
-import type { MarStore } from '../contracts/mar-store.js'
+import type { MarKeys, MarStore } from '../contracts/mar-store.js'
 
 /**
  * A monthly MAR budget threshold crossed: fired once per threshold and month, after the rows that
@@ -37,10 +37,25 @@ export interface MeteringHooks {
 
 type Metered = Sink & MarStore
 
+/** Exact mode meters the keys waiting since the last checkpoint early once this many hash words wait (4 MB). */
+const METER_AT = 1 << 20
+
+/** `parts` as one array of `length` words. */
+function joined(parts: readonly MarKeys[], length: number): MarKeys {
+  const all = new Uint32Array(length)
+  let at = 0
+  for (const part of parts) {
+    all.set(part, at)
+    at += part.length
+  }
+  return all
+}
+
 /**
  * Wraps a sink so that every records batch written is metered: key hashes go to the sink's
- * `meter` inside the open transaction (exact mode, per batch) or into a HyperLogLog sketch merged
- * at each checkpoint (approximate mode). Budget thresholds are recorded with the checkpoint that
+ * `meter` inside the open transaction (exact mode: the batches' keys at each checkpoint, or sooner
+ * once a million hash words wait) or into a HyperLogLog sketch merged at each checkpoint
+ * (approximate mode). Budget thresholds are recorded with the checkpoint that
  * crosses them and fired after it commits; `report.mar` gets this sync's newly active rows per
  * table, counting committed work only. `sync({ mar })` uses it; other sink methods pass through.
  * Throws `MAR_UNAVAILABLE` when the sink can't meter and `CONFIG_INVALID` for bad options.
@@ -70,6 +85,9 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
   const committed: Record<string, number> = {}
   let pending: Record<string, number> = {}
   const sketches = new Map<string, { table: string; month: string; hll: HyperLogLog }>()
+  /** Exact mode: the key hashes written since they were last metered, per table and month. */
+  const waiting = new Map<string, { table: string; month: string; parts: MarKeys[]; length: number }>()
+  let waitingLength = 0
   const fired = new Set<string>()
   let events: MarThresholdEvent[] = []
 
@@ -95,6 +113,14 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
       sketches.delete(id)
       await counted(s.table, s.month, await inner.meter!({ table: s.table, month: s.month, sketch: s.hll.toBytes() }))
     }
+  }
+  /** Meters the waiting keys (exact mode), one `meter` call per table and month, in the open transaction. */
+  const flushKeys = async () => {
+    for (const [id, w] of waiting) {
+      waiting.delete(id)
+      await counted(w.table, w.month, await inner.meter!({ table: w.table, month: w.month, keys: w.parts.length === 1 ? w.parts[0]! : joined(w.parts, w.length) }))
+    }
+    waitingLength = 0
   }
   /** Records thresholds crossed in the open transaction; they fire once it commits. */
   const recordThresholds = async () => {
@@ -139,7 +165,14 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
       const month = marMonth(settings.clock.now())
       const keys = marKeys(message.batch, keysOf.get(message.table) ?? [])
       if (!approximate) {
-        await counted(message.table, month, await inner.meter!({ table: message.table, month, keys }))
+        // Metered at the checkpoint (one statement or two per table, not per batch), or sooner once many wait.
+        const id = `${message.table}\u0000${month}`
+        let w = waiting.get(id)
+        if (!w) waiting.set(id, (w = { table: message.table, month, parts: [], length: 0 }))
+        w.parts.push(keys)
+        w.length += keys.length
+        waitingLength += keys.length
+        if (waitingLength >= METER_AT) await flushKeys()
       } else {
         const id = `${message.table}\u0000${month}`
         let s = sketches.get(id)
@@ -149,6 +182,7 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
       return applied
     },
     async checkpoint(args) {
+      await flushKeys()
       await flushSketches()
       await recordThresholds()
       await sink.checkpoint(args)
@@ -158,6 +192,7 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
       const succeeded = args.status === 'succeeded'
       if (succeeded) {
         // close() commits what follows the last checkpoint: meter it into that commit.
+        await flushKeys()
         await flushSketches()
         await recordThresholds()
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { memory, sync, type Sink } from '../../src/index.js'
+import { memory, op, sync, type Sink, type Source } from '../../src/index.js'
+import type { MeterArgs } from '../../src/contracts/mar-store.js'
 import { marReport } from '../../src/mar/mar-report.js'
 import { source } from '../sink/matrix/mar.js'
 
@@ -23,5 +24,33 @@ describe('MAR options', () => {
     for (const [mar, option] of cases) {
       await expect(sync({ source: source([]), destination: memory(), mar: mar as never }), option).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining(`\`${option}\``) })
     }
+  })
+})
+
+describe('exact MAR metering', () => {
+  it('meters the keys of a checkpoint\'s batches in one call per table at the checkpoint (not one per batch), and counts each key once', async () => {
+    const sink = memory()
+    const calls: { table: string; keys: number }[] = []
+    const meter = sink.meter!.bind(sink)
+    sink.meter = (args: MeterArgs) => {
+      calls.push({ table: args.table, keys: (args.keys?.length ?? 0) / 2 })
+      return meter(args)
+    }
+    const five: Source = {
+      id: 'c',
+      tables: () => [{ table: 'a', primaryKey: ['id'] }, { table: 'b', primaryKey: ['id'] }],
+      async *read() {
+        for (let i = 0; i < 5; i++) yield op.upsert('a', [{ id: i }, { id: i + 100 }])
+        yield op.upsert('b', [{ id: 1 }])
+        yield op.upsert('a', [{ id: 0 }]) // a key already counted in this interval
+        yield op.checkpoint({ n: 1 })
+        yield op.upsert('a', [{ id: 7 }])
+      },
+    }
+    const report = await sync({ source: five, destination: sink, connectorId: 'c', mar: { mode: 'exact' } })
+    expect(report.status).toBe('succeeded')
+    // One call per table at the checkpoint (11 and 1 key hashes), one at the close for what followed it.
+    expect(calls).toEqual([{ table: 'a', keys: 11 }, { table: 'b', keys: 1 }, { table: 'a', keys: 1 }])
+    expect(report.mar).toEqual({ a: 11, b: 1 })
   })
 })
