@@ -153,3 +153,14 @@ export function marKeys(batch: Batch, primaryKey: readonly string[]): MarKeys {
   }
   return out
 }
+
+/** `parts` as one array of `words` words (their lengths' sum). */
+export function joinKeys(parts: readonly MarKeys[], words: number): MarKeys {
+  const all = new Uint32Array(words)
+  let at = 0
+  for (const part of parts) {
+    all.set(part, at)
+    at += part.length
+  }
+  return all
+}

@@ -2,7 +2,7 @@ import { matchColumn } from '../core/match-column.js'
 import { SluiceError } from '../core/sluice-error.js'
 import type { Sink } from '../contracts/sink.js'
 import { HyperLogLog } from './hyperloglog.js'
-import { marKeys } from './key-hash.js'
+import { joinKeys, marKeys } from './key-hash.js'
 import { marMonth } from './mar-month.js'
 import { marSettings, type MarOptions } from './mar-options.js'
 import type { MarKeys, MarStore } from '../contracts/mar-store.js'
@@ -39,17 +39,6 @@ type Metered = Sink & MarStore
 
 /** Exact mode meters the keys waiting since the last checkpoint early once this many hash words wait (4 MB). */
 const METER_AT = 1 << 20
-
-/** `parts` as one array of `length` words. */
-function joined(parts: readonly MarKeys[], length: number): MarKeys {
-  const all = new Uint32Array(length)
-  let at = 0
-  for (const part of parts) {
-    all.set(part, at)
-    at += part.length
-  }
-  return all
-}
 
 /**
  * Wraps a sink so that every records batch written is metered: key hashes go to the sink's
@@ -118,7 +107,7 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
   const flushKeys = async () => {
     for (const [id, w] of waiting) {
       waiting.delete(id)
-      await counted(w.table, w.month, await inner.meter!({ table: w.table, month: w.month, keys: w.parts.length === 1 ? w.parts[0]! : joined(w.parts, w.length) }))
+      await counted(w.table, w.month, await inner.meter!({ table: w.table, month: w.month, keys: w.parts.length === 1 ? w.parts[0]! : joinKeys(w.parts, w.length) }))
     }
     waitingLength = 0
   }

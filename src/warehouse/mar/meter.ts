@@ -1,5 +1,5 @@
 import { HyperLogLog } from '../../mar/hyperloglog.js'
-import type { MarKeys } from '../../mar/key-hash.js'
+import { joinKeys, type MarKeys } from '../../mar/key-hash.js'
 import { KeySet } from '../../mar/key-set.js'
 import { SluiceError } from '../../core/sluice-error.js'
 import type { MarMode, MeterArgs, MeterResult } from '../../contracts/mar-store.js'
@@ -228,20 +228,10 @@ async function mergeKeys(storage: MarStorage, into: MarBucket, list: readonly Li
       }
     }
     if (words === 0) continue
-    await storage.appendKeys(into.id, added.length === 1 ? added[0]! : concatKeys(added, words))
+    await storage.appendKeys(into.id, added.length === 1 ? added[0]! : joinKeys(added, words))
     fresh += words / 2
   }
   if (fresh > 0) await storage.updateBucket(into.id, into.rows + fresh, null)
-}
-
-function concatKeys(parts: readonly MarKeys[], words: number): MarKeys {
-  const out = new Uint32Array(words)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
 }
 
 async function mergeSketches(storage: MarStorage, into: MarBucket, list: readonly ListedBucket[]): Promise<void> {

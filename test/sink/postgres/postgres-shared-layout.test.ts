@@ -38,6 +38,13 @@ describeWithService('postgres: writers sharing a table layout', 'PostgreSQL', do
     const { run } = await WarehouseRun.open(postgresDriver(client as pg.PoolClient, schema), { connectorId: `c#${key}`, syncId: key, tables: [{ table: 't', primaryKey: ['id'] }], fleet: { epoch: epoch ?? fenced, partitionOf: 'c' } })
     return run
   }
+  /** Table t with layout [id] and row 1, committed by an earlier partition run. */
+  const seeded = async (schema: string) => {
+    const first = await partition(schema, 'a')
+    await first.write(rows([{ id: 1 }]))
+    await first.checkpoint('{}')
+    await first.close(true, report)
+  }
   const table = async (schema: string) => (await fresh.pool.query(`SELECT "id", "x", "y" FROM "${schema}"."t" ORDER BY "id"`)).rows.map((r) => [Number(r.id), r.x, r.y])
   const history = async (schema: string) =>
     (await fresh.pool.query(`SELECT "change", "column_name", "sync_id" FROM "${schema}"."_sluice_schema_history" ORDER BY "id"`)).rows.map((r) => [r.change, r.column_name, r.sync_id])
@@ -74,10 +81,7 @@ describeWithService('postgres: writers sharing a table layout', 'PostgreSQL', do
 
   it('two writers add different columns: the saved layout keeps both (neither overwrites the other\'s), and a later run adds neither again', async () => {
     const schema = fresh.next()
-    const first = await partition(schema, 'a')
-    await first.write(rows([{ id: 1 }]))
-    await first.checkpoint('{}')
-    await first.close(true, report)
+    await seeded(schema)
     const [a, b] = [await partition(schema, 'a'), await partition(schema, 'b')]
     // Both opened with layout [id]. a adds x (committed alone, then a's row is written); b's ALTER for y waits for a's row to commit.
     await a.write(rows([{ id: 2, x: 'a' }]))
@@ -98,10 +102,7 @@ describeWithService('postgres: writers sharing a table layout', 'PostgreSQL', do
 
   it('a column added mid-transaction holds the layout lock until that checkpoint: the other writer then finds it added and adds nothing', async () => {
     const schema = fresh.next()
-    const first = await partition(schema, 'a')
-    await first.write(rows([{ id: 1 }]))
-    await first.checkpoint('{}')
-    await first.close(true, report)
+    await seeded(schema)
     const [a, b] = [await partition(schema, 'a'), await partition(schema, 'b')]
     await a.write(rows([{ id: 2 }]))
     // a's transaction holds a row: its ALTER TABLE commits with that row, at a's checkpoint.
