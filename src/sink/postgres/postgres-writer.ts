@@ -57,11 +57,10 @@ export class PostgresTableWriter {
       const keyFields = hashes ? [fields.at(-1)!] : this.#layout.primaryKey.map((k) => fields[columns.findIndex((c) => c.name === k)]!)
       const single = hashes ?? (this.#layout.primaryKey.length === 1 ? storedValues(batch.column(this.#layout.primaryKey[0]!)) : undefined)
       const rows = lastOfEachKey(keyFields, batch.length, single)
-      const stage = await this.#stage(given)
-      await this.#copy(`${stage} (${stagedNames(given, !!hashes).map(quoteIdent).join(', ')})`, fields, rows, [])
-      const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage, given: given.map((c) => c.name) }
-      const merge = this.#layout.mode === 'history' ? `${analyze(stage)}; ${historySql(plan, op, synced)}` : upsertSql(plan, op, synced)
-      await this.#client.query(`${merge}; TRUNCATE ${stage}`)
+      const stage = this.#stage(given)
+      const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage: stage.name, given: given.map((c) => c.name) }
+      const merge = this.#layout.mode === 'history' ? `${analyze(stage.name)}; ${historySql(plan, op, synced)}` : upsertSql(plan, op, synced)
+      await this.#copy(`${stage.name} (${stagedNames(given, !!hashes).map(quoteIdent).join(', ')})`, fields, rows, [], stage, `${merge}; TRUNCATE ${stage.name}`)
     } catch (cause) {
       throw this.#failed(op, cause)
     }
@@ -88,11 +87,10 @@ export class PostgresTableWriter {
       fields = keys.map((c) => this.#encoder(c))
       given = keys.map((c) => this.#bySource.get(c.name)!)
     }
-    const stage = await this.#stage(given)
-    await this.#copy(`${stage} (${stagedNames(given, given.length === 0).map(quoteIdent).join(', ')})`, fields, lastOfEachKey(fields, batch.length, undefined), [])
-    const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage, given: given.map((c) => c.name) }
+    const stage = this.#stage(given)
+    const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage: stage.name, given: given.map((c) => c.name) }
     const sql = this.#layout.mode === 'history' ? historyDeleteSql(plan, synced) : deleteSql(plan, synced)
-    await this.#client.query(`${analyze(stage)}; ${sql}; TRUNCATE ${stage}`)
+    await this.#copy(`${stage.name} (${stagedNames(given, given.length === 0).map(quoteIdent).join(', ')})`, fields, lastOfEachKey(fields, batch.length, undefined), [], stage, `${analyze(stage.name)}; ${sql}; TRUNCATE ${stage.name}`)
   }
 
   /** A `match: 'column'` delete: soft-deletes the live rows whose `column` holds a staged value; nothing without such a column. */
@@ -101,10 +99,10 @@ export class PostgresTableWriter {
     if (target === undefined || batch.length === 0) return
     try {
       await this.#indexMatch(target.name)
-      const stage = await this.#stage([target])
-      await this.#copy(`${stage} (${quoteIdent(target.name)})`, [this.#encoder(batch.column(column)!)], batch.length, [])
-      const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage, given: [target.name] }
-      await this.#client.query(`${analyze(stage)}; ${deleteMatchingSql(plan, target.name, synced)}; TRUNCATE ${stage}`)
+      const stage = this.#stage([target])
+      const plan: MergePlan = { schema: this.#schema, layout: this.#layout, stage: stage.name, given: [target.name] }
+      const sql = `${analyze(stage.name)}; ${deleteMatchingSql(plan, target.name, synced)}; TRUNCATE ${stage.name}`
+      await this.#copy(`${stage.name} (${quoteIdent(target.name)})`, [this.#encoder(batch.column(column)!)], batch.length, [], stage, sql)
     } catch (cause) {
       throw this.#failed('delete', cause)
     }
@@ -123,28 +121,40 @@ export class PostgresTableWriter {
     return fieldEncoder(column, target.type, (i) => `table ${this.#layout.table}, column ${JSON.stringify(column.name)}, batch row ${i}`)
   }
 
-  /** The staging table for this column set: created once per connection, named by a hash of its definition. */
-  async #stage(given: readonly LayoutColumn[]): Promise<string> {
+  /**
+   * The staging table for this column set, named by a hash of its definition; `create` is its
+   * `CREATE TEMP TABLE IF NOT EXISTS` until a statement that ran it succeeded on this connection.
+   */
+  #stage(given: readonly LayoutColumn[]): Stage {
     const defs = given.map((c) => `${quoteIdent(c.name)} ${pgType(c.type)}`)
     if (this.#layout.primaryKey.length === 0) defs.push(`${quoteIdent(SYSTEM.id)} text`)
     const name = `_sluice_stage_${hash('sha256', `${this.#layout.name}\u0000${defs.join(',')}`, 'hex').slice(0, 16)}`
     const stage = `pg_temp.${quoteIdent(name)}`
-    if (!this.#staged.has(stage)) {
-      await this.#client.query(`CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(name)} (${defs.join(', ')})`)
-      this.#staged.add(stage)
-    }
-    return stage
+    return { name: stage, ...(this.#staged.has(stage) ? {} : { create: `CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(name)} (${defs.join(', ')})` }) }
   }
 
-  async #copy(target: string, fields: readonly FieldEncoder[], rows: readonly number[] | number, extra: readonly string[]): Promise<void> {
-    const stream = this.#client.query(copyFrom(`COPY ${target} FROM STDIN`))
+  /**
+   * COPY into `target`; with `stage`, its creation first (if due) and `then` after the data, in the
+   * same query string: one round trip for the staging table, the rows and the merge (the
+   * statements run in order, in the open transaction; any failing fails the whole).
+   */
+  async #copy(target: string, fields: readonly FieldEncoder[], rows: readonly number[] | number, extra: readonly string[], stage?: Stage, then?: string): Promise<void> {
+    const sql = [stage?.create, `COPY ${target} FROM STDIN`, then].filter((part) => part !== undefined).join('; ')
+    const stream = this.#client.query(copyFrom(sql))
     await pipeline(Readable.from(copyText(fields, rows, extra), { objectMode: false }), stream)
+    if (stage?.create) this.#staged.add(stage.name)
   }
 
   #failed(op: RecordOp, cause: unknown): SluiceError {
     if (isSluiceError(cause)) return cause
     return pgError('DESTINATION_WRITE', `postgres: writing ${op} rows to table ${this.#layout.name} failed`, cause, { table: this.#layout.table, op })
   }
+}
+
+/** A staging table: its qualified name, and the statement that creates it while this connection may lack it. */
+interface Stage {
+  readonly name: string
+  readonly create?: string
 }
 
 /**
