@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { memory, op, sync, type Sink, type Source } from '../../src/index.js'
 import type { MeterArgs } from '../../src/contracts/mar-store.js'
+import { batchFromRows } from '../../src/core/batch-from-rows.js'
+import { meteredSink } from '../../src/mar/metered-sink.js'
 import { marReport } from '../../src/mar/mar-report.js'
 import { source } from '../sink/matrix/mar.js'
 
@@ -52,5 +54,27 @@ describe('exact MAR metering', () => {
     // One call per table at the checkpoint (11 and 1 key hashes), one at the close for what followed it.
     expect(calls).toEqual([{ table: 'a', keys: 11 }, { table: 'b', keys: 1 }, { table: 'a', keys: 1 }])
     expect(report.mar).toEqual({ a: 11, b: 1 })
+  })
+
+  it('meters early, before the checkpoint, once a million hash words wait (memory stays bounded in a long checkpoint interval)', async () => {
+    const calls: number[] = []
+    const inner = {
+      name: 'counting', open: async () => ({}), write: async () => {}, checkpoint: async () => {}, close: async () => {},
+      readMar: async () => [],
+      meter: async (args: MeterArgs) => {
+        calls.push((args.keys?.length ?? 0) / 2)
+        return { added: (args.keys?.length ?? 0) / 2, total: 0 }
+      },
+    } as unknown as Sink
+    const sink = meteredSink(inner, { mode: 'exact' }, { requestStop: () => {}, threshold: () => {} })
+    await sink.open({ connectorId: 'c', syncId: 's', tables: [{ table: 't', primaryKey: ['id'] }] })
+    const rows = (from: number) => batchFromRows(Array.from({ length: 300_000 }, (_, i) => ({ id: from + i })))
+    await sink.write({ message: { kind: 'records', table: 't', op: 'upsert', batch: rows(0) } })
+    expect(calls).toEqual([]) // 600k words wait
+    await sink.write({ message: { kind: 'records', table: 't', op: 'upsert', batch: rows(300_000) } })
+    expect(calls).toEqual([600_000]) // 1.2M words: metered now, in one call
+    await sink.write({ message: { kind: 'records', table: 't', op: 'upsert', batch: batchFromRows([{ id: -1 }]) } })
+    await sink.checkpoint({ state: { n: 1 }, serialized: '{"n":1}' })
+    expect(calls).toEqual([600_000, 1])
   })
 })

@@ -45,6 +45,14 @@ function logged(store: MemoryStore, replay = false): { driver: WarehouseDriver; 
 }
 
 describe('warehouse engine', () => {
+  it('a failure of the destination\'s own while writing rows is DESTINATION_WRITE naming the table (not a source failure)', async () => {
+    const store = memoryStore()
+    const driver: WarehouseDriver = { ...memoryDriver(store), write: async () => { throw new Error('disk full') } }
+    const { run } = await WarehouseRun.open(driver, { connectorId: 'c', syncId: 's', tables: [{ table: 't', primaryKey: ['id'] }] })
+    const written = run.write({ kind: 'records', table: 't', op: 'upsert', batch: batchFromRows([{ id: 1 }]) })
+    await expect(written).rejects.toMatchObject({ code: 'DESTINATION_WRITE', message: expect.stringContaining('memory: writing rows of table t failed: disk full'), context: { table: 't' } })
+  })
+
   it('refuses at open() a declared mode the driver cannot store, naming the mode, the table and the destination', async () => {
     const driver = { ...memoryDriver(memoryStore()), name: 'lake', capabilities: { modes: ['upsert', 'append'] as const } }
     const error = await caught(open(driver, [{ table: 'orders', primaryKey: ['id'], mode: 'history' }]))

@@ -35,7 +35,7 @@ export interface MemoryStore {
   lastWrite: number
   /** State rows an open transaction holds (fleet `holdEpoch`), settled when it ends: a fence waits for them. */
   readonly locks: Map<string, Promise<void>>
-  /** The lock on table layouts (fleet `lockLayout`, one key: ''), held by a transaction that changes a table until it ends. */
+  /** The lock on table layouts (fleet `committedLayout` with `lock`, one key: ''), held by a transaction that changes a table until it ends. */
   readonly layoutLocks: Map<string, Promise<void>>
   /** MAR buckets, in the same undo log as the data (the sink's MAR store and a completion's merge). */
   readonly mar: MemoryMarStorage

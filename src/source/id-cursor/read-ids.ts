@@ -33,8 +33,9 @@ export interface CheckedIdCursor {
 
 /**
  * The messages of one id read: the `ranges` fetched `concurrency` at a time (one at a time without
- * `span`), emitted in id order; a checkpoint `{ after }` follows the page or finished range that makes
- * one due (`checkpointEvery`) and the last one, and only ever covers ids read, so a stop never skips ids. Shared by `idCursor` and the source of one of its partitions.
+ * `span`), emitted in id order; a checkpoint `{ after }` follows the page or finished range that
+ * makes one due (`checkpointEvery`) and the last one, and only ever covers ids read, so a stop never
+ * skips ids. Shared by `idCursor` and the source of one of its partitions.
  *
  * @example
  * ```ts
