@@ -15,16 +15,19 @@
  * partition" column is (fleet wall − one-process wall) × N ÷ 64: worker time each partition costs in the
  * fleet beyond the same range read in one process. Workers are started before the clock (untimed); peak
  * RSS is the largest worker's (VmHWM) for the fleet, the child's own otherwise. Every run verifies the
- * destination row for row (count, distinct ids, content hash).
+ * destination row for row (count, distinct ids, content hash). The last column is CPU seconds over the timed part —
+ * the sluice processes (all workers, or the one child) + every postgres process — and the cores they kept busy on
+ * average: on a 2-core machine, near 2 means the run was CPU-bound, not latency-bound.
  *
  * Env: `BENCH_ROWS` (default 200_000 for this scenario), `BENCH_REPEAT` (default 1 here), `BENCH_FLEET_WORKERS`
  * (default `1,2,4,8`), `BENCH_FLEET_LATENCY_MS` (default 50), `BENCH_FLEET_TIMELINE=1` (after each timed fleet
- * run, print from BullMQ's job timestamps when each worker ran its partitions and how long the completion took). Cases: `raw`, `fleet`, `fleet-warm` (the
+ * run, print from BullMQ's job timestamps when each worker ran its partitions and how long the completion took, and
+ * the cores the workers and postgres kept busy in each 250 ms). Cases: `raw`, `fleet`, `fleet-warm` (the
  * same workers after one untimed backfill: JIT, pools and tables warm, as in a fleet that has been
  * running), `one-process` (`npm run bench -- fleet:fleet`).
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -47,6 +50,8 @@ type CaseName = (typeof CASES)[number]
 interface Run {
   readonly ms: number
   readonly rssMb: number
+  /** CPU seconds over the timed part: the sluice processes (the workers, or the one-process child) and every postgres process. */
+  readonly cpu?: { readonly sluice: number; readonly postgres: number }
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -87,6 +92,54 @@ async function runRaw(url: string, rows: number, n: number): Promise<Run> {
   return { ms, rssMb: process.resourceUsage().maxRSS / 1024 }
 }
 
+/** CPU time (user + system, all threads) of a live process so far, seconds; 0 when it can't be read. */
+function cpuOf(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return 0
+  }
+}
+
+/** CPU seconds of every running postgres process (the server and its backends) so far; backends that ended in between are missed. */
+function postgresCpu(): number {
+  let total = 0
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue
+      total += cpuOf(Number(pid))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total
+}
+
+/** Samples `cpuSeconds()` every 250 ms until `stop()`, which gives the cores busy in each interval: `1.9 1.8 1.1 …`. */
+function busyCores(cpuSeconds: () => number): { stop(): string } {
+  const samples: string[] = []
+  let last = cpuSeconds()
+  let at = performance.now()
+  const timer = setInterval(() => {
+    const now = performance.now()
+    const cpu = cpuSeconds()
+    samples.push(((cpu - last) / ((now - at) / 1000)).toFixed(1))
+    last = cpu
+    at = now
+  }, 250)
+  return {
+    stop() {
+      clearInterval(timer)
+      return samples.join(' ')
+    },
+  }
+}
+
 /** Peak RSS of a live process, MB (Linux VmHWM). */
 function peakRssOf(pid: number | undefined): number {
   if (pid === undefined) return 0
@@ -124,14 +177,22 @@ async function runFleet(url: string, rows: number, n: number, warm = false): Pro
         await client.end()
       }
     }
+    const pids = pool.alive().map((name) => pool.get(name)?.child.pid)
+    const cpu0 = { sluice: pids.reduce<number>((t, pid) => t + cpuOf(pid), 0), postgres: postgresCpu() }
+    const busy = process.env.BENCH_FLEET_TIMELINE ? busyCores(() => pids.reduce<number>((t, pid) => t + cpuOf(pid), 0) + postgresCpu()) : undefined
     const started = performance.now()
     const outcome = await (await f.sync('items')).finished()
     const ms = performance.now() - started
+    const busyLine = busy?.stop()
+    const cpu = { sluice: pids.reduce<number>((t, pid) => t + cpuOf(pid), 0) - cpu0.sluice, postgres: postgresCpu() - cpu0.postgres }
     if (outcome.status !== 'succeeded' || outcome.partitions !== PARTITIONS) throw new Error(`fleet run: ${JSON.stringify(outcome)}`)
-    if (process.env.BENCH_FLEET_TIMELINE) await printTimeline(redis.port, started)
+    if (process.env.BENCH_FLEET_TIMELINE) {
+      await printTimeline(redis.port, started)
+      process.stderr.write(`  cores busy (workers + postgres), each 250 ms from enqueue: ${busyLine}\n`)
+    }
     const rssMb = Math.max(...pool.alive().map((name) => peakRssOf(pool.get(name)?.child.pid)))
     await verify(schema, rows)
-    return { ms, rssMb }
+    return { ms, rssMb, cpu }
   } finally {
     await f.close().catch(() => {})
     await pool.close()
@@ -183,7 +244,7 @@ async function runOneProcess(url: string, rows: number, n: number): Promise<Run>
       child.on('error', reject)
       child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`one-process child exited with ${code}: ${text}`))))
     })
-    const run = JSON.parse(out.slice(out.lastIndexOf('{'))) as Run
+    const run = JSON.parse(out.trim().split('\n').at(-1)!) as Run // the child's last line
     await verify(schema, rows)
     return run
   } finally {
@@ -191,8 +252,9 @@ async function runOneProcess(url: string, rows: number, n: number): Promise<Run>
   }
 }
 
-/** The child of `runOneProcess`: times one sync, prints `{ ms, rssMb }`. */
+/** The child of `runOneProcess`: times one sync, prints `{ ms, rssMb, cpu }`. */
 async function oneProcessChild(url: string, schema: string, span: number, concurrency: number): Promise<void> {
+  const cpu0 = { sluice: process.cpuUsage(), postgres: postgresCpu() }
   const started = performance.now()
   const report = await sync({
     source: itemsSource({ id: 'items', apiUrl: url, schema, span, concurrency, page: PAGE }),
@@ -200,9 +262,21 @@ async function oneProcessChild(url: string, schema: string, span: number, concur
     connectorId: 'items',
   })
   const ms = performance.now() - started
+  const used = process.cpuUsage(cpu0.sluice)
+  const cpu = { sluice: (used.user + used.system) / 1e6, postgres: postgresCpu() - cpu0.postgres }
   if (report.status !== 'succeeded') throw new Error(`sync ${report.status}: ${report.error?.code} ${report.error?.message}`)
-  process.stdout.write(`${JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024 })}\n`)
+  process.stdout.write(`${JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, cpu })}\n`)
   process.exit(0)
+}
+
+/** `2.9 + 1.7 (1.2)`: median CPU seconds of the sluice processes and of postgres over the timed part, and the cores they kept busy on average. */
+function cpuCell(list: readonly Run[]): string {
+  const withCpu = list.filter((r) => r.cpu)
+  if (withCpu.length === 0) return ''
+  const sluice = median(withCpu.map((r) => r.cpu!.sluice))
+  const pgCpu = median(withCpu.map((r) => r.cpu!.postgres))
+  const cores = median(withCpu.map((r) => (r.cpu!.sluice + r.cpu!.postgres) / (r.ms / 1000)))
+  return `${sluice.toFixed(1)} + ${pgCpu.toFixed(1)} (${cores.toFixed(1)})`
 }
 
 /** Runs the scenario and prints its table; false when a run failed. */
@@ -257,7 +331,7 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
     for (const c of cases) {
       const r = rate(c, n)
       if (r === undefined) {
-        table.push([`${labels[c]}`, String(n), 'failed', '', '', '', '', '', ''])
+        table.push([`${labels[c]}`, String(n), 'failed', '', '', '', '', '', '', ''])
         continue
       }
       const raw = rate('raw', n)
@@ -275,6 +349,7 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
         isFleet && one !== undefined ? `${(r / one).toFixed(2)}×` : '',
         isFleet && one !== undefined ? (r / (one * n)).toFixed(2) : '',
         isFleet && fleetMs !== undefined && oneMs !== undefined ? ((fleetMs - oneMs) * n / PARTITIONS).toFixed(0) : '',
+        cpuCell(runs.get(`${c}:${n}`)!),
       ])
     }
   }
@@ -287,7 +362,7 @@ export async function runFleetBench(only: ReadonlySet<string> | undefined): Prom
     `node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'})`,
     new Date().toISOString().slice(0, 10),
   ].join(' · ')
-  const header = ['', 'N', 'rows/s', 'wall s', 'peak RSS MB', '× raw (same N)', '× same case N=1', '÷ N (target ≥ 0.8)', 'overhead ms/partition']
+  const header = ['', 'N', 'rows/s', 'wall s', 'peak RSS MB', '× raw (same N)', '× same case N=1', '÷ N (target ≥ 0.8)', 'overhead ms/partition', 'CPU s: sluice + postgres (cores busy)']
   process.stdout.write(`\n### fleet — partitioned backfill, latency-bound API → Postgres, N workers\n\n${markdownTable(header, table)}\n\n${settings}\n\n`)
   return ok
 }

@@ -59,6 +59,9 @@ async function childCommand(dir: string): Promise<string[]> {
 
 const READY_TIMEOUT_MS = 30_000
 
+/** Extra node flags for every worker (the bench's `BENCH_NODE_ARGS`, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+
 /**
  * A pool of worker processes sharing `env` (FLEET_API, FLEET_SCHEMA, FLEET_REDIS_PORT, …; see worker-child.ts).
  *
@@ -82,7 +85,7 @@ export async function workerPool(env: Readonly<Record<string, string>>): Promise
       if (previous && !gone(previous.child)) throw new Error(`worker ${name} is still running`)
       const lines = history.get(name) ?? []
       history.set(name, lines)
-      const child = spawn(process.execPath, command, { cwd: ROOT, env: { ...process.env, ...env, ...extra, FLEET_WORKER: name }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(process.execPath, [...nodeArgs, ...command], { cwd: ROOT, env: { ...process.env, ...env, ...extra, FLEET_WORKER: name }, stdio: ['ignore', 'pipe', 'pipe'] })
       const w: WorkerProcess = { name, child, lines, ready: false, frozen: false }
       workers.set(name, w)
       const ready = new Promise<void>((resolveReady, reject) => {
