@@ -44,7 +44,8 @@ export function postgresDriver(client: pg.PoolClient, schema: string): PostgresD
     name: 'postgres',
     capabilities: { modes: ['upsert', 'append', 'replace', 'history'] },
     async load({ connectorId }) {
-      return { layouts: await loadLayouts(client, schema), ...(await loadState(client, schema, connectorId)) }
+      const { found: _found, ...saved } = await loadState(client, schema, connectorId)
+      return { layouts: await loadLayouts(client, schema), ...saved }
     },
     async takenNames() {
       return (await client.query<{ name: string }>(takenNamesSql(schema))).rows.map((row) => row.name)

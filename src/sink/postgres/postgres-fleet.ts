@@ -68,10 +68,8 @@ export function postgresFleet(client: pg.PoolClient, schema: string): FleetDrive
   const t = `${quoteIdent(schema)}."_sluice_state"`
   return {
     async stateRow(connectorId) {
-      const found = await client.query(`SELECT 1 FROM ${t} WHERE "connector_id" = $1`, [connectorId])
-      if (!found.rowCount) return undefined
-      const { pending, lastSynced, epoch } = await loadState(client, schema, connectorId)
-      return { pending, lastSynced, epoch }
+      const state = await loadState(client, schema, connectorId)
+      return state.found ? { pending: state.pending, lastSynced: state.lastSynced, epoch: state.epoch } : undefined
     },
     async holdEpoch({ connectorId }) {
       const r = await client.query<{ epoch: string }>(`SELECT "epoch" FROM ${t} WHERE "connector_id" = $1 FOR UPDATE`, [connectorId])

@@ -131,21 +131,23 @@ export async function saveLayout(client: Queryable, schema: string, layout: Tabl
 }
 
 /**
- * The saved state text, pending truncates, last write time (ms) and fencing epoch of a connector.
- * A row made by `fence` before any checkpoint has an empty state text: no state yet.
+ * The saved state text, pending truncates, last write time (ms) and fencing epoch of a connector,
+ * and whether it has a row at all (`found`). A row made by `fence` before any checkpoint has an
+ * empty state text: no state yet.
  */
 export async function loadState(
   client: Queryable,
   schema: string,
   connectorId: string,
-): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number; epoch: number }> {
+): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number; epoch: number; found: boolean }> {
   const r = await client.query<{ state: string; pending_truncates: string; last_synced: Date | null; epoch: string }>(
     `SELECT "state", "pending_truncates", "last_synced", "epoch" FROM ${quoteIdent(schema)}."_sluice_state" WHERE "connector_id" = $1`,
     [connectorId],
   )
   const row = r.rows[0]
-  if (!row) return { pending: {}, lastSynced: 0, epoch: 0 }
+  if (!row) return { pending: {}, lastSynced: 0, epoch: 0, found: false }
   return {
+    found: true,
     ...(row.state === '' ? {} : { state: row.state }),
     pending: JSON.parse(row.pending_truncates) as Record<string, string>,
     lastSynced: row.last_synced ? row.last_synced.getTime() : 0,

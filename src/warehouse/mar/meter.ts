@@ -96,7 +96,10 @@ function rememberWritten(storage: MarStorage, connectorId: string, args: MeterAr
   map.set(writtenKey(connectorId, args), { id, rows })
 }
 
-async function bucketOf(storage: MarStorage, connectorId: string, table: string, month: string, mode: MarMode): Promise<MarBucket> {
+/** A bucket found or created for a meter; `created`: inserted by this call, in the caller's transaction, so it holds no keys or sketch yet. */
+type FoundBucket = MarBucket & { readonly created?: true }
+
+async function bucketOf(storage: MarStorage, connectorId: string, table: string, month: string, mode: MarMode): Promise<FoundBucket> {
   const found = await storage.findBucket(connectorId, table, month)
   if (found) {
     if (found.mode !== mode) throw marModeChanged({ connectorId, table, month, mode: found.mode, ...(storage.restartHint ? { restartHint: storage.restartHint } : {}) })
@@ -106,20 +109,27 @@ async function bucketOf(storage: MarStorage, connectorId: string, table: string,
   // A new month began: keys and sketches of months before the previous one are no longer needed
   // (their counts stay). The previous month is kept so that a clock stepping back doesn't recount.
   await storage.prune?.(connectorId, monthBefore(month))
-  return { id, mode, rows: 0, version: 0 }
+  return { id, mode, rows: 0, version: 0, created: true }
 }
 
-async function meterKeys(storage: MarStorage, b: MarBucket, byBucket: Map<string, Loaded>, id: string, keys: MarKeys): Promise<MeterResult> {
+async function meterKeys(storage: MarStorage, b: FoundBucket, byBucket: Map<string, Loaded>, id: string, keys: MarKeys): Promise<MeterResult> {
   let state = byBucket.get(id)
-  if (!state?.keys || state.version !== b.version) {
+  if (b.created) {
+    // Inserted just now in this transaction: nothing to read (a memo under a reused id is stale).
+    state = { version: 0, keys: new KeySet() }
+    byBucket.set(id, state)
+  } else if (!state?.keys || state.version !== b.version) {
     state = { version: b.version, keys: await loadKeys(storage, b) }
     byBucket.set(id, state)
   }
   const fresh = state.keys!.addAll(keys)
   const added = fresh.length / 2
   if (added === 0) return { added, total: b.rows }
-  await storage.appendKeys(b.id, fresh)
-  await storage.updateBucket(b.id, b.rows + added, null)
+  // A bucket created in this transaction is at version 0 for certain: keys and count in one statement.
+  if (!(b.created && storage.appendKeysAt && (await storage.appendKeysAt(b.id, 0, fresh, added)))) {
+    await storage.appendKeys(b.id, fresh)
+    await storage.updateBucket(b.id, b.rows + added, null)
+  }
   state.version = b.version + 1
   return { added, total: b.rows + added }
 }
@@ -133,11 +143,11 @@ async function loadKeys(storage: MarStorage, b: MarBucket): Promise<KeySet> {
   return set
 }
 
-async function meterSketch(storage: MarStorage, b: MarBucket, byBucket: Map<string, Loaded>, id: string, bytes: Uint8Array): Promise<MeterResult> {
+async function meterSketch(storage: MarStorage, b: FoundBucket, byBucket: Map<string, Loaded>, id: string, bytes: Uint8Array): Promise<MeterResult> {
   const delta = HyperLogLog.fromBytes(bytes)
   let state = byBucket.get(id)
-  if (!state?.sketch || state.version !== b.version) {
-    const stored = await storage.readSketch(b.id)
+  if (b.created || !state?.sketch || state.version !== b.version) {
+    const stored = b.created ? null : await storage.readSketch(b.id)
     state = { version: b.version, sketch: stored ? HyperLogLog.fromBytes(stored) : new HyperLogLog(delta.p) }
     byBucket.set(id, state)
   }
@@ -207,8 +217,8 @@ export async function mergeMar(storage: MarStorage, connectorId: string, from: r
   for (const b of parts) memo?.delete(String(b.id))
 }
 
-async function mergeKeys(storage: MarStorage, into: MarBucket, list: readonly ListedBucket[], readKeys: number): Promise<void> {
-  const keys = await loadKeys(storage, into)
+async function mergeKeys(storage: MarStorage, into: FoundBucket, list: readonly ListedBucket[], readKeys: number): Promise<void> {
+  const keys = into.created ? new KeySet() : await loadKeys(storage, into)
   let fresh = 0
   for (let at = 0; at < list.length; ) {
     // A batch: as many buckets as fit `readKeys` keys (at least one).
@@ -234,8 +244,8 @@ async function mergeKeys(storage: MarStorage, into: MarBucket, list: readonly Li
   if (fresh > 0) await storage.updateBucket(into.id, into.rows + fresh, null)
 }
 
-async function mergeSketches(storage: MarStorage, into: MarBucket, list: readonly ListedBucket[]): Promise<void> {
-  const ours = await storage.readSketch(into.id)
+async function mergeSketches(storage: MarStorage, into: FoundBucket, list: readonly ListedBucket[]): Promise<void> {
+  const ours = into.created ? null : await storage.readSketch(into.id)
   let merged = ours ? HyperLogLog.fromBytes(ours) : undefined
   let changed = false
   for (const b of list) {

@@ -55,6 +55,10 @@ export function sqlMarStorage(connection: SqlConnection, dialect: SqlDialect): M
         }
       : {}),
     async prune(connectorId, month) {
+      if (sql.prune) {
+        await q(sql.prune, [connectorId, month, connectorId, month])
+        return
+      }
       await q(sql.pruneKeys, [connectorId, month])
       await q(sql.pruneSketches, [connectorId, month])
     },
@@ -162,6 +166,10 @@ function build(d: SqlDialect) {
     update: p(`UPDATE ${mar} SET "rows" = ?, "version" = "version" + 1, "sketch" = COALESCE(?, "sketch"), "updated_at" = ${d.now} WHERE "bucket" = ?`),
     pruneKeys: p(`DELETE FROM ${keys} WHERE "bucket" IN (SELECT "bucket" FROM ${mar} WHERE "connector_id" = ? AND "month" < ?)`),
     pruneSketches: p(`UPDATE ${mar} SET "sketch" = NULL WHERE "connector_id" = ? AND "month" < ? AND "sketch" IS NOT NULL`),
+    // Both in one statement where a WITH may write (its DELETE runs to completion whatever the UPDATE reads).
+    prune: d.writingWith
+      ? p(`WITH k AS (DELETE FROM ${keys} WHERE "bucket" IN (SELECT "bucket" FROM ${mar} WHERE "connector_id" = ? AND "month" < ?)) UPDATE ${mar} SET "sketch" = NULL WHERE "connector_id" = ? AND "month" < ? AND "sketch" IS NOT NULL`)
+      : undefined,
     // The bucket's count and version move only from the version the caller loaded; the keys are appended only if they did.
     appendAt: d.writingWith
       ? p(`WITH b AS (UPDATE ${mar} SET "rows" = ?, "version" = "version" + 1, "updated_at" = ${d.now} WHERE "bucket" = ? AND "version" = ? RETURNING "bucket") INSERT INTO ${keys} ("bucket", "keys") SELECT "bucket", ? FROM b RETURNING "bucket"`)

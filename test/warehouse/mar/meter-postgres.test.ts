@@ -4,6 +4,7 @@ import { connectionOf, opsDdl } from '../../../src/sink/postgres/postgres-stores
 import { postgresDialect } from '../../../src/sink/postgres/postgres-stores.js'
 import { sqlMarStorage } from '../../../src/warehouse/mar/sql-mar-storage.js'
 import { mergeMar, meter } from '../../../src/warehouse/mar/meter.js'
+import { HyperLogLog } from '../../../src/mar/hyperloglog.js'
 import type { SqlConnection } from '../../../src/warehouse/sql/sql-dialect.js'
 import { describeWithService, pgUnavailable, PG_URL, schemas } from '../../source/postgres/pg-service.js'
 
@@ -72,6 +73,81 @@ describeWithService('meter on Postgres: new keys in one round trip (appendKeysAt
   })
 })
 
+describeWithService('meter on Postgres: a new bucket (a new month, a fleet partition) in four statements', 'PostgreSQL', down, () => {
+  const fresh = schemas('sluice_meter_new')
+
+  it('find, insert, one prune of older months (their keys deleted, sketches cleared, counts kept) and the keys with the count; nothing read back', async () => {
+    const schema = fresh.next()
+    await fresh.pool.query(`CREATE SCHEMA "${schema}"; ${opsDdl(schema)}`)
+    const client = new pg.Client({ connectionString: PG_URL })
+    await client.connect()
+    try {
+      const texts: string[] = []
+      const storage = sqlMarStorage({ query: (sql, params) => (texts.push(sql), connectionOf(client).query(sql, params)) }, postgresDialect(schema))
+      const other = sqlMarStorage(connectionOf(client), postgresDialect(schema))
+      const inTx = async <T>(work: () => Promise<T>) => {
+        await client.query('BEGIN')
+        const out = await work()
+        await client.query('COMMIT')
+        return out
+      }
+      // Older months: August in exact mode, and (another table) a sketch for August; September exact.
+      await inTx(() => meter(other, 'c', { table: 't', month: '2026-08', keys: keys(1, 4) }))
+      const sketch = new HyperLogLog(10).addKeys(keys(1, 50))
+      await inTx(() => meter(other, 'c', { table: 'u', month: '2026-08', sketch: sketch.toBytes() }))
+      await inTx(() => meter(other, 'c', { table: 't', month: '2026-09', keys: keys(1, 3) }))
+      await inTx(() => meter(other, 'someone-else', { table: 't', month: '2026-08', keys: keys(1, 2) }))
+
+      expect(await inTx(() => meter(storage, 'c', { table: 't', month: '2026-10', keys: keys(2, 6) }))).toEqual({ added: 5, total: 5 })
+      expect(texts).toHaveLength(4)
+      expect(texts[0]).toMatch(/^SELECT "bucket", "mode"/)
+      expect(texts[1]).toMatch(/^INSERT INTO/)
+      expect(texts[2]).toMatch(/^WITH k AS \(DELETE FROM .*"_sluice_mar_keys".*UPDATE .*"_sluice_mar" SET "sketch" = NULL/)
+      expect(texts[3]).toMatch(/^WITH b AS \(UPDATE/)
+
+      const buckets = await fresh.pool.query<{ connector_id: string; table_name: string; month: string; rows: string; has_sketch: boolean; blobs: string }>(
+        `SELECT m."connector_id", m."table_name", m."month", m."rows", m."sketch" IS NOT NULL AS has_sketch,
+           (SELECT count(*) FROM "${schema}"."_sluice_mar_keys" k WHERE k."bucket" = m."bucket") AS blobs
+         FROM "${schema}"."_sluice_mar" m ORDER BY 1, 2, 3`,
+      )
+      expect(buckets.rows).toEqual([
+        { connector_id: 'c', table_name: 't', month: '2026-08', rows: '4', has_sketch: false, blobs: '0' }, // before the previous month: keys gone, count kept
+        { connector_id: 'c', table_name: 't', month: '2026-09', rows: '3', has_sketch: false, blobs: '1' }, // the previous month: kept
+        { connector_id: 'c', table_name: 't', month: '2026-10', rows: '5', has_sketch: false, blobs: '1' },
+        { connector_id: 'c', table_name: 'u', month: '2026-08', rows: expect.any(String), has_sketch: false, blobs: '0' }, // its sketch cleared
+        { connector_id: 'someone-else', table_name: 't', month: '2026-08', rows: '2', has_sketch: false, blobs: '1' }, // another connector's: untouched
+      ])
+
+      // The next batch of the month goes the one-statement way, and a key seen in the first batch is not counted again.
+      texts.length = 0
+      expect(await inTx(() => meter(storage, 'c', { table: 't', month: '2026-10', keys: keys(6, 7) }))).toEqual({ added: 1, total: 6 })
+      expect(texts).toHaveLength(1)
+    } finally {
+      await client.end()
+    }
+  })
+
+  it('a created bucket rolled back leaves no memo behind: the keys count again in the bucket that replaces it', async () => {
+    const schema = fresh.next()
+    await fresh.pool.query(`CREATE SCHEMA "${schema}"; ${opsDdl(schema)}`)
+    const client = new pg.Client({ connectionString: PG_URL })
+    await client.connect()
+    try {
+      const storage = sqlMarStorage(connectionOf(client), postgresDialect(schema))
+      await client.query('BEGIN')
+      expect(await meter(storage, 'c', { table: 't', month: '2026-11', keys: keys(1, 3) })).toEqual({ added: 3, total: 3 })
+      await client.query('ROLLBACK')
+      await client.query('BEGIN')
+      expect(await meter(storage, 'c', { table: 't', month: '2026-11', keys: keys(1, 4) })).toEqual({ added: 4, total: 4 })
+      await client.query('COMMIT')
+      const stored = await fresh.pool.query<{ rows: string }>(`SELECT "rows" FROM "${schema}"."_sluice_mar"`)
+      expect(stored.rows).toEqual([{ rows: '4' }])
+    } finally {
+      await client.end()
+    }
+  })
+})
+
 describeWithService('mergeMar on Postgres: a backfill\'s partitions merge in a handful of statements', 'PostgreSQL', down, () => {
   const fresh = schemas('sluice_merge')
 
@@ -120,9 +196,10 @@ describeWithService('mergeMar on Postgres: a backfill\'s partitions merge in a h
         await client.query('BEGIN')
         await mergeMar(storage, 'c', parts, readKeys === undefined ? {} : { readKeys })
         await client.query('COMMIT')
-        // However many partitions: list (1); per bucket merged into, find, read its keys, read the partitions' keys,
-        // append, update (5), plus insert and prune (2 + 1) for the two new ones; delete keys and buckets (2): 24.
-        if (readKeys === undefined) expect(statements).toBe(24)
+        // However many partitions: list (1); per bucket merged into, find, read the partitions' keys, append, update
+        // (4 × 3), and read its keys for the one that exists (1), insert and prune for the two new ones (2 × 2; a new
+        // bucket has no keys to read); delete keys and buckets (2): 20.
+        if (readKeys === undefined) expect(statements).toBe(20)
         else expect(statements).toBeGreaterThan(20) // 64 × 100 keys at 1,000 a read: several reads and appends
         const after = await stored(schema)
         expect(after.counts).toEqual(['c t 2026-10 4', 'c t 2026-11 5770', 'c u 2026-11 7'])
