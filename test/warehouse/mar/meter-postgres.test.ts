@@ -17,6 +17,19 @@ const keys = (from: number, to: number) => {
   return out
 }
 
+/** A fresh schema with the MAR tables, and a client of its own for `work` (ended after). */
+async function withOpsSchema(fresh: ReturnType<typeof schemas>, work: (schema: string, client: pg.Client) => Promise<void>): Promise<void> {
+  const schema = fresh.next()
+  await fresh.pool.query(`CREATE SCHEMA "${schema}"; ${opsDdl(schema)}`)
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  try {
+    await work(schema, client)
+  } finally {
+    await client.end()
+  }
+}
+
 describeWithService('meter on Postgres: new keys in one round trip (appendKeysAt)', 'PostgreSQL', down, () => {
   const fresh = schemas('sluice_meter')
 
@@ -76,12 +89,8 @@ describeWithService('meter on Postgres: new keys in one round trip (appendKeysAt
 describeWithService('meter on Postgres: a new bucket (a new month, a fleet partition) in four statements', 'PostgreSQL', down, () => {
   const fresh = schemas('sluice_meter_new')
 
-  it('find, insert, one prune of older months (their keys deleted, sketches cleared, counts kept) and the keys with the count; nothing read back', async () => {
-    const schema = fresh.next()
-    await fresh.pool.query(`CREATE SCHEMA "${schema}"; ${opsDdl(schema)}`)
-    const client = new pg.Client({ connectionString: PG_URL })
-    await client.connect()
-    try {
+  it('find, insert, one prune of older months (their keys deleted, sketches cleared, counts kept) and the keys with the count; nothing read back', () =>
+    withOpsSchema(fresh, async (schema, client) => {
       const texts: string[] = []
       const storage = sqlMarStorage({ query: (sql, params) => (texts.push(sql), connectionOf(client).query(sql, params)) }, postgresDialect(schema))
       const other = sqlMarStorage(connectionOf(client), postgresDialect(schema))
@@ -122,17 +131,10 @@ describeWithService('meter on Postgres: a new bucket (a new month, a fleet parti
       texts.length = 0
       expect(await inTx(() => meter(storage, 'c', { table: 't', month: '2026-10', keys: keys(6, 7) }))).toEqual({ added: 1, total: 6 })
       expect(texts).toHaveLength(1)
-    } finally {
-      await client.end()
-    }
-  })
+    }))
 
-  it('a created bucket rolled back leaves no memo behind: the keys count again in the bucket that replaces it', async () => {
-    const schema = fresh.next()
-    await fresh.pool.query(`CREATE SCHEMA "${schema}"; ${opsDdl(schema)}`)
-    const client = new pg.Client({ connectionString: PG_URL })
-    await client.connect()
-    try {
+  it('a created bucket rolled back leaves no memo behind: the keys count again in the bucket that replaces it', () =>
+    withOpsSchema(fresh, async (schema, client) => {
       const storage = sqlMarStorage(connectionOf(client), postgresDialect(schema))
       await client.query('BEGIN')
       expect(await meter(storage, 'c', { table: 't', month: '2026-11', keys: keys(1, 3) })).toEqual({ added: 3, total: 3 })
@@ -142,10 +144,7 @@ describeWithService('meter on Postgres: a new bucket (a new month, a fleet parti
       await client.query('COMMIT')
       const stored = await fresh.pool.query<{ rows: string }>(`SELECT "rows" FROM "${schema}"."_sluice_mar"`)
       expect(stored.rows).toEqual([{ rows: '4' }])
-    } finally {
-      await client.end()
-    }
-  })
+    }))
 })
 
 describeWithService('mergeMar on Postgres: a backfill\'s partitions merge in a handful of statements', 'PostgreSQL', down, () => {
