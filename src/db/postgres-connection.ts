@@ -94,12 +94,19 @@ export function pgError(code: SluiceErrorCode, what: string, cause: unknown, con
   })
 }
 
+/** Clients that already have the listener `connectClient` adds. */
+const guarded = new WeakSet<pg.PoolClient>()
+
 /** Borrows a client, turning a failed connect into `DESTINATION_UNAVAILABLE`/`SOURCE_FAILED` naming the target. */
 export async function connectClient(handle: PoolHandle, code: SluiceErrorCode, who: string): Promise<pg.PoolClient> {
   try {
     const client = await handle.pool.connect()
     // An error on a borrowed client between queries (server restart) must not crash the process; the next query fails instead.
-    client.on('error', () => {})
+    // Once per client: a pooled client is borrowed again and again (a fleet worker's, thousands of times).
+    if (!guarded.has(client)) {
+      guarded.add(client)
+      client.on('error', () => {})
+    }
     return client
   } catch (cause) {
     throw pgError(code, `${who}: can't connect to postgres at ${handle.target}`, cause, { target: handle.target })

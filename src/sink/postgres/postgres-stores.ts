@@ -9,6 +9,9 @@ import { quoteIdent } from '../../core/normalize-name.js'
 
 const dialects = new Map<string, SqlDialect>()
 
+/** SQLSTATE of a statement naming a relation that does not exist. */
+const UNDEFINED_TABLE = '42P01'
+
 /** Postgres's operations SQL in `schema`: `$1` parameters, `bytea` blobs, identity columns. */
 export function postgresDialect(schema: string): SqlDialect {
   let dialect = dialects.get(schema)
@@ -65,7 +68,18 @@ export function postgresStores(access: PostgresAccess): Required<MarStore> & Req
       const { client, connectorId } = await access.run()
       return { connection: connectionOf(client), connectorId }
     },
-    read: (table, work, empty) => access.use(false, async (client) => ((await exists(client, table)) ? work(connectionOf(client)) : empty)),
+    // The read first, the table's existence only when it failed for a missing relation (a destination no sync
+    // has written yet): one round trip where there is something to read. Outside any transaction, so a failed
+    // statement costs nothing else.
+    read: (table, work, empty) =>
+      access.use(false, async (client) => {
+        try {
+          return await work(connectionOf(client))
+        } catch (error) {
+          if ((error as { code?: unknown } | null)?.code === UNDEFINED_TABLE && !(await exists(client, table))) return empty
+          throw error
+        }
+      }),
     write: (work, existing) =>
       existing === undefined
         ? access.use(true, (client) => work(connectionOf(client)))

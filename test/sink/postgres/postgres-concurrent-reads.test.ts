@@ -1,3 +1,4 @@
+import pg from 'pg'
 import { expect, it } from 'vitest'
 import { fromIterable, sync } from '../../../src/index.js'
 import { postgres } from '../../../src/postgres.js'
@@ -26,5 +27,51 @@ describeWithService('postgres sink: reads and fences outside a sync, many at onc
     expect(report.status).toBe('succeeded')
     const [, , , , history] = await settle(Promise.all([burst(), sink.loadState!({ connectorId: 'c' }), burst(), burst(), sink.history!({ connectorId: 'c' })]))
     expect(history).toHaveLength(1)
+  })
+
+  it('a read takes one statement where its table exists; on a destination no sync wrote it still answers nothing; a failing read still fails; borrowing leaks no listener', async () => {
+    const schema = fresh.next()
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 })
+    const statements: string[] = []
+    const clients: pg.PoolClient[] = []
+    pool.on('connect', (client) => {
+      clients.push(client as pg.PoolClient)
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      ;(client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+        const q = args[0] as string | { text?: string }
+        statements.push(typeof q === 'string' ? q : (q.text ?? ''))
+        return query(...args)
+      }
+    })
+    try {
+      const sink = postgres({ connection: pool, schema })
+      // Nothing here yet (not even the schema): empty answers, no error.
+      expect(await sink.loadConnector!({ connectorId: 'c' })).toBeUndefined()
+      expect(await sink.history!({ connectorId: 'c' })).toEqual([])
+      expect(await sink.readMar!({ month: '2026-11' })).toEqual([])
+      await sink.saveConnector!({ connectorId: 'c', paused: true })
+      const report = await sync({ source: fromIterable('t', [{ id: 1 }], { primaryKey: ['id'] }), destination: sink, connectorId: 'd' })
+      expect(report.status).toBe('succeeded')
+
+      statements.length = 0
+      expect(await sink.loadConnector!({ connectorId: 'c' })).toMatchObject({ paused: true })
+      expect(statements).toHaveLength(1)
+      expect(statements[0]).toMatch(/_sluice_connectors/)
+      statements.length = 0
+      expect(await sink.history!({ connectorId: 'd' })).toHaveLength(1)
+      expect(statements).toHaveLength(1)
+
+      // Borrowing a pooled client again and again adds no listener each time (it used to: a fleet worker's clients grew thousands).
+      const before = clients.map((c) => c.listenerCount('error'))
+      for (let i = 0; i < 20; i++) await sink.loadConnector!({ connectorId: 'c' })
+      expect(clients.map((c) => c.listenerCount('error'))).toEqual(before)
+
+      // A read that fails for another reason (here: the table it names is gone from under it, but
+      // the error is checked against the table, which exists) is not taken for "nothing yet".
+      await pool.query(`ALTER TABLE "${schema}"."_sluice_syncs" RENAME COLUMN "report" TO "report_moved"`)
+      await expect(sink.history!({ connectorId: 'd' })).rejects.toThrow(/report/)
+    } finally {
+      await pool.end()
+    }
   })
 })
