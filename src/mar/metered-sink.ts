@@ -153,9 +153,9 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
       if (message.batch.length === 0) return applied
       const month = marMonth(settings.clock.now())
       const keys = marKeys(message.batch, keysOf.get(message.table) ?? [])
+      const id = `${message.table}\u0000${month}`
       if (!approximate) {
         // Metered at the checkpoint (one statement or two per table, not per batch), or sooner once many wait.
-        const id = `${message.table}\u0000${month}`
         let w = waiting.get(id)
         if (!w) waiting.set(id, (w = { table: message.table, month, parts: [], length: 0 }))
         w.parts.push(keys)
@@ -163,7 +163,6 @@ export function meteredSink(sink: Sink, options: MarOptions, hooks: MeteringHook
         waitingLength += keys.length
         if (waitingLength >= METER_AT) await flushKeys()
       } else {
-        const id = `${message.table}\u0000${month}`
         let s = sketches.get(id)
         if (!s) sketches.set(id, (s = { table: message.table, month, hll: new HyperLogLog() }))
         s.hll.addKeys(keys)

@@ -139,10 +139,11 @@ export function memoryDriver(store: MemoryStore): WarehouseDriver {
     held = []
   }
   /** The locks this transaction holds. */
-  const owned = new Set<Promise<void> | undefined>()
+  const owned = new Set<Promise<void>>()
   /** Takes lock `key` of `locks` until this transaction ends (already held by it: nothing to wait for). */
   const hold = async (locks: Map<string, Promise<void>>, key: string): Promise<void> => {
-    if (owned.has(locks.get(key))) return
+    const current = locks.get(key)
+    if (current && owned.has(current)) return
     while (locks.has(key)) await locks.get(key)
     let done!: () => void
     const lock = new Promise<void>((resolve) => (done = resolve))

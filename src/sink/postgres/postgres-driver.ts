@@ -44,8 +44,7 @@ export function postgresDriver(client: pg.PoolClient, schema: string): PostgresD
     name: 'postgres',
     capabilities: { modes: ['upsert', 'append', 'replace', 'history'] },
     async load({ connectorId }) {
-      const { found: _found, ...saved } = await loadState(client, schema, connectorId)
-      return { layouts: await loadLayouts(client, schema), ...saved }
+      return { layouts: await loadLayouts(client, schema), ...(await loadState(client, schema, connectorId)) }
     },
     async takenNames() {
       return (await client.query<{ name: string }>(takenNamesSql(schema))).rows.map((row) => row.name)

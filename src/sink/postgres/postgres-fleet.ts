@@ -5,7 +5,7 @@ import type { TableLayout } from '../layout/table-layout.js'
 import type { FleetDriver } from '../../warehouse/driver.js'
 import { fencedPending, type FenceArgs } from '../../warehouse/fence-row.js'
 import { sqlMarStorage } from '../../warehouse/mar/sql-mar-storage.js'
-import { loadState, takenNamesSql } from './postgres-meta.js'
+import { loadState, readStateRow, takenNamesSql } from './postgres-meta.js'
 import { connectionOf, postgresDialect } from './postgres-stores.js'
 
 type Queryable = Pick<pg.PoolClient, 'query'>
@@ -68,8 +68,8 @@ export function postgresFleet(client: pg.PoolClient, schema: string): FleetDrive
   const t = `${quoteIdent(schema)}."_sluice_state"`
   return {
     async stateRow(connectorId) {
-      const state = await loadState(client, schema, connectorId)
-      return state.found ? { pending: state.pending, lastSynced: state.lastSynced, epoch: state.epoch } : undefined
+      const row = await readStateRow(client, schema, connectorId)
+      return row && { pending: row.pending, lastSynced: row.lastSynced, epoch: row.epoch }
     },
     async holdEpoch({ connectorId }) {
       const r = await client.query<{ epoch: string }>(`SELECT "epoch" FROM ${t} WHERE "connector_id" = $1 FOR UPDATE`, [connectorId])

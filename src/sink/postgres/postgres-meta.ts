@@ -130,29 +130,36 @@ export async function saveLayout(client: Queryable, schema: string, layout: Tabl
   )
 }
 
-/**
- * The saved state text, pending truncates, last write time (ms) and fencing epoch of a connector,
- * and whether it has a row at all (`found`). A row made by `fence` before any checkpoint has an
- * empty state text: no state yet.
- */
-export async function loadState(
+/** A connector's state row as saved (`loadState` reads it with defaults): undefined when it has none. */
+export async function readStateRow(
   client: Queryable,
   schema: string,
   connectorId: string,
-): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number; epoch: number; found: boolean }> {
+): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number; epoch: number } | undefined> {
   const r = await client.query<{ state: string; pending_truncates: string; last_synced: Date | null; epoch: string }>(
     `SELECT "state", "pending_truncates", "last_synced", "epoch" FROM ${quoteIdent(schema)}."_sluice_state" WHERE "connector_id" = $1`,
     [connectorId],
   )
   const row = r.rows[0]
-  if (!row) return { pending: {}, lastSynced: 0, epoch: 0, found: false }
+  if (!row) return undefined
   return {
-    found: true,
     ...(row.state === '' ? {} : { state: row.state }),
     pending: JSON.parse(row.pending_truncates) as Record<string, string>,
     lastSynced: row.last_synced ? row.last_synced.getTime() : 0,
     epoch: Number(row.epoch),
   }
+}
+
+/**
+ * The saved state text, pending truncates, last write time (ms) and fencing epoch of a connector.
+ * A row made by `fence` before any checkpoint has an empty state text: no state yet.
+ */
+export async function loadState(
+  client: Queryable,
+  schema: string,
+  connectorId: string,
+): Promise<{ state?: string; pending: Record<string, string>; lastSynced: number; epoch: number }> {
+  return (await readStateRow(client, schema, connectorId)) ?? { pending: {}, lastSynced: 0, epoch: 0 }
 }
 
 /**
